@@ -1,0 +1,17 @@
+//! gongzhi-core: the pure domain rules of gongzhi.
+//!
+//! Nothing here does I/O: no async runtime, no database, no web framework. Every rule that
+//! can be stated without them lives here, so it is tested in milliseconds and reused by the
+//! web app, the API and the command line alike.
+
+pub mod audit;
+pub mod identity;
+pub mod org;
+pub mod pii;
+
+/// A domain error with a stable machine code (used in API error envelopes and for looking
+/// up the user-facing message in the UI's language).
+pub trait Coded {
+    /// The stable machine code, e.g. `PHONE_INVALID`.
+    fn code(&self) -> &'static str;
+}

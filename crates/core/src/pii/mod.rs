@@ -1,0 +1,12 @@
+//! Personal data (PIPL): validated newtypes for phone and ID numbers, masking for every
+//! response, and field encryption with a keyed blind index for exact lookup.
+
+mod cipher;
+mod id_number;
+mod mask;
+mod phone;
+
+pub use cipher::{Cipher, CipherError, KEY_LEN};
+pub use id_number::{IdNumber, IdNumberError};
+pub use mask::{mask_id_number, mask_name, mask_phone};
+pub use phone::{PhoneError, PhoneNumber};
