@@ -1,1 +1,97 @@
-pub fn x(){}
+//! gongzhi (共治): the community governance platform — web app, JSON API and command line.
+//!
+//! Each domain is a folder owning its routes, handlers, service and SQL (see
+//! docs/ARCHITECTURE.md). This file assembles them into one router.
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod cache;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod ops;
+pub mod org;
+pub mod residents;
+pub mod state;
+pub mod taxonomy;
+pub mod web;
+
+use axum::Router;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "gongzhi API", description = "共治 · 社区治理平台: JSON API. Errors: {\"errors\":[{\"code\",\"detail\"}]}."),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "ops"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The JSON API with its OpenAPI document (built together, so every route is documented).
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::api())
+        .merge(org::api())
+        .merge(residents::api())
+        .merge(ops::api())
+        .split_for_parts()
+}
+
+/// The whole application.
+pub fn router(st: AppState) -> Router {
+    let (api, mut doc) = api();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    let doc_json = std::sync::Arc::new(doc.to_pretty_json().unwrap_or_default());
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = doc_json.clone();
+                async move { ([("content-type", "application/json")], (*doc).clone()) }
+            }),
+        )
+        .merge(auth::routes())
+        .merge(org::routes())
+        .merge(residents::routes())
+        .merge(admin::routes())
+        .merge(audit::routes())
+        .route("/assets/{*path}", get(web::assets::serve))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(web::metrics::render))
+        .fallback(ops::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            web::context::resolve,
+        ))
+        .layer(axum::middleware::from_fn(web::errors::render))
+        .layer(axum::middleware::from_fn(web::metrics::track))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(8 << 20))
+        .layer(CatchPanicLayer::new())
+        .with_state(st)
+}

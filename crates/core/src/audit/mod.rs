@@ -75,7 +75,11 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self { prev: GENESIS.to_string(), next_seq: 1, checked: 0 }
+        Self {
+            prev: GENESIS.to_string(),
+            next_seq: 1,
+            checked: 0,
+        }
     }
 }
 
@@ -85,9 +89,17 @@ impl ChainVerifier {
     }
 
     /// Checks one record with its stored `prev_hash` and `hash`.
-    pub fn check(&mut self, rec: &AuditFields, stored_prev: &str, stored_hash: &str) -> Result<(), ChainBreak> {
+    pub fn check(
+        &mut self,
+        rec: &AuditFields,
+        stored_prev: &str,
+        stored_hash: &str,
+    ) -> Result<(), ChainBreak> {
         if rec.seq != self.next_seq {
-            return Err(ChainBreak::Missing { expected: self.next_seq, found: rec.seq });
+            return Err(ChainBreak::Missing {
+                expected: self.next_seq,
+                found: rec.seq,
+            });
         }
         if stored_prev != self.prev || rec.chain_hash(&self.prev) != stored_hash {
             return Err(ChainBreak::Altered { seq: rec.seq });
@@ -163,7 +175,13 @@ mod tests {
     fn removed_record_is_named() {
         let mut c = chain(10);
         c.remove(6);
-        assert_eq!(verify(&c), Err(ChainBreak::Missing { expected: 7, found: 8 }));
+        assert_eq!(
+            verify(&c),
+            Err(ChainBreak::Missing {
+                expected: 7,
+                found: 8
+            })
+        );
     }
 
     #[test]

@@ -41,9 +41,27 @@ impl Coded for PasswordError {
 }
 
 const COMMON: &[&str] = &[
-    "12345678", "123456789", "1234567890", "password", "password1", "11111111", "88888888",
-    "00000000", "66666666", "qwertyui", "qwerty123", "abcd1234", "a1234567", "iloveyou",
-    "admin123", "admin1234", "woaini1314", "5201314a", "123123123", "aa123456", "abc12345",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "password",
+    "password1",
+    "11111111",
+    "88888888",
+    "00000000",
+    "66666666",
+    "qwertyui",
+    "qwerty123",
+    "abcd1234",
+    "a1234567",
+    "iloveyou",
+    "admin123",
+    "admin1234",
+    "woaini1314",
+    "5201314a",
+    "123123123",
+    "aa123456",
+    "abc12345",
 ];
 
 /// Password policy for new passwords (security checklist item 21).
@@ -64,7 +82,9 @@ pub fn check_new_password(pw: &str) -> Result<(), PasswordError> {
 /// Usernames: 3–32 of a-z, 0-9, `-`, `_`, `.`.
 pub fn check_username(name: &str) -> bool {
     (3..=32).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
 }
 
 #[cfg(test)]
@@ -80,7 +100,10 @@ mod tests {
     #[test]
     fn password_policy() {
         assert_eq!(check_new_password("1234567"), Err(PasswordError::TooShort));
-        assert_eq!(check_new_password("12345678"), Err(PasswordError::TooCommon));
+        assert_eq!(
+            check_new_password("12345678"),
+            Err(PasswordError::TooCommon)
+        );
         assert!(check_new_password("gongzhi-demo").is_ok());
     }
 

@@ -64,7 +64,10 @@ impl Role {
     }
 
     pub fn parse(code: &str) -> Result<Role, RoleError> {
-        Role::ALL.into_iter().find(|r| r.code() == code).ok_or(RoleError)
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code() == code)
+            .ok_or(RoleError)
     }
 
     /// The Chinese name shown in the UI.

@@ -115,7 +115,13 @@ mod tests {
 
     #[test]
     fn covers_by_level() {
-        let p = Placement { street: Some(1), community: Some(2), grid: Some(3), building: Some(4), resident: Some(5) };
+        let p = Placement {
+            street: Some(1),
+            community: Some(2),
+            grid: Some(3),
+            building: Some(4),
+            resident: Some(5),
+        };
         assert!(Scope::District.covers(&p));
         assert!(Scope::Street(1).covers(&p));
         assert!(!Scope::Street(9).covers(&p));
@@ -128,7 +134,14 @@ mod tests {
 
     #[test]
     fn parts_roundtrip() {
-        for s in [Scope::District, Scope::Street(1), Scope::Grid(2), Scope::Unit(3), Scope::OwnResident(4), Scope::Nothing] {
+        for s in [
+            Scope::District,
+            Scope::Street(1),
+            Scope::Grid(2),
+            Scope::Unit(3),
+            Scope::OwnResident(4),
+            Scope::Nothing,
+        ] {
             assert_eq!(Scope::from_parts(s.kind(), s.id()), s);
         }
     }

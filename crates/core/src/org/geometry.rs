@@ -53,7 +53,10 @@ pub fn parse_area(json: &str) -> Result<Area, GeometryError> {
                 return Err(GeometryError::Degenerate);
             }
             for pos in ring {
-                let (lng, lat) = (pos.first().copied().unwrap_or(f64::NAN), pos.get(1).copied().unwrap_or(f64::NAN));
+                let (lng, lat) = (
+                    pos.first().copied().unwrap_or(f64::NAN),
+                    pos.get(1).copied().unwrap_or(f64::NAN),
+                );
                 if !(-180.0..=180.0).contains(&lng) || !(-90.0..=90.0).contains(&lat) {
                     return Err(GeometryError::OutOfRange);
                 }
@@ -62,10 +65,16 @@ pub fn parse_area(json: &str) -> Result<Area, GeometryError> {
     }
     let shape: MultiPolygon<f64> = match geom.value {
         geojson::Value::Polygon(_) => {
-            let p: geo::Polygon<f64> = geom.value.try_into().map_err(|_| GeometryError::NotGeoJson)?;
+            let p: geo::Polygon<f64> = geom
+                .value
+                .try_into()
+                .map_err(|_| GeometryError::NotGeoJson)?;
             MultiPolygon(vec![p])
         }
-        _ => geom.value.try_into().map_err(|_| GeometryError::NotGeoJson)?,
+        _ => geom
+            .value
+            .try_into()
+            .map_err(|_| GeometryError::NotGeoJson)?,
     };
     let bbox = shape.bounding_rect().ok_or(GeometryError::Degenerate)?;
     Ok(Area { shape, bbox })
@@ -85,7 +94,10 @@ mod tests {
         let sq = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}"#;
         let a = parse_area(sq).unwrap();
         assert_eq!(a.bbox.max().x, 1.0);
-        assert_eq!(parse_area(r#"{"type":"Point","coordinates":[0,0]}"#).unwrap_err(), GeometryError::NotAnArea);
+        assert_eq!(
+            parse_area(r#"{"type":"Point","coordinates":[0,0]}"#).unwrap_err(),
+            GeometryError::NotAnArea
+        );
         assert_eq!(parse_area("nope").unwrap_err(), GeometryError::NotGeoJson);
         let far = r#"{"type":"Polygon","coordinates":[[[0,0],[200,0],[1,1],[0,0]]]}"#;
         assert_eq!(parse_area(far).unwrap_err(), GeometryError::OutOfRange);

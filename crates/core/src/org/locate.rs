@@ -44,12 +44,20 @@ impl Locator {
 
     /// Adds a grid with its community.
     pub fn add_grid(&mut self, grid: i64, community: i64, area: Area) {
-        self.grids.push(Entry { id: grid, parent: community, area });
+        self.grids.push(Entry {
+            id: grid,
+            parent: community,
+            area,
+        });
     }
 
     /// Adds a compound with the grid it belongs to.
     pub fn add_compound(&mut self, compound: i64, grid: i64, area: Area) {
-        self.compounds.push(Entry { id: compound, parent: grid, area });
+        self.compounds.push(Entry {
+            id: compound,
+            parent: grid,
+            area,
+        });
     }
 
     pub fn grid_count(&self) -> usize {
@@ -66,11 +74,25 @@ impl Locator {
         let p = Point(Coord { x: lng, y: lat });
         let hit = |e: &&Entry| in_bbox(&e.area, lng, lat) && e.area.shape.intersects(&p);
         if let Some(c) = self.compounds.iter().find(hit) {
-            let community = self.grids.iter().find(|g| g.id == c.parent).map(|g| g.parent)?;
-            return Some(Located { grid: c.parent, community, compound: Some(c.id), zone: Zone::Compound });
+            let community = self
+                .grids
+                .iter()
+                .find(|g| g.id == c.parent)
+                .map(|g| g.parent)?;
+            return Some(Located {
+                grid: c.parent,
+                community,
+                compound: Some(c.id),
+                zone: Zone::Compound,
+            });
         }
         let g = self.grids.iter().find(hit)?;
-        Some(Located { grid: g.id, community: g.parent, compound: None, zone: Zone::Public })
+        Some(Located {
+            grid: g.id,
+            community: g.parent,
+            compound: None,
+            zone: Zone::Public,
+        })
     }
 }
 
@@ -102,9 +124,28 @@ mod tests {
     #[test]
     fn inside_compound_public_and_outside() {
         let l = locator();
-        assert_eq!(l.locate(0.5, 0.5), Some(Located { grid: 1, community: 10, compound: Some(100), zone: Zone::Compound }));
-        assert_eq!(l.locate(0.1, 0.5), Some(Located { grid: 1, community: 10, compound: None, zone: Zone::Public }));
-        assert_eq!(l.locate(1.5, 0.5).map(|x| (x.grid, x.community, x.zone)), Some((2, 20, Zone::Public)));
+        assert_eq!(
+            l.locate(0.5, 0.5),
+            Some(Located {
+                grid: 1,
+                community: 10,
+                compound: Some(100),
+                zone: Zone::Compound
+            })
+        );
+        assert_eq!(
+            l.locate(0.1, 0.5),
+            Some(Located {
+                grid: 1,
+                community: 10,
+                compound: None,
+                zone: Zone::Public
+            })
+        );
+        assert_eq!(
+            l.locate(1.5, 0.5).map(|x| (x.grid, x.community, x.zone)),
+            Some((2, 20, Zone::Public))
+        );
         assert_eq!(l.locate(3.0, 0.5), None);
         assert_eq!(l.locate(f64::NAN, 0.5), None);
     }

@@ -51,7 +51,9 @@ impl Coded for CodeError {
 /// Unit codes are stable identifiers: upper-case ASCII, digits, '-' and '.'.
 pub fn check_code(code: &str) -> Result<(), CodeError> {
     let ok = (2..=40).contains(&code.len())
-        && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
     if ok { Ok(()) } else { Err(CodeError::Invalid) }
 }
 

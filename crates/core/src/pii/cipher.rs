@@ -46,7 +46,10 @@ impl Cipher {
         // Expanding 32 bytes from SHA-256 HKDF cannot fail.
         let _ = hk.expand(b"aead", &mut enc);
         let _ = hk.expand(b"blind-index", &mut idx);
-        Self { aead: Aes256Gcm::new(&enc.into()), index_key: idx }
+        Self {
+            aead: Aes256Gcm::new(&enc.into()),
+            index_key: idx,
+        }
     }
 
     /// Encrypts `plain` for the column `field` (e.g. `residents.phone`).
@@ -55,7 +58,13 @@ impl Cipher {
         rand::thread_rng().fill_bytes(&mut nonce);
         let ct = self
             .aead
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: field.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain.as_bytes(),
+                    aad: field.as_bytes(),
+                },
+            )
             .unwrap_or_default(); // AES-GCM encryption fails only past 64 GiB per message
         let mut buf = nonce.to_vec();
         buf.extend_from_slice(&ct);
@@ -71,7 +80,13 @@ impl Cipher {
         let (nonce, ct) = buf.split_at(12);
         let plain = self
             .aead
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: field.as_bytes() })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: field.as_bytes(),
+                },
+            )
             .map_err(|_| CipherError::Auth)?;
         String::from_utf8(plain).map_err(|_| CipherError::Format)
     }
@@ -106,9 +121,18 @@ mod tests {
     fn wrong_key_or_field_fails() {
         let c = Cipher::new(&[7; 32]);
         let ct = c.encrypt("residents.phone", "13812341234");
-        assert_eq!(Cipher::new(&[8; 32]).decrypt("residents.phone", &ct), Err(CipherError::Auth));
-        assert_eq!(c.decrypt("residents.id_number", &ct), Err(CipherError::Auth));
-        assert_eq!(c.decrypt("residents.phone", "plain"), Err(CipherError::Format));
+        assert_eq!(
+            Cipher::new(&[8; 32]).decrypt("residents.phone", &ct),
+            Err(CipherError::Auth)
+        );
+        assert_eq!(
+            c.decrypt("residents.id_number", &ct),
+            Err(CipherError::Auth)
+        );
+        assert_eq!(
+            c.decrypt("residents.phone", "plain"),
+            Err(CipherError::Format)
+        );
     }
 
     #[test]

@@ -32,7 +32,11 @@ impl Coded for IdNumberError {
 
 /// The GB 11643 check character for the first 17 digits.
 pub fn check_char(first17: &[u8]) -> char {
-    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = first17
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     CHECK[(sum % 11) as usize] as char
 }
 
@@ -48,7 +52,10 @@ impl IdNumber {
         }
         let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
         let (y, m, d) = (num(6..10), num(10..12), num(12..14));
-        if !(1900..=2100).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m)
+        if !(1900..=2100).contains(&y)
+            || !(1..=12).contains(&m)
+            || d == 0
+            || d > days_in_month(y, m)
         {
             return Err(IdNumberError::BirthDate);
         }
@@ -98,9 +105,18 @@ mod tests {
 
     #[test]
     fn rejects_checksum_format_and_date() {
-        assert_eq!(IdNumber::parse("110105194912310021"), Err(IdNumberError::Checksum));
-        assert_eq!(IdNumber::parse("11010519491231002"), Err(IdNumberError::Format));
-        assert_eq!(IdNumber::parse("11010519491231002Y"), Err(IdNumberError::Format));
+        assert_eq!(
+            IdNumber::parse("110105194912310021"),
+            Err(IdNumberError::Checksum)
+        );
+        assert_eq!(
+            IdNumber::parse("11010519491231002"),
+            Err(IdNumberError::Format)
+        );
+        assert_eq!(
+            IdNumber::parse("11010519491231002Y"),
+            Err(IdNumberError::Format)
+        );
         let mut bad_date = b"11010519490230002".to_vec();
         bad_date.push(check_char(&bad_date) as u8);
         assert_eq!(

@@ -6,7 +6,11 @@ pub fn mask_phone(phone: &str) -> String {
     if c.len() != 11 {
         return "*".repeat(c.len().max(4));
     }
-    format!("{}****{}", c[..3].iter().collect::<String>(), c[7..].iter().collect::<String>())
+    format!(
+        "{}****{}",
+        c[..3].iter().collect::<String>(),
+        c[7..].iter().collect::<String>()
+    )
 }
 
 /// 18-character IDs keep the first 3 and the last 1; 15-character (old) IDs likewise.
@@ -30,7 +34,9 @@ pub fn mask_name(name: &str) -> String {
             .split_whitespace()
             .map(|w| {
                 let mut cs = w.chars();
-                cs.next().map(|f| format!("{f}{}", "*".repeat(cs.count()))).unwrap_or_default()
+                cs.next()
+                    .map(|f| format!("{f}{}", "*".repeat(cs.count())))
+                    .unwrap_or_default()
             })
             .collect::<Vec<_>>()
             .join(" ");

@@ -30,7 +30,11 @@ impl PhoneNumber {
             && b.iter().all(u8::is_ascii_digit)
             && b[0] == b'1'
             && (b'3'..=b'9').contains(&b[1]);
-        if ok { Ok(Self(digits)) } else { Err(PhoneError::Invalid) }
+        if ok {
+            Ok(Self(digits))
+        } else {
+            Err(PhoneError::Invalid)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -49,14 +53,30 @@ mod tests {
 
     #[test]
     fn parses_and_normalises() {
-        assert_eq!(PhoneNumber::parse("138-0013 8000").unwrap().as_str(), "13800138000");
-        assert_eq!(PhoneNumber::parse("+8613800138000").unwrap().as_str(), "13800138000");
-        assert_eq!(PhoneNumber::parse("13800138000").unwrap().masked(), "138****8000");
+        assert_eq!(
+            PhoneNumber::parse("138-0013 8000").unwrap().as_str(),
+            "13800138000"
+        );
+        assert_eq!(
+            PhoneNumber::parse("+8613800138000").unwrap().as_str(),
+            "13800138000"
+        );
+        assert_eq!(
+            PhoneNumber::parse("13800138000").unwrap().masked(),
+            "138****8000"
+        );
     }
 
     #[test]
     fn rejects_bad_numbers() {
-        for bad in ["", "1380013800", "12800138000", "138001380001", "1380013800a", "23800138000"] {
+        for bad in [
+            "",
+            "1380013800",
+            "12800138000",
+            "138001380001",
+            "1380013800a",
+            "23800138000",
+        ] {
             assert_eq!(PhoneNumber::parse(bad), Err(PhoneError::Invalid), "{bad}");
         }
     }

@@ -1,0 +1,375 @@
+//! Admin pages: users, organisation units, handling units. Forms post and redirect back
+//! (303) with a message; refusals show the reason in the user's language.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use gongzhi_core::identity::Role;
+use gongzhi_core::org::Level;
+use serde::Deserialize;
+
+use super::service::{self, UserItem, require_admin};
+use crate::auth::service::UserSpec;
+use crate::error::{AppError, AppResult};
+use crate::org::service::{self as org, UnitSpec};
+use crate::org::store::{self as org_store, HandlingUnitRow, UnitRow};
+use crate::state::AppState;
+use crate::web::{AuthUser, Ctx, Layout, Page, PageParams};
+
+#[derive(Debug, Deserialize, Default)]
+pub struct Notice {
+    error: Option<String>,
+    ok: Option<String>,
+    role: Option<String>,
+    parent: Option<i64>,
+}
+
+fn message(ctx: &Ctx, n: &Notice) -> (Option<&'static str>, Option<&'static str>) {
+    (
+        n.error.as_deref().map(|c| ctx.lang.error(c)),
+        n.ok.as_deref().map(|_| ctx.lang.t("common.saved")),
+    )
+}
+
+/// Turns a refusal into a redirect back with its code; other errors propagate.
+fn back(to: &str, r: AppResult<()>) -> AppResult<Response> {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("{to}{sep}ok=1")).into_response()),
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+            Ok(Redirect::to(&format!("{to}{sep}error={}", e.code())).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn render(t: impl Template) -> AppResult<Html<String>> {
+    Ok(Html(t.render().map_err(|e| AppError::Internal(e.into()))?))
+}
+
+#[derive(Template)]
+#[template(path = "admin/templates/users.html")]
+struct UsersPage {
+    layout: Layout,
+    page: Page<UserItem>,
+    roles: Vec<(&'static str, &'static str)>,
+    role: String,
+    error: Option<&'static str>,
+    ok: Option<&'static str>,
+}
+
+fn role_options(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
+    Role::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.code(),
+                if ctx.lang == crate::i18n::Lang::Zh {
+                    r.name_zh()
+                } else {
+                    r.name_en()
+                },
+            )
+        })
+        .collect()
+}
+
+pub async fn users(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Query(p): Query<PageParams>,
+    Query(n): Query<Notice>,
+) -> AppResult<Html<String>> {
+    let role = n.role.clone().unwrap_or_default();
+    let page = service::list_users(&st, &user, &role, &p).await?;
+    let (error, ok) = message(&ctx, &n);
+    render(UsersPage {
+        layout: Layout::new(&st, &ctx, "admin.users", "/admin/users"),
+        page,
+        roles: role_options(&ctx),
+        role,
+        error,
+        ok,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserForm {
+    username: Option<String>,
+    display_name: String,
+    password: Option<String>,
+    role: String,
+    scope_kind: String,
+    scope_id: Option<String>,
+    disabled: Option<String>,
+}
+
+fn scope_id(raw: &Option<String>) -> AppResult<Option<i64>> {
+    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| AppError::Invalid {
+            code: "SCOPE_INVALID",
+            field: Some("scope_id"),
+        }),
+    }
+}
+
+pub async fn create_user(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Form(f): Form<UserForm>,
+) -> AppResult<Response> {
+    require_admin(&user)?;
+    let r = async {
+        let role = Role::parse(&f.role).map_err(|e| AppError::field("role", e))?;
+        let scope = service::parse_scope(&st, &f.scope_kind, scope_id(&f.scope_id)?).await?;
+        let resident_id = match scope {
+            gongzhi_core::identity::Scope::OwnResident(id) => Some(id),
+            _ => None,
+        };
+        let spec = UserSpec {
+            username: f.username.as_deref().unwrap_or_default().trim(),
+            display_name: &f.display_name,
+            password: f.password.as_deref().unwrap_or_default(),
+            role,
+            scope,
+            resident_id,
+        };
+        service::create_user(&st, &ctx, &user, &spec)
+            .await
+            .map(|_| ())
+    }
+    .await;
+    back("/admin/users", r)
+}
+
+pub async fn update_user(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Path(id): Path<i64>,
+    Form(f): Form<UserForm>,
+) -> AppResult<Response> {
+    require_admin(&user)?;
+    let r = async {
+        let role = Role::parse(&f.role).map_err(|e| AppError::field("role", e))?;
+        let scope = service::parse_scope(&st, &f.scope_kind, scope_id(&f.scope_id)?).await?;
+        service::update_user(
+            &st,
+            &ctx,
+            &user,
+            id,
+            role,
+            scope,
+            &f.display_name,
+            f.disabled.is_some(),
+        )
+        .await
+    }
+    .await;
+    back("/admin/users", r)
+}
+
+#[derive(Template)]
+#[template(path = "admin/templates/org.html")]
+struct OrgPage {
+    layout: Layout,
+    parent: Option<UnitRow>,
+    page: Page<UnitRow>,
+    child_level: &'static str,
+    child_level_name: &'static str,
+    error: Option<&'static str>,
+    ok: Option<&'static str>,
+}
+
+fn child_of(level: Option<&str>) -> Option<(&'static str, Level)> {
+    match level {
+        None => Some(("district", Level::District)),
+        Some("district") => Some(("street", Level::Street)),
+        Some("street") => Some(("community", Level::Community)),
+        Some("community") => Some(("grid", Level::Grid)),
+        Some("grid") => Some(("compound", Level::Compound)),
+        Some("compound") => Some(("building", Level::Building)),
+        _ => None,
+    }
+}
+
+pub async fn org(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Query(p): Query<PageParams>,
+    Query(n): Query<Notice>,
+) -> AppResult<Html<String>> {
+    require_admin(&user)?;
+    let mut tx = st.db.read().await?;
+    let parent = match n.parent {
+        Some(id) => Some(
+            org_store::find(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let (items, total) = match &parent {
+        Some(pu) => org_store::children(&mut tx, pu.id, p.per_page(), p.offset()).await?,
+        None => {
+            let all = org_store::by_level(&mut tx, "district").await?;
+            let n = all.len() as i64;
+            (all, n)
+        }
+    };
+    let (child_level, level) =
+        child_of(parent.as_ref().map(|u| u.level.as_str())).unwrap_or(("", Level::Building));
+    let (error, ok) = message(&ctx, &n);
+    render(OrgPage {
+        layout: Layout::new(&st, &ctx, "admin.org", "/admin/org"),
+        page: Page::new(items, &p, total),
+        parent,
+        child_level,
+        child_level_name: level.name_zh(),
+        error,
+        ok,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnitForm {
+    level: String,
+    parent_id: Option<i64>,
+    code: String,
+    name: String,
+    geometry: Option<String>,
+    lng: Option<String>,
+    lat: Option<String>,
+}
+
+fn parse_level(s: &str) -> AppResult<Level> {
+    Ok(match s {
+        "district" => Level::District,
+        "street" => Level::Street,
+        "community" => Level::Community,
+        "grid" => Level::Grid,
+        "compound" => Level::Compound,
+        "building" => Level::Building,
+        _ => {
+            return Err(AppError::Invalid {
+                code: "LEVEL_INVALID",
+                field: Some("level"),
+            });
+        }
+    })
+}
+
+fn coord(s: &Option<String>) -> AppResult<Option<f64>> {
+    match s.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::invalid("COORDINATES_OUT_OF_RANGE")),
+    }
+}
+
+pub async fn create_unit(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Form(f): Form<UnitForm>,
+) -> AppResult<Response> {
+    require_admin(&user)?;
+    let to = match f.parent_id {
+        Some(p) => format!("/admin/org?parent={p}"),
+        None => "/admin/org".into(),
+    };
+    let r = async {
+        let spec = UnitSpec {
+            level: parse_level(&f.level)?,
+            code: f.code.trim().to_string(),
+            name: f.name.clone(),
+            parent_id: f.parent_id,
+            geometry: f.geometry.clone().filter(|g| !g.trim().is_empty()),
+            lng: coord(&f.lng)?,
+            lat: coord(&f.lat)?,
+        };
+        org::create_unit(&st, &ctx.actor(), spec).await.map(|_| ())
+    }
+    .await;
+    back(&to, r)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RenameForm {
+    name: String,
+    back: Option<i64>,
+}
+
+pub async fn rename_unit(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RenameForm>,
+) -> AppResult<Response> {
+    require_admin(&user)?;
+    let to = match f.back {
+        Some(p) => format!("/admin/org?parent={p}"),
+        None => "/admin/org".into(),
+    };
+    back(&to, org::rename_unit(&st, &ctx.actor(), id, &f.name).await)
+}
+
+#[derive(Template)]
+#[template(path = "admin/templates/units.html")]
+struct UnitsPage {
+    layout: Layout,
+    page: Page<HandlingUnitRow>,
+    kinds: &'static [(String, String)],
+    error: Option<&'static str>,
+    ok: Option<&'static str>,
+}
+
+impl UnitsPage {
+    fn kind_name(&self, kind: &str) -> String {
+        self.kinds
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| kind.to_string())
+    }
+}
+
+pub async fn units(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Query(p): Query<PageParams>,
+    Query(n): Query<Notice>,
+) -> AppResult<Html<String>> {
+    require_admin(&user)?;
+    let mut tx = st.db.read().await?;
+    let (rows, total) = org_store::list_handling(&mut tx, p.per_page(), p.offset()).await?;
+    let (error, ok) = message(&ctx, &n);
+    render(UnitsPage {
+        layout: Layout::new(&st, &ctx, "admin.units", "/admin/units"),
+        page: Page::new(rows, &p, total),
+        kinds: crate::taxonomy::unit_kinds(),
+        error,
+        ok,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HandlingForm {
+    code: String,
+    kind: String,
+    name: String,
+}
+
+pub async fn create_handling_unit(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Form(f): Form<HandlingForm>,
+) -> AppResult<Response> {
+    require_admin(&user)?;
+    let r = org::create_handling_unit(&st, &ctx.actor(), f.code.trim(), &f.kind, &f.name)
+        .await
+        .map(|_| ());
+    back("/admin/units", r)
+}

@@ -1,0 +1,19 @@
+//! The audit trail: every state change, login, failed login and refused access is recorded
+//! (who, what, object, when, from where, result) in the same transaction as the change. The
+//! table is append-only (database triggers refuse UPDATE and DELETE) and hash-chained, so
+//! `gongzhi audit verify` names the first record that was altered or removed.
+
+pub mod html;
+pub mod service;
+mod store;
+
+pub use service::{Actor, Event, record, record_alone, verify};
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/audit", get(html::list))
+}

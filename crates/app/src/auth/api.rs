@@ -1,0 +1,117 @@
+//! JSON API of identity: login (token and cookie), logout, the current user.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::Cookie;
+use serde::{Deserialize, Serialize};
+
+use super::html::cookie;
+use super::service::{self, CurrentUser};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::context::SESSION_COOKIE;
+use crate::web::{AuthUser, Ctx};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ScopeView {
+    /// district, street, community, grid, building, unit, resident or none.
+    pub kind: String,
+    pub id: Option<i64>,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// Stable role code, e.g. `community_staff`.
+    pub role: String,
+    pub role_name: String,
+    pub scope: ScopeView,
+    pub resident_id: Option<i64>,
+    pub lang: String,
+    pub elder_mode: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token for `Authorization: Bearer …` (also set as the session cookie).
+    pub token: String,
+    pub user: UserView,
+}
+
+pub fn user_view(st: &AppState, u: &CurrentUser) -> UserView {
+    UserView {
+        id: u.id,
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        role: u.role.code().into(),
+        role_name: match u.lang {
+            crate::i18n::Lang::Zh => u.role.name_zh().into(),
+            crate::i18n::Lang::En => u.role.name_en().into(),
+        },
+        scope: ScopeView {
+            kind: u.scope.kind().into(),
+            id: u.scope.id(),
+            name: crate::web::layout::scope_label(st, u.scope, u.lang),
+        },
+        resident_id: u.resident_id,
+        lang: u.lang.code().into(),
+        elder_mode: u.elder_mode,
+    }
+}
+
+/// Logs in with a username and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, description = "Bad credentials"), (status = 423, description = "Account locked for 15 minutes after 5 failures")))]
+pub async fn login(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    Json(req): Json<LoginRequest>,
+) -> AppResult<Response> {
+    if req.username.len() > 64 || req.password.len() > 256 {
+        return Err(AppError::BadCredentials);
+    }
+    let done = service::login(&st, &req.username, &req.password, ctx.ip.clone()).await?;
+    let jar = jar.add(cookie(
+        &st,
+        SESSION_COOKIE,
+        done.token.clone(),
+        Some(st.config.session_absolute_ms / 1000),
+    ));
+    let body = LoginResponse {
+        user: user_view(&st, &done.user),
+        token: done.token,
+    };
+    Ok((jar, Json(body)).into_response())
+}
+
+/// Ends the current session on the server.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204), (status = 401)), security(("bearer" = [])))]
+pub async fn logout(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    jar: CookieJar,
+) -> AppResult<Response> {
+    service::logout(&st, &user, ctx.ip.clone()).await?;
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok((axum::http::StatusCode::NO_CONTENT, jar).into_response())
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = UserView), (status = 401)), security(("bearer" = [])))]
+pub async fn me(State(st): State<AppState>, AuthUser(user, _): AuthUser) -> Json<UserView> {
+    Json(user_view(&st, &user))
+}

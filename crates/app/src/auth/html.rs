@@ -1,0 +1,208 @@
+//! Login, logout and preference pages.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::Deserialize;
+
+use super::service;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::web::Ctx;
+use crate::web::context::{CSRF_COOKIE, ELDER_COOKIE, LANG_COOKIE, SESSION_COOKIE};
+
+/// A cookie with our defaults: HttpOnly, SameSite=Lax, path /.
+pub fn cookie(
+    st: &AppState,
+    name: &'static str,
+    value: String,
+    max_age_s: Option<i64>,
+) -> Cookie<'static> {
+    let mut c = Cookie::new(name, value);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_path("/");
+    c.set_secure(st.config.secure_cookies);
+    if let Some(s) = max_age_s {
+        c.set_max_age(Some(time_duration(s)));
+    }
+    c
+}
+
+fn time_duration(s: i64) -> time::Duration {
+    time::Duration::seconds(s)
+}
+
+#[derive(Template)]
+#[template(path = "auth/templates/login.html")]
+struct LoginPage {
+    lang: Lang,
+    elder: bool,
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<&'static str>,
+    demo: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only same-site paths are followed after login (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+fn render_login(
+    st: &AppState,
+    ctx: &Ctx,
+    jar: CookieJar,
+    next: String,
+    username: String,
+    error: Option<&'static str>,
+    status: axum::http::StatusCode,
+) -> Response {
+    let (jar, csrf) = match ctx.anon_csrf.clone() {
+        Some(t) if !t.is_empty() => (jar, t),
+        _ => {
+            let t = service::new_csrf();
+            (jar.add(cookie(st, CSRF_COOKIE, t.clone(), None)), t)
+        }
+    };
+    let page = LoginPage {
+        lang: ctx.lang,
+        elder: ctx.elder,
+        csrf,
+        next,
+        username,
+        error,
+        demo: st.config.demo,
+    };
+    match page.render() {
+        Ok(html) => (status, jar, Html(html)).into_response(),
+        Err(e) => AppError::Internal(e.into()).into_response(),
+    }
+}
+
+pub async fn login_form(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    if ctx.user.is_some() {
+        return Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    }
+    render_login(
+        &st,
+        &ctx,
+        jar,
+        safe_next(q.next.as_deref()),
+        String::new(),
+        None,
+        axum::http::StatusCode::OK,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn login(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(f.next.as_deref());
+    match service::login(&st, &f.username, &f.password, ctx.ip.clone()).await {
+        Ok(done) => {
+            let max_age = st.config.session_absolute_ms / 1000;
+            let jar = jar
+                .add(cookie(&st, SESSION_COOKIE, done.token, Some(max_age)))
+                .remove(Cookie::from(CSRF_COOKIE));
+            (jar, Redirect::to(&next)).into_response()
+        }
+        Err(e @ (AppError::BadCredentials | AppError::Locked)) => {
+            let status = e.status();
+            let code = e.code();
+            render_login(
+                &st,
+                &ctx,
+                jar,
+                next,
+                f.username,
+                Some(ctx.lang.error(code)),
+                status,
+            )
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+pub async fn logout(State(st): State<AppState>, ctx: Ctx, jar: CookieJar) -> AppResult<Response> {
+    if let Some(u) = &ctx.user {
+        service::logout(&st, u, ctx.ip.clone()).await?;
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok((jar, Redirect::to("/login")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PrefsForm {
+    /// `elder` or `lang`: flip that preference.
+    toggle: String,
+}
+
+/// Flips 适老模式 or the language; remembered on the account, or in a cookie before login.
+pub async fn prefs(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<PrefsForm>,
+) -> AppResult<Response> {
+    let (mut lang, mut elder) = (ctx.lang, ctx.elder);
+    match f.toggle.as_str() {
+        "elder" => elder = !elder,
+        "lang" => lang = if lang == Lang::Zh { Lang::En } else { Lang::Zh },
+        _ => return Err(AppError::invalid("PREF_UNKNOWN")),
+    }
+    if let Some(u) = &ctx.user {
+        service::set_prefs(&st, u, lang, elder, ctx.ip.clone()).await?;
+    }
+    let year = Some(365 * 86_400);
+    let jar = jar
+        .add(cookie(&st, LANG_COOKIE, lang.code().to_string(), year))
+        .add(cookie(
+            &st,
+            ELDER_COOKIE,
+            if elder { "1" } else { "0" }.to_string(),
+            year,
+        ));
+    let back = headers
+        .get(axum::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .map(|u| {
+            safe_next(Some(&format!(
+                "{}{}",
+                u.path(),
+                u.query().map(|q| format!("?{q}")).unwrap_or_default()
+            )))
+        })
+        .unwrap_or_else(|| "/".into());
+    Ok((jar, Redirect::to(&back)).into_response())
+}

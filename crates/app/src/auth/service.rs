@@ -1,0 +1,364 @@
+//! Identity use-cases: logging in and out, resolving a request's session, creating users.
+
+use base64::Engine as _;
+use gongzhi_core::identity::{self, Role, Scope};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::password;
+use super::store::{self, NewSession, NewUser};
+use crate::audit::{self, Actor, Event};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+/// The signed-in user of a request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub resident_id: Option<i64>,
+    pub lang: Lang,
+    pub elder_mode: bool,
+    pub session_id: String,
+    pub csrf: String,
+}
+
+impl CurrentUser {
+    pub fn actor(&self, ip: Option<String>) -> Actor {
+        Actor {
+            id: Some(self.id),
+            name: self.username.clone(),
+            ip,
+        }
+    }
+}
+
+/// A successful login: the secret token (cookie value and bearer token) and the user.
+pub struct LoggedIn {
+    pub token: String,
+    pub user: CurrentUser,
+}
+
+fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// Sessions are stored by the SHA-256 of their token, so a database leak yields no tokens.
+pub fn token_id(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A fresh random value for double-submit CSRF cookies on anonymous forms.
+pub fn new_csrf() -> String {
+    random_token()
+}
+
+/// Checks credentials, applies the lockout rule, opens a session. Every attempt is audited.
+pub async fn login(
+    st: &AppState,
+    username: &str,
+    pw: &str,
+    ip: Option<String>,
+) -> AppResult<LoggedIn> {
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let Some(user) = store::find_by_username(&mut tx, username.trim()).await? else {
+        password::dummy_verify(pw);
+        let actor = Actor {
+            id: None,
+            name: username.chars().take(40).collect(),
+            ip,
+        };
+        audit::record(
+            &mut tx,
+            now,
+            &actor,
+            Event::ok("auth.login", "user", "")
+                .result("failed")
+                .with(serde_json::json!({"reason": "unknown_user"})),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::BadCredentials);
+    };
+    let actor = Actor {
+        id: Some(user.id),
+        name: user.username.clone(),
+        ip: ip.clone(),
+    };
+    if user.locked_until.is_some_and(|t| t > now) {
+        audit::record(
+            &mut tx,
+            now,
+            &actor,
+            Event::ok("auth.login", "user", user.id).result("locked"),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::Locked);
+    }
+    if user.disabled || !password::verify(&user.password_hash, pw) {
+        store::add_failure(&mut tx, user.id, now).await?;
+        let n = store::count_failures_since(&mut tx, user.id, now - identity::LOCKOUT_WINDOW_MS)
+            .await?;
+        let lock = identity::lock_after_failures(n, now);
+        if lock.is_some() {
+            store::set_locked(&mut tx, user.id, lock).await?;
+            store::clear_failures(&mut tx, user.id).await?;
+        }
+        let reason = if user.disabled {
+            "disabled"
+        } else {
+            "bad_password"
+        };
+        audit::record(
+            &mut tx,
+            now,
+            &actor,
+            Event::ok("auth.login", "user", user.id)
+                .result("failed")
+                .with(
+                    serde_json::json!({"reason": reason, "failures": n, "locked": lock.is_some()}),
+                ),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(if lock.is_some() {
+            AppError::Locked
+        } else {
+            AppError::BadCredentials
+        });
+    }
+    store::clear_failures(&mut tx, user.id).await?;
+    if user.locked_until.is_some() {
+        store::set_locked(&mut tx, user.id, None).await?;
+    }
+    let token = random_token();
+    let id = token_id(&token);
+    let csrf = random_token();
+    let expires_at = now + st.config.session_absolute_ms;
+    store::insert_session(
+        &mut tx,
+        &NewSession {
+            id: &id,
+            user_id: user.id,
+            kind: "web",
+            csrf: &csrf,
+            expires_at,
+            ip: ip.as_deref(),
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &actor,
+        Event::ok("auth.login", "user", user.id),
+    )
+    .await?;
+    tx.commit().await?;
+    let role = Role::parse(&user.role)
+        .map_err(|_| anyhow::anyhow!("user {} has unknown role", user.id))?;
+    Ok(LoggedIn {
+        token,
+        user: CurrentUser {
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            role,
+            scope: Scope::from_parts(&user.scope_kind, user.scope_id),
+            resident_id: user.resident_id,
+            lang: Lang::parse(&user.lang),
+            elder_mode: user.elder_mode,
+            session_id: id,
+            csrf,
+        },
+    })
+}
+
+/// Resolves a token to its user if the session is live; refreshes `last_seen` at most once
+/// a minute (so reads stay reads).
+pub async fn authenticate(st: &AppState, token: &str) -> AppResult<Option<CurrentUser>> {
+    let now = st.now_ms();
+    let id = token_id(token);
+    let mut tx = st.db.read().await?;
+    let Some(s) = store::find_session(&mut tx, &id).await? else {
+        return Ok(None);
+    };
+    drop(tx);
+    let idle_ok = s.kind == "integration" || now - s.last_seen <= st.config.session_idle_ms;
+    if s.revoked_at.is_some() || s.disabled || now >= s.expires_at || !idle_ok {
+        return Ok(None);
+    }
+    if now - s.last_seen > 60_000 {
+        let mut tx = st.db.begin().await?;
+        store::touch_session(&mut tx, &id, now).await?;
+        tx.commit().await?;
+    }
+    let Ok(role) = Role::parse(&s.role) else {
+        return Ok(None);
+    };
+    Ok(Some(CurrentUser {
+        id: s.user_id,
+        username: s.username,
+        display_name: s.display_name,
+        role,
+        scope: Scope::from_parts(&s.scope_kind, s.scope_id),
+        resident_id: s.resident_id,
+        lang: Lang::parse(&s.lang),
+        elder_mode: s.elder_mode,
+        session_id: s.session_id,
+        csrf: s.csrf,
+    }))
+}
+
+/// Ends the session on the server.
+pub async fn logout(st: &AppState, user: &CurrentUser, ip: Option<String>) -> AppResult<()> {
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    store::revoke_session(&mut tx, &user.session_id, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &user.actor(ip),
+        Event::ok("auth.logout", "user", user.id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a new account is.
+pub struct UserSpec<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    pub scope: Scope,
+    pub resident_id: Option<i64>,
+}
+
+/// Validates and creates a user inside the caller's transaction.
+pub async fn create_user_in(
+    st: &AppState,
+    tx: &mut crate::db::Tx,
+    actor: &Actor,
+    spec: &UserSpec<'_>,
+) -> AppResult<i64> {
+    if !identity::check_username(spec.username) {
+        return Err(AppError::Invalid {
+            code: "USERNAME_INVALID",
+            field: Some("username"),
+        });
+    }
+    identity::check_new_password(spec.password).map_err(|e| AppError::field("password", e))?;
+    if !gongzhi_core::org::check_name(spec.display_name) {
+        return Err(AppError::Invalid {
+            code: "NAME_INVALID",
+            field: Some("display_name"),
+        });
+    }
+    let hash = password::hash(st.config.password_cost, spec.password)?;
+    let now = st.now_ms();
+    let new = NewUser {
+        username: spec.username,
+        display_name: spec.display_name.trim(),
+        role: spec.role.code(),
+        scope_kind: spec.scope.kind(),
+        scope_id: spec.scope.id(),
+        resident_id: spec.resident_id,
+        password_hash: &hash,
+    };
+    let id = match store::insert(tx, &new, now).await {
+        Ok(id) => id,
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(AppError::Invalid {
+                code: "USERNAME_TAKEN",
+                field: Some("username"),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::record(tx, now, actor, Event::ok("user.create", "user", id).with(serde_json::json!({
+        "username": spec.username, "role": spec.role.code(), "scope": spec.scope.kind(), "scope_id": spec.scope.id()
+    }))).await?;
+    Ok(id)
+}
+
+pub async fn create_user(st: &AppState, actor: &Actor, spec: &UserSpec<'_>) -> AppResult<i64> {
+    let mut tx = st.db.begin().await?;
+    let id = create_user_in(st, &mut tx, actor, spec).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Creates a long-lived integration token for a user (shown once).
+pub async fn create_integration_token(
+    st: &AppState,
+    username: &str,
+    days: i64,
+) -> AppResult<String> {
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let user = store::find_by_username(&mut tx, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let token = random_token();
+    let id = token_id(&token);
+    store::insert_session(
+        &mut tx,
+        &NewSession {
+            id: &id,
+            user_id: user.id,
+            kind: "integration",
+            csrf: &random_token(),
+            expires_at: now + days * 86_400_000,
+            ip: None,
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &Actor {
+            id: None,
+            name: "cli".into(),
+            ip: None,
+        },
+        Event::ok("token.create", "user", user.id).with(serde_json::json!({"days": days})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Saves the user's language and elderly-mode choice.
+pub async fn set_prefs(
+    st: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    elder: bool,
+    ip: Option<String>,
+) -> AppResult<()> {
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    store::set_prefs(&mut tx, user.id, lang.code(), elder, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &user.actor(ip),
+        Event::ok("user.prefs", "user", user.id)
+            .with(serde_json::json!({"lang": lang.code(), "elder_mode": elder})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,289 @@
+//! Every SQL statement of identity and access: users, sessions, login failures.
+
+use crate::db::Tx;
+use crate::on_tx;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub scope_kind: String,
+    pub scope_id: Option<i64>,
+    pub resident_id: Option<i64>,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub locked_until: Option<i64>,
+    pub lang: String,
+    pub elder_mode: bool,
+    pub created_at: i64,
+}
+
+/// A user row joined with its live session.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionUser {
+    pub session_id: String,
+    pub kind: String,
+    pub csrf: String,
+    pub created_at: i64,
+    pub last_seen: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub scope_kind: String,
+    pub scope_id: Option<i64>,
+    pub resident_id: Option<i64>,
+    pub disabled: bool,
+    pub lang: String,
+    pub elder_mode: bool,
+}
+
+const BY_USERNAME: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, locked_until, lang, elder_mode, created_at from users where username = $1";
+const BY_ID: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, locked_until, lang, elder_mode, created_at from users where id = $1";
+
+const INSERT_USER: &str = "insert into users (username, display_name, role, scope_kind, scope_id, resident_id, password_hash, created_at, updated_at) \
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning id";
+const LIST_USERS: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, locked_until, lang, elder_mode, created_at \
+     from users where ($1 = '' or role = $1) order by id limit $2 offset $3";
+const COUNT_USERS: &str = "select count(*) from users where ($1 = '' or role = $1)";
+const UPDATE_ACCESS: &str = "update users set role = $2, scope_kind = $3, scope_id = $4, display_name = $5, updated_at = $6 where id = $1";
+const SET_DISABLED: &str = "update users set disabled = $2, updated_at = $3 where id = $1";
+const SET_PASSWORD: &str = "update users set password_hash = $2, updated_at = $3 where id = $1";
+const SET_PREFS: &str =
+    "update users set lang = $2, elder_mode = $3, updated_at = $4 where id = $1";
+const SET_LOCKED: &str = "update users set locked_until = $2 where id = $1";
+
+const INSERT_FAILURE: &str = "insert into login_failures (user_id, at) values ($1, $2)";
+const COUNT_FAILURES: &str = "select count(*) from login_failures where user_id = $1 and at > $2";
+const CLEAR_FAILURES: &str = "delete from login_failures where user_id = $1";
+
+const INSERT_SESSION: &str = "insert into sessions (id, user_id, kind, csrf, created_at, last_seen, expires_at, ip) values ($1, $2, $3, $4, $5, $5, $6, $7)";
+const FIND_SESSION: &str = "select s.id as session_id, s.kind, s.csrf, s.created_at, s.last_seen, s.expires_at, s.revoked_at, \
+     u.id as user_id, u.username, u.display_name, u.role, u.scope_kind, u.scope_id, u.resident_id, u.disabled, u.lang, u.elder_mode \
+     from sessions s join users u on u.id = s.user_id where s.id = $1";
+const TOUCH_SESSION: &str = "update sessions set last_seen = $2 where id = $1";
+const REVOKE_SESSION: &str =
+    "update sessions set revoked_at = $2 where id = $1 and revoked_at is null";
+const REVOKE_USER_SESSIONS: &str =
+    "update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null";
+
+pub async fn find_by_username(tx: &mut Tx, username: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_as(BY_USERNAME)
+        .bind(username)
+        .fetch_optional(&mut **c)
+        .await)
+}
+
+pub async fn find(tx: &mut Tx, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_as(BY_ID)
+        .bind(id)
+        .fetch_optional(&mut **c)
+        .await)
+}
+
+/// New user fields.
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub scope_kind: &'a str,
+    pub scope_id: Option<i64>,
+    pub resident_id: Option<i64>,
+    pub password_hash: &'a str,
+}
+
+pub async fn insert(tx: &mut Tx, u: &NewUser<'_>, now: i64) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(INSERT_USER)
+        .bind(u.username)
+        .bind(u.display_name)
+        .bind(u.role)
+        .bind(u.scope_kind)
+        .bind(u.scope_id)
+        .bind(u.resident_id)
+        .bind(u.password_hash)
+        .bind(now)
+        .fetch_one(&mut **c)
+        .await)
+}
+
+pub async fn list(
+    tx: &mut Tx,
+    role: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
+    let rows = on_tx!(tx, |c| sqlx::query_as(LIST_USERS)
+        .bind(role)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut **c)
+        .await)?;
+    let total = on_tx!(tx, |c| sqlx::query_scalar(COUNT_USERS)
+        .bind(role)
+        .fetch_one(&mut **c)
+        .await)?;
+    Ok((rows, total))
+}
+
+pub async fn update_access(
+    tx: &mut Tx,
+    id: i64,
+    role: &str,
+    scope_kind: &str,
+    scope_id: Option<i64>,
+    display_name: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(UPDATE_ACCESS)
+        .bind(id)
+        .bind(role)
+        .bind(scope_kind)
+        .bind(scope_id)
+        .bind(display_name)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+pub async fn set_disabled(
+    tx: &mut Tx,
+    id: i64,
+    disabled: bool,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(SET_DISABLED)
+        .bind(id)
+        .bind(disabled)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+pub async fn set_password(tx: &mut Tx, id: i64, hash: &str, now: i64) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(SET_PASSWORD)
+        .bind(id)
+        .bind(hash)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+pub async fn set_prefs(
+    tx: &mut Tx,
+    id: i64,
+    lang: &str,
+    elder: bool,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(SET_PREFS)
+        .bind(id)
+        .bind(lang)
+        .bind(elder)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))
+}
+
+pub async fn set_locked(tx: &mut Tx, id: i64, until: Option<i64>) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(SET_LOCKED)
+        .bind(id)
+        .bind(until)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))
+}
+
+pub async fn add_failure(tx: &mut Tx, user_id: i64, at: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(INSERT_FAILURE)
+        .bind(user_id)
+        .bind(at)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))
+}
+
+pub async fn count_failures_since(
+    tx: &mut Tx,
+    user_id: i64,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(COUNT_FAILURES)
+        .bind(user_id)
+        .bind(since)
+        .fetch_one(&mut **c)
+        .await)
+}
+
+pub async fn clear_failures(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(CLEAR_FAILURES)
+        .bind(user_id)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))
+}
+
+/// New session fields (the id is the token's hash).
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: i64,
+    pub kind: &'a str,
+    pub csrf: &'a str,
+    pub expires_at: i64,
+    pub ip: Option<&'a str>,
+}
+
+pub async fn insert_session(tx: &mut Tx, s: &NewSession<'_>, now: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(INSERT_SESSION)
+        .bind(s.id)
+        .bind(s.user_id)
+        .bind(s.kind)
+        .bind(s.csrf)
+        .bind(now)
+        .bind(s.expires_at)
+        .bind(s.ip)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))
+}
+
+pub async fn find_session(tx: &mut Tx, id: &str) -> Result<Option<SessionUser>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_as(FIND_SESSION)
+        .bind(id)
+        .fetch_optional(&mut **c)
+        .await)
+}
+
+pub async fn touch_session(tx: &mut Tx, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(TOUCH_SESSION)
+        .bind(id)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))
+}
+
+pub async fn revoke_session(tx: &mut Tx, id: &str, now: i64) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(REVOKE_SESSION)
+        .bind(id)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+pub async fn revoke_user_sessions(tx: &mut Tx, user_id: i64, now: i64) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(REVOKE_USER_SESSIONS)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}

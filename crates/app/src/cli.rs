@@ -1,0 +1,358 @@
+//! The `gongzhi` command line: one binary, subcommands. Every flag also reads a
+//! `GONGZHI_*` environment variable.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use gongzhi_core::identity::{Role, Scope};
+use gongzhi_core::pii::Cipher;
+
+use crate::audit::Actor;
+use crate::clock::SystemClock;
+use crate::config::{self, Config, PasswordCost};
+use crate::db::Db;
+use crate::state::AppState;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "gongzhi",
+    version,
+    about = "共治 · 社区治理平台 (community governance platform)"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// Database: a `postgres://` URL, or an SQLite file (default ./gongzhi.db).
+    #[arg(
+        long,
+        global = true,
+        env = "GONGZHI_DATABASE_URL",
+        default_value = "sqlite://gongzhi.db"
+    )]
+    pub database_url: String,
+    /// File holding the personal-data key (created on first start; keep it out of backups of the database).
+    #[arg(
+        long,
+        global = true,
+        env = "GONGZHI_KEY_FILE",
+        default_value = "gongzhi.key"
+    )]
+    pub key_file: PathBuf,
+    /// The personal-data key itself, base64 (overrides the key file).
+    #[arg(
+        long,
+        global = true,
+        env = "GONGZHI_SECRET_KEY",
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
+    /// Log format: text or json.
+    #[arg(
+        long,
+        global = true,
+        env = "GONGZHI_LOG_FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Administration tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Audit trail tasks.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "GONGZHI_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Seed the demo district into an empty database and print the demo accounts.
+    #[arg(long, env = "GONGZHI_DEMO")]
+    pub demo: bool,
+    /// Base-map tile URL template, e.g. a 天地图 WMTS/XYZ URL (optional).
+    #[arg(long, env = "GONGZHI_TILE_URL")]
+    pub tile_url: Option<String>,
+    /// Mark cookies Secure (serve behind TLS).
+    #[arg(long, env = "GONGZHI_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Minutes without a request before a web session ends.
+    #[arg(long, env = "GONGZHI_SESSION_IDLE_MINUTES", default_value_t = 120)]
+    pub session_idle_minutes: i64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create a user (the first administrator of a new install is made this way).
+    /// The password is read from GONGZHI_PASSWORD or, if unset, from standard input.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Role code: admin, street_staff, community_staff, grid_worker, building_head,
+        /// unit_staff, mediator, auditor, resident.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// Scope kind: district, street, community, grid, building, unit, resident, none.
+        #[arg(long, default_value = "district")]
+        scope: String,
+        /// Scope unit id (for street, community, grid, building, unit, resident).
+        #[arg(long)]
+        scope_id: Option<i64>,
+    },
+    /// Create a long-lived integration token for a user (printed once).
+    CreateToken {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Walk the hash chain and report the first altered or removed record.
+    Verify,
+}
+
+/// Entry point of the binary.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_tracing(&cli.common.log_format);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("GONGZHI_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open(common: &Common) -> anyhow::Result<(Db, Cipher)> {
+    let db = Db::connect(&common.database_url).await?;
+    db.migrate().await.context("applying migrations")?;
+    let key = config::load_or_create_key(common.secret_key.as_deref(), &common.key_file)?;
+    Ok((db, Cipher::new(&key)))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.common, args).await?,
+        Command::Migrate => {
+            let db = Db::connect(&cli.common.database_url).await?;
+            db.migrate().await?;
+            println!("migrations applied");
+        }
+        Command::Admin(cmd) => admin(&cli.common, cmd).await?,
+        Command::Audit(AuditCommand::Verify) => {
+            let db = Db::connect(&cli.common.database_url).await?;
+            match crate::audit::service::verify(&db).await? {
+                crate::audit::service::Verdict::Intact { records } => {
+                    println!("audit chain intact: {records} records")
+                }
+                crate::audit::service::Verdict::Broken(b) => {
+                    match b {
+                        gongzhi_core::audit::ChainBreak::Altered { seq } => {
+                            println!("audit chain BROKEN: record {seq} was altered")
+                        }
+                        gongzhi_core::audit::ChainBreak::Missing { expected, found } => {
+                            println!(
+                                "audit chain BROKEN: record {expected} is missing (next found: {found})"
+                            )
+                        }
+                    }
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn admin(common: &Common, cmd: AdminCommand) -> anyhow::Result<()> {
+    let (db, cipher) = open(common).await?;
+    let st = AppState::new(db, cipher, Arc::new(SystemClock), Config::default());
+    match cmd {
+        AdminCommand::CreateUser {
+            username,
+            display_name,
+            role,
+            scope,
+            scope_id,
+        } => {
+            let password = match std::env::var("GONGZHI_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("password (from standard input):");
+                    let mut s = String::new();
+                    std::io::stdin().read_to_string(&mut s)?;
+                    s.lines().next().unwrap_or_default().to_string()
+                }
+            };
+            let role = Role::parse(&role).map_err(|_| anyhow::anyhow!("unknown role {role}"))?;
+            let scope_v = Scope::from_parts(&scope, scope_id);
+            if scope_v.kind() != scope {
+                anyhow::bail!("scope {scope} needs --scope-id");
+            }
+            let spec = crate::auth::service::UserSpec {
+                username: &username,
+                display_name: display_name.as_deref().unwrap_or(&username),
+                password: &password,
+                role,
+                scope: scope_v,
+                resident_id: None,
+            };
+            let id = crate::auth::service::create_user(
+                &st,
+                &Actor {
+                    id: None,
+                    name: "cli".into(),
+                    ip: None,
+                },
+                &spec,
+            )
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("{}: {}", e.code(), crate::i18n::Lang::En.error(e.code()))
+            })?;
+            println!("created user {username} (id {id}, role {})", role.code());
+        }
+        AdminCommand::CreateToken { username, days } => {
+            let token = crate::auth::service::create_integration_token(&st, &username, days)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.code()))?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}
+
+/// Builds the application state on an open database (used by `serve` and the tests).
+pub async fn build_state(
+    db: Db,
+    cipher: Cipher,
+    clock: Arc<dyn crate::clock::Clock>,
+    mut config: Config,
+) -> anyhow::Result<AppState> {
+    let mut tx = db.read().await?;
+    let seeded = crate::org::store::get_meta(&mut tx, "demo_seeded")
+        .await?
+        .is_some();
+    drop(tx);
+    config.demo = config.demo || seeded;
+    let st = AppState::new(db, cipher, clock, config);
+    crate::org::service::reload(&st).await?;
+    Ok(st)
+}
+
+async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (db, cipher) = open(common).await?;
+    let config = Config {
+        tile_url: args.tile_url.clone(),
+        secure_cookies: args.secure_cookies,
+        session_idle_ms: args.session_idle_minutes.max(1) * 60_000,
+        demo: args.demo,
+        password_cost: PasswordCost::Standard,
+        ..Config::default()
+    };
+    let st = build_state(db.clone(), cipher, Arc::new(SystemClock), config).await?;
+    if args.demo {
+        match crate::demo::seed(&st, crate::demo::DemoSize::Full).await? {
+            Some(accounts) => {
+                println!(
+                    "演示数据 demo district ready in {:.1}s. Demo accounts (password: {}):",
+                    started.elapsed().as_secs_f64(),
+                    crate::demo::DEMO_PASSWORD
+                );
+                for a in accounts {
+                    println!("  {:<16} {:<8} {}", a.username, a.role.name_zh(), a.scope);
+                }
+            }
+            None => println!("database already holds a non-demo organisation; --demo ignored"),
+        }
+    }
+    crate::web::metrics::handle();
+    tokio::spawn(crate::org::service::watch(st.clone()));
+    let app = crate::router(st);
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("binding {}", args.addr))?;
+    println!(
+        "gongzhi listening on http://{} (ready in {:.1}s)",
+        listener.local_addr()?,
+        started.elapsed().as_secs_f64()
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    db.close().await;
+    println!("gongzhi stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

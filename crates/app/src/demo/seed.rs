@@ -1,0 +1,347 @@
+//! Writes the generated demo district into the database in one transaction.
+
+use std::collections::HashMap;
+
+use gongzhi_core::identity::{Role, Scope};
+
+use super::generate::{self, Demo};
+use crate::audit::{self, Actor, Event};
+use crate::auth::service::{self as auth, UserSpec};
+use crate::org::store::{self as org_store, NewUnit};
+use crate::residents::service::{self as residents, Registration};
+use crate::residents::store::{self as res_store, Place};
+use crate::state::AppState;
+
+/// The password of every demo account (printed at start; demo databases only).
+pub const DEMO_PASSWORD: &str = "gongzhi-demo";
+const SEED: u64 = 20_261_122;
+const PROPERTY_COMPANIES: usize = 3;
+
+/// How big a demo to make: the full district, or a small one for tests.
+#[derive(Debug, Clone, Copy)]
+pub enum DemoSize {
+    Full,
+    Residents(usize),
+}
+
+/// A demo login as printed at start.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub role: Role,
+    pub scope: String,
+}
+
+const META_KEY: &str = "demo_seeded";
+
+/// Seeds the demo district unless the database already holds an organisation. Returns the
+/// demo accounts (also when the demo was seeded earlier), or `None` when the database
+/// holds a real (non-demo) organisation.
+pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<DemoAccount>>> {
+    let mut tx = st.db.read().await?;
+    let seeded = org_store::get_meta(&mut tx, META_KEY).await?;
+    let any_org = !org_store::by_level(&mut tx, "district").await?.is_empty();
+    drop(tx);
+    if seeded.is_some() {
+        return Ok(Some(accounts(st).await?));
+    }
+    if any_org {
+        return Ok(None);
+    }
+    let residents = match size {
+        DemoSize::Full => 20_000,
+        DemoSize::Residents(n) => n,
+    };
+    let demo = generate::generate(SEED, residents);
+    write(st, &demo).await?;
+    crate::org::service::reload(st).await?;
+    Ok(Some(accounts(st).await?))
+}
+
+async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let unit = |level: &'static str, code: &str, name: &str| NewUnit {
+        level,
+        code: code.into(),
+        name: name.into(),
+        ..Default::default()
+    };
+
+    // Handling units: one per taxonomy kind, three property companies.
+    let mut unit_ids: HashMap<String, i64> = HashMap::new();
+    for (kind, name) in crate::taxonomy::unit_kinds() {
+        if kind == "property" {
+            for i in 1..=PROPERTY_COMPANIES {
+                let code = format!("PROPERTY-{i}");
+                let label = ["安居", "锦华", "顺心"][i - 1];
+                let id = org_store::insert_handling(
+                    &mut tx,
+                    &code,
+                    kind,
+                    &format!("{label}物业服务有限公司"),
+                    now,
+                )
+                .await?;
+                unit_ids.insert(code, id);
+            }
+        } else {
+            let code = kind.to_ascii_uppercase().replace('_', "-");
+            let id = org_store::insert_handling(&mut tx, &code, kind, name, now).await?;
+            unit_ids.insert(code, id);
+        }
+    }
+
+    let district = org_store::insert(
+        &mut tx,
+        &unit("district", &d.district.code, &d.district.name),
+        now,
+    )
+    .await?;
+    let mut streets = vec![];
+    for s in &d.streets {
+        let mut u = unit("street", &s.code, &s.name);
+        u.parent_id = Some(district);
+        let id = org_store::insert(&mut tx, &u, now).await?;
+        streets.push(id);
+    }
+    let mut communities = vec![];
+    for c in &d.communities {
+        let mut u = unit("community", &c.code, &c.name);
+        u.parent_id = Some(streets[c.street]);
+        u.street_id = Some(streets[c.street]);
+        communities.push((
+            org_store::insert(&mut tx, &u, now).await?,
+            streets[c.street],
+        ));
+    }
+    let mut grids = vec![];
+    for g in &d.grids {
+        let (community, street) = communities[g.community];
+        let mut u = unit("grid", &g.code, &g.name);
+        u.parent_id = Some(community);
+        u.street_id = Some(street);
+        u.community_id = Some(community);
+        u.geometry = Some(g.geometry.clone());
+        grids.push((
+            org_store::insert(&mut tx, &u, now).await?,
+            community,
+            street,
+        ));
+    }
+    let mut compounds = vec![];
+    for (i, c) in d.compounds.iter().enumerate() {
+        let (grid, community, street) = grids[c.grid];
+        let mut u = unit("compound", &c.code, &c.name);
+        u.parent_id = Some(grid);
+        u.street_id = Some(street);
+        u.community_id = Some(community);
+        u.grid_id = Some(grid);
+        u.geometry = Some(c.geometry.clone());
+        let company = i * PROPERTY_COMPANIES / d.compounds.len().max(1) + 1;
+        u.property_unit_id = unit_ids.get(&format!("PROPERTY-{company}")).copied();
+        compounds.push((
+            org_store::insert(&mut tx, &u, now).await?,
+            grid,
+            community,
+            street,
+        ));
+    }
+    let mut buildings = vec![];
+    for b in &d.buildings {
+        let (compound, grid, community, street) = compounds[b.compound];
+        let mut u = unit("building", &b.code, &b.name);
+        u.parent_id = Some(compound);
+        u.street_id = Some(street);
+        u.community_id = Some(community);
+        u.grid_id = Some(grid);
+        u.lng = Some(b.lng);
+        u.lat = Some(b.lat);
+        u.floors = Some(b.floors);
+        u.geometry = Some(gongzhi_core::org::point_geojson(b.lng, b.lat));
+        let id = org_store::insert(&mut tx, &u, now).await?;
+        buildings.push(Place {
+            building_id: id,
+            grid_id: grid,
+            community_id: community,
+            street_id: street,
+        });
+    }
+    let mut households = vec![];
+    for h in &d.households {
+        let place = buildings[h.building];
+        households.push((
+            res_store::insert_household(&mut tx, place, &h.room).await?,
+            place,
+        ));
+    }
+    let mut resident_ids = vec![];
+    for r in &d.residents {
+        let (household_id, place) = households[r.household];
+        let reg = Registration {
+            household_id,
+            place,
+            name: &r.name,
+            gender: r.gender,
+            birth_year: i64::from(r.birth_year),
+            phone: &r.phone,
+            id_number: &r.id_number,
+            tags: &r.tags,
+        };
+        let id = residents::register(st, &mut tx, &reg, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo resident: {e}"))?;
+        resident_ids.push(id);
+    }
+
+    // Accounts: one per role, scoped to the first street / community / grid / building.
+    let first_building = buildings
+        .first()
+        .copied()
+        .ok_or_else(|| anyhow::anyhow!("demo has no buildings"))?;
+    let in_first_building: Vec<usize> = d
+        .residents
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| households[r.household].1.building_id == first_building.building_id)
+        .map(|(i, _)| i)
+        .collect();
+    let r1 = *in_first_building
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("first building is empty"))?;
+    let r2 = in_first_building
+        .iter()
+        .copied()
+        .find(|&i| d.residents[i].household != d.residents[r1].household)
+        .ok_or_else(|| anyhow::anyhow!("first building has one household"))?;
+    let system = Actor {
+        id: None,
+        name: "demo".into(),
+        ip: None,
+    };
+    let unit_scope = |code: &str| {
+        unit_ids
+            .get(code)
+            .map(|&id| Scope::Unit(id))
+            .unwrap_or(Scope::Nothing)
+    };
+    let specs: Vec<(&str, &str, Role, Scope, Option<i64>)> = vec![
+        ("admin", "系统管理员", Role::Admin, Scope::District, None),
+        (
+            "street1",
+            "陈晓东",
+            Role::StreetStaff,
+            Scope::Street(first_building.street_id),
+            None,
+        ),
+        (
+            "staff1",
+            "王丽华",
+            Role::CommunityStaff,
+            Scope::Community(first_building.community_id),
+            None,
+        ),
+        (
+            "grid1",
+            "张伟",
+            Role::GridWorker,
+            Scope::Grid(first_building.grid_id),
+            None,
+        ),
+        (
+            "head1",
+            "刘秀英",
+            Role::BuildingHead,
+            Scope::Building(first_building.building_id),
+            None,
+        ),
+        (
+            "unit-property1",
+            "安居物业 客服 赵磊",
+            Role::UnitStaff,
+            unit_scope("PROPERTY-1"),
+            None,
+        ),
+        (
+            "unit-water",
+            "水务集团 调度 孙强",
+            Role::UnitStaff,
+            unit_scope("WATER"),
+            None,
+        ),
+        (
+            "mediator1",
+            "周敏",
+            Role::Mediator,
+            unit_scope("MEDIATION"),
+            None,
+        ),
+        ("auditor1", "吴静", Role::Auditor, Scope::District, None),
+        (
+            "resident1",
+            &d.residents[r1].name,
+            Role::Resident,
+            Scope::OwnResident(resident_ids[r1]),
+            Some(resident_ids[r1]),
+        ),
+        (
+            "resident2",
+            &d.residents[r2].name,
+            Role::Resident,
+            Scope::OwnResident(resident_ids[r2]),
+            Some(resident_ids[r2]),
+        ),
+    ];
+    for (username, name, role, scope, resident_id) in specs {
+        let spec = UserSpec {
+            username,
+            display_name: name,
+            password: DEMO_PASSWORD,
+            role,
+            scope,
+            resident_id,
+        };
+        auth::create_user_in(st, &mut tx, &system, &spec)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo user {username}: {e}"))?;
+    }
+    org_store::put_meta(&mut tx, META_KEY, &now.to_string()).await?;
+    crate::org::service::bump_version(&mut tx, now).await?;
+    audit::record(&mut tx, now, &system, Event::ok("demo.seed", "district", district).with(serde_json::json!({
+        "streets": d.streets.len(), "communities": d.communities.len(), "grids": d.grids.len(),
+        "compounds": d.compounds.len(), "buildings": d.buildings.len(), "residents": d.residents.len()
+    }))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The demo accounts that exist, with their scope label.
+async fn accounts(st: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
+    const NAMES: [&str; 11] = [
+        "admin",
+        "street1",
+        "staff1",
+        "grid1",
+        "head1",
+        "unit-property1",
+        "unit-water",
+        "mediator1",
+        "auditor1",
+        "resident1",
+        "resident2",
+    ];
+    let mut out = vec![];
+    let mut tx = st.db.read().await?;
+    for username in NAMES {
+        if let Some(u) = crate::auth::store::find_by_username(&mut tx, username).await? {
+            let role = Role::parse(&u.role).unwrap_or(Role::Resident);
+            let scope = Scope::from_parts(&u.scope_kind, u.scope_id);
+            out.push(DemoAccount {
+                username,
+                role,
+                scope: crate::web::layout::scope_label(st, scope, crate::i18n::Lang::Zh),
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,172 @@
+//! Every SQL statement of the residents domain.
+
+use gongzhi_core::identity::ScopeFilter;
+
+use crate::db::Tx;
+use crate::on_tx;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResidentRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub room: String,
+    pub building_id: i64,
+    pub grid_id: i64,
+    pub community_id: i64,
+    pub street_id: i64,
+    pub name: String,
+    pub gender: String,
+    pub birth_year: i64,
+    pub phone_enc: String,
+    pub id_number_enc: String,
+    pub tags: String,
+}
+
+// The scope filter: $1 all, $2 street, $3 community, $4 grid, $5 building, $6 resident.
+const LIST: &str = "select r.id, r.household_id, h.room, r.building_id, r.grid_id, r.community_id, r.street_id, r.name, r.gender, r.birth_year, r.phone_enc, r.id_number_enc, r.tags \
+     from residents r join households h on h.id = r.household_id \
+     where ($1 or r.street_id = $2 or r.community_id = $3 or r.grid_id = $4 or r.building_id = $5 or r.id = $6) \
+       and ($7 = '' or r.tags like $7) and ($8 = '' or r.name like $8) and ($9 = '' or r.phone_idx = $9) \
+     order by r.id limit $10 offset $11";
+const COUNT: &str = "select count(*) from residents r \
+     where ($1 or r.street_id = $2 or r.community_id = $3 or r.grid_id = $4 or r.building_id = $5 or r.id = $6) \
+       and ($7 = '' or r.tags like $7) and ($8 = '' or r.name like $8) and ($9 = '' or r.phone_idx = $9)";
+const FIND: &str = "select r.id, r.household_id, h.room, r.building_id, r.grid_id, r.community_id, r.street_id, r.name, r.gender, r.birth_year, r.phone_enc, r.id_number_enc, r.tags \
+     from residents r join households h on h.id = r.household_id where r.id = $1";
+const FIND_BY_ID_NUMBER: &str = "select id from residents where id_number_idx = $1";
+const INSERT_HOUSEHOLD: &str = "insert into households (building_id, grid_id, community_id, street_id, room) values ($1, $2, $3, $4, $5) returning id";
+const INSERT: &str = "insert into residents (household_id, building_id, grid_id, community_id, street_id, name, gender, birth_year, phone_enc, phone_idx, id_number_enc, id_number_idx, tags, created_at, updated_at) \
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) returning id";
+
+/// Search filters (already normalised: LIKE patterns or a blind index).
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub tag_like: String,
+    pub name_like: String,
+    pub phone_idx: String,
+}
+
+pub async fn list(
+    tx: &mut Tx,
+    s: &ScopeFilter,
+    f: &Filters,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ResidentRow>, i64), sqlx::Error> {
+    let rows = on_tx!(tx, |c| sqlx::query_as(LIST)
+        .bind(s.all)
+        .bind(s.street)
+        .bind(s.community)
+        .bind(s.grid)
+        .bind(s.building)
+        .bind(s.resident)
+        .bind(&f.tag_like)
+        .bind(&f.name_like)
+        .bind(&f.phone_idx)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut **c)
+        .await)?;
+    let total = on_tx!(tx, |c| sqlx::query_scalar(COUNT)
+        .bind(s.all)
+        .bind(s.street)
+        .bind(s.community)
+        .bind(s.grid)
+        .bind(s.building)
+        .bind(s.resident)
+        .bind(&f.tag_like)
+        .bind(&f.name_like)
+        .bind(&f.phone_idx)
+        .fetch_one(&mut **c)
+        .await)?;
+    Ok((rows, total))
+}
+
+pub async fn find(tx: &mut Tx, id: i64) -> Result<Option<ResidentRow>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_as(FIND)
+        .bind(id)
+        .fetch_optional(&mut **c)
+        .await)
+}
+
+pub async fn find_by_id_number(tx: &mut Tx, idx: &str) -> Result<Option<i64>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(FIND_BY_ID_NUMBER)
+        .bind(idx)
+        .fetch_optional(&mut **c)
+        .await)
+}
+
+/// A household's place in the tree.
+#[derive(Debug, Clone, Copy)]
+pub struct Place {
+    pub building_id: i64,
+    pub grid_id: i64,
+    pub community_id: i64,
+    pub street_id: i64,
+}
+
+pub async fn insert_household(tx: &mut Tx, p: Place, room: &str) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(INSERT_HOUSEHOLD)
+        .bind(p.building_id)
+        .bind(p.grid_id)
+        .bind(p.community_id)
+        .bind(p.street_id)
+        .bind(room)
+        .fetch_one(&mut **c)
+        .await)
+}
+
+/// A resident ready to store: personal fields already encrypted and indexed.
+pub struct NewResident<'a> {
+    pub household_id: i64,
+    pub place: Place,
+    pub name: &'a str,
+    pub gender: &'a str,
+    pub birth_year: i64,
+    pub phone_enc: String,
+    pub phone_idx: String,
+    pub id_number_enc: String,
+    pub id_number_idx: String,
+    pub tags: String,
+}
+
+pub async fn insert(tx: &mut Tx, r: &NewResident<'_>, now: i64) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(INSERT)
+        .bind(r.household_id)
+        .bind(r.place.building_id)
+        .bind(r.place.grid_id)
+        .bind(r.place.community_id)
+        .bind(r.place.street_id)
+        .bind(r.name)
+        .bind(r.gender)
+        .bind(r.birth_year)
+        .bind(&r.phone_enc)
+        .bind(&r.phone_idx)
+        .bind(&r.id_number_enc)
+        .bind(&r.id_number_idx)
+        .bind(&r.tags)
+        .bind(now)
+        .fetch_one(&mut **c)
+        .await)
+}
+
+/// Residents per building, with the counts the home page shows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BuildingStats {
+    pub building_id: i64,
+    pub grid_id: i64,
+    pub community_id: i64,
+    pub street_id: i64,
+    pub total: i64,
+    pub alone_elderly: i64,
+    pub disabled: i64,
+}
+
+const STATS: &str = "select building_id, grid_id, community_id, street_id, count(*) as total, \
+     cast(sum(case when tags like '%独居老人%' then 1 else 0 end) as bigint) as alone_elderly, \
+     cast(sum(case when tags like '%残疾人%' then 1 else 0 end) as bigint) as disabled \
+     from residents group by building_id, grid_id, community_id, street_id";
+
+pub async fn building_stats(tx: &mut Tx) -> Result<Vec<BuildingStats>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_as(STATS).fetch_all(&mut **c).await)
+}

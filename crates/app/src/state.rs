@@ -1,0 +1,66 @@
+//! The shared application state: one cheap-to-clone handle passed to every handler.
+
+use std::sync::{Arc, RwLock};
+
+use gongzhi_core::pii::Cipher;
+
+use crate::cache::TtlCache;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::org::OrgMap;
+use crate::residents::store::BuildingStats;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub db: Db,
+    pub cipher: Cipher,
+    pub clock: Arc<dyn Clock>,
+    pub config: Config,
+    /// The organisation's geometry, rebuilt from the database (never the source of truth).
+    org: RwLock<Arc<OrgMap>>,
+    /// Per-building resident counts for dashboards (a few seconds stale at most).
+    pub stats_cache: TtlCache<Vec<BuildingStats>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(db: Db, cipher: Cipher, clock: Arc<dyn Clock>, config: Config) -> Self {
+        Self(Arc::new(Inner {
+            db,
+            cipher,
+            clock,
+            config,
+            org: RwLock::new(Arc::new(OrgMap::default())),
+            stats_cache: TtlCache::new(10_000),
+        }))
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The current organisation map snapshot.
+    pub fn org_map(&self) -> Arc<OrgMap> {
+        match self.0.org.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    pub fn set_org_map(&self, map: OrgMap) {
+        let map = Arc::new(map);
+        match self.0.org.write() {
+            Ok(mut g) => *g = map,
+            Err(p) => *p.into_inner() = map,
+        }
+    }
+}

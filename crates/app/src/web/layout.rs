@@ -1,0 +1,103 @@
+//! The page layout every HTML page extends: top bar, navigation (only domains that exist,
+//! and only those the user's role may use), the demo banner, language and 适老模式.
+
+use gongzhi_core::identity::{Role, Scope};
+
+use super::Ctx;
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+pub struct UserBadge {
+    pub name: String,
+    pub role: &'static str,
+    pub scope: String,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+pub struct Layout {
+    pub lang: Lang,
+    pub elder: bool,
+    pub title: String,
+    pub user: Option<UserBadge>,
+    pub csrf: String,
+    pub demo: bool,
+    pub nav: Vec<NavItem>,
+    pub staff: bool,
+}
+
+impl Layout {
+    /// `title_key` names the page title in the catalog; `active` is the nav href to mark.
+    pub fn new(st: &AppState, ctx: &Ctx, title_key: &str, active: &str) -> Self {
+        let lang = ctx.lang;
+        let mut nav = vec![];
+        let mut push = |href: &'static str, key: &str| {
+            nav.push(NavItem {
+                href,
+                label: lang.t(key),
+                active: href == active,
+            });
+        };
+        push("/", "nav.home");
+        if let Some(u) = &ctx.user {
+            if u.role.may_list_residents() {
+                push("/residents", "nav.residents");
+            }
+            if u.role.may_administer() {
+                push("/admin/users", "nav.users");
+                push("/admin/org", "nav.org");
+                push("/admin/units", "nav.units");
+            }
+            if u.role.may_read_audit() {
+                push("/audit", "nav.audit");
+            }
+        }
+        let user = ctx.user.as_ref().map(|u| UserBadge {
+            name: u.display_name.clone(),
+            role: match lang {
+                Lang::Zh => u.role.name_zh(),
+                Lang::En => u.role.name_en(),
+            },
+            scope: scope_label(st, u.scope, lang),
+        });
+        Layout {
+            lang,
+            elder: ctx.elder,
+            title: lang.t(title_key).to_string(),
+            staff: ctx.user.as_ref().is_some_and(|u| u.role.is_staff()),
+            user,
+            csrf: ctx.csrf(),
+            demo: st.config.demo,
+            nav,
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+}
+
+/// The unit a user acts in, by name (全区, 桃源街道, 翠竹社区第1网格 …).
+pub fn scope_label(st: &AppState, scope: Scope, lang: Lang) -> String {
+    let map = st.org_map();
+    match scope {
+        Scope::District => map
+            .district_name
+            .clone()
+            .unwrap_or_else(|| lang.t("scope.district").to_string()),
+        Scope::Street(id) | Scope::Community(id) | Scope::Grid(id) | Scope::Building(id) => {
+            map.unit_name(id).unwrap_or_default()
+        }
+        Scope::Unit(_) => lang.t("scope.unit").to_string(),
+        Scope::OwnResident(_) | Scope::Nothing => String::new(),
+    }
+}
+
+/// Whether a role sees the staff home (map and counts) or the resident home.
+pub fn is_staff(role: Role) -> bool {
+    role.is_staff()
+}
