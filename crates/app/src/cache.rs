@@ -24,10 +24,10 @@ impl<T> TtlCache<T> {
         load: impl Future<Output = Result<T, E>>,
     ) -> Result<Arc<T>, E> {
         let mut slot = self.slot.lock().await;
-        if let Some((at, v)) = slot.as_ref() {
-            if now_ms - at < self.ttl_ms {
-                return Ok(v.clone());
-            }
+        if let Some((at, v)) = slot.as_ref()
+            && now_ms - at < self.ttl_ms
+        {
+            return Ok(v.clone());
         }
         let v = Arc::new(load.await?);
         *slot = Some((now_ms, v.clone()));

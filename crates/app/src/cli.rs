@@ -276,14 +276,8 @@ pub async fn build_state(
     db: Db,
     cipher: Cipher,
     clock: Arc<dyn crate::clock::Clock>,
-    mut config: Config,
+    config: Config,
 ) -> anyhow::Result<AppState> {
-    let mut tx = db.read().await?;
-    let seeded = crate::org::store::get_meta(&mut tx, "demo_seeded")
-        .await?
-        .is_some();
-    drop(tx);
-    config.demo = config.demo || seeded;
     let st = AppState::new(db, cipher, clock, config);
     crate::org::service::reload(&st).await?;
     Ok(st)

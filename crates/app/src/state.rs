@@ -56,6 +56,11 @@ impl AppState {
         }
     }
 
+    /// Whether to show the demo banner.
+    pub fn is_demo(&self) -> bool {
+        self.config.demo || self.org_map().demo
+    }
+
     pub fn set_org_map(&self, map: OrgMap) {
         let map = Arc::new(map);
         match self.0.org.write() {

@@ -159,10 +159,12 @@ pub async fn update_user(
             &ctx,
             &user,
             id,
-            role,
-            scope,
-            &f.display_name,
-            f.disabled.is_some(),
+            service::Access {
+                role,
+                scope,
+                display_name: &f.display_name,
+                disabled: f.disabled.is_some(),
+            },
         )
         .await
     }

@@ -103,16 +103,27 @@ pub async fn create_user(
 }
 
 /// Changes a user's role, scope and name, and enables or disables the account.
+/// The access an administrator gives a user.
+pub struct Access<'a> {
+    pub role: Role,
+    pub scope: Scope,
+    pub display_name: &'a str,
+    pub disabled: bool,
+}
+
 pub async fn update_user(
     st: &AppState,
     ctx: &Ctx,
     user: &CurrentUser,
     id: i64,
-    role: Role,
-    scope: Scope,
-    display_name: &str,
-    disabled: bool,
+    access: Access<'_>,
 ) -> AppResult<()> {
+    let Access {
+        role,
+        scope,
+        display_name,
+        disabled,
+    } = access;
     require_admin(user)?;
     if !gongzhi_core::org::check_name(display_name) {
         return Err(AppError::Invalid {

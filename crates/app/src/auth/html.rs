@@ -85,7 +85,7 @@ fn render_login(
         next,
         username,
         error,
-        demo: st.config.demo,
+        demo: st.is_demo(),
     };
     match page.render() {
         Ok(html) => (status, jar, Html(html)).into_response(),

@@ -195,25 +195,27 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
     }
 
     // Accounts: one per role, scoped to the first street / community / grid / building.
-    let first_building = buildings
-        .first()
-        .copied()
-        .ok_or_else(|| anyhow::anyhow!("demo has no buildings"))?;
-    let in_first_building: Vec<usize> = d
-        .residents
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| households[r.household].1.building_id == first_building.building_id)
-        .map(|(i, _)| i)
-        .collect();
-    let r1 = *in_first_building
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("first building is empty"))?;
-    let r2 = in_first_building
-        .iter()
-        .copied()
-        .find(|&i| d.residents[i].household != d.residents[r1].household)
-        .ok_or_else(|| anyhow::anyhow!("first building has one household"))?;
+    // resident1 and resident2: neighbours in two households of the first building that has two.
+    let mut first_in_household: Vec<Option<usize>> = vec![None; d.households.len()];
+    for (i, r) in d.residents.iter().enumerate() {
+        first_in_household[r.household].get_or_insert(i);
+    }
+    let mut per_building: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (h, first) in first_in_household.iter().enumerate() {
+        if let Some(i) = first {
+            per_building
+                .entry(d.households[h].building)
+                .or_default()
+                .push(*i);
+        }
+    }
+    let (b_index, pair) = per_building
+        .into_iter()
+        .filter(|(_, v)| v.len() >= 2)
+        .min_by_key(|(b, _)| *b)
+        .ok_or_else(|| anyhow::anyhow!("no building has two households; seed more residents"))?;
+    let (r1, r2) = (pair[0], pair[1]);
+    let first_building = buildings[b_index];
     let system = Actor {
         id: None,
         name: "demo".into(),

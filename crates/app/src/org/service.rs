@@ -56,6 +56,8 @@ pub struct OrgMap {
     pub compounds: Vec<CompoundView>,
     pub counts: Counts,
     pub version: String,
+    /// The database holds the demo district (show the 演示数据 banner).
+    pub demo: bool,
     names: HashMap<i64, (String, String)>,
 }
 
@@ -78,10 +80,13 @@ const VERSION_KEY: &str = "org_version";
 /// Rebuilds the map from the database.
 pub async fn load(st: &AppState) -> anyhow::Result<OrgMap> {
     let mut tx = st.db.read().await?;
-    let mut map = OrgMap::default();
-    map.version = store::get_meta(&mut tx, VERSION_KEY)
-        .await?
-        .unwrap_or_default();
+    let mut map = OrgMap {
+        version: store::get_meta(&mut tx, VERSION_KEY)
+            .await?
+            .unwrap_or_default(),
+        demo: store::get_meta(&mut tx, "demo_seeded").await?.is_some(),
+        ..OrgMap::default()
+    };
     for level in [
         "district",
         "street",

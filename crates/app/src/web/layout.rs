@@ -71,7 +71,7 @@ impl Layout {
             staff: ctx.user.as_ref().is_some_and(|u| u.role.is_staff()),
             user,
             csrf: ctx.csrf(),
-            demo: st.config.demo,
+            demo: st.is_demo(),
             nav,
         }
     }

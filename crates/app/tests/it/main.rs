@@ -1,1 +1,13 @@
+//! The one integration-test binary. Every test gets a fresh database: an SQLite file by
+//! default, or a fresh PostgreSQL schema when `GONGZHI_TEST_DATABASE_URL` is set (CI runs
+//! the whole suite both ways).
 
+mod admin;
+mod audit;
+mod auth;
+mod browser;
+mod org;
+mod residents;
+mod schema;
+mod support;
+mod web;

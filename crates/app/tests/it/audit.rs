@@ -1,0 +1,152 @@
+//! The audit trail: recorded with each change, append-only, and tamper-evident.
+
+use axum::http::StatusCode;
+use gongzhi_app::audit::service::{Verdict, verify};
+use gongzhi_core::audit::ChainBreak;
+use serde_json::json;
+
+use crate::support::{Auth, TestApp};
+
+async fn some_activity(app: &TestApp) {
+    for u in ["staff1", "grid1", "admin"] {
+        let a = app.bearer(u).await;
+        app.post_json("/api/v1/auth/logout", &a, json!({})).await;
+    }
+    app.post_json(
+        "/api/v1/auth/login",
+        &Auth::None,
+        json!({"username": "staff1", "password": "nope-nope"}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn records_carry_who_what_object_when_where_and_result() {
+    let app = TestApp::new().await;
+    let r = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "staff1", "password": "wrong-password"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let actor = app
+        .scalar_text(
+            "select actor from audit_log where action = 'auth.login' and result = 'failed'",
+        )
+        .await;
+    assert_eq!(actor.as_deref(), Some("staff1"));
+    let object = app.scalar_text("select object_type || ':' || object_id from audit_log where action = 'auth.login' and result = 'failed'").await;
+    let uid = app
+        .scalar_i64("select id from users where username = 'staff1'")
+        .await;
+    assert_eq!(object, Some(format!("user:{uid}")));
+    let at = app
+        .scalar_i64("select at_ms from audit_log where action = 'auth.login' and result = 'failed'")
+        .await;
+    assert!((app.st.now_ms() - at).abs() < 60_000);
+    // Every demo user's creation is recorded too.
+    assert_eq!(app.audit_count("user.create", "ok").await, 11);
+}
+
+#[tokio::test]
+async fn the_chain_verifies_and_the_database_refuses_edits() {
+    let app = TestApp::new().await;
+    some_activity(&app).await;
+    let n = app.scalar_i64("select count(*) from audit_log").await;
+    assert_eq!(
+        verify(&app.st.db).await.expect("verify"),
+        Verdict::Intact { records: n as u64 }
+    );
+    assert!(
+        app.exec("update audit_log set actor = 'someone' where seq = 3")
+            .await
+            .is_err(),
+        "UPDATE is refused"
+    );
+    assert!(
+        app.exec("delete from audit_log where seq = 3")
+            .await
+            .is_err(),
+        "DELETE is refused"
+    );
+}
+
+async fn drop_guards(app: &TestApp) {
+    if app.is_pg() {
+        app.exec("drop trigger audit_log_no_update on audit_log")
+            .await
+            .expect("drop trigger");
+    } else {
+        app.exec("drop trigger audit_log_no_update")
+            .await
+            .expect("drop trigger");
+        app.exec("drop trigger audit_log_no_delete")
+            .await
+            .expect("drop trigger");
+    }
+}
+
+#[tokio::test]
+async fn an_edited_record_is_named() {
+    let app = TestApp::new().await;
+    some_activity(&app).await;
+    drop_guards(&app).await;
+    app.exec("update audit_log set result = 'tampered' where seq = 14")
+        .await
+        .expect("tamper");
+    assert_eq!(
+        verify(&app.st.db).await.expect("verify"),
+        Verdict::Broken(ChainBreak::Altered { seq: 14 })
+    );
+}
+
+#[tokio::test]
+async fn a_removed_record_is_named_even_at_the_end() {
+    let app = TestApp::new().await;
+    some_activity(&app).await;
+    drop_guards(&app).await;
+    app.exec("delete from audit_log where seq = 5")
+        .await
+        .expect("tamper");
+    assert_eq!(
+        verify(&app.st.db).await.expect("verify"),
+        Verdict::Broken(ChainBreak::Missing {
+            expected: 5,
+            found: 6
+        })
+    );
+
+    let app = TestApp::new().await;
+    some_activity(&app).await;
+    drop_guards(&app).await;
+    let last = app.scalar_i64("select max(seq) from audit_log").await;
+    app.exec(&format!("delete from audit_log where seq = {last}"))
+        .await
+        .expect("tamper");
+    assert_eq!(
+        verify(&app.st.db).await.expect("verify"),
+        Verdict::Broken(ChainBreak::Missing {
+            expected: last,
+            found: last
+        })
+    );
+}
+
+#[tokio::test]
+async fn only_auditors_read_the_audit_page() {
+    let app = TestApp::new().await;
+    let auditor = app.browser("auditor1").await;
+    let page = app.get("/audit", &auditor).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("auth.login"));
+    let admin = app.browser("admin").await;
+    let refused = app.get("/audit", &admin).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "separation of duties: admins do not read the audit trail"
+    );
+    assert!(refused.body.contains("无权"));
+}

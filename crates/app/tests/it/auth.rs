@@ -1,0 +1,432 @@
+//! Identity and access: login, lockout, sessions, logout, CSRF, no default credentials.
+
+use axum::http::StatusCode;
+use gongzhi_core::identity::LOCKOUT_DURATION_MS;
+use serde_json::json;
+
+use crate::support::{Auth, PASSWORD, TestApp};
+
+const DEMO_USERS: [&str; 11] = [
+    "admin",
+    "street1",
+    "staff1",
+    "grid1",
+    "head1",
+    "unit-property1",
+    "unit-water",
+    "mediator1",
+    "auditor1",
+    "resident1",
+    "resident2",
+];
+
+#[tokio::test]
+async fn every_demo_account_logs_in_with_its_role() {
+    let app = TestApp::new().await;
+    let roles = [
+        "admin",
+        "street_staff",
+        "community_staff",
+        "grid_worker",
+        "building_head",
+        "unit_staff",
+        "unit_staff",
+        "mediator",
+        "auditor",
+        "resident",
+        "resident",
+    ];
+    for (u, role) in DEMO_USERS.iter().zip(roles) {
+        let auth = app.bearer(u).await;
+        let me = app.get("/api/v1/me", &auth).await;
+        assert_eq!(me.status, StatusCode::OK);
+        assert_eq!(me.json()["username"], *u);
+        assert_eq!(me.json()["role"], role);
+    }
+}
+
+#[tokio::test]
+async fn login_sets_an_httponly_samesite_cookie_and_token() {
+    let app = TestApp::new().await;
+    let r = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "staff1", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert!(v["token"].as_str().is_some_and(|t| t.len() >= 40));
+    assert_eq!(v["user"]["scope"]["kind"], "community");
+    let line = r.set_cookie_line("gz_session").expect("cookie");
+    assert!(
+        line.contains("HttpOnly") && line.contains("SameSite=Lax"),
+        "{line}"
+    );
+    // The token is stored only as its hash.
+    let token = v["token"].as_str().unwrap_or_default();
+    let stored = app
+        .scalar_i64(&format!(
+            "select count(*) from sessions where id = '{token}'"
+        ))
+        .await;
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn bad_credentials_answer_401_in_chinese_and_are_audited() {
+    let app = TestApp::new().await;
+    let r = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "staff1", "password": "wrong-password"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.error_code(), "AUTH_BAD_CREDENTIALS");
+    assert_eq!(r.json()["errors"][0]["detail"], "用户名或密码不正确");
+    let unknown = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "nobody", "password": "x"}),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.error_code(), "AUTH_BAD_CREDENTIALS");
+    assert_eq!(app.audit_count("auth.login", "failed").await, 2);
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_for_fifteen_minutes() {
+    let app = TestApp::new().await;
+    let bad = json!({"username": "grid1", "password": "not-the-password"});
+    for i in 1..=4 {
+        let r = app
+            .post_json("/api/v1/auth/login", &Auth::None, bad.clone())
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let fifth = app
+        .post_json("/api/v1/auth/login", &Auth::None, bad.clone())
+        .await;
+    assert_eq!(fifth.status, StatusCode::LOCKED);
+    assert_eq!(fifth.error_code(), "AUTH_LOCKED");
+    let good = json!({"username": "grid1", "password": PASSWORD});
+    let still = app
+        .post_json("/api/v1/auth/login", &Auth::None, good.clone())
+        .await;
+    assert_eq!(
+        still.status,
+        StatusCode::LOCKED,
+        "the right password does not open a locked account"
+    );
+    app.clock.advance_ms(LOCKOUT_DURATION_MS - 60_000);
+    assert_eq!(
+        app.post_json("/api/v1/auth/login", &Auth::None, good.clone())
+            .await
+            .status,
+        StatusCode::LOCKED
+    );
+    app.clock.advance_ms(61_000);
+    assert_eq!(
+        app.post_json("/api/v1/auth/login", &Auth::None, good)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(app.audit_count("auth.login", "locked").await, 2);
+}
+
+#[tokio::test]
+async fn failures_spread_over_more_than_fifteen_minutes_do_not_lock() {
+    let app = TestApp::new().await;
+    let bad = json!({"username": "grid1", "password": "not-the-password"});
+    for _ in 0..4 {
+        app.post_json("/api/v1/auth/login", &Auth::None, bad.clone())
+            .await;
+    }
+    app.clock.advance_ms(16 * 60_000);
+    let r = app.post_json("/api/v1/auth/login", &Auth::None, bad).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle_and_absolutely() {
+    let app = TestApp::new().await;
+    let auth = app.bearer("staff1").await;
+    app.clock.advance_ms(119 * 60_000);
+    assert_eq!(
+        app.get("/api/v1/me", &auth).await.status,
+        StatusCode::OK,
+        "still inside the idle window"
+    );
+    app.clock.advance_ms(119 * 60_000);
+    assert_eq!(
+        app.get("/api/v1/me", &auth).await.status,
+        StatusCode::OK,
+        "activity refreshed the window"
+    );
+    app.clock.advance_ms(121 * 60_000);
+    let r = app.get("/api/v1/me", &auth).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "idle for over two hours"
+    );
+    assert_eq!(r.error_code(), "AUTH_REQUIRED");
+
+    let auth = app.bearer("staff1").await;
+    for _ in 0..13 {
+        app.clock.advance_ms(59 * 60_000);
+        let _ = app.get("/api/v1/me", &auth).await;
+    }
+    assert_eq!(
+        app.get("/api/v1/me", &auth).await.status,
+        StatusCode::UNAUTHORIZED,
+        "past the 12-hour absolute lifetime"
+    );
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_on_the_server() {
+    let app = TestApp::new().await;
+    let auth = app.bearer("staff1").await;
+    let r = app.post_json("/api/v1/auth/logout", &auth, json!({})).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get("/api/v1/me", &auth).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the token is dead, not just the cookie"
+    );
+    assert_eq!(app.audit_count("auth.logout", "ok").await, 1);
+
+    let web = app.browser("staff1").await;
+    let r = app
+        .post_form("/logout", &web, &[("_csrf", &web.csrf())])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let home = app.get("/", &web).await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert!(home.location().starts_with("/login"));
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused_and_audited() {
+    let app = TestApp::new().await;
+    let web = app.browser("admin").await;
+    let r = app
+        .post_form(
+            "/admin/units",
+            &web,
+            &[("code", "X-1"), ("kind", "water"), ("name", "偷偷建的单位")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        r.body.contains("页面已过期"),
+        "Chinese error page: {}",
+        r.body
+    );
+    let wrong = app
+        .post_form(
+            "/admin/units",
+            &web,
+            &[
+                ("_csrf", "forged"),
+                ("code", "X-1"),
+                ("kind", "water"),
+                ("name", "偷偷建的单位"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.scalar_i64("select count(*) from units where code = 'X-1'")
+            .await,
+        0
+    );
+    assert_eq!(app.audit_count("access.denied", "denied").await, 2);
+    // Cookie-authenticated JSON needs the header too.
+    let json = app.post_json("/api/v1/auth/logout", &web, json!({})).await;
+    assert_eq!(json.status, StatusCode::FORBIDDEN);
+    assert_eq!(json.error_code(), "CSRF_INVALID");
+    // The login form itself is protected by a double-submit cookie.
+    let login = app
+        .post_form(
+            "/login",
+            &Auth::None,
+            &[("username", "admin"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::FORBIDDEN);
+    // With the token the same form works.
+    let ok = app
+        .post_form(
+            "/admin/units",
+            &web,
+            &[
+                ("_csrf", &web.csrf()),
+                ("code", "X-1"),
+                ("kind", "water"),
+                ("name", "第二水厂"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.scalar_i64("select count(*) from units where code = 'X-1'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_fresh_install_has_no_default_credentials() {
+    let app = TestApp::empty().await;
+    assert_eq!(app.scalar_i64("select count(*) from users").await, 0);
+    for (u, p) in [
+        ("admin", PASSWORD),
+        ("admin", "admin"),
+        ("admin", "admin123"),
+    ] {
+        let r = app
+            .post_json(
+                "/api/v1/auth/login",
+                &Auth::None,
+                json!({"username": u, "password": p}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let home = app.get("/", &Auth::None).await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert!(
+        !app.get("/login", &Auth::None)
+            .await
+            .body
+            .contains("演示数据"),
+        "no demo banner on a real install"
+    );
+}
+
+#[tokio::test]
+async fn the_first_administrator_is_created_with_a_strong_password() {
+    use gongzhi_app::audit::Actor;
+    use gongzhi_app::auth::service::{UserSpec, create_user};
+    use gongzhi_core::identity::{Role, Scope};
+    let app = TestApp::empty().await;
+    let cli = Actor {
+        id: None,
+        name: "cli".into(),
+        ip: None,
+    };
+    let weak = UserSpec {
+        username: "root",
+        display_name: "管理员",
+        password: "12345678",
+        role: Role::Admin,
+        scope: Scope::District,
+        resident_id: None,
+    };
+    let err = create_user(&app.st, &cli, &weak)
+        .await
+        .expect_err("weak password refused");
+    assert_eq!(err.code(), "PASSWORD_TOO_COMMON");
+    let good = UserSpec {
+        password: "a-long-passphrase",
+        ..weak
+    };
+    create_user(&app.st, &cli, &good).await.expect("created");
+    let hash = app
+        .scalar_text("select password_hash from users where username = 'root'")
+        .await
+        .unwrap_or_default();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let r = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "root", "password": "a-long-passphrase"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_disabled_users_live_token_stops_working() {
+    let app = TestApp::new().await;
+    let victim = app.bearer("grid1").await;
+    let admin = app.browser("admin").await;
+    let id = app
+        .scalar_i64("select id from users where username = 'grid1'")
+        .await;
+    let grid = app
+        .scalar_i64("select scope_id from users where username = 'grid1'")
+        .await
+        .to_string();
+    let r = app
+        .post_form(
+            &format!("/admin/users/{id}"),
+            &admin,
+            &[
+                ("_csrf", &admin.csrf()),
+                ("display_name", "张伟"),
+                ("role", "grid_worker"),
+                ("scope_kind", "grid"),
+                ("scope_id", &grid),
+                ("disabled", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().contains("ok=1"), "{}", r.location());
+    assert_eq!(
+        app.get("/api/v1/me", &victim).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let again = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "grid1", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn bad_bearer_tokens_get_401_and_next_is_never_an_open_redirect() {
+    let app = TestApp::new().await;
+    let r = app
+        .get("/api/v1/me", &Auth::Bearer("nonsense".into()))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.error_code(), "AUTH_REQUIRED");
+    let page = app.get("/login?next=//evil.example/x", &Auth::None).await;
+    assert!(
+        page.body.contains(r#"name="next" value="/""#),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn integration_tokens_authenticate_without_idle_expiry() {
+    let app = TestApp::new().await;
+    let token = gongzhi_app::auth::service::create_integration_token(&app.st, "unit-water", 30)
+        .await
+        .expect("token");
+    let auth = Auth::Bearer(token);
+    app.clock.advance_ms(5 * 3600 * 1000);
+    let r = app.get("/api/v1/me", &auth).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["username"], "unit-water");
+    app.clock.advance_ms(31 * 86_400_000);
+    assert_eq!(
+        app.get("/api/v1/me", &auth).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -1,0 +1,392 @@
+//! Test harness: a fresh database per test, the demo district (small), a controllable
+//! clock, and request helpers that drive the router directly (no sockets).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use gongzhi_app::clock::TestClock;
+use gongzhi_app::config::{Config, PasswordCost};
+use gongzhi_app::db::Db;
+use gongzhi_app::demo::{self, DemoSize};
+use gongzhi_app::state::AppState;
+use gongzhi_core::pii::Cipher;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "gongzhi-demo";
+pub const TEST_KEY: [u8; 32] = [42; 32];
+
+/// Residents in the small test district (the geometry is the full demo's).
+pub const TEST_RESIDENTS: usize = 300;
+
+/// The database the suite runs on.
+pub fn pg_url() -> Option<String> {
+    std::env::var("GONGZHI_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+pub struct TestApp {
+    pub st: AppState,
+    pub router: Router,
+    pub clock: TestClock,
+    _dir: Option<tempfile::TempDir>,
+    pg_schema: Option<String>,
+}
+
+/// Opens a fresh, migrated, empty database.
+pub async fn fresh_db() -> (Db, String, Option<tempfile::TempDir>, Option<String>) {
+    match pg_url() {
+        Some(url) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let schema = format!("t_{now}_{}", random_suffix());
+            let admin = Db::connect(&url).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL at {url} is required (GONGZHI_TEST_DATABASE_URL): {e:#}")
+            });
+            if let Db::Pg(p) = &admin {
+                drop_stale_schemas(p, now).await;
+                sqlx::query(&format!("create schema {schema}"))
+                    .execute(p)
+                    .await
+                    .expect("create schema");
+            }
+            admin.close().await;
+            let db = Db::connect_with(&url, Some(&schema))
+                .await
+                .expect("connect to test schema");
+            db.migrate().await.expect("migrate");
+            (db, url, None, Some(schema))
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("test.db");
+            let url = format!("sqlite://{}", path.display());
+            let db = Db::connect(&url).await.expect("open sqlite");
+            db.migrate().await.expect("migrate");
+            (db, url, Some(dir), None)
+        }
+    }
+}
+
+/// Test schemas are left behind (a pool's idle transactions would block dropping them at
+/// the end of a test); each run drops those older than an hour.
+async fn drop_stale_schemas(p: &sqlx::PgPool, now: u64) {
+    static ONCE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    ONCE.get_or_init(|| async {
+        let names: Vec<String> = sqlx::query_scalar("select schema_name::text from information_schema.schemata where schema_name like 't\\_%'").fetch_all(p).await.unwrap_or_default();
+        for n in names {
+            let born = n.split('_').nth(1).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
+            if born + 3600 < now {
+                let _ = sqlx::query("set lock_timeout = '1s'").execute(p).await;
+                let _ = sqlx::query(&format!("drop schema if exists {n} cascade")).execute(p).await;
+            }
+        }
+    })
+    .await;
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    let mut r = rand::thread_rng();
+    (0..12)
+        .map(|_| char::from(b'a' + r.gen_range(0..26u8)))
+        .collect()
+}
+
+impl TestApp {
+    /// A fresh database with the small demo district and all demo accounts.
+    pub async fn new() -> TestApp {
+        let app = Self::empty().await;
+        demo::seed(&app.st, DemoSize::Residents(TEST_RESIDENTS))
+            .await
+            .expect("seed demo");
+        app
+    }
+
+    /// A fresh, migrated database with nothing in it (a non-demo install).
+    pub async fn empty() -> TestApp {
+        let (db, _url, dir, pg_schema) = fresh_db().await;
+        let clock = TestClock::default();
+        let config = Config {
+            password_cost: PasswordCost::Test,
+            ..Config::default()
+        };
+        let st = gongzhi_app::cli::build_state(
+            db,
+            Cipher::new(&TEST_KEY),
+            Arc::new(clock.clone()),
+            config,
+        )
+        .await
+        .expect("state");
+        let router = gongzhi_app::router(st.clone());
+        TestApp {
+            st,
+            router,
+            clock,
+            _dir: dir,
+            pg_schema,
+        }
+    }
+
+    pub fn is_pg(&self) -> bool {
+        self.pg_schema.is_some()
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let resp = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, auth: &Auth) -> Resp {
+        self.send(
+            auth.apply(Request::builder().method(Method::GET).uri(path))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
+    pub async fn post_json(&self, path: &str, auth: &Auth, json: serde_json::Value) -> Resp {
+        let req = auth
+            .apply(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(path)
+                    .header(header::CONTENT_TYPE, "application/json"),
+            )
+            .body(Body::from(json.to_string()))
+            .expect("request");
+        self.send(req).await
+    }
+
+    pub async fn post_form(&self, path: &str, auth: &Auth, fields: &[(&str, &str)]) -> Resp {
+        let body = serde_urlencoded::to_string(fields).expect("form");
+        let req = auth
+            .apply(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(path)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// Logs in through the JSON API and returns bearer-token auth.
+    pub async fn bearer(&self, username: &str) -> Auth {
+        let r = self
+            .post_json(
+                "/api/v1/auth/login",
+                &Auth::None,
+                serde_json::json!({"username": username, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.body);
+        Auth::Bearer(r.json()["token"].as_str().expect("token").to_string())
+    }
+
+    /// Logs in through the login form, as a browser does, and returns cookie auth with the
+    /// session's CSRF token read from a page.
+    pub async fn browser(&self, username: &str) -> Auth {
+        let page = self.get("/login", &Auth::None).await;
+        let anon = page
+            .cookie("gz_csrf")
+            .expect("login page sets a CSRF cookie");
+        let pre = Auth::Cookie {
+            session: String::new(),
+            csrf: anon.clone(),
+            extra: format!("gz_csrf={anon}"),
+        };
+        let r = self
+            .post_form(
+                "/login",
+                &pre,
+                &[
+                    ("_csrf", &anon),
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "form login {username}: {}",
+            r.body
+        );
+        let session = r.cookie("gz_session").expect("session cookie");
+        let mut auth = Auth::Cookie {
+            session,
+            csrf: String::new(),
+            extra: String::new(),
+        };
+        let home = self.get("/", &auth).await;
+        let csrf = home.meta_csrf().expect("csrf meta");
+        if let Auth::Cookie { csrf: c, .. } = &mut auth {
+            *c = csrf;
+        }
+        auth
+    }
+
+    /// Runs raw SQL against the test database (tamper tests).
+    pub async fn exec(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        match &self.st.db {
+            Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+            Db::Pg(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+        }
+    }
+
+    /// One text column of the first row of a query.
+    pub async fn scalar_text(&self, sql: &str) -> Option<String> {
+        match &self.st.db {
+            Db::Sqlite(p) => sqlx::query_scalar(sql)
+                .fetch_optional(p)
+                .await
+                .expect("query"),
+            Db::Pg(p) => sqlx::query_scalar(sql)
+                .fetch_optional(p)
+                .await
+                .expect("query"),
+        }
+    }
+
+    pub async fn scalar_i64(&self, sql: &str) -> i64 {
+        match &self.st.db {
+            Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.expect("query"),
+            Db::Pg(p) => sqlx::query_scalar(sql).fetch_one(p).await.expect("query"),
+        }
+    }
+
+    /// Id of a demo user's resident record.
+    pub async fn resident_id_of(&self, username: &str) -> i64 {
+        self.scalar_i64(&format!(
+            "select resident_id from users where username = '{username}'"
+        ))
+        .await
+    }
+
+    /// Audit records of an action.
+    pub async fn audit_count(&self, action: &str, result: &str) -> i64 {
+        self.scalar_i64(&format!(
+            "select count(*) from audit_log where action = '{action}' and result = '{result}'"
+        ))
+        .await
+    }
+}
+
+/// How a request authenticates.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    None,
+    Bearer(String),
+    /// A browser: session cookie, the CSRF token for forms, and any extra cookies.
+    Cookie {
+        session: String,
+        csrf: String,
+        extra: String,
+    },
+}
+
+impl Auth {
+    fn apply(&self, b: axum::http::request::Builder) -> axum::http::request::Builder {
+        match self {
+            Auth::None => b,
+            Auth::Bearer(t) => b.header(header::AUTHORIZATION, format!("Bearer {t}")),
+            Auth::Cookie { session, extra, .. } => {
+                let mut c = vec![];
+                if !session.is_empty() {
+                    c.push(format!("gz_session={session}"));
+                }
+                if !extra.is_empty() {
+                    c.push(extra.clone());
+                }
+                if c.is_empty() {
+                    b
+                } else {
+                    b.header(header::COOKIE, c.join("; "))
+                }
+            }
+        }
+    }
+
+    pub fn csrf(&self) -> String {
+        match self {
+            Auth::Cookie { csrf, .. } => csrf.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The first error code of an error envelope.
+    pub fn error_code(&self) -> String {
+        self.json()["errors"][0]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| {
+                let first = v.split(';').next()?;
+                let (k, val) = first.split_once('=')?;
+                (k.trim() == name).then(|| val.to_string())
+            })
+    }
+
+    pub fn set_cookie_line(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_string)
+    }
+
+    pub fn location(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub fn meta_csrf(&self) -> Option<String> {
+        let i = self.body.find(r#"name="csrf-token" content=""#)?;
+        let rest = &self.body[i + r#"name="csrf-token" content=""#.len()..];
+        Some(rest[..rest.find('"')?].to_string())
+    }
+}
