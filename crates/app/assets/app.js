@@ -21,12 +21,20 @@
     var gridLayer = L.layerGroup().addTo(map);
     var compoundLayer = L.layerGroup().addTo(map);
     var labels = { grids: el.dataset.labelGrids, compounds: el.dataset.labelCompounds };
+    // Muted fills tell communities apart; the outline stays the primary blue.
+    var palette = ["#5b8def", "#52a37a", "#c58b3c", "#9a6fc9", "#d06d6d", "#4aa6b5", "#8c8c3a", "#b35f95"];
+    var communityColour = {};
     Promise.all([fetchAll(el.dataset.grids), fetchAll(el.dataset.compounds)]).then(function (res) {
       var grids = res[0], compounds = res[1];
       var bounds = null;
       grids.forEach(function (g) {
-        var layer = L.geoJSON(g.geometry, { style: { color: "#1d5fbf", weight: 1.5, fillColor: "#1d5fbf", fillOpacity: 0.04 } });
-        layer.bindTooltip(g.name, { permanent: true, direction: "center", className: "grid-label" });
+        if (!(g.community in communityColour)) {
+          communityColour[g.community] = palette[Object.keys(communityColour).length % palette.length];
+        }
+        var fill = communityColour[g.community];
+        var layer = L.geoJSON(g.geometry, { style: { color: "#1d5fbf", weight: 1.5, fillColor: fill, fillOpacity: 0.12 } });
+        var short = g.name.indexOf(g.community_name) === 0 ? g.name.slice(g.community_name.length) : g.name;
+        layer.bindTooltip(short, { permanent: true, direction: "center", className: "grid-label" });
         layer.bindPopup("<b>" + g.name + "</b><br>" + g.community_name + "<br><small>" + g.code + "</small>");
         layer.addTo(gridLayer);
         bounds = bounds ? bounds.extend(layer.getBounds()) : layer.getBounds();
@@ -35,14 +43,27 @@
         L.geoJSON(c.geometry, { style: { color: "#1e7d32", weight: 1, fillColor: "#4caf50", fillOpacity: 0.3 } })
           .bindPopup("<b>" + c.name + "</b><br><small>" + c.code + "</small>").addTo(compoundLayer);
       });
-      if (bounds) { map.fitBounds(bounds, { padding: [10, 10] }); } else { map.setView([31.24, 121.5], 13); }
+      var focus = (el.dataset.focus || "").split(",").map(Number);
+      if (focus.length === 4 && focus.every(isFinite)) {
+        map.fitBounds([[focus[1], focus[0]], [focus[3], focus[2]]], { padding: [20, 20] });
+      } else if (bounds) {
+        map.fitBounds(bounds, { padding: [10, 10] });
+      } else {
+        map.setView([31.24, 121.5], 13);
+      }
       var overlays = {}; overlays[labels.grids] = gridLayer; overlays[labels.compounds] = compoundLayer;
       L.control.layers(null, overlays, { collapsed: false }).addTo(map);
       var legend = L.control({ position: "bottomright" });
       legend.onAdd = function () {
         var d = L.DomUtil.create("div", "legend");
-        d.innerHTML = '<div><i style="border-color:#1d5fbf"></i>' + labels.grids + '</div>' +
+        var rows = '<div><i style="border-color:#1d5fbf"></i>' + labels.grids + '</div>' +
           '<div><i style="border-color:#1e7d32;background:#4caf5055"></i>' + labels.compounds + '</div>';
+        grids.forEach(function (g) {
+          if (rows.indexOf(g.community_name) < 0) {
+            rows += '<div><i style="border-color:' + communityColour[g.community] + ';background:' + communityColour[g.community] + '33"></i>' + g.community_name + '</div>';
+          }
+        });
+        d.innerHTML = rows;
         return d;
       };
       legend.addTo(map);

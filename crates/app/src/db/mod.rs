@@ -3,7 +3,8 @@
 //! [`Db`] is a pool of either kind, chosen from the URL. Every statement is a `const` SQL
 //! string with `$1…$n` placeholders, which both databases accept; store functions run it
 //! through [`on_tx!`], which expands the same code for each driver. Writes begin with
-//! `BEGIN IMMEDIATE` on SQLite so that read-then-write transactions never deadlock.
+//! `BEGIN IMMEDIATE` on SQLite so that read-then-write transactions never deadlock. SQLite
+//! runs in WAL mode with `synchronous = FULL`: a commit is on disk before it is acknowledged.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -67,7 +68,7 @@ impl Db {
                 .filename(path)
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()

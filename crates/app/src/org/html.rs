@@ -19,18 +19,27 @@ struct HomePage {
     stats: Stats,
     me: Option<ResidentView>,
     tile_url: String,
+    /// west,south,east,north of the user's area, or empty for the whole district.
+    focus: String,
 }
 
 pub async fn home(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
 ) -> AppResult<Html<String>> {
-    let counts = st.org_map().counts.clone();
+    let map = st.org_map();
+    let counts = map.counts_in(user.scope);
     let stats = residents::stats(&st, user.scope).await?;
     let me = match user.resident_id {
         Some(id) => residents::get(&st, &user, id).await.ok(),
         None => None,
     };
+    // Focus the map on where the user works (a resident: their own grid).
+    let focus_scope = match &me {
+        Some(r) => r.grid_id.map(gongzhi_core::identity::Scope::Grid).unwrap_or(user.scope),
+        None => user.scope,
+    };
+    let focus = map.extent_of(focus_scope).map(|b| format!("{},{},{},{}", b[0], b[1], b[2], b[3])).unwrap_or_default();
     let tpl = HomePage {
         layout: Layout::new(
             &st,
@@ -46,6 +55,7 @@ pub async fn home(
         stats,
         me,
         tile_url: st.config.tile_url.clone().unwrap_or_default(),
+        focus,
     };
     Ok(Html(
         tpl.render().map_err(|e| AppError::Internal(e.into()))?,

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use gongzhi_core::identity::Scope;
 use gongzhi_core::org::{self, Located, Locator, parse_area};
 use serde::Serialize;
 
@@ -48,6 +49,19 @@ pub struct Counts {
     pub buildings: i64,
 }
 
+/// Where an organisation unit sits, for scope checks and counts.
+#[derive(Debug, Clone)]
+pub struct UnitInfo {
+    pub level: String,
+    pub code: String,
+    pub name: String,
+    pub street: Option<i64>,
+    pub community: Option<i64>,
+    pub grid: Option<i64>,
+    /// Bounding box [west, south, east, north] of its area, if it has one.
+    pub bbox: Option<[f64; 4]>,
+}
+
 #[derive(Debug, Default)]
 pub struct OrgMap {
     pub locator: Locator,
@@ -58,100 +72,165 @@ pub struct OrgMap {
     pub version: String,
     /// The database holds the demo district (show the 演示数据 banner).
     pub demo: bool,
-    names: HashMap<i64, (String, String)>,
+    units: HashMap<i64, UnitInfo>,
+    handling_units: HashMap<i64, String>,
 }
 
 impl OrgMap {
     pub fn unit_name(&self, id: i64) -> Option<String> {
-        self.names.get(&id).map(|(_, n)| n.clone())
+        self.units.get(&id).map(|u| u.name.clone())
     }
 
     pub fn unit_code(&self, id: i64) -> Option<&str> {
-        self.names.get(&id).map(|(c, _)| c.as_str())
+        self.units.get(&id).map(|u| u.code.as_str())
+    }
+
+    pub fn unit(&self, id: i64) -> Option<&UnitInfo> {
+        self.units.get(&id)
+    }
+
+    /// The name of a handling unit (物业, 水务 …).
+    pub fn handling_unit_name(&self, id: i64) -> Option<String> {
+        self.handling_units.get(&id).cloned()
     }
 
     pub fn locate(&self, lng: f64, lat: f64) -> Option<Located> {
         self.locator.locate(lng, lat)
     }
+
+    /// Whether an organisation unit lies within a scope.
+    pub fn unit_in_scope(&self, id: i64, scope: Scope) -> bool {
+        let Some(u) = self.units.get(&id) else { return false };
+        match scope {
+            Scope::District => true,
+            Scope::Street(s) => id == s || u.street == Some(s),
+            Scope::Community(c) => id == c || u.community == Some(c),
+            Scope::Grid(g) => id == g || u.grid == Some(g),
+            Scope::Building(b) => id == b,
+            Scope::Unit(_) | Scope::OwnResident(_) | Scope::Nothing => false,
+        }
+    }
+
+    /// Counts of units within a scope (the whole district for scopes without a place).
+    pub fn counts_in(&self, scope: Scope) -> Counts {
+        let scope = match scope {
+            Scope::Unit(_) | Scope::OwnResident(_) | Scope::Nothing => Scope::District,
+            s => s,
+        };
+        let mut c = Counts::default();
+        for (id, u) in &self.units {
+            if !self.unit_in_scope(*id, scope) {
+                continue;
+            }
+            match u.level.as_str() {
+                "street" => c.streets += 1,
+                "community" => c.communities += 1,
+                "grid" => c.grids += 1,
+                "compound" => c.compounds += 1,
+                "building" => c.buildings += 1,
+                _ => {}
+            }
+        }
+        c
+    }
+
+    /// The map extent [west, south, east, north] of a scope's grids (for focusing the map).
+    pub fn extent_of(&self, scope: Scope) -> Option<[f64; 4]> {
+        let scope = match scope {
+            Scope::Building(b) => self.units.get(&b).and_then(|u| u.grid).map(Scope::Grid)?,
+            s => s,
+        };
+        let mut out: Option<[f64; 4]> = None;
+        for (id, u) in &self.units {
+            if u.level != "grid" || !self.unit_in_scope(*id, scope) {
+                continue;
+            }
+            let Some(b) = u.bbox else { continue };
+            out = Some(match out {
+                None => b,
+                Some(o) => [o[0].min(b[0]), o[1].min(b[1]), o[2].max(b[2]), o[3].max(b[3])],
+            });
+        }
+        out
+    }
 }
 
 const VERSION_KEY: &str = "org_version";
+const LEVELS: [&str; 6] = ["district", "street", "community", "grid", "compound", "building"];
 
 /// Rebuilds the map from the database.
 pub async fn load(st: &AppState) -> anyhow::Result<OrgMap> {
     let mut tx = st.db.read().await?;
     let mut map = OrgMap {
-        version: store::get_meta(&mut tx, VERSION_KEY)
-            .await?
-            .unwrap_or_default(),
+        version: store::get_meta(&mut tx, VERSION_KEY).await?.unwrap_or_default(),
         demo: store::get_meta(&mut tx, "demo_seeded").await?.is_some(),
         ..OrgMap::default()
     };
-    for level in [
-        "district",
-        "street",
-        "community",
-        "grid",
-        "compound",
-        "building",
-    ] {
-        for u in store::by_level(&mut tx, level).await? {
-            map.names.insert(u.id, (u.code.clone(), u.name.clone()));
-        }
+    let mut rows = vec![];
+    for level in LEVELS {
+        rows.extend(store::by_level(&mut tx, level).await?);
     }
-    if let Some(d) = store::by_level(&mut tx, "district")
-        .await?
-        .into_iter()
-        .next()
-    {
-        map.district_name = Some(d.name);
-    }
-    for g in store::by_level(&mut tx, "grid").await? {
-        let Some(geom) = &g.geometry else { continue };
-        let Some(community) = g.community_id else {
-            continue;
+    let (handling, _) = store::list_handling(&mut tx, 10_000, 0).await?;
+    map.handling_units = handling.into_iter().map(|h| (h.id, h.name)).collect();
+    drop(tx);
+    for u in &rows {
+        let area = u.geometry.as_deref().filter(|_| matches!(u.level.as_str(), "grid" | "compound")).map(parse_area);
+        let area = match area {
+            Some(Ok(a)) => Some(a),
+            Some(Err(e)) => {
+                tracing::warn!(unit = %u.code, error = %e, "geometry skipped");
+                None
+            }
+            None => None,
         };
-        match parse_area(geom) {
-            Ok(area) => map.locator.add_grid(g.id, community, area),
-            Err(e) => tracing::warn!(grid = %g.code, error = %e, "grid geometry skipped"),
-        }
-        let (ccode, cname) = map.names.get(&community).cloned().unwrap_or_default();
-        map.grids.push(GridView {
-            code: g.code,
-            name: g.name,
-            community: ccode,
-            community_name: cname,
-            geometry: serde_json::from_str(geom).unwrap_or(serde_json::Value::Null),
-        });
-    }
-    for c in store::by_level(&mut tx, "compound").await? {
-        let Some(geom) = &c.geometry else { continue };
-        let Some(grid) = c.grid_id else { continue };
-        match parse_area(geom) {
-            Ok(area) => map.locator.add_compound(c.id, grid, area),
-            Err(e) => tracing::warn!(compound = %c.code, error = %e, "compound geometry skipped"),
-        }
-        map.compounds.push(CompoundView {
-            code: c.code,
-            name: c.name,
-            grid: map
-                .names
-                .get(&grid)
-                .map(|(code, _)| code.clone())
-                .unwrap_or_default(),
-            geometry: serde_json::from_str(geom).unwrap_or(serde_json::Value::Null),
-        });
-    }
-    for (level, n) in store::count_levels(&mut tx).await? {
-        match level.as_str() {
-            "street" => map.counts.streets = n,
-            "community" => map.counts.communities = n,
-            "grid" => map.counts.grids = n,
-            "compound" => map.counts.compounds = n,
-            "building" => map.counts.buildings = n,
+        let bbox = area.as_ref().map(|a| [a.bbox.min().x, a.bbox.min().y, a.bbox.max().x, a.bbox.max().y]);
+        map.units.insert(
+            u.id,
+            UnitInfo {
+                level: u.level.clone(),
+                code: u.code.clone(),
+                name: u.name.clone(),
+                street: u.street_id,
+                community: u.community_id,
+                grid: u.grid_id,
+                bbox,
+            },
+        );
+        match (u.level.as_str(), area) {
+            ("district", _) => map.district_name = Some(u.name.clone()),
+            ("grid", Some(a)) => {
+                if let Some(c) = u.community_id {
+                    map.locator.add_grid(u.id, c, a);
+                }
+            }
+            ("compound", Some(a)) => {
+                if let Some(g) = u.grid_id {
+                    map.locator.add_compound(u.id, g, a);
+                }
+            }
             _ => {}
         }
     }
+    let geometry = |g: &Option<String>| g.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
+    let code_name = |id: Option<i64>| id.and_then(|i| map.units.get(&i)).map(|u| (u.code.clone(), u.name.clone())).unwrap_or_default();
+    let mut grids = vec![];
+    let mut compounds = vec![];
+    for u in &rows {
+        match u.level.as_str() {
+            "grid" if u.geometry.is_some() => {
+                let (community, community_name) = code_name(u.community_id);
+                grids.push(GridView { code: u.code.clone(), name: u.name.clone(), community, community_name, geometry: geometry(&u.geometry) });
+            }
+            "compound" if u.geometry.is_some() => {
+                let (grid, _) = code_name(u.grid_id);
+                compounds.push(CompoundView { code: u.code.clone(), name: u.name.clone(), grid, geometry: geometry(&u.geometry) });
+            }
+            _ => {}
+        }
+    }
+    map.grids = grids;
+    map.compounds = compounds;
+    map.counts = map.counts_in(Scope::District);
     Ok(map)
 }
 

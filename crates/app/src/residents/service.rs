@@ -30,6 +30,9 @@ pub struct ResidentView {
     pub building: String,
     pub grid: String,
     pub community: String,
+    /// For focusing maps; not part of the API.
+    #[serde(skip)]
+    pub grid_id: Option<i64>,
 }
 
 fn view(st: &AppState, r: ResidentRow) -> ResidentView {
@@ -57,6 +60,7 @@ fn view(st: &AppState, r: ResidentRow) -> ResidentView {
         building: map.unit_name(r.building_id).unwrap_or_default(),
         grid: map.unit_name(r.grid_id).unwrap_or_default(),
         community: map.unit_name(r.community_id).unwrap_or_default(),
+        grid_id: Some(r.grid_id),
     }
 }
 
