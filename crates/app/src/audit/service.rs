@@ -103,6 +103,7 @@ pub enum Verdict {
 }
 
 /// Walks the chain from the first record, in pages, and checks it ends at the stored head.
+#[tracing::instrument(skip_all)]
 pub async fn verify(db: &Db) -> Result<Verdict, sqlx::Error> {
     let mut tx = db.read().await?;
     let mut v = ChainVerifier::new();

@@ -60,6 +60,7 @@ pub fn new_csrf() -> String {
 }
 
 /// Checks credentials, applies the lockout rule, opens a session. Every attempt is audited.
+#[tracing::instrument(skip_all, fields(username = %username))]
 pub async fn login(
     st: &AppState,
     username: &str,
@@ -220,6 +221,7 @@ pub async fn authenticate(st: &AppState, token: &str) -> AppResult<Option<Curren
 }
 
 /// Ends the session on the server.
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn logout(st: &AppState, user: &CurrentUser, ip: Option<String>) -> AppResult<()> {
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
@@ -246,6 +248,7 @@ pub struct UserSpec<'a> {
 }
 
 /// Validates and creates a user inside the caller's transaction.
+#[tracing::instrument(skip_all, fields(username = %spec.username))]
 pub async fn create_user_in(
     st: &AppState,
     tx: &mut crate::db::Tx,

@@ -36,10 +36,16 @@ pub async fn home(
     };
     // Focus the map on where the user works (a resident: their own grid).
     let focus_scope = match &me {
-        Some(r) => r.grid_id.map(gongzhi_core::identity::Scope::Grid).unwrap_or(user.scope),
+        Some(r) => r
+            .grid_id
+            .map(gongzhi_core::identity::Scope::Grid)
+            .unwrap_or(user.scope),
         None => user.scope,
     };
-    let focus = map.extent_of(focus_scope).map(|b| format!("{},{},{},{}", b[0], b[1], b[2], b[3])).unwrap_or_default();
+    let focus = map
+        .extent_of(focus_scope)
+        .map(|b| format!("{},{},{},{}", b[0], b[1], b[2], b[3]))
+        .unwrap_or_default();
     let tpl = HomePage {
         layout: Layout::new(
             &st,

@@ -100,7 +100,9 @@ impl OrgMap {
 
     /// Whether an organisation unit lies within a scope.
     pub fn unit_in_scope(&self, id: i64, scope: Scope) -> bool {
-        let Some(u) = self.units.get(&id) else { return false };
+        let Some(u) = self.units.get(&id) else {
+            return false;
+        };
         match scope {
             Scope::District => true,
             Scope::Street(s) => id == s || u.street == Some(s),
@@ -148,7 +150,12 @@ impl OrgMap {
             let Some(b) = u.bbox else { continue };
             out = Some(match out {
                 None => b,
-                Some(o) => [o[0].min(b[0]), o[1].min(b[1]), o[2].max(b[2]), o[3].max(b[3])],
+                Some(o) => [
+                    o[0].min(b[0]),
+                    o[1].min(b[1]),
+                    o[2].max(b[2]),
+                    o[3].max(b[3]),
+                ],
             });
         }
         out
@@ -156,13 +163,23 @@ impl OrgMap {
 }
 
 const VERSION_KEY: &str = "org_version";
-const LEVELS: [&str; 6] = ["district", "street", "community", "grid", "compound", "building"];
+const LEVELS: [&str; 6] = [
+    "district",
+    "street",
+    "community",
+    "grid",
+    "compound",
+    "building",
+];
 
 /// Rebuilds the map from the database.
+#[tracing::instrument(skip_all)]
 pub async fn load(st: &AppState) -> anyhow::Result<OrgMap> {
     let mut tx = st.db.read().await?;
     let mut map = OrgMap {
-        version: store::get_meta(&mut tx, VERSION_KEY).await?.unwrap_or_default(),
+        version: store::get_meta(&mut tx, VERSION_KEY)
+            .await?
+            .unwrap_or_default(),
         demo: store::get_meta(&mut tx, "demo_seeded").await?.is_some(),
         ..OrgMap::default()
     };
@@ -174,7 +191,11 @@ pub async fn load(st: &AppState) -> anyhow::Result<OrgMap> {
     map.handling_units = handling.into_iter().map(|h| (h.id, h.name)).collect();
     drop(tx);
     for u in &rows {
-        let area = u.geometry.as_deref().filter(|_| matches!(u.level.as_str(), "grid" | "compound")).map(parse_area);
+        let area = u
+            .geometry
+            .as_deref()
+            .filter(|_| matches!(u.level.as_str(), "grid" | "compound"))
+            .map(parse_area);
         let area = match area {
             Some(Ok(a)) => Some(a),
             Some(Err(e)) => {
@@ -183,7 +204,14 @@ pub async fn load(st: &AppState) -> anyhow::Result<OrgMap> {
             }
             None => None,
         };
-        let bbox = area.as_ref().map(|a| [a.bbox.min().x, a.bbox.min().y, a.bbox.max().x, a.bbox.max().y]);
+        let bbox = area.as_ref().map(|a| {
+            [
+                a.bbox.min().x,
+                a.bbox.min().y,
+                a.bbox.max().x,
+                a.bbox.max().y,
+            ]
+        });
         map.units.insert(
             u.id,
             UnitInfo {
@@ -211,19 +239,38 @@ pub async fn load(st: &AppState) -> anyhow::Result<OrgMap> {
             _ => {}
         }
     }
-    let geometry = |g: &Option<String>| g.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
-    let code_name = |id: Option<i64>| id.and_then(|i| map.units.get(&i)).map(|u| (u.code.clone(), u.name.clone())).unwrap_or_default();
+    let geometry = |g: &Option<String>| {
+        g.as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or(serde_json::Value::Null)
+    };
+    let code_name = |id: Option<i64>| {
+        id.and_then(|i| map.units.get(&i))
+            .map(|u| (u.code.clone(), u.name.clone()))
+            .unwrap_or_default()
+    };
     let mut grids = vec![];
     let mut compounds = vec![];
     for u in &rows {
         match u.level.as_str() {
             "grid" if u.geometry.is_some() => {
                 let (community, community_name) = code_name(u.community_id);
-                grids.push(GridView { code: u.code.clone(), name: u.name.clone(), community, community_name, geometry: geometry(&u.geometry) });
+                grids.push(GridView {
+                    code: u.code.clone(),
+                    name: u.name.clone(),
+                    community,
+                    community_name,
+                    geometry: geometry(&u.geometry),
+                });
             }
             "compound" if u.geometry.is_some() => {
                 let (grid, _) = code_name(u.grid_id);
-                compounds.push(CompoundView { code: u.code.clone(), name: u.name.clone(), grid, geometry: geometry(&u.geometry) });
+                compounds.push(CompoundView {
+                    code: u.code.clone(),
+                    name: u.name.clone(),
+                    grid,
+                    geometry: geometry(&u.geometry),
+                });
             }
             _ => {}
         }
@@ -304,6 +351,7 @@ fn level_code(level: org::Level) -> &'static str {
 }
 
 /// Creates an organisation unit under its parent, with validated code, name and geometry.
+#[tracing::instrument(skip_all, fields(code = %spec.code))]
 pub async fn create_unit(st: &AppState, actor: &Actor, spec: UnitSpec) -> AppResult<i64> {
     org::check_code(&spec.code).map_err(|e| AppError::field("code", e))?;
     if !org::check_name(&spec.name) {

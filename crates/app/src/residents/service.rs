@@ -80,6 +80,7 @@ fn like_escape(s: &str) -> String {
 }
 
 /// Residents within the user's scope, masked. Only roles that work with residents may list.
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn list(
     st: &AppState,
     user: &CurrentUser,
@@ -120,6 +121,7 @@ pub async fn list(
 }
 
 /// One resident, if within the user's scope (a resident sees only their own record).
+#[tracing::instrument(skip_all, fields(user = user.id, resident = id))]
 pub async fn get(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<ResidentView> {
     let mut tx = st.db.read().await?;
     let r = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;

@@ -92,7 +92,9 @@ pub fn scope_label(st: &AppState, scope: Scope, lang: Lang) -> String {
         Scope::Street(id) | Scope::Community(id) | Scope::Grid(id) | Scope::Building(id) => {
             map.unit_name(id).unwrap_or_default()
         }
-        Scope::Unit(id) => map.handling_unit_name(id).unwrap_or_else(|| lang.t("scope.unit").to_string()),
+        Scope::Unit(id) => map
+            .handling_unit_name(id)
+            .unwrap_or_else(|| lang.t("scope.unit").to_string()),
         Scope::OwnResident(_) | Scope::Nothing => String::new(),
     }
 }

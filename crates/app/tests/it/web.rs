@@ -234,3 +234,16 @@ async fn the_demo_seed_is_deterministic_and_idempotent() {
         first
     );
 }
+
+#[test]
+fn the_embedded_taxonomy_parses() {
+    let t = gongzhi_app::taxonomy::get();
+    assert_eq!(t.categories.len(), 29);
+    assert_eq!(t.units.len(), 18);
+    let water = t
+        .categories
+        .iter()
+        .find(|c| c.code == "FAC.WATER")
+        .expect("FAC.WATER");
+    assert!(water.urgent && water.also == ["water"]);
+}
