@@ -79,6 +79,15 @@ pub enum Command {
     /// Audit trail tasks.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Classify reports: one text per line on stdin, one JSON object per line on stdout.
+    Classify {
+        /// A model file from `gongzhi model train` (default: the shipped model).
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+    /// Train and evaluate routing models.
+    #[command(subcommand)]
+    Model(crate::routing::cli::ModelCommand),
 }
 
 #[derive(Args, Debug)]
@@ -188,6 +197,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             println!("migrations applied");
         }
         Command::Admin(cmd) => admin(&cli.common, cmd).await?,
+        Command::Classify { model } => {
+            if !crate::routing::cli::classify(model.as_deref())? {
+                return Ok(std::process::ExitCode::FAILURE);
+            }
+        }
+        Command::Model(cmd) => crate::routing::cli::run(cmd)?,
         Command::Audit(AuditCommand::Verify) => {
             let db = Db::connect(&cli.common.database_url).await?;
             match crate::audit::service::verify(&db).await? {

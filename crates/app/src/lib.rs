@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod ops;
 pub mod org;
 pub mod residents;
+pub mod routing;
 pub mod state;
 pub mod taxonomy;
 pub mod web;
@@ -33,7 +34,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "gongzhi API", description = "共治 · 社区治理平台: JSON API. Errors: {\"errors\":[{\"code\",\"detail\"}]}."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "ops"))
+    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -56,6 +57,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::api())
         .merge(org::api())
         .merge(residents::api())
+        .merge(routing::api())
         .merge(ops::api())
         .split_for_parts()
 }

@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod org;
 mod residents;
+mod routing;
 mod schema;
 mod support;
 mod web;
