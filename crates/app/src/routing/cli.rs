@@ -4,8 +4,62 @@ use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clap::Subcommand;
-use gongzhi_core::classify::{self, Algorithm, Evaluation, Model};
+use clap::{Args, Subcommand};
+use gongzhi_core::classify::{
+    self, Algorithm, Evaluation, FeatureSet, Model, SgdParams, TrainConfig,
+};
+
+/// Model settings a city may tune (defaults are the measured best on the seed corpus).
+#[derive(Args, Debug, Clone)]
+pub struct Tuning {
+    #[arg(long, default_value_t = super::SEED)]
+    pub seed: u64,
+    /// logistic (default) or naive_bayes.
+    #[arg(long, default_value = "logistic")]
+    pub algorithm: String,
+    /// Character n-gram lengths, e.g. 1-3 (0 for none).
+    #[arg(long, default_value = "1-2")]
+    pub char_ngrams: String,
+    /// Leave out pairs of adjacent words.
+    #[arg(long)]
+    pub no_word_pairs: bool,
+    #[arg(long, default_value_t = SgdParams::default().epochs)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = SgdParams::default().learning_rate)]
+    pub learning_rate: f32,
+    #[arg(long, default_value_t = SgdParams::default().l2)]
+    pub l2: f32,
+}
+
+impl Tuning {
+    pub fn config(&self) -> anyhow::Result<TrainConfig> {
+        let (char_min, char_max) = match self.char_ngrams.split_once('-') {
+            _ if self.char_ngrams == "0" => (0, 0),
+            Some((a, b)) => (a.parse::<u8>()?, b.parse::<u8>()?),
+            None => {
+                let n = self.char_ngrams.parse::<u8>()?;
+                (n, n)
+            }
+        };
+        if char_min > char_max || char_max > 5 {
+            anyhow::bail!("--char-ngrams must be like 1-3 (lengths 1 to 5)");
+        }
+        Ok(TrainConfig {
+            algorithm: algorithm(&self.algorithm)?,
+            sgd: SgdParams {
+                epochs: self.epochs,
+                learning_rate: self.learning_rate,
+                l2: self.l2,
+            },
+            features: FeatureSet {
+                word_pairs: !self.no_word_pairs,
+                char_min,
+                char_max,
+            },
+            ..super::config(self.seed)
+        })
+    }
+}
 
 #[derive(Subcommand, Debug)]
 pub enum ModelCommand {
@@ -15,11 +69,8 @@ pub enum ModelCommand {
         input: PathBuf,
         #[arg(long)]
         out: PathBuf,
-        #[arg(long, default_value_t = super::SEED)]
-        seed: u64,
-        /// logistic (default) or naive_bayes.
-        #[arg(long, default_value = "logistic")]
-        algorithm: String,
+        #[command(flatten)]
+        tuning: Tuning,
     },
     /// Evaluate: a model on a labelled CSV, or k-fold cross-validation of training on it.
     Eval {
@@ -31,10 +82,8 @@ pub enum ModelCommand {
         /// Cross-validate with this many folds instead of testing a model.
         #[arg(long)]
         folds: Option<usize>,
-        #[arg(long, default_value_t = super::SEED)]
-        seed: u64,
-        #[arg(long, default_value = "logistic")]
-        algorithm: String,
+        #[command(flatten)]
+        tuning: Tuning,
         /// Print the full evaluation (per-class figures, confusion table) as JSON.
         #[arg(long)]
         json: bool,
@@ -108,25 +157,17 @@ pub fn classify(model: Option<&Path>) -> anyhow::Result<bool> {
 
 pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
     match cmd {
-        ModelCommand::Train {
-            input,
-            out,
-            seed,
-            algorithm: alg,
-        } => {
+        ModelCommand::Train { input, out, tuning } => {
             let examples = read_examples(&input)?;
-            let cfg = classify::TrainConfig {
-                algorithm: algorithm(&alg)?,
-                ..super::config(seed)
-            };
+            let cfg = tuning.config()?;
             let started = std::time::Instant::now();
             let model = classify::train(&examples, &cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
             let bytes = model.to_bytes();
             std::fs::write(&out, &bytes)
                 .with_context(|| format!("cannot write {}", out.display()))?;
-            println!(
-                "trained {} on {} examples, {} labels, {} terms in {:.2}s; temperature {:.2}; wrote {} ({} bytes)",
-                alg,
+            write_stdout(&format!(
+                "trained {} on {} examples, {} labels, {} terms in {:.2}s; temperature {:.2}; wrote {} ({} bytes)\n",
+                tuning.algorithm,
                 examples.len(),
                 model.labels().len(),
                 model.vocabulary_size(),
@@ -134,14 +175,13 @@ pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
                 model.temperature(),
                 out.display(),
                 bytes.len()
-            );
+            ))?;
         }
         ModelCommand::Eval {
             model,
             input,
             folds,
-            seed,
-            algorithm: alg,
+            tuning,
             json,
         } => {
             let examples = read_examples(&input)?;
@@ -150,58 +190,62 @@ pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
                     if model.is_some() {
                         anyhow::bail!("--folds trains its own models: leave out --model");
                     }
-                    let cfg = classify::TrainConfig {
-                        algorithm: algorithm(&alg)?,
-                        ..super::config(seed)
-                    };
-                    classify::cross_validate(&examples, &cfg, k)
+                    classify::cross_validate(&examples, &tuning.config()?, k)
                         .map_err(|e| anyhow::anyhow!("{e}"))?
                 }
                 Some(_) => anyhow::bail!("--folds must be at least 2"),
                 None => classify::evaluate(&load_model(model.as_deref())?, &examples),
             };
-            if json {
-                println!("{}", serde_json::to_string_pretty(&eval)?);
+            let text = if json {
+                serde_json::to_string_pretty(&eval)? + "\n"
             } else {
-                print_eval(&eval);
-            }
+                format_eval(&eval)
+            };
+            write_stdout(&text)?;
         }
     }
     Ok(())
 }
 
-fn print_eval(e: &Evaluation) {
-    println!("examples {}", e.examples);
-    println!("accuracy {:.4}", e.accuracy);
-    println!("macro-F1 {:.4}", e.macro_f1);
-    println!(
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn format_eval(e: &Evaluation) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(s, "examples {}", e.examples);
+    let _ = writeln!(s, "accuracy {:.4}", e.accuracy);
+    let _ = writeln!(s, "macro-F1 {:.4}", e.macro_f1);
+    let _ = writeln!(
+        s,
         "{:<18} {:>9} {:>7} {:>7} {:>7}",
         "label", "precision", "recall", "f1", "support"
     );
     for c in &e.classes {
-        println!(
+        let _ = writeln!(
+            s,
             "{:<18} {:>9.3} {:>7.3} {:>7.3} {:>7}",
             c.label, c.precision, c.recall, c.f1, c.support
         );
     }
-    let errors: Vec<String> = e
-        .labels
-        .iter()
-        .enumerate()
-        .flat_map(|(i, t)| {
-            e.labels
-                .iter()
-                .enumerate()
-                .filter(move |(j, _)| *j != i)
-                .map(move |(j, p)| (i, j, t, p))
-        })
-        .filter(|(i, j, _, _)| e.confusion[*i][*j] > 0)
-        .map(|(i, j, t, p)| format!("{t} → {p}: {}", e.confusion[i][j]))
-        .collect();
-    if !errors.is_empty() {
-        println!("confusions (truth → predicted: count):");
-        for line in errors {
-            println!("  {line}");
+    let mut confusions = vec![];
+    for (i, t) in e.labels.iter().enumerate() {
+        for (j, p) in e.labels.iter().enumerate() {
+            if i != j && e.confusion[i][j] > 0 {
+                confusions.push(format!("  {t} → {p}: {}", e.confusion[i][j]));
+            }
         }
     }
+    if !confusions.is_empty() {
+        let _ = writeln!(s, "confusions (truth → predicted: count):");
+        for line in confusions {
+            let _ = writeln!(s, "{line}");
+        }
+    }
+    s
 }

@@ -87,9 +87,43 @@ fn keep_word(w: &str) -> bool {
     w.chars().any(|c| is_cjk(c) || c.is_alphabetic())
 }
 
+/// Which terms a text yields: jieba words (and pairs of adjacent words), and character
+/// n-grams of each CJK run. Stored in the model, so prediction uses what training used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FeatureSet {
+    /// Also adjacent word pairs (`w:水管+爆裂`).
+    pub word_pairs: bool,
+    /// Character n-gram lengths, inclusive (0 = none).
+    pub char_min: u8,
+    pub char_max: u8,
+}
+
+impl Default for FeatureSet {
+    fn default() -> Self {
+        FeatureSet {
+            word_pairs: true,
+            char_min: 1,
+            char_max: 2,
+        }
+    }
+}
+
 impl Tokenizer {
-    /// Terms of a text: `w:` words and `c:` character bigrams of each CJK run.
+    /// Terms of a text with the default feature set.
     pub fn terms(&self, text: &str) -> Vec<String> {
+        self.terms_with(text, FeatureSet::default())
+    }
+
+    /// Terms of a text: `w:` words, `p:` word pairs, `c:` character n-grams of CJK runs.
+    pub fn terms_with(&self, text: &str, fs: FeatureSet) -> Vec<String> {
+        let mut out = Vec::with_capacity(text.len() * 2);
+        self.for_each_term(text, fs, |t| out.push(t.to_string()));
+        out
+    }
+
+    /// Calls `f` with each term, reusing one buffer (no allocation per term: this is the
+    /// hot path of classification).
+    pub fn for_each_term(&self, text: &str, fs: FeatureSet, mut f: impl FnMut(&str)) {
         let norm: String = text
             .chars()
             .map(|c| {
@@ -100,30 +134,54 @@ impl Tokenizer {
                 }
             })
             .collect();
-        let mut out = Vec::with_capacity(norm.len());
-        for tok in self.jieba.cut(&norm, true) {
+        let mut buf = String::with_capacity(32);
+        let cut = self.jieba.cut(&norm, true);
+        let mut prev: Option<&str> = None;
+        for tok in &cut {
             let w = tok.word;
-            if keep_word(w) {
-                out.push(format!("w:{w}"));
+            if !keep_word(w) {
+                continue;
+            }
+            buf.clear();
+            buf.push_str("w:");
+            buf.push_str(w);
+            f(&buf);
+            if fs.word_pairs
+                && let Some(p) = prev
+            {
+                buf.clear();
+                buf.push_str("p:");
+                buf.push_str(p);
+                buf.push('+');
+                buf.push_str(w);
+                f(&buf);
+            }
+            prev = Some(w);
+        }
+        if fs.char_min > 0 {
+            let chars: Vec<char> = norm.chars().collect();
+            for run in chars.split(|c| !is_cjk(*c)) {
+                for n in usize::from(fs.char_min)..=usize::from(fs.char_max) {
+                    for gram in run.windows(n) {
+                        buf.clear();
+                        buf.push_str("c:");
+                        buf.extend(gram);
+                        f(&buf);
+                    }
+                }
             }
         }
-        let chars: Vec<char> = norm.chars().collect();
-        for pair in chars.windows(2) {
-            if is_cjk(pair[0]) && is_cjk(pair[1]) {
-                let mut s = String::with_capacity(8);
-                s.push_str("c:");
-                s.push(pair[0]);
-                s.push(pair[1]);
-                out.push(s);
-            }
-        }
-        out
     }
 }
 
 /// The display form of a term for explanations (`w:水管` → `水管`).
-pub fn display(term: &str) -> &str {
-    term.get(2..).unwrap_or(term)
+pub fn display(term: &str) -> std::borrow::Cow<'_, str> {
+    let t = term.get(2..).unwrap_or(term);
+    if t.contains('+') {
+        std::borrow::Cow::Owned(t.replace('+', ""))
+    } else {
+        std::borrow::Cow::Borrowed(t)
+    }
 }
 
 #[cfg(test)]

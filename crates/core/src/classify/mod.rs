@@ -19,5 +19,6 @@ mod vectorize;
 
 pub use corpus::{CorpusError, Example, MAX_TEXT_CHARS, check_text, read_csv};
 pub use eval::{ClassReport, Evaluation, cross_validate, evaluate};
-pub use features::{Tokenizer, tokenizer};
+pub use features::{FeatureSet, Tokenizer, tokenizer};
+pub use linear::SgdParams;
 pub use model::{Algorithm, Model, ModelError, Prediction, Scored, TrainConfig, train};

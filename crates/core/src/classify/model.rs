@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use super::corpus::Example;
-use super::features::{display, tokenizer};
+use super::features::{FeatureSet, display, tokenizer};
 use super::linear::{self, Linear, SgdParams, softmax};
-use super::vectorize::{self, Sparse};
+use super::vectorize::{self, FxHashMap, Sparse};
 use crate::Coded;
 
 const MAGIC: &[u8; 4] = b"GZCM";
@@ -40,10 +40,11 @@ pub struct TrainConfig {
     pub seed: u64,
     pub sgd: SgdParams,
     pub nb_alpha: f32,
-    /// Fit a softmax temperature on out-of-fold predictions (5 extra trainings).
+    /// Fit a softmax temperature on out-of-fold predictions (3 extra trainings).
     pub calibrate: bool,
     /// Display names for labels (e.g. taxonomy codes → 供水排水).
     pub names: HashMap<String, String>,
+    pub features: FeatureSet,
 }
 
 impl Default for TrainConfig {
@@ -55,6 +56,7 @@ impl Default for TrainConfig {
             nb_alpha: 0.05,
             calibrate: true,
             names: HashMap::new(),
+            features: FeatureSet::default(),
         }
     }
 }
@@ -116,16 +118,35 @@ struct Body {
     docs: u32,
     seed: u64,
     corrections: u32,
+    features: FeatureSet,
 }
 
 /// A trained routing model.
 #[derive(Debug, Clone)]
 pub struct Model {
     body: Body,
-    index: HashMap<String, u32>,
+    /// Term key (64-bit hash of the term) → feature id: no string compare on the hot path.
+    index: FxHashMap<u64, u32>,
 }
 
-fn vectors(docs: &[Vec<String>], index: &HashMap<String, u32>, idf: &[f32]) -> Vec<Sparse> {
+/// The lookup key of a term.
+fn key(term: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(term.as_bytes());
+    h.write_u8(0xff);
+    h.finish()
+}
+
+fn key_index(vocab: &[String]) -> FxHashMap<u64, u32> {
+    vocab
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (key(t), i as u32))
+        .collect()
+}
+
+fn vectors(docs: &[Vec<String>], index: &FxHashMap<String, u32>, idf: &[f32]) -> Vec<Sparse> {
     docs.iter()
         .map(|d| vectorize::tfidf(d, |t| index.get(t).copied(), idf))
         .collect()
@@ -158,13 +179,16 @@ pub fn train(examples: &[Example], cfg: &TrainConfig) -> Result<Model, ModelErro
         .map(|(i, l)| (l.as_str(), i))
         .collect();
     let tok = tokenizer();
-    let docs: Vec<Vec<String>> = examples.iter().map(|e| tok.terms(&e.text)).collect();
+    let docs: Vec<Vec<String>> = examples
+        .iter()
+        .map(|e| tok.terms_with(&e.text, cfg.features))
+        .collect();
     let ys: Vec<usize> = examples
         .iter()
         .map(|e| label_ix[e.label.as_str()])
         .collect();
     let (vocab, idf) = vectorize::fit(&docs);
-    let index: HashMap<String, u32> = vocab
+    let index: FxHashMap<String, u32> = vocab
         .iter()
         .enumerate()
         .map(|(i, t)| (t.clone(), i as u32))
@@ -191,16 +215,21 @@ pub fn train(examples: &[Example], cfg: &TrainConfig) -> Result<Model, ModelErro
         docs: examples.len() as u32,
         seed: cfg.seed,
         corrections: 0,
+        features: cfg.features,
     };
+    let index = key_index(&body.vocab);
     Ok(Model { body, index })
 }
 
-/// Out-of-fold logits (5 stratified folds, each with its own vocabulary), then the
+/// Folds for fitting the temperature (each costs one extra training).
+const CALIBRATION_FOLDS: usize = 3;
+
+/// Out-of-fold logits (3 stratified folds, each with its own vocabulary), then the
 /// temperature that minimises their negative log-likelihood (golden-section search).
 fn fit_temperature(docs: &[Vec<String>], ys: &[usize], classes: usize, cfg: &TrainConfig) -> f32 {
-    let folds = super::eval::stratified_folds(ys, 5, cfg.seed);
+    let folds = super::eval::stratified_folds(ys, CALIBRATION_FOLDS, cfg.seed);
     let mut oof: Vec<(Vec<f32>, usize)> = Vec::with_capacity(docs.len());
-    for fold in 0..5 {
+    for fold in 0..CALIBRATION_FOLDS {
         let train_ix: Vec<usize> = (0..docs.len()).filter(|i| folds[*i] != fold).collect();
         let test_ix: Vec<usize> = (0..docs.len()).filter(|i| folds[*i] == fold).collect();
         if train_ix.is_empty() || test_ix.is_empty() {
@@ -208,7 +237,7 @@ fn fit_temperature(docs: &[Vec<String>], ys: &[usize], classes: usize, cfg: &Tra
         }
         let tdocs: Vec<Vec<String>> = train_ix.iter().map(|&i| docs[i].clone()).collect();
         let (vocab, idf) = vectorize::fit(&tdocs);
-        let index: HashMap<String, u32> = vocab
+        let index: FxHashMap<String, u32> = vocab
             .iter()
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
@@ -259,8 +288,13 @@ impl Model {
     }
 
     fn vector(&self, text: &str) -> Sparse {
-        let terms = tokenizer().terms(text);
-        vectorize::tfidf(&terms, |t| self.index.get(t).copied(), &self.body.idf)
+        let mut ids = Vec::with_capacity(text.len());
+        tokenizer().for_each_term(text, self.body.features, |t| {
+            if let Some(&i) = self.index.get(&key(t)) {
+                ids.push(i);
+            }
+        });
+        vectorize::tfidf_ids(ids, &self.body.idf)
     }
 
     /// Probabilities for every label, in `labels()` order.
@@ -299,26 +333,29 @@ impl Model {
     /// Terms with the largest positive contribution to `class` relative to the average class.
     fn explain(&self, x: &Sparse, class: usize, n: usize) -> Vec<String> {
         let c = self.body.linear.classes;
-        let mut contrib: Vec<(f32, &str)> = x
+        let mut contrib: Vec<(f32, u32)> = x
             .iter()
-            .map(|&(f, v)| {
+            .filter_map(|&(f, v)| {
                 let row = &self.body.linear.w[f as usize * c..(f as usize + 1) * c];
                 let mean = row.iter().sum::<f32>() / c as f32;
-                (
-                    v * (row[class] - mean),
-                    display(&self.body.vocab[f as usize]),
-                )
+                let s = v * (row[class] - mean);
+                (s > 0.0).then_some((s, f))
             })
-            .filter(|(s, _)| *s > 0.0)
             .collect();
-        contrib.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        contrib.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut out: Vec<String> = vec![];
-        for (_, t) in contrib {
-            // A bigram inside a word already listed adds nothing for a reader.
-            if out.iter().any(|o| o.contains(t) || t.contains(o.as_str())) {
+        for (_, f) in contrib {
+            let t = display(&self.body.vocab[f as usize]);
+            // Single characters say little; an n-gram inside a term already listed (or
+            // containing one) adds nothing for a reader.
+            if t.chars().nth(1).is_none()
+                || out
+                    .iter()
+                    .any(|o| o.contains(t.as_ref()) || t.contains(o.as_str()))
+            {
                 continue;
             }
-            out.push(t.to_string());
+            out.push(t.into_owned());
             if out.len() == n {
                 break;
             }
@@ -342,9 +379,9 @@ impl Model {
                 self.body.labels.len() - 1
             }
         };
-        for t in tokenizer().terms(text) {
-            if !self.index.contains_key(&t) {
-                self.index.insert(t.clone(), self.body.vocab.len() as u32);
+        for t in tokenizer().terms_with(text, self.body.features) {
+            if !self.index.contains_key(&key(&t)) {
+                self.index.insert(key(&t), self.body.vocab.len() as u32);
                 self.body.vocab.push(t);
                 self.body
                     .idf
@@ -403,12 +440,7 @@ impl Model {
         {
             return Err(ModelError::Damaged("inconsistent sizes".into()));
         }
-        let index = body
-            .vocab
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
+        let index = key_index(&body.vocab);
         Ok(Model { body, index })
     }
 }

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+pub use rustc_hash::FxHashMap;
+
 /// A sparse vector: (feature index, value), sorted by index.
 pub type Sparse = Vec<(u32, f32)>;
 
@@ -57,4 +59,30 @@ pub fn fit(docs: &[Vec<String>]) -> (Vec<String>, Vec<f32>) {
 /// The idf a term gets when it first appears after training (seen in one document).
 pub fn idf_of_new_term(docs: u32) -> f32 {
     ((1.0 + docs as f32) / 2.0).ln() + 1.0
+}
+
+/// TF-IDF of a bag of known feature ids (any order, repeats counted).
+pub fn tfidf_ids(mut ids: Vec<u32>, idf: &[f32]) -> Sparse {
+    ids.sort_unstable();
+    let mut v: Sparse = Vec::with_capacity(ids.len());
+    let mut i = 0;
+    while i < ids.len() {
+        let id = ids[i];
+        let mut n = 0u32;
+        while i < ids.len() && ids[i] == id {
+            n += 1;
+            i += 1;
+        }
+        v.push((
+            id,
+            (1.0 + (n as f32).ln()) * idf.get(id as usize).copied().unwrap_or(1.0),
+        ));
+    }
+    let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, x) in &mut v {
+            *x /= norm;
+        }
+    }
+    v
 }
