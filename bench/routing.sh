@@ -54,11 +54,11 @@ echo "## held-out set ($HELD, written independently, never trained on)"
 echo "naive Bayes baseline:"; "$BIN" model eval --model "$W/nb.bin" --input "$HELD" | sed -n 2,3p
 python3 bench/routing_peer.py "$TRAIN" "$HELD" --repeat 100 | tee "$W/peer.jsonl"
 
-echo "## classify throughput, one core (held-out texts repeated to 34,800 lines)"
+echo "## classify throughput, one core (held-out texts repeated to 174,000 lines)"
 python3 - "$HELD" "$W/texts.txt" <<'PY'
 import csv, sys
 texts = [r["text"] for r in csv.DictReader(open(sys.argv[1], encoding="utf-8"))]
-open(sys.argv[2], "w", encoding="utf-8").write("\n".join(texts * 100) + "\n")
+open(sys.argv[2], "w", encoding="utf-8").write("\n".join(texts * 500) + "\n")
 PY
 head -1 "$W/texts.txt" > "$W/one.txt"
 t_one=$( { /usr/bin/time -f "%e" taskset -c 0 "$BIN" classify --model "$W/full.bin" < "$W/one.txt" >/dev/null; } 2>&1 )
@@ -66,7 +66,7 @@ t_all=$( { /usr/bin/time -f "%e %M" taskset -c 0 "$BIN" classify --model "$W/ful
 python3 - "$t_one" "$t_all" "$W/peer.jsonl" <<'PY'
 import json, sys
 one = float(sys.argv[1]); all_s, rss = sys.argv[2].split(); all_s = float(all_s)
-n = 34800
+n = 174000
 ours = n / max(all_s - one, 1e-9)
 print(f"gongzhi classify: {n} texts in {all_s - one:.3f} s after {one:.3f} s start-up -> {ours:,.0f} texts/s; max RSS {int(rss)/1024:.0f} MiB")
 for line in open(sys.argv[3]):
