@@ -59,6 +59,13 @@ struct UsersPage {
     ok: Option<&'static str>,
 }
 
+impl UsersPage {
+    /// The scope kind in the user's language.
+    fn kind_label(&self, kind: &str) -> &'static str {
+        self.layout.t(&format!("scope_kind.{kind}"))
+    }
+}
+
 fn role_options(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
     Role::ALL
         .iter()
@@ -182,6 +189,13 @@ struct OrgPage {
     child_level_name: &'static str,
     error: Option<&'static str>,
     ok: Option<&'static str>,
+}
+
+impl OrgPage {
+    /// The level in the user's language (区, 街道 …).
+    fn level_label(&self, level: &str) -> &'static str {
+        self.layout.t(&format!("level.{level}"))
+    }
 }
 
 fn child_of(level: Option<&str>) -> Option<(&'static str, Level)> {

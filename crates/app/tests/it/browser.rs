@@ -163,6 +163,59 @@ async fn staff_logs_in_and_sees_the_grid_map() {
             c.screenshot().await?,
         )
         .expect("write screenshot");
+
+        // The other pages of the foundation, for review (normal mode, desktop).
+        c.find(Locator::XPath("//button[contains(., '退出适老模式')]"))
+            .await?
+            .click()
+            .await?;
+        c.set_window_size(1366, 900).await?;
+        c.goto(&format!("{base}/residents")).await?;
+        let masked = c
+            .find(Locator::Css("table.list tbody tr td:nth-child(4)"))
+            .await?
+            .text()
+            .await?;
+        assert!(
+            masked.contains("****"),
+            "masked phone in the list: {masked}"
+        );
+        std::fs::write(dir.join("residents-staff1.png"), c.screenshot().await?)
+            .expect("write screenshot");
+        c.find(Locator::XPath("//form[@action='/logout']/button"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#username"))
+            .await?;
+        std::fs::write(dir.join("login.png"), c.screenshot().await?).expect("write screenshot");
+        c.find(Locator::Css("#username"))
+            .await?
+            .send_keys("admin")
+            .await?;
+        c.find(Locator::Css("#password"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        c.find(Locator::Css("button.primary"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#map"))
+            .await?;
+        for (path, name) in [
+            ("/admin/users", "admin-users"),
+            ("/admin/org", "admin-org"),
+            ("/admin/units", "admin-units"),
+        ] {
+            c.goto(&format!("{base}{path}")).await?;
+            std::fs::write(dir.join(format!("{name}.png")), c.screenshot().await?)
+                .expect("write screenshot");
+        }
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
