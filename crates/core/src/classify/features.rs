@@ -124,16 +124,12 @@ impl Tokenizer {
     /// Calls `f` with each term, reusing one buffer (no allocation per term: this is the
     /// hot path of classification).
     pub fn for_each_term(&self, text: &str, fs: FeatureSet, mut f: impl FnMut(&str)) {
-        let norm: String = text
-            .chars()
-            .map(|c| {
-                if c.is_ascii() {
-                    c.to_ascii_lowercase()
-                } else {
-                    c
-                }
-            })
-            .collect();
+        // Lower-case ASCII only when there is some (most reports have none): no copy otherwise.
+        let norm: std::borrow::Cow<'_, str> = if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(text.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        };
         let mut buf = String::with_capacity(32);
         let cut = self.jieba.cut(&norm, true);
         let mut prev: Option<&str> = None;

@@ -97,9 +97,9 @@ pub struct SgdParams {
 impl Default for SgdParams {
     fn default() -> Self {
         SgdParams {
-            epochs: 25,
-            learning_rate: 0.6,
-            l2: 1e-5,
+            epochs: 40,
+            learning_rate: 0.3,
+            l2: 1e-4,
         }
     }
 }

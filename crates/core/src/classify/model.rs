@@ -127,6 +127,15 @@ pub struct Model {
     body: Body,
     /// Term key (64-bit hash of the term) → feature id: no string compare on the hot path.
     index: FxHashMap<u64, u32>,
+    /// Mean weight of each feature over the classes (explanations are relative to it).
+    row_mean: Vec<f32>,
+}
+
+fn row_means(l: &Linear) -> Vec<f32> {
+    let c = l.classes.max(1);
+    l.w.chunks(c)
+        .map(|r| r.iter().sum::<f32>() / c as f32)
+        .collect()
 }
 
 /// The lookup key of a term.
@@ -218,7 +227,12 @@ pub fn train(examples: &[Example], cfg: &TrainConfig) -> Result<Model, ModelErro
         features: cfg.features,
     };
     let index = key_index(&body.vocab);
-    Ok(Model { body, index })
+    let row_mean = row_means(&body.linear);
+    Ok(Model {
+        body,
+        index,
+        row_mean,
+    })
 }
 
 /// Folds for fitting the temperature (each costs one extra training).
@@ -336,9 +350,8 @@ impl Model {
         let mut contrib: Vec<(f32, u32)> = x
             .iter()
             .filter_map(|&(f, v)| {
-                let row = &self.body.linear.w[f as usize * c..(f as usize + 1) * c];
-                let mean = row.iter().sum::<f32>() / c as f32;
-                let s = v * (row[class] - mean);
+                let s =
+                    v * (self.body.linear.w[f as usize * c + class] - self.row_mean[f as usize]);
                 (s > 0.0).then_some((s, f))
             })
             .collect();
@@ -399,9 +412,11 @@ impl Model {
                 .max_by(|a, b| l[*a].total_cmp(&l[*b]))
                 .unwrap_or(0);
             if best == y {
+                self.row_mean = row_means(&self.body.linear);
                 return Ok(true);
             }
         }
+        self.row_mean = row_means(&self.body.linear);
         Ok(false)
     }
 
@@ -441,7 +456,12 @@ impl Model {
             return Err(ModelError::Damaged("inconsistent sizes".into()));
         }
         let index = key_index(&body.vocab);
-        Ok(Model { body, index })
+        let row_mean = row_means(&body.linear);
+        Ok(Model {
+            body,
+            index,
+            row_mean,
+        })
     }
 }
 
