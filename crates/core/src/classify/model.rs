@@ -40,7 +40,7 @@ pub struct TrainConfig {
     pub seed: u64,
     pub sgd: SgdParams,
     pub nb_alpha: f32,
-    /// Fit a softmax temperature on out-of-fold predictions (3 extra trainings).
+    /// Fit a softmax temperature on out-of-fold predictions (2 extra trainings on half the data).
     pub calibrate: bool,
     /// Display names for labels (e.g. taxonomy codes → 供水排水).
     pub names: HashMap<String, String>,
@@ -203,12 +203,18 @@ pub fn train(examples: &[Example], cfg: &TrainConfig) -> Result<Model, ModelErro
         .map(|(i, t)| (t.clone(), i as u32))
         .collect();
     let xs = vectors(&docs, &index, &idf);
-    let linear = fit_linear(&xs, &ys, vocab.len(), labels.len(), cfg);
-    let temperature = if cfg.calibrate {
-        fit_temperature(&docs, &ys, labels.len(), cfg)
-    } else {
-        1.0
-    };
+    // The calibration models are independent of the final one: train them on a second core.
+    let (linear, temperature) = std::thread::scope(|scope| {
+        let calibration = cfg
+            .calibrate
+            .then(|| scope.spawn(|| fit_temperature(&docs, &ys, labels.len(), cfg)));
+        let linear = fit_linear(&xs, &ys, vocab.len(), labels.len(), cfg);
+        let temperature = match calibration {
+            Some(h) => h.join().unwrap_or(1.0),
+            None => 1.0,
+        };
+        (linear, temperature)
+    });
     let names = labels
         .iter()
         .map(|l| cfg.names.get(l).cloned().unwrap_or_else(|| l.clone()))
@@ -236,9 +242,9 @@ pub fn train(examples: &[Example], cfg: &TrainConfig) -> Result<Model, ModelErro
 }
 
 /// Folds for fitting the temperature (each costs one extra training).
-const CALIBRATION_FOLDS: usize = 3;
+const CALIBRATION_FOLDS: usize = 2;
 
-/// Out-of-fold logits (3 stratified folds, each with its own vocabulary), then the
+/// Out-of-fold logits (2 stratified folds, each with its own vocabulary), then the
 /// temperature that minimises their negative log-likelihood (golden-section search).
 fn fit_temperature(docs: &[Vec<String>], ys: &[usize], classes: usize, cfg: &TrainConfig) -> f32 {
     let folds = super::eval::stratified_folds(ys, CALIBRATION_FOLDS, cfg.seed);
