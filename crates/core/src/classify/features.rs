@@ -91,7 +91,7 @@ fn keep_word(w: &str) -> bool {
 /// n-grams of each CJK run. Stored in the model, so prediction uses what training used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FeatureSet {
-    /// Also adjacent word pairs (`w:水管+爆裂`).
+    /// Also adjacent word pairs (`p:水管+爆裂`); off by default (lower cross-validated accuracy).
     pub word_pairs: bool,
     /// Character n-gram lengths, inclusive (0 = none).
     pub char_min: u8,
@@ -101,7 +101,7 @@ pub struct FeatureSet {
 impl Default for FeatureSet {
     fn default() -> Self {
         FeatureSet {
-            word_pairs: true,
+            word_pairs: false,
             char_min: 1,
             char_max: 2,
         }
