@@ -13,7 +13,7 @@ use super::service::{self, UserItem, require_admin};
 use crate::auth::service::UserSpec;
 use crate::error::{AppError, AppResult};
 use crate::org::service::{self as org, UnitSpec};
-use crate::org::store::{self as org_store, HandlingUnitRow, UnitRow};
+use crate::org::store::{HandlingUnitRow, UnitRow};
 use crate::state::AppState;
 use crate::web::{AuthUser, Ctx, Layout, Page, PageParams};
 
@@ -198,18 +198,6 @@ impl OrgPage {
     }
 }
 
-fn child_of(level: Option<&str>) -> Option<(&'static str, Level)> {
-    match level {
-        None => Some(("district", Level::District)),
-        Some("district") => Some(("street", Level::Street)),
-        Some("street") => Some(("community", Level::Community)),
-        Some("community") => Some(("grid", Level::Grid)),
-        Some("grid") => Some(("compound", Level::Compound)),
-        Some("compound") => Some(("building", Level::Building)),
-        _ => None,
-    }
-}
-
 pub async fn org(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
@@ -217,25 +205,14 @@ pub async fn org(
     Query(n): Query<Notice>,
 ) -> AppResult<Html<String>> {
     require_admin(&user)?;
-    let mut tx = st.db.read().await?;
-    let parent = match n.parent {
-        Some(id) => Some(
-            org_store::find(&mut tx, id)
-                .await?
-                .ok_or(AppError::NotFound)?,
-        ),
-        None => None,
+    let (parent, items, total) = org::children_page(&st, n.parent, &p).await?;
+    let child = match &parent {
+        Some(u) => Level::parse(&u.level).and_then(Level::child),
+        None => Some(Level::District),
     };
-    let (items, total) = match &parent {
-        Some(pu) => org_store::children(&mut tx, pu.id, p.per_page(), p.offset()).await?,
-        None => {
-            let all = org_store::by_level(&mut tx, "district").await?;
-            let n = all.len() as i64;
-            (all, n)
-        }
-    };
-    let (child_level, level) =
-        child_of(parent.as_ref().map(|u| u.level.as_str())).unwrap_or(("", Level::Building));
+    let (child_level, level) = child
+        .map(|l| (l.code(), l))
+        .unwrap_or(("", Level::Building));
     let (error, ok) = message(&ctx, &n);
     render(OrgPage {
         layout: Layout::new(&st, &ctx, "admin.org", "/admin/org"),
@@ -260,19 +237,9 @@ pub struct UnitForm {
 }
 
 fn parse_level(s: &str) -> AppResult<Level> {
-    Ok(match s {
-        "district" => Level::District,
-        "street" => Level::Street,
-        "community" => Level::Community,
-        "grid" => Level::Grid,
-        "compound" => Level::Compound,
-        "building" => Level::Building,
-        _ => {
-            return Err(AppError::Invalid {
-                code: "LEVEL_INVALID",
-                field: Some("level"),
-            });
-        }
+    Level::parse(s).ok_or(AppError::Invalid {
+        code: "LEVEL_INVALID",
+        field: Some("level"),
     })
 }
 
@@ -359,8 +326,7 @@ pub async fn units(
     Query(n): Query<Notice>,
 ) -> AppResult<Html<String>> {
     require_admin(&user)?;
-    let mut tx = st.db.read().await?;
-    let (rows, total) = org_store::list_handling(&mut tx, p.per_page(), p.offset()).await?;
+    let (rows, total) = org::handling_units_page(&st, &p).await?;
     let (error, ok) = message(&ctx, &n);
     render(UnitsPage {
         layout: Layout::new(&st, &ctx, "admin.units", "/admin/units"),

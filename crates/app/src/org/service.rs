@@ -325,29 +325,30 @@ pub struct UnitSpec {
     pub lat: Option<f64>,
 }
 
-/// The level that must be a unit's parent.
-fn parent_level(level: org::Level) -> Option<&'static str> {
-    use org::Level::*;
-    match level {
-        District => None,
-        Street => Some("district"),
-        Community => Some("street"),
-        Grid => Some("community"),
-        Compound => Some("grid"),
-        Building => Some("compound"),
-    }
+/// One page of the units under `parent` (the districts when `None`), with the parent.
+pub async fn children_page(
+    st: &AppState,
+    parent: Option<i64>,
+    p: &crate::web::PageParams,
+) -> AppResult<(Option<store::UnitRow>, Vec<store::UnitRow>, i64)> {
+    let mut tx = st.db.read().await?;
+    let Some(pid) = parent else {
+        let all = store::by_level(&mut tx, org::Level::District.code()).await?;
+        let n = all.len() as i64;
+        return Ok((None, all, n));
+    };
+    let unit = store::find(&mut tx, pid).await?.ok_or(AppError::NotFound)?;
+    let (rows, total) = store::children(&mut tx, pid, p.per_page(), p.offset()).await?;
+    Ok((Some(unit), rows, total))
 }
 
-fn level_code(level: org::Level) -> &'static str {
-    use org::Level::*;
-    match level {
-        District => "district",
-        Street => "street",
-        Community => "community",
-        Grid => "grid",
-        Compound => "compound",
-        Building => "building",
-    }
+/// One page of the handling units.
+pub async fn handling_units_page(
+    st: &AppState,
+    p: &crate::web::PageParams,
+) -> AppResult<(Vec<store::HandlingUnitRow>, i64)> {
+    let mut tx = st.db.read().await?;
+    Ok(store::list_handling(&mut tx, p.per_page(), p.offset()).await?)
 }
 
 /// Creates an organisation unit under its parent, with validated code, name and geometry.
@@ -376,7 +377,7 @@ pub async fn create_unit(st: &AppState, actor: &Actor, spec: UnitSpec) -> AppRes
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
     let mut new = NewUnit {
-        level: level_code(spec.level),
+        level: spec.level.code(),
         code: spec.code.clone(),
         name: spec.name.trim().to_string(),
         geometry: spec.geometry,
@@ -384,7 +385,7 @@ pub async fn create_unit(st: &AppState, actor: &Actor, spec: UnitSpec) -> AppRes
         lat: spec.lat,
         ..Default::default()
     };
-    if let Some(want) = parent_level(spec.level) {
+    if let Some(want) = spec.level.parent().map(org::Level::code) {
         let parent = match spec.parent_id {
             Some(pid) => store::find(&mut tx, pid).await?,
             None => None,

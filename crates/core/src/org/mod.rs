@@ -24,6 +24,44 @@ pub enum Level {
 }
 
 impl Level {
+    /// From the top of the tree down.
+    pub const ALL: [Level; 6] = [
+        Level::District,
+        Level::Street,
+        Level::Community,
+        Level::Grid,
+        Level::Compound,
+        Level::Building,
+    ];
+
+    /// The stable code stored in the database (`district`, `street` …).
+    pub fn code(self) -> &'static str {
+        match self {
+            Level::District => "district",
+            Level::Street => "street",
+            Level::Community => "community",
+            Level::Grid => "grid",
+            Level::Compound => "compound",
+            Level::Building => "building",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// The level a unit of this level must hang under.
+    pub fn parent(self) -> Option<Level> {
+        let i = Level::ALL.iter().position(|l| *l == self)?;
+        i.checked_sub(1).map(|p| Level::ALL[p])
+    }
+
+    /// The level of this level's children.
+    pub fn child(self) -> Option<Level> {
+        let i = Level::ALL.iter().position(|l| *l == self)?;
+        Level::ALL.get(i + 1).copied()
+    }
+
     pub fn name_zh(self) -> &'static str {
         match self {
             Level::District => "区",
@@ -61,4 +99,21 @@ pub fn check_code(code: &str) -> Result<(), CodeError> {
 pub fn check_name(name: &str) -> bool {
     let n = name.trim().chars().count();
     (1..=60).contains(&n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_chain_and_roundtrip() {
+        for l in Level::ALL {
+            assert_eq!(Level::parse(l.code()), Some(l));
+        }
+        assert_eq!(Level::District.parent(), None);
+        assert_eq!(Level::Grid.parent(), Some(Level::Community));
+        assert_eq!(Level::Compound.child(), Some(Level::Building));
+        assert_eq!(Level::Building.child(), None);
+        assert_eq!(Level::parse("planet"), None);
+    }
 }
