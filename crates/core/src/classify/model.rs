@@ -362,21 +362,31 @@ impl Model {
             })
             .collect();
         contrib.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Readers understand words, not character fragments: whole jieba words come first;
+        // a character n-gram is listed only while fewer than `n` words were, and only if it
+        // shares no character with a term already listed (垃圾 makes 圾堆 redundant).
         let mut out: Vec<String> = vec![];
-        for (_, f) in contrib {
-            let t = display(&self.body.vocab[f as usize]);
-            // Single characters say little; an n-gram inside a term already listed (or
-            // containing one) adds nothing for a reader.
-            if t.chars().nth(1).is_none()
-                || out
-                    .iter()
-                    .any(|o| o.contains(t.as_ref()) || t.contains(o.as_str()))
-            {
-                continue;
-            }
-            out.push(t.into_owned());
-            if out.len() == n {
-                break;
+        for words_pass in [true, false] {
+            for &(_, f) in &contrib {
+                let term = &self.body.vocab[f as usize];
+                if term.starts_with("c:") == words_pass {
+                    continue;
+                }
+                let t = display(term);
+                let overlaps = out.iter().any(|o| {
+                    if words_pass {
+                        o.contains(t.as_ref()) || t.contains(o.as_str())
+                    } else {
+                        t.chars().any(|ch| o.contains(ch))
+                    }
+                });
+                if t.chars().nth(1).is_none() || overlaps {
+                    continue;
+                }
+                out.push(t.into_owned());
+                if out.len() == n {
+                    return out;
+                }
             }
         }
         out
