@@ -295,6 +295,7 @@ pub async fn build_state(
 ) -> anyhow::Result<AppState> {
     let st = AppState::new(db, cipher, clock, config);
     crate::org::service::reload(&st).await?;
+    crate::cases::jobs::ensure_calendar(&st).await?;
     Ok(st)
 }
 
@@ -327,6 +328,8 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
     }
     crate::web::metrics::handle();
     tokio::spawn(crate::org::service::watch(st.clone()));
+    crate::routing::sync_corrections(&st).await?;
+    tokio::spawn(crate::cases::jobs::run(st.clone()));
     let app = crate::router(st);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

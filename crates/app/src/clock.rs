@@ -53,3 +53,36 @@ pub fn rfc3339(ms: i64) -> String {
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()
 }
+
+/// China Standard Time, the zone every time is shown in.
+fn cst() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("valid offset"))
+}
+
+/// RFC 3339 with the China offset: `2026-11-22T10:00:00+08:00`.
+pub fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&cst())
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        })
+        .unwrap_or_default()
+}
+
+/// Short local form for pages: `11-22 10:00`.
+pub fn short(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&cst()).format("%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Parses an RFC 3339 time or a `YYYY-MM-DD` day (local midnight) into epoch ms.
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_millis());
+    }
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    let t = d.and_hms_opt(0, 0, 0)?.and_local_timezone(cst()).single()?;
+    Some(t.timestamp_millis())
+}

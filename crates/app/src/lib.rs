@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod cases;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -34,7 +35,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "gongzhi API", description = "共治 · 社区治理平台: JSON API. Errors: {\"errors\":[{\"code\",\"detail\"}]}."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "ops"))
+    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -58,6 +59,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(org::api())
         .merge(residents::api())
         .merge(routing::api())
+        .merge(cases::api())
         .merge(ops::api())
         .split_for_parts()
 }
@@ -79,6 +81,7 @@ pub fn router(st: AppState) -> Router {
         .merge(auth::routes())
         .merge(org::routes())
         .merge(residents::routes())
+        .merge(cases::routes())
         .merge(admin::routes())
         .merge(audit::routes())
         .route("/assets/{*path}", get(web::assets::serve))

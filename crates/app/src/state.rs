@@ -23,6 +23,10 @@ pub struct Inner {
     org: RwLock<Arc<OrgMap>>,
     /// Per-building resident counts for dashboards (a few seconds stale at most).
     pub stats_cache: TtlCache<Vec<BuildingStats>>,
+    /// The working-day calendar (edited rarely; 30 s stale at most on other nodes).
+    pub calendar_cache: TtlCache<gongzhi_core::cases::WorkCalendar>,
+    /// The routing model with the corrections learned so far.
+    pub model: crate::routing::Live,
 }
 
 impl std::ops::Deref for AppState {
@@ -41,6 +45,8 @@ impl AppState {
             config,
             org: RwLock::new(Arc::new(OrgMap::default())),
             stats_cache: TtlCache::new(10_000),
+            calendar_cache: TtlCache::new(30_000),
+            model: crate::routing::Live::default(),
         }))
     }
 

@@ -49,6 +49,17 @@ pub struct Counts {
     pub buildings: i64,
 }
 
+/// A building as a place to pick when reporting.
+#[derive(Debug, Clone)]
+pub struct BuildingPoint {
+    pub id: i64,
+    pub name: String,
+    pub compound: String,
+    pub community: Option<i64>,
+    pub lng: f64,
+    pub lat: f64,
+}
+
 /// Where an organisation unit sits, for scope checks and counts.
 #[derive(Debug, Clone)]
 pub struct UnitInfo {
@@ -68,12 +79,15 @@ pub struct OrgMap {
     pub district_name: Option<String>,
     pub grids: Vec<GridView>,
     pub compounds: Vec<CompoundView>,
+    pub buildings: Vec<BuildingPoint>,
     pub counts: Counts,
     pub version: String,
     /// The database holds the demo district (show the 演示数据 banner).
     pub demo: bool,
     units: HashMap<i64, UnitInfo>,
     handling_units: HashMap<i64, String>,
+    /// Handling units as (id, code, name), by id.
+    handling: Vec<(i64, String, String)>,
 }
 
 impl OrgMap {
@@ -92,6 +106,24 @@ impl OrgMap {
     /// The name of a handling unit (物业, 水务 …).
     pub fn handling_unit_name(&self, id: i64) -> Option<String> {
         self.handling_units.get(&id).cloned()
+    }
+
+    /// The code of a handling unit (WATER, PROPERTY-1 …).
+    pub fn handling_unit_code(&self, id: i64) -> Option<&str> {
+        self.handling
+            .iter()
+            .find(|h| h.0 == id)
+            .map(|h| h.1.as_str())
+    }
+
+    /// A handling unit's id by its code.
+    pub fn handling_unit_by_code(&self, code: &str) -> Option<i64> {
+        self.handling.iter().find(|h| h.1 == code).map(|h| h.0)
+    }
+
+    /// Every handling unit as (id, code, name).
+    pub fn handling_units(&self) -> &[(i64, String, String)] {
+        &self.handling
     }
 
     pub fn locate(&self, lng: f64, lat: f64) -> Option<Located> {
@@ -188,7 +220,11 @@ pub async fn load(st: &AppState) -> anyhow::Result<OrgMap> {
         rows.extend(store::by_level(&mut tx, level).await?);
     }
     let (handling, _) = store::list_handling(&mut tx, 10_000, 0).await?;
-    map.handling_units = handling.into_iter().map(|h| (h.id, h.name)).collect();
+    map.handling_units = handling.iter().map(|h| (h.id, h.name.clone())).collect();
+    map.handling = handling
+        .into_iter()
+        .map(|h| (h.id, h.code, h.name))
+        .collect();
     drop(tx);
     for u in &rows {
         let area = u
@@ -275,8 +311,26 @@ pub async fn load(st: &AppState) -> anyhow::Result<OrgMap> {
             _ => {}
         }
     }
+    let mut buildings = vec![];
+    for u in &rows {
+        if let ("building", Some(lng), Some(lat)) = (u.level.as_str(), u.lng, u.lat) {
+            buildings.push(BuildingPoint {
+                id: u.id,
+                name: u.name.clone(),
+                compound: u
+                    .parent_id
+                    .and_then(|p| map.units.get(&p))
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                community: u.community_id,
+                lng,
+                lat,
+            });
+        }
+    }
     map.grids = grids;
     map.compounds = compounds;
+    map.buildings = buildings;
     map.counts = map.counts_in(Scope::District);
     Ok(map)
 }

@@ -37,13 +37,14 @@ pub struct Classification {
     responses((status = 200, body = Classification), (status = 401), (status = 422, description = "Empty or over-long text")),
     security(("bearer" = [])))]
 pub async fn classify(
+    axum::extract::State(st): axum::extract::State<crate::state::AppState>,
     AuthUser(_user, _): AuthUser,
     Json(req): Json<ClassifyRequest>,
 ) -> AppResult<Json<Classification>> {
     let text = gongzhi_core::classify::check_text(&req.text, 1)
         .map_err(|e| AppError::field("text", e))?
         .to_string();
-    let p = tokio::task::spawn_blocking(move || super::default_model().map(|m| m.predict(&text)))
+    let p = tokio::task::spawn_blocking(move || super::live(&st).map(|m| m.predict(&text)))
         .await
         .map_err(|e| AppError::Internal(e.into()))??;
     Ok(Json(Classification {

@@ -56,3 +56,61 @@ pub fn default_model() -> anyhow::Result<&'static Model> {
     let m = train_default()?;
     Ok(MODEL.get_or_init(|| m))
 }
+
+/// The model in use: the shipped model plus every stored correction, learned in order.
+/// Each node replays corrections it has not seen (at start, after a local correction, and
+/// on the background tick), so all nodes converge on the same model.
+#[derive(Default)]
+pub struct Live {
+    model: std::sync::RwLock<Option<std::sync::Arc<Model>>>,
+    applied: std::sync::atomic::AtomicI64,
+    sync: tokio::sync::Mutex<()>,
+}
+
+/// The live model (trains the shipped one on first use: call from a blocking thread).
+pub fn live(st: &crate::state::AppState) -> anyhow::Result<std::sync::Arc<Model>> {
+    if let Some(m) = st.model.model.read().ok().and_then(|g| g.clone()) {
+        return Ok(m);
+    }
+    let m = std::sync::Arc::new(default_model()?.clone());
+    if let Ok(mut g) = st.model.model.write() {
+        if let Some(existing) = g.as_ref() {
+            return Ok(existing.clone());
+        }
+        *g = Some(m.clone());
+    }
+    Ok(m)
+}
+
+/// Learns the corrections stored since the last sync. Returns how many were applied.
+pub async fn sync_corrections(st: &crate::state::AppState) -> crate::error::AppResult<usize> {
+    use std::sync::atomic::Ordering;
+    let _one = st.model.sync.lock().await;
+    let after = st.model.applied.load(Ordering::SeqCst);
+    let mut tx = st.db.read().await?;
+    let rows = crate::cases::store::corrections_after(&mut tx, after).await?;
+    drop(tx);
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let st2 = st.clone();
+    let (model, last, n) = tokio::task::spawn_blocking(move || {
+        let mut m = (*live(&st2)?).clone();
+        let mut last = after;
+        for (id, text, label) in &rows {
+            if let Err(e) = m.learn(text, label) {
+                tracing::warn!(correction = id, error = %e, "correction not learned");
+            }
+            last = *id;
+        }
+        anyhow::Ok((m, last, rows.len()))
+    })
+    .await
+    .map_err(|e| crate::error::AppError::Internal(e.into()))??;
+    if let Ok(mut g) = st.model.model.write() {
+        *g = Some(std::sync::Arc::new(model));
+    }
+    st.model.applied.store(last, Ordering::SeqCst);
+    tracing::info!(corrections = n, "routing model learned corrections");
+    Ok(n)
+}

@@ -17,6 +17,7 @@ macro_rules! asset {
 static ASSETS: &[(&str, &[u8])] = &[
     asset!("app.css"),
     asset!("app.js"),
+    asset!("cases.js"),
     asset!("favicon.svg"),
     asset!("vendor/htmx/htmx.min.js"),
     asset!("vendor/leaflet/leaflet.js"),

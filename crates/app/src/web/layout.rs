@@ -44,6 +44,24 @@ impl Layout {
         };
         push("/", "nav.home");
         if let Some(u) = &ctx.user {
+            match (u.role, u.scope) {
+                (Role::Resident, _) => {
+                    push("/cases/new", "nav.report");
+                    push("/cases", "nav.my_cases");
+                }
+                (Role::UnitStaff | Role::Mediator, Scope::Unit(_)) => push("/orders", "nav.orders"),
+                (Role::Auditor, _) => push("/supervision", "nav.supervision"),
+                (r, _) if crate::cases::service::is_dispatcher(r) => {
+                    push("/dispatch", "nav.dispatch");
+                    push("/cases", "nav.cases");
+                    push("/supervision", "nav.supervision");
+                }
+                _ => {
+                    push("/cases/new", "nav.report");
+                    push("/cases", "nav.cases");
+                }
+            }
+            push("/inbox", "nav.inbox");
             if u.role.may_list_residents() {
                 push("/residents", "nav.residents");
             }
@@ -51,6 +69,7 @@ impl Layout {
                 push("/admin/users", "nav.users");
                 push("/admin/org", "nav.org");
                 push("/admin/units", "nav.units");
+                push("/admin/calendar", "nav.calendar");
             }
             if u.role.may_read_audit() {
                 push("/audit", "nav.audit");

@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod auth;
 mod browser;
+mod cases;
 mod org;
 mod residents;
 mod routing;

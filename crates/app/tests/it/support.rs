@@ -390,3 +390,38 @@ impl Resp {
         Some(rest[..rest.find('"')?].to_string())
     }
 }
+
+/// Creates a staff account of a handling unit (by unit code) and logs it in.
+pub async fn make_unit_user(app: &TestApp, unit_code: &str) -> Auth {
+    use gongzhi_app::auth::service::{UserSpec, create_user_in};
+    use gongzhi_core::identity::{Role, Scope};
+    let unit = app
+        .st
+        .org_map()
+        .handling_unit_by_code(unit_code)
+        .expect("unit exists");
+    let username = format!("u-{}", unit_code.to_lowercase().replace('_', "-"));
+    let actor = gongzhi_app::audit::Actor {
+        id: None,
+        name: "test".into(),
+        ip: None,
+    };
+    let mut tx = app.st.db.begin().await.expect("begin");
+    create_user_in(
+        &app.st,
+        &mut tx,
+        &actor,
+        &UserSpec {
+            username: &username,
+            display_name: "单位测试账号",
+            password: PASSWORD,
+            role: Role::UnitStaff,
+            scope: Scope::Unit(unit),
+            resident_id: None,
+        },
+    )
+    .await
+    .expect("create unit user");
+    tx.commit().await.expect("commit");
+    app.bearer(&username).await
+}

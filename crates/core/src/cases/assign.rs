@@ -57,7 +57,12 @@ fn has_skill(w: &Worker, category: &str) -> bool {
 /// The cost of giving `job` to `worker` as their `(load + extra + 1)`-th open order.
 pub fn cost(job: &Job, w: &Worker, extra: i64, wt: &Weights) -> i64 {
     let d = distance_m(job.lng, job.lat, w.lng, w.lat).round() as i64;
-    d + wt.per_load * (w.load + extra) + if has_skill(w, &job.category) { 0 } else { wt.no_skill }
+    d + wt.per_load * (w.load + extra)
+        + if has_skill(w, &job.category) {
+            0
+        } else {
+            wt.no_skill
+        }
 }
 
 /// Optimal assignment of `jobs` to `workers`, respecting capacities: `(job id, worker id)`
@@ -144,8 +149,14 @@ mod tests {
         // Worker 1 is busy: 4 open orders weigh 1,200 m; worker 2 is ~1.9 km away.
         let ws = [worker(1, 121.0, 4, &[]), worker(2, 121.02, 0, &[])];
         assert_eq!(best_worker(&job(9, 121.001, "X"), &ws, &wt), Some(1));
-        let ws = [worker(1, 121.0, 4, &["ENV."]), worker(2, 121.005, 0, &["FAC."])];
-        assert_eq!(best_worker(&job(9, 121.001, "FAC.WATER"), &ws, &wt), Some(2));
+        let ws = [
+            worker(1, 121.0, 4, &["ENV."]),
+            worker(2, 121.005, 0, &["FAC."]),
+        ];
+        assert_eq!(
+            best_worker(&job(9, 121.001, "FAC.WATER"), &ws, &wt),
+            Some(2)
+        );
     }
 
     #[test]
@@ -186,7 +197,11 @@ mod tests {
             capacity: 2,
             ..worker(1, 121.0, 1, &[])
         };
-        let jobs = [job(1, 121.0, "X"), job(2, 121.03, "X"), job(3, 121.001, "X")];
+        let jobs = [
+            job(1, 121.0, "X"),
+            job(2, 121.03, "X"),
+            job(3, 121.001, "X"),
+        ];
         let got = assign(&jobs, &[w], &wt);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0, 1);

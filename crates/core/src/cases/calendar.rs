@@ -163,7 +163,10 @@ impl WorkCalendar {
     pub fn new(days: impl IntoIterator<Item = (Date, DayKind)>) -> Self {
         WorkCalendar {
             days: days.into_iter().collect(),
-            periods: vec![(9 * 3_600_000, 12 * 3_600_000), (13 * 3_600_000, 18 * 3_600_000)],
+            periods: vec![
+                (9 * 3_600_000, 12 * 3_600_000),
+                (13 * 3_600_000, 18 * 3_600_000),
+            ],
         }
     }
 
@@ -351,19 +354,40 @@ mod tests {
     fn adding_working_time() {
         let c = cal();
         // Monday 10:00 + 1 working day = Tuesday 10:00.
-        assert_eq!(c.add_working(at(2026, 3, 2, 10, 0), 480), at(2026, 3, 3, 10, 0));
+        assert_eq!(
+            c.add_working(at(2026, 3, 2, 10, 0), 480),
+            at(2026, 3, 3, 10, 0)
+        );
         // Friday 16:00 + 4 h = Monday 11:00 (2 h Friday, 2 h Monday).
-        assert_eq!(c.add_working(at(2026, 3, 6, 16, 0), 240), at(2026, 3, 9, 11, 0));
+        assert_eq!(
+            c.add_working(at(2026, 3, 6, 16, 0), 240),
+            at(2026, 3, 9, 11, 0)
+        );
         // Lunch break does not count: 11:30 + 1 h = 13:30.
-        assert_eq!(c.add_working(at(2026, 3, 2, 11, 30), 60), at(2026, 3, 2, 13, 30));
+        assert_eq!(
+            c.add_working(at(2026, 3, 2, 11, 30), 60),
+            at(2026, 3, 2, 13, 30)
+        );
         // Filed at night: counts from 09:00 the next working day.
-        assert_eq!(c.add_working(at(2026, 3, 2, 22, 0), 60), at(2026, 3, 3, 10, 0));
+        assert_eq!(
+            c.add_working(at(2026, 3, 2, 22, 0), 60),
+            at(2026, 3, 3, 10, 0)
+        );
         // Friday 2026-02-13 10:00 + 1 day = Saturday 2026-02-14 (调休上班) 10:00.
-        assert_eq!(c.add_working(at(2026, 2, 13, 10, 0), 480), at(2026, 2, 14, 10, 0));
+        assert_eq!(
+            c.add_working(at(2026, 2, 13, 10, 0), 480),
+            at(2026, 2, 14, 10, 0)
+        );
         // Saturday 2026-02-14 10:00 + 1 day skips the Spring Festival: Tuesday 02-24.
-        assert_eq!(c.add_working(at(2026, 2, 14, 10, 0), 480), at(2026, 2, 24, 10, 0));
+        assert_eq!(
+            c.add_working(at(2026, 2, 14, 10, 0), 480),
+            at(2026, 2, 24, 10, 0)
+        );
         // Ending exactly at the end of a period.
-        assert_eq!(c.add_working(at(2026, 3, 2, 9, 0), 180), at(2026, 3, 2, 12, 0));
+        assert_eq!(
+            c.add_working(at(2026, 3, 2, 9, 0), 180),
+            at(2026, 3, 2, 12, 0)
+        );
     }
 
     #[test]

@@ -277,7 +277,12 @@ mod tests {
     #[test]
     fn happy_path() {
         let mut s = S::Dispatched;
-        for a in [A::Sign, A::RequestExtension, A::DecideExtension, A::Feedback] {
+        for a in [
+            A::Sign,
+            A::RequestExtension,
+            A::DecideExtension,
+            A::Feedback,
+        ] {
             s = next(s, a).unwrap();
         }
         assert_eq!(s, S::Done);
@@ -312,11 +317,20 @@ mod tests {
     #[test]
     fn case_status_from_orders() {
         assert_eq!(case_status(&[]), CaseStatus::Accepted);
-        assert_eq!(case_status(&[S::Dispatched, S::Handling]), CaseStatus::Handling);
-        assert_eq!(case_status(&[S::Dispatched, S::Done]), CaseStatus::Dispatched);
+        assert_eq!(
+            case_status(&[S::Dispatched, S::Handling]),
+            CaseStatus::Handling
+        );
+        assert_eq!(
+            case_status(&[S::Dispatched, S::Done]),
+            CaseStatus::Dispatched
+        );
         assert_eq!(case_status(&[S::Done, S::Done]), CaseStatus::Feedback);
         assert_eq!(case_status(&[S::Closed, S::Rerouted]), CaseStatus::Closed);
-        assert_eq!(case_status(&[S::Returned, S::Handling]), CaseStatus::Accepted);
+        assert_eq!(
+            case_status(&[S::Returned, S::Handling]),
+            CaseStatus::Accepted
+        );
         assert_eq!(case_status(&[S::Rerouted]), CaseStatus::Accepted);
         assert_eq!(CaseStatus::Feedback.open311(), "open");
     }

@@ -9,3 +9,9 @@ pub mod similar;
 
 pub use calendar::{CalendarDay, DayKind, Deadlines, WorkCalendar, deadlines};
 pub use lifecycle::{CaseStatus, OrderAction, OrderStatus, Rung, TransitionError};
+
+/// Lateness that climbs one rung of the escalation ladder: an hour for urgent matters (on
+/// the clock), a day for ordinary ones.
+pub fn taxonomy_sla_step(urgent: bool) -> i64 {
+    if urgent { 3_600_000 } else { 86_400_000 }
+}

@@ -1,0 +1,406 @@
+//! JSON API of cases and work orders (the shapes of `POST /api/v1/cases`, the order actions,
+//! the call-back and `insight/rates` are fixed: later tooling depends on them).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use super::insight::{self, RatesQuery, RatesView};
+use super::service::{self, Act, CaseListItem, CaseQuery, CaseView, FiledView, Filer, Report};
+use super::store::NotificationRow;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::{AuthUser, Page, PageParams};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CaseRequest {
+    /// What happened (1–2000 characters).
+    pub text: String,
+    /// WGS-84 longitude and latitude of the problem.
+    pub lng: f64,
+    pub lat: f64,
+    /// Up to 4 photos as `data:image/jpeg;base64,…` URLs (JPEG, PNG or WebP, ≤ 3 MiB each).
+    #[serde(default)]
+    pub photos: Vec<String>,
+    /// A category code to use instead of the model's choice.
+    pub category: Option<String>,
+    /// Staff only: `web`, `hotline`, `property_desk` or `patrol`.
+    pub channel: Option<String>,
+    /// Staff only: the resident (id) the report is filed for.
+    pub on_behalf_of: Option<i64>,
+    /// Hotline: the caller's phone (stored encrypted, shown masked).
+    pub caller_phone: Option<String>,
+    /// A human-readable place (楼号, 路口 …).
+    pub address: Option<String>,
+}
+
+/// Files a report. `201` with the new case, or `200` when it was merged into an open case
+/// about the same matter (same category, nearby, recent, similar text).
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CaseRequest,
+    responses((status = 201, body = FiledView), (status = 200, body = FiledView, description = "Merged into an open case"),
+        (status = 401), (status = 403, description = "channel/on_behalf_of are for staff"), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Json(req): Json<CaseRequest>,
+) -> AppResult<(StatusCode, Json<FiledView>)> {
+    let photos = req
+        .photos
+        .iter()
+        .map(|p| service::decode_photo(p))
+        .collect::<AppResult<Vec<_>>>()?;
+    let report = Report {
+        text: req.text,
+        lng: req.lng,
+        lat: req.lat,
+        photos,
+        category: req.category,
+        channel: req.channel,
+        on_behalf_of: req.on_behalf_of,
+        caller_phone: req.caller_phone,
+        address: req.address,
+        intake_key: None,
+    };
+    let who = Filer {
+        user: Some(&user),
+        actor: ctx.actor(),
+        channel: None,
+    };
+    let filed = service::file(&st, &who, report).await?;
+    let code = if filed.merged {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((code, Json(filed)))
+}
+
+/// Cases the caller may see (residents: their own reports), filtered and paged.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(PageParams, CaseQuery),
+    responses((status = 200, body = Page<CaseListItem>), (status = 401), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Query(p): Query<PageParams>,
+    Query(q): Query<CaseQuery>,
+) -> AppResult<Json<Page<CaseListItem>>> {
+    Ok(Json(service::list(&st, &user, &q, &p).await?))
+}
+
+/// One case with its work orders and full history; 404 when outside the caller's reach.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = CaseView), (status = 401), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<CaseView>> {
+    Ok(Json(service::get(&st, &user, id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CallbackRequest {
+    /// Does the reporter say the problem is solved?
+    pub solved: bool,
+    /// 1 (very dissatisfied) … 5 (very satisfied).
+    pub satisfaction: Option<i64>,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// The call-back (回访): solved closes the case (办结); not solved reopens it.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/callback", tag = "cases", params(("id" = i64, Path)), request_body = CallbackRequest,
+    responses((status = 200, body = CaseView), (status = 403), (status = 404), (status = 409, description = "Not awaiting a call-back"), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn callback(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<CallbackRequest>,
+) -> AppResult<Json<CaseView>> {
+    service::callback(
+        &st,
+        &user,
+        &ctx.actor(),
+        id,
+        req.solved,
+        req.satisfaction,
+        &req.comment,
+    )
+    .await?;
+    Ok(Json(service::get(&st, &user, id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DispatchRequest {
+    /// Handling unit code.
+    pub unit: String,
+}
+
+fn unit_id(st: &AppState, code: &str) -> AppResult<i64> {
+    st.org_map()
+        .handling_unit_by_code(code.trim())
+        .ok_or(AppError::Invalid {
+            code: "UNIT_UNKNOWN",
+            field: Some("unit"),
+        })
+}
+
+/// A dispatcher sends the case to a (further) unit.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/dispatch", tag = "cases", params(("id" = i64, Path)), request_body = DispatchRequest,
+    responses((status = 200, body = CaseView), (status = 403), (status = 404), (status = 409), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn dispatch(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<DispatchRequest>,
+) -> AppResult<Json<CaseView>> {
+    let unit = unit_id(&st, &req.unit)?;
+    service::dispatch(&st, &user, &ctx.actor(), id, unit).await?;
+    Ok(Json(service::get(&st, &user, id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ReclassifyRequest {
+    pub category: String,
+}
+
+/// A dispatcher corrects the category; the model learns from it; unsigned orders re-route.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/reclassify", tag = "cases", params(("id" = i64, Path)), request_body = ReclassifyRequest,
+    responses((status = 200, body = CaseView), (status = 403), (status = 404), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn reclassify(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<ReclassifyRequest>,
+) -> AppResult<Json<CaseView>> {
+    service::reclassify(&st, &user, &ctx.actor(), id, &req.category).await?;
+    Ok(Json(service::get(&st, &user, id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NoteRequest {
+    pub note: String,
+}
+
+/// 督办: a dispatcher puts the case under supervision and notifies its units.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/supervise", tag = "cases", params(("id" = i64, Path)), request_body = NoteRequest,
+    responses((status = 200, body = CaseView), (status = 403), (status = 404), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn supervise(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<NoteRequest>,
+) -> AppResult<Json<CaseView>> {
+    service::supervise(&st, &user, &ctx.actor(), id, &req.note).await?;
+    Ok(Json(service::get(&st, &user, id).await?))
+}
+
+async fn order_act(st: &AppState, u: AuthUser, id: i64, act: Act) -> AppResult<Json<CaseView>> {
+    let AuthUser(user, ctx) = u;
+    let case_id = service::act(st, &user, &ctx.actor(), id, act).await?;
+    Ok(Json(service::get(st, &user, case_id).await?))
+}
+
+/// 签收: the unit signs for the order.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/sign", tag = "orders", params(("id" = i64, Path)),
+    responses((status = 200, body = CaseView), (status = 403), (status = 404), (status = 409, description = "Not allowed in the order's state")),
+    security(("bearer" = [])))]
+pub async fn sign(
+    State(st): State<AppState>,
+    u: AuthUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<CaseView>> {
+    order_act(&st, u, id, Act::Sign).await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ReasonRequest {
+    /// Why (2–500 characters).
+    pub reason: String,
+}
+
+/// 退单: the unit sends the order back with a reason; the dispatcher re-routes.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/return", tag = "orders", params(("id" = i64, Path)), request_body = ReasonRequest,
+    responses((status = 200, body = CaseView), (status = 403), (status = 404), (status = 409), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn return_order(
+    State(st): State<AppState>,
+    u: AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<ReasonRequest>,
+) -> AppResult<Json<CaseView>> {
+    order_act(&st, u, id, Act::Return { reason: req.reason }).await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ExtendRequest {
+    /// The new deadline asked for (RFC 3339 or YYYY-MM-DD).
+    pub until: String,
+    pub reason: String,
+}
+
+/// 延期申请: the unit asks for more time; a dispatcher decides.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/extend", tag = "orders", params(("id" = i64, Path)), request_body = ExtendRequest,
+    responses((status = 200, body = CaseView), (status = 403), (status = 404), (status = 409), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn extend(
+    State(st): State<AppState>,
+    u: AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<ExtendRequest>,
+) -> AppResult<Json<CaseView>> {
+    let until = crate::clock::parse_time(&req.until).ok_or(AppError::Invalid {
+        code: "DATE_INVALID",
+        field: Some("until"),
+    })?;
+    order_act(
+        &st,
+        u,
+        id,
+        Act::Extend {
+            until,
+            reason: req.reason,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DecisionRequest {
+    pub approve: bool,
+}
+
+/// 延期审批: a dispatcher approves (the deadline moves) or refuses the pending request.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/extension", tag = "orders", params(("id" = i64, Path)), request_body = DecisionRequest,
+    responses((status = 200, body = CaseView), (status = 403), (status = 404), (status = 409)),
+    security(("bearer" = [])))]
+pub async fn decide_extension(
+    State(st): State<AppState>,
+    u: AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<DecisionRequest>,
+) -> AppResult<Json<CaseView>> {
+    order_act(
+        &st,
+        u,
+        id,
+        Act::DecideExtension {
+            approve: req.approve,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct FeedbackRequest {
+    /// What was done (2–500 characters).
+    pub text: String,
+    /// Up to 4 photos as data URLs.
+    #[serde(default)]
+    pub photos: Vec<String>,
+}
+
+/// 反馈: the unit reports the result (with photos); the call-back follows.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/feedback", tag = "orders", params(("id" = i64, Path)), request_body = FeedbackRequest,
+    responses((status = 200, body = CaseView), (status = 403), (status = 404), (status = 409), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn feedback(
+    State(st): State<AppState>,
+    u: AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<FeedbackRequest>,
+) -> AppResult<Json<CaseView>> {
+    let photos = req
+        .photos
+        .iter()
+        .map(|p| service::decode_photo(p))
+        .collect::<AppResult<Vec<_>>>()?;
+    order_act(
+        &st,
+        u,
+        id,
+        Act::Feedback {
+            text: req.text,
+            photos,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RerouteRequest {
+    /// The handling unit code to send it to instead.
+    pub unit: String,
+    pub reason: String,
+}
+
+/// 改派: a dispatcher sends a returned (or unsigned) order to another unit.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/reroute", tag = "orders", params(("id" = i64, Path)), request_body = RerouteRequest,
+    responses((status = 200, body = CaseView), (status = 403), (status = 404), (status = 409), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn reroute(
+    State(st): State<AppState>,
+    u: AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<RerouteRequest>,
+) -> AppResult<Json<CaseView>> {
+    let unit = unit_id(&st, &req.unit)?;
+    order_act(
+        &st,
+        u,
+        id,
+        Act::Reroute {
+            unit,
+            reason: req.reason,
+        },
+    )
+    .await
+}
+
+/// The 三率 per unit, community or grid over a period.
+#[utoipa::path(get, path = "/api/v1/insight/rates", tag = "insight", params(RatesQuery),
+    responses((status = 200, body = RatesView), (status = 401), (status = 403), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn rates(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Query(q): Query<RatesQuery>,
+) -> AppResult<Json<RatesView>> {
+    Ok(Json(insight::rates(&st, &user, &q).await?))
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Inbox {
+    pub unread: i64,
+    pub items: Vec<NotificationRow>,
+}
+
+/// The caller's in-app inbox (latest 50).
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "cases",
+    responses((status = 200, body = Inbox), (status = 401)), security(("bearer" = [])))]
+pub async fn inbox(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+) -> AppResult<Json<Inbox>> {
+    let (unread, items) = super::inbox(&st, user.id).await?;
+    Ok(Json(Inbox { unread, items }))
+}
+
+/// Marks every message of the caller's inbox read.
+#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "cases",
+    responses((status = 204), (status = 401)), security(("bearer" = [])))]
+pub async fn inbox_read(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+) -> AppResult<StatusCode> {
+    super::mark_read(&st, user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

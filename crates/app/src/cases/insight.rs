@@ -1,0 +1,198 @@
+//! Supervision figures: the 三率 per unit, community or grid, and cases per grid and
+//! category for the heat map.
+
+use std::collections::BTreeMap;
+
+use gongzhi_core::cases::rates::{RateWeights, Tally};
+use gongzhi_core::identity::Role;
+use serde::Serialize;
+
+use super::store;
+use crate::auth::service::CurrentUser;
+use crate::clock::iso;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct RatesQuery {
+    /// `unit` (default), `community`, `grid` or `street`.
+    pub level: Option<String>,
+    /// Period start (RFC 3339 or YYYY-MM-DD; default 30 days ago).
+    pub from: Option<String>,
+    /// Period end, exclusive (default now).
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RateRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// 响应率: share of orders signed for (or returned) by the signing deadline.
+    pub response_rate: Option<f64>,
+    /// 解决率: share of call-backs where the reporter said it was solved.
+    pub resolution_rate: Option<f64>,
+    /// 满意率: share of rated call-backs rated 4 or 5.
+    pub satisfaction_rate: Option<f64>,
+    /// Weighted composite of the three (weights in `weights`).
+    pub composite: Option<f64>,
+    #[schema(value_type = Object)]
+    pub counts: Tally,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RatesView {
+    pub level: String,
+    pub from: String,
+    pub to: String,
+    /// Composite weights (sum 1).
+    #[schema(value_type = Object)]
+    pub weights: serde_json::Value,
+    pub rows: Vec<RateRow>,
+    pub total: RateRow,
+}
+
+fn period(q_from: Option<&str>, q_to: Option<&str>, now: i64) -> AppResult<(i64, i64)> {
+    let parse =
+        |s: Option<&str>, field: &'static str, default: i64| match s.filter(|s| !s.is_empty()) {
+            Some(s) => crate::clock::parse_time(s).ok_or(AppError::Invalid {
+                code: "DATE_INVALID",
+                field: Some(field),
+            }),
+            None => Ok(default),
+        };
+    let to = parse(q_to, "to", now)?;
+    let from = parse(q_from, "from", to - 30 * 86_400_000)?;
+    if from >= to {
+        return Err(AppError::Invalid {
+            code: "PERIOD_INVALID",
+            field: Some("from"),
+        });
+    }
+    Ok((from, to))
+}
+
+/// Management figures are for staff (residents see their own cases only).
+fn check_role(u: &CurrentUser) -> AppResult<()> {
+    if u.role == Role::Resident {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    Ok(())
+}
+
+pub async fn rates(st: &AppState, u: &CurrentUser, q: &RatesQuery) -> AppResult<RatesView> {
+    check_role(u)?;
+    let level = q
+        .level
+        .as_deref()
+        .filter(|l| !l.is_empty())
+        .unwrap_or("unit");
+    if !matches!(level, "unit" | "community" | "grid" | "street") {
+        return Err(AppError::Invalid {
+            code: "LEVEL_INVALID",
+            field: Some("level"),
+        });
+    }
+    let now = st.now_ms();
+    let (from, to) = period(q.from.as_deref(), q.to.as_deref(), now)?;
+    let mut tx = st.db.read().await?;
+    let (resp, cbs) = store::tallies(&mut tx, level, from, to, now).await?;
+    drop(tx);
+    let mut by: BTreeMap<i64, Tally> = BTreeMap::new();
+    for r in resp {
+        let t = by.entry(r.key).or_default();
+        t.due_to_sign += r.n;
+        t.signed_in_time += r.a;
+    }
+    for r in cbs {
+        let t = by.entry(r.key).or_default();
+        t.callbacks += r.n;
+        t.solved += r.a;
+        t.rated += r.b;
+        t.satisfied += r.c;
+    }
+    let w = RateWeights::default();
+    let map = st.org_map();
+    let row = |id: i64, t: Tally| {
+        let (code, name) = if level == "unit" {
+            (
+                map.handling_unit_code(id).unwrap_or_default().to_string(),
+                map.handling_unit_name(id).unwrap_or_default(),
+            )
+        } else {
+            (
+                map.unit_code(id).unwrap_or_default().to_string(),
+                map.unit_name(id).unwrap_or_default(),
+            )
+        };
+        let r = t.rates(&w);
+        RateRow {
+            id,
+            code,
+            name,
+            response_rate: r.response,
+            resolution_rate: r.resolution,
+            satisfaction_rate: r.satisfaction,
+            composite: r.composite,
+            counts: t,
+        }
+    };
+    let mut total = Tally::default();
+    for t in by.values() {
+        total.add(t);
+    }
+    let mut rows: Vec<RateRow> = by.into_iter().map(|(id, t)| row(id, t)).collect();
+    rows.sort_by(|a, b| {
+        b.composite
+            .unwrap_or(-1.0)
+            .total_cmp(&a.composite.unwrap_or(-1.0))
+            .then(a.code.cmp(&b.code))
+    });
+    let mut total = row(0, total);
+    total.code = "TOTAL".into();
+    total.name = "合计".into();
+    Ok(RatesView {
+        level: level.to_string(),
+        from: iso(from),
+        to: iso(to),
+        weights: serde_json::json!({
+            "response": w.response as f64 / 1000.0,
+            "resolution": w.resolution as f64 / 1000.0,
+            "satisfaction": w.satisfaction as f64 / 1000.0,
+        }),
+        rows,
+        total,
+    })
+}
+
+/// Cases per grid (code) and category in a period, for the heat map.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeatCell {
+    pub grid: String,
+    pub grid_name: String,
+    pub category: String,
+    pub count: i64,
+}
+
+pub async fn heat(
+    st: &AppState,
+    u: &CurrentUser,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<Vec<HeatCell>> {
+    check_role(u)?;
+    let (from, to) = period(from, to, st.now_ms())?;
+    let mut tx = st.db.read().await?;
+    let rows = store::heat(&mut tx, from, to).await?;
+    drop(tx);
+    let map = st.org_map();
+    Ok(rows
+        .into_iter()
+        .map(|(g, category, count)| HeatCell {
+            grid: map.unit_code(g).unwrap_or_default().to_string(),
+            grid_name: map.unit_name(g).unwrap_or_default(),
+            category,
+            count,
+        })
+        .collect())
+}

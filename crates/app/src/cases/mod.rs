@@ -1,0 +1,70 @@
+//! 一网统管: every report becomes a case that reaches the right hands and is closed on time.
+//! Intake from every channel, triage (classify, locate, route, merge duplicates), work
+//! orders through the hotline life cycle, deadlines on the working-day calendar, warnings and
+//! escalation in background jobs, the in-app inbox, and the supervision figures (三率).
+
+pub mod api;
+pub mod html;
+pub mod insight;
+pub mod jobs;
+pub mod service;
+pub mod store;
+
+use axum::Router;
+use axum::routing::{get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::AppResult;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(html::list))
+        .route("/cases/new", get(html::new_form).post(html::create))
+        .route("/cases/{id}", get(html::show))
+        .route("/cases/{id}/act", post(html::act))
+        .route("/dispatch", get(html::dispatch_console))
+        .route("/orders", get(html::unit_orders))
+        .route("/supervision", get(html::supervision))
+        .route("/inbox", get(html::inbox))
+        .route("/attachments/{id}", get(html::attachment))
+        .route(
+            "/admin/calendar",
+            get(html::calendar_page).post(html::calendar_save),
+        )
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::create, api::list))
+        .routes(routes!(api::show))
+        .routes(routes!(api::callback))
+        .routes(routes!(api::dispatch))
+        .routes(routes!(api::reclassify))
+        .routes(routes!(api::supervise))
+        .routes(routes!(api::sign))
+        .routes(routes!(api::return_order))
+        .routes(routes!(api::extend))
+        .routes(routes!(api::decide_extension))
+        .routes(routes!(api::feedback))
+        .routes(routes!(api::reroute))
+        .routes(routes!(api::rates))
+        .routes(routes!(api::inbox))
+        .routes(routes!(api::inbox_read))
+}
+
+/// Unread count and the latest messages of a user's inbox.
+pub async fn inbox(st: &AppState, user: i64) -> AppResult<(i64, Vec<store::NotificationRow>)> {
+    let mut tx = st.db.read().await?;
+    let unread = store::unread(&mut tx, user).await?;
+    let items = store::notifications(&mut tx, user, 50).await?;
+    Ok((unread, items))
+}
+
+pub async fn mark_read(st: &AppState, user: i64) -> AppResult<()> {
+    let mut tx = st.db.begin().await?;
+    store::mark_read(&mut tx, user, st.now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,1823 @@
+//! Case use-cases: intake from every channel with triage (classify, locate, route, merge
+//! duplicates, deadlines), the work-order life cycle, call-backs, and who may see what.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use gongzhi_core::cases::lifecycle::{self, CaseStatus, OrderAction, OrderStatus};
+use gongzhi_core::cases::similar::{self, MergeRule, NewReport, OpenCase};
+use gongzhi_core::cases::{WorkCalendar, assign, calendar};
+use gongzhi_core::identity::{Placement, Role, Scope};
+use gongzhi_core::org::Zone;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::store::{self, CaseRow, OrderRow};
+use crate::audit::{self, Actor, Event};
+use crate::auth::service::CurrentUser;
+use crate::clock::iso;
+use crate::db::Tx;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::taxonomy::{self, Category};
+
+/// Where a report came in.
+pub const CHANNELS: [&str; 7] = [
+    "web",
+    "hotline",
+    "property_desk",
+    "patrol",
+    "device",
+    "import",
+    "open311",
+];
+/// Channels a staff member may name when filing by hand.
+pub const STAFF_CHANNELS: [&str; 4] = ["web", "hotline", "property_desk", "patrol"];
+
+pub const CALLER_FIELD: &str = "cases.caller";
+const MAX_TEXT: usize = 2000;
+const MAX_PHOTOS: usize = 4;
+const MAX_PHOTO_BYTES: usize = 3 << 20;
+
+/// A decoded photo.
+#[derive(Debug, Clone)]
+pub struct Photo {
+    pub mime: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// Recognises JPEG, PNG and WebP by their first bytes (the declared type is not trusted).
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// A photo from the API: a `data:image/…;base64,…` URL or bare base64.
+pub fn decode_photo(s: &str) -> AppResult<Photo> {
+    let b64 = match s.split_once(";base64,") {
+        Some((head, body)) if head.starts_with("data:") => body,
+        _ => s,
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|_| AppError::Invalid {
+            code: "PHOTO_INVALID",
+            field: Some("photos"),
+        })?;
+    photo_from_bytes(bytes)
+}
+
+pub fn photo_from_bytes(bytes: Vec<u8>) -> AppResult<Photo> {
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(AppError::Invalid {
+            code: "PHOTO_TOO_LARGE",
+            field: Some("photos"),
+        });
+    }
+    let mime = sniff_image(&bytes).ok_or(AppError::Invalid {
+        code: "PHOTO_INVALID",
+        field: Some("photos"),
+    })?;
+    Ok(Photo { mime, bytes })
+}
+
+/// A report as filed through any channel.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub text: String,
+    pub lng: f64,
+    pub lat: f64,
+    pub photos: Vec<Photo>,
+    /// A category chosen by the reporter or the staff member (else the model decides).
+    pub category: Option<String>,
+    /// Staff only; residents always file on `web`.
+    pub channel: Option<String>,
+    /// Staff only: the resident the report is filed for (recorded as such).
+    pub on_behalf_of: Option<i64>,
+    /// A hotline caller's phone (encrypted at rest, masked when shown).
+    pub caller_phone: Option<String>,
+    pub address: Option<String>,
+    /// Exactly-once key: (source, key), e.g. ("device:7", event id) or ("12345", order no).
+    pub intake_key: Option<(String, String)>,
+}
+
+/// Who files: a signed-in user, or the system on behalf of a device or an integration.
+pub struct Filer<'a> {
+    pub user: Option<&'a CurrentUser>,
+    pub actor: Actor,
+    /// The channel when there is no user to decide it (device, import, open311).
+    pub channel: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CategoryView {
+    pub code: String,
+    pub name: String,
+    /// The model's calibrated probability; `null` when a person chose the category.
+    pub confidence: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrderBrief {
+    pub id: i64,
+    /// Handling unit code (e.g. `WATER`, `PROPERTY-1`).
+    pub unit: String,
+    pub unit_name: String,
+    pub status: String,
+    /// Sign for it by then (RFC 3339, +08:00).
+    pub sign_by: String,
+    pub due_at: String,
+}
+
+/// The answer to filing a report (fixed API shape).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FiledView {
+    pub id: i64,
+    /// True when the report was merged into an open case with the same matter.
+    pub merged: bool,
+    pub category: CategoryView,
+    /// Grid code.
+    pub grid: String,
+    /// Community code.
+    pub community: String,
+    /// `compound` (inside a compound's boundary) or `public`.
+    pub zone: String,
+    pub status: String,
+    pub orders: Vec<OrderBrief>,
+}
+
+/// The cached working-day calendar (30 s; cleared on local edits).
+pub async fn calendar(st: &AppState) -> AppResult<Arc<WorkCalendar>> {
+    st.calendar_cache
+        .get_or_refresh(st.now_ms(), async {
+            let mut tx = st.db.read().await?;
+            let rows = store::calendar_days(&mut tx).await?;
+            let days = rows.into_iter().filter_map(|(d, k, _)| {
+                Some((calendar::parse_date(&d)?, calendar::DayKind::parse(&k)?))
+            });
+            Ok::<_, AppError>(WorkCalendar::new(days))
+        })
+        .await
+}
+
+fn category(code: &str) -> Option<&'static Category> {
+    taxonomy::get().categories.iter().find(|c| c.code == code)
+}
+
+fn unit_code(st: &AppState, id: i64) -> String {
+    st.org_map()
+        .handling_unit_code(id)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn brief(st: &AppState, o: &OrderRow) -> OrderBrief {
+    OrderBrief {
+        id: o.id,
+        unit: unit_code(st, o.unit_id),
+        unit_name: o.unit_name.clone(),
+        status: o.status.clone(),
+        sign_by: iso(o.sign_by),
+        due_at: iso(o.due_at),
+    }
+}
+
+fn filed_view(st: &AppState, c: &CaseRow, orders: &[OrderRow], merged: bool) -> FiledView {
+    let map = st.org_map();
+    FiledView {
+        id: c.id,
+        merged,
+        category: CategoryView {
+            code: c.category.clone(),
+            name: category(&c.category)
+                .map(|x| x.name.clone())
+                .unwrap_or_default(),
+            confidence: c.confidence,
+        },
+        grid: map.unit_code(c.grid_id).unwrap_or_default().to_string(),
+        community: map
+            .unit_code(c.community_id)
+            .unwrap_or_default()
+            .to_string(),
+        zone: c.zone.clone(),
+        status: c.status.clone(),
+        orders: orders
+            .iter()
+            .filter(|o| o.status != OrderStatus::Rerouted.code())
+            .map(|o| brief(st, o))
+            .collect(),
+    }
+}
+
+/// The units a category goes to at a place: per-community override, else the taxonomy's
+/// unit for the zone (the compound's own property company inside a compound), plus the
+/// `also` units. Empty when no unit exists: the case waits for a dispatcher.
+async fn route_units(
+    tx: &mut Tx,
+    cat: &Category,
+    community: i64,
+    compound: Option<i64>,
+    zone: Zone,
+) -> AppResult<Vec<i64>> {
+    let primary = match zone {
+        Zone::Compound => &cat.compound,
+        Zone::Public => &cat.public,
+    };
+    let mut out: Vec<i64> = vec![];
+    if let Some(u) = store::route_override(tx, community, &cat.code).await? {
+        out.push(u);
+    } else {
+        let mut kinds = vec![primary.as_str()];
+        kinds.extend(cat.also.iter().map(String::as_str));
+        for kind in kinds {
+            let unit = match (kind, compound) {
+                ("property", Some(cp)) => match store::compound_property(tx, cp).await? {
+                    Some(u) => Some(u),
+                    None => store::unit_of_kind(tx, kind).await?,
+                },
+                _ => store::unit_of_kind(tx, kind).await?,
+            };
+            if let Some(u) = unit
+                && !out.contains(&u)
+            {
+                out.push(u);
+            }
+        }
+        return Ok(out);
+    }
+    for kind in &cat.also {
+        if let Some(u) = store::unit_of_kind(tx, kind).await?
+            && !out.contains(&u)
+        {
+            out.push(u);
+        }
+    }
+    Ok(out)
+}
+
+/// Picks the best worker of the unit for a new order (distance, load, skill).
+async fn pick_worker(
+    tx: &mut Tx,
+    unit: i64,
+    category: &str,
+    lng: f64,
+    lat: f64,
+) -> AppResult<Option<i64>> {
+    let rows = store::workers(tx, unit).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let workers: Vec<assign::Worker> = rows
+        .into_iter()
+        .map(|w| assign::Worker {
+            id: w.id,
+            lng: w.lng.unwrap_or(lng),
+            lat: w.lat.unwrap_or(lat),
+            load: w.load,
+            capacity: w.capacity.unwrap_or(50),
+            skills: w
+                .skills
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let job = assign::Job {
+        id: 0,
+        lng,
+        lat,
+        category: category.to_string(),
+    };
+    Ok(assign::best_worker(
+        &job,
+        &workers,
+        &assign::Weights::default(),
+    ))
+}
+
+/// Puts a message in the in-app inbox of each user.
+async fn notify(
+    tx: &mut Tx,
+    users: &[i64],
+    case_id: i64,
+    kind: &str,
+    title: &str,
+    body: &str,
+    now: i64,
+) -> AppResult<()> {
+    let mut seen = vec![];
+    for u in users {
+        if seen.contains(u) {
+            continue;
+        }
+        seen.push(*u);
+        store::insert_notification(tx, *u, Some(case_id), kind, title, body, now).await?;
+    }
+    Ok(())
+}
+
+fn short_text(s: &str) -> String {
+    let t: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        format!("{t}…")
+    } else {
+        t
+    }
+}
+
+/// Creates one work order and tells the unit (and, when urgent, the community at once).
+#[allow(clippy::too_many_arguments)]
+async fn dispatch_order(
+    st: &AppState,
+    tx: &mut Tx,
+    cal: &WorkCalendar,
+    c: &CaseRow,
+    cat: &Category,
+    unit: i64,
+    actor: &Actor,
+    label: &str,
+    now: i64,
+) -> AppResult<i64> {
+    let d = calendar::deadlines(cal, now, cat.sla_hours, cat.urgent);
+    let worker = pick_worker(tx, unit, &c.category, c.lng, c.lat).await?;
+    let id =
+        store::insert_order(tx, c.id, unit, worker, d.sign_by, d.warn_at, d.due_at, now).await?;
+    store::insert_event(
+        tx,
+        c.id,
+        Some(id),
+        now,
+        actor.id,
+        label,
+        "dispatched",
+        &serde_json::json!({"unit": unit_code(st, unit), "due_at": iso(d.due_at), "sign_by": iso(d.sign_by), "assignee": worker}),
+    )
+    .await?;
+    let mut to = store::staff_at(tx, "unit", Some(unit)).await?;
+    let kind = if cat.urgent { "urgent" } else { "order" };
+    if cat.urgent {
+        to.extend(store::staff_at(tx, "community", Some(c.community_id)).await?);
+    }
+    let title = if cat.urgent {
+        format!("【紧急】新工单 #{}: {}", c.id, cat.name)
+    } else {
+        format!("新工单 #{}: {}", c.id, cat.name)
+    };
+    notify(tx, &to, c.id, kind, &title, &short_text(&c.text), now).await?;
+    Ok(id)
+}
+
+/// Recomputes and stores a case's status from its orders; returns it.
+async fn refresh_status(tx: &mut Tx, case_id: i64, now: i64) -> AppResult<CaseStatus> {
+    let orders = store::orders_of_case(tx, case_id).await?;
+    let states: Vec<OrderStatus> = orders
+        .iter()
+        .filter_map(|o| OrderStatus::parse(&o.status))
+        .collect();
+    let s = lifecycle::case_status(&states);
+    let closed_at = (s == CaseStatus::Closed).then_some(now);
+    store::set_case_status(tx, case_id, s.code(), now, closed_at).await?;
+    Ok(s)
+}
+
+fn check_text(text: &str) -> AppResult<String> {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > MAX_TEXT {
+        return Err(AppError::Invalid {
+            code: "TEXT_INVALID",
+            field: Some("text"),
+        });
+    }
+    Ok(t.to_string())
+}
+
+/// Whether the role works cases as a dispatcher (派单): re-route, approve extensions,
+/// call back, supervise, reclassify.
+pub fn is_dispatcher(role: Role) -> bool {
+    matches!(role, Role::CommunityStaff | Role::StreetStaff | Role::Admin)
+}
+
+fn placement(c: &CaseRow) -> Placement {
+    Placement {
+        street: Some(c.street_id),
+        community: Some(c.community_id),
+        grid: Some(c.grid_id),
+        building: c.building_id,
+        resident: None,
+    }
+}
+
+/// Files a report: validates, classifies, locates, merges into a matching open case or
+/// opens a new one with its work orders, all in one transaction with the audit record.
+#[tracing::instrument(skip_all)]
+pub async fn file(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<FiledView> {
+    let text = check_text(&r.text)?;
+    if !(r.lng.is_finite() && r.lat.is_finite()) {
+        return Err(AppError::Invalid {
+            code: "LOCATION_INVALID",
+            field: Some("lng"),
+        });
+    }
+    if r.photos.len() > MAX_PHOTOS {
+        return Err(AppError::Invalid {
+            code: "PHOTO_TOO_MANY",
+            field: Some("photos"),
+        });
+    }
+    let map = st.org_map();
+    let loc = map.locate(r.lng, r.lat).ok_or(AppError::Invalid {
+        code: "LOCATION_OUTSIDE",
+        field: Some("lng"),
+    })?;
+    let street = map
+        .unit(loc.community)
+        .and_then(|u| u.street)
+        .ok_or(AppError::Invalid {
+            code: "LOCATION_OUTSIDE",
+            field: Some("lng"),
+        })?;
+    let user = who.user;
+    let staff = user.is_some_and(|u| u.role.is_staff());
+    // Channel: residents file on the web; staff may name theirs; systems have their own.
+    let channel: &str = match (user, &r.channel) {
+        (_, _) if who.channel.is_some() => who.channel.unwrap_or("web"),
+        (Some(u), Some(ch)) if u.role.is_staff() => STAFF_CHANNELS
+            .iter()
+            .copied()
+            .find(|c| *c == ch.as_str())
+            .ok_or(AppError::Invalid {
+                code: "CHANNEL_INVALID",
+                field: Some("channel"),
+            })?,
+        (Some(u), None) => match u.role {
+            Role::GridWorker | Role::BuildingHead => "patrol",
+            Role::UnitStaff => "property_desk",
+            _ => "web",
+        },
+        (Some(_), Some(_)) => return Err(AppError::Forbidden("CHANNEL_STAFF_ONLY")),
+        (None, _) => "web",
+    };
+    if r.on_behalf_of.is_some() && !staff {
+        return Err(AppError::Forbidden("ON_BEHALF_STAFF_ONLY"));
+    }
+    // Classification: the person's choice, else the model's.
+    let chosen = match r
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        Some(code) => Some(category(code).ok_or(AppError::Invalid {
+            code: "CATEGORY_UNKNOWN",
+            field: Some("category"),
+        })?),
+        None => None,
+    };
+    let (st2, t2) = (st.clone(), text.clone());
+    let pred =
+        tokio::task::spawn_blocking(move || crate::routing::live(&st2).map(|m| m.predict(&t2)))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))??;
+    let (cat, confidence, by) = match chosen {
+        Some(c) => (c, None, "human"),
+        None => (
+            category(&pred.code).ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("model label {} not in taxonomy", pred.code))
+            })?,
+            Some(f64::from(pred.confidence)),
+            "model",
+        ),
+    };
+    let caller_enc = match r
+        .caller_phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        Some(p) => {
+            let phone = gongzhi_core::pii::PhoneNumber::parse(p)
+                .map_err(|e| AppError::field("caller_phone", e))?;
+            Some(st.cipher.encrypt(CALLER_FIELD, phone.as_str()))
+        }
+        None => None,
+    };
+    let address = r
+        .address
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect::<String>();
+    let cal = calendar(st).await?;
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    // On-behalf filing: the resident must exist and lie within the staff member's scope.
+    let resident_id = match (r.on_behalf_of, user) {
+        (Some(rid), Some(u)) => {
+            let res =
+                crate::residents::store::find(&mut tx, rid)
+                    .await?
+                    .ok_or(AppError::Invalid {
+                        code: "RESIDENT_UNKNOWN",
+                        field: Some("on_behalf_of"),
+                    })?;
+            let p = Placement {
+                street: Some(res.street_id),
+                community: Some(res.community_id),
+                grid: Some(res.grid_id),
+                building: Some(res.building_id),
+                resident: Some(res.id),
+            };
+            if !u.scope.covers(&p) {
+                return Err(AppError::Invalid {
+                    code: "RESIDENT_UNKNOWN",
+                    field: Some("on_behalf_of"),
+                });
+            }
+            Some(rid)
+        }
+        (_, Some(u)) if u.role == Role::Resident => u.resident_id,
+        _ => None,
+    };
+    let user_id = user.map(|u| u.id);
+    // Exactly once: a redelivered device event or re-imported order returns its case.
+    if let Some((src, key)) = &r.intake_key
+        && let Some(existing) = store::find_intake_key(&mut tx, src, key).await?
+    {
+        let c = store::find_case(&mut tx, existing)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let orders = store::orders_of_case(&mut tx, existing).await?;
+        return Ok(filed_view(st, &c, &orders, false));
+    }
+    // Duplicate of an open case: add the reporter, do not file twice.
+    let rule = MergeRule::default();
+    let (dlng, dlat) = similar::degrees_for(rule.radius_m, r.lat);
+    let near = store::open_near(
+        &mut tx,
+        &cat.code,
+        now - rule.window_ms,
+        [r.lng - dlng, r.lat - dlat, r.lng + dlng, r.lat + dlat],
+    )
+    .await?;
+    let candidates: Vec<OpenCase> = near
+        .iter()
+        .map(|n| OpenCase {
+            id: n.id,
+            category: &n.category,
+            lng: n.lng,
+            lat: n.lat,
+            at_ms: n.created_at,
+            text: &n.text,
+        })
+        .collect();
+    let new = NewReport {
+        category: &cat.code,
+        lng: r.lng,
+        lat: r.lat,
+        at_ms: now,
+        text: &text,
+    };
+    if let Some(target) = similar::best_match(&new, &candidates, &rule) {
+        store::bump_reporters(&mut tx, target, now).await?;
+        store::insert_reporter(&mut tx, target, user_id, resident_id, channel, &text, now).await?;
+        if let Some((src, key)) = &r.intake_key {
+            store::insert_intake_key(&mut tx, src, key, target, now).await?;
+        }
+        store::insert_event(
+            &mut tx,
+            target,
+            None,
+            now,
+            who.actor.id,
+            &actor_label(who),
+            "merged",
+            &serde_json::json!({"channel": channel}),
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            now,
+            &who.actor,
+            Event::ok("case.merge", "case", target).with(serde_json::json!({"channel": channel})),
+        )
+        .await?;
+        let c = store::find_case(&mut tx, target)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let orders = store::orders_of_case(&mut tx, target).await?;
+        tx.commit().await?;
+        return Ok(filed_view(st, &c, &orders, true));
+    }
+    let zone = match loc.zone {
+        Zone::Compound => "compound",
+        Zone::Public => "public",
+    };
+    let new_case = store::NewCase {
+        channel,
+        category: &cat.code,
+        confidence,
+        category_by: by,
+        text: &text,
+        lng: r.lng,
+        lat: r.lat,
+        address: &address,
+        street_id: street,
+        community_id: loc.community,
+        grid_id: loc.grid,
+        compound_id: loc.compound,
+        building_id: None,
+        zone,
+        urgent: cat.urgent,
+        status: CaseStatus::Accepted.code(),
+        reporter_user_id: user_id,
+        resident_id,
+        filed_by_staff: staff && r.on_behalf_of.is_some(),
+        caller_enc,
+        external_ref: r.intake_key.as_ref().map(|k| k.1.as_str()),
+        photos: "[]".into(),
+        created_at: now,
+    };
+    let id = store::insert_case(&mut tx, &new_case).await?;
+    store::insert_reporter(&mut tx, id, user_id, resident_id, channel, &text, now).await?;
+    if let Some((src, key)) = &r.intake_key {
+        store::insert_intake_key(&mut tx, src, key, id, now).await?;
+    }
+    let mut photo_ids = vec![];
+    for p in &r.photos {
+        let sha = hex::encode(Sha256::digest(&p.bytes));
+        photo_ids.push(
+            store::insert_attachment(&mut tx, id, p.mime, &sha, &p.bytes, user_id, now).await?,
+        );
+    }
+    if !photo_ids.is_empty() {
+        store::set_photos(
+            &mut tx,
+            id,
+            &serde_json::to_string(&photo_ids).unwrap_or_default(),
+        )
+        .await?;
+    }
+    // A staff member who overrides the model leaves a training example.
+    if by == "human" && staff && pred.code != cat.code {
+        store::insert_correction(
+            &mut tx,
+            Some(id),
+            &text,
+            &pred.code,
+            &cat.code,
+            user_id,
+            now,
+        )
+        .await?;
+    }
+    store::insert_event(
+        &mut tx,
+        id,
+        None,
+        now,
+        who.actor.id,
+        &actor_label(who),
+        "accepted",
+        &serde_json::json!({
+            "channel": channel, "category": cat.code, "by": by, "confidence": confidence,
+            "on_behalf": r.on_behalf_of.is_some(), "zone": zone,
+        }),
+    )
+    .await?;
+    let c = store::find_case(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let units = route_units(&mut tx, cat, loc.community, loc.compound, loc.zone).await?;
+    for u in &units {
+        dispatch_order(
+            st,
+            &mut tx,
+            &cal,
+            &c,
+            cat,
+            *u,
+            &who.actor,
+            &actor_label(who),
+            now,
+        )
+        .await?;
+    }
+    if units.is_empty() {
+        // Nobody to send it to: the community's dispatchers must route it by hand.
+        let to = store::staff_at(&mut tx, "community", Some(loc.community)).await?;
+        notify(
+            &mut tx,
+            &to,
+            id,
+            "unrouted",
+            &format!("待派单 #{id}: {}", cat.name),
+            &short_text(&text),
+            now,
+        )
+        .await?;
+    }
+    refresh_status(&mut tx, id, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &who.actor,
+        Event::ok("case.file", "case", id).with(serde_json::json!({
+            "channel": channel, "category": cat.code, "units": units.len(),
+            "on_behalf_of": r.on_behalf_of,
+        })),
+    )
+    .await?;
+    let c = store::find_case(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let orders = store::orders_of_case(&mut tx, id).await?;
+    tx.commit().await?;
+    if by == "human" && staff && pred.code != cat.code {
+        crate::routing::sync_corrections(st).await?;
+    }
+    Ok(filed_view(st, &c, &orders, false))
+}
+
+/// How a person appears in a case's timeline: staff by account, residents only as 居民
+/// (the handling units need not know who reported).
+fn actor_label(who: &Filer<'_>) -> String {
+    match who.user {
+        Some(u) if u.role == Role::Resident => "居民".into(),
+        Some(u) => u.display_name.clone(),
+        None => who.actor.name.clone(),
+    }
+}
+
+fn user_label(u: &CurrentUser) -> String {
+    if u.role == Role::Resident {
+        "居民".into()
+    } else {
+        u.display_name.clone()
+    }
+}
+
+/// Whether the user may see the case; refusals are audited 404s.
+async fn check_visible(tx: &mut Tx, u: &CurrentUser, c: &CaseRow) -> AppResult<()> {
+    let ok = match (u.role, u.scope) {
+        (Role::Auditor, _) => false,
+        (_, Scope::Unit(unit)) => store::orders_of_case(tx, c.id)
+            .await?
+            .iter()
+            .any(|o| o.unit_id == unit),
+        (Role::Resident, _) => {
+            c.resident_id.is_some() && c.resident_id == u.resident_id
+                || store::is_reporter(tx, c.id, u.id, u.resident_id).await?
+        }
+        (_, scope) => {
+            scope.covers(&placement(c)) || store::is_reporter(tx, c.id, u.id, None).await?
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Denied {
+            object_type: "case",
+            object_id: c.id.to_string(),
+        })
+    }
+}
+
+/// One case, if the user may see it.
+pub async fn load_visible(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<CaseRow> {
+    let mut tx = st.db.read().await?;
+    let c = store::find_case(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check_visible(&mut tx, u, &c).await?;
+    Ok(c)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrderView {
+    pub id: i64,
+    pub unit: String,
+    pub unit_name: String,
+    pub status: String,
+    pub status_name: String,
+    pub assignee: Option<i64>,
+    pub sign_by: String,
+    pub due_at: String,
+    pub signed_at: Option<String>,
+    pub done_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub return_reason: Option<String>,
+    /// A pending extension request: until when, and why.
+    pub extension_until: Option<String>,
+    pub extension_reason: Option<String>,
+    pub feedback: Option<String>,
+    /// URLs of the feedback photos.
+    pub feedback_photos: Vec<String>,
+    pub warned: bool,
+    pub overdue: bool,
+    /// How far up the ladder the overdue order was escalated.
+    pub escalated_to: Option<String>,
+    #[serde(skip)]
+    pub unit_id: i64,
+    #[serde(skip)]
+    pub due_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventView {
+    pub at: String,
+    pub actor: String,
+    pub kind: String,
+    pub order_id: Option<i64>,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    #[serde(skip)]
+    pub at_ms: i64,
+}
+
+/// A case with its orders and full history.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseView {
+    pub id: i64,
+    pub channel: String,
+    pub category: CategoryView,
+    pub category_by: String,
+    pub text: String,
+    pub lng: f64,
+    pub lat: f64,
+    pub address: String,
+    pub grid: String,
+    pub grid_name: String,
+    pub community: String,
+    pub community_name: String,
+    pub zone: String,
+    pub urgent: bool,
+    pub status: String,
+    pub status_name: String,
+    pub reporters: i64,
+    pub filed_on_behalf: bool,
+    /// The hotline caller's phone, masked (dispatchers only).
+    pub caller: Option<String>,
+    pub rung: String,
+    pub supervised: bool,
+    pub solved: Option<bool>,
+    pub satisfaction: Option<i64>,
+    pub reopened: i64,
+    pub created_at: String,
+    pub closed_at: Option<String>,
+    pub photos: Vec<String>,
+    pub orders: Vec<OrderView>,
+    pub timeline: Vec<EventView>,
+    #[serde(skip)]
+    pub created_ms: i64,
+}
+
+fn photo_urls(json: &str) -> Vec<String> {
+    serde_json::from_str::<Vec<i64>>(json)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| format!("/attachments/{i}"))
+        .collect()
+}
+
+fn order_view(st: &AppState, o: &OrderRow, now: i64) -> OrderView {
+    let status = OrderStatus::parse(&o.status);
+    OrderView {
+        id: o.id,
+        unit: unit_code(st, o.unit_id),
+        unit_name: o.unit_name.clone(),
+        status: o.status.clone(),
+        status_name: status.map(|s| s.name_zh()).unwrap_or_default().to_string(),
+        assignee: o.assignee_id,
+        sign_by: iso(o.sign_by),
+        due_at: iso(o.due_at),
+        signed_at: o.signed_at.map(iso),
+        done_at: o.done_at.map(iso),
+        closed_at: o.closed_at.map(iso),
+        return_reason: o.return_reason.clone(),
+        extension_until: o.ext_until.map(iso),
+        extension_reason: o.ext_reason.clone(),
+        feedback: o.feedback.clone(),
+        feedback_photos: photo_urls(&o.feedback_photos),
+        warned: o.warned,
+        overdue: status.is_some_and(|s| s.is_open()) && o.due_at < now,
+        escalated_to: o.overdue_rung.clone(),
+        unit_id: o.unit_id,
+        due_ms: o.due_at,
+    }
+}
+
+/// A case with orders and timeline, for a user who may see it.
+pub async fn get(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<CaseView> {
+    let mut tx = st.db.read().await?;
+    let c = store::find_case(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check_visible(&mut tx, u, &c).await?;
+    let orders = store::orders_of_case(&mut tx, id).await?;
+    let events = store::events(&mut tx, id).await?;
+    drop(tx);
+    let now = st.now_ms();
+    let map = st.org_map();
+    let status = CaseStatus::parse(&c.status);
+    let caller = if is_dispatcher(u.role) {
+        c.caller_enc.as_deref().map(|e| {
+            st.cipher
+                .decrypt(CALLER_FIELD, e)
+                .map(|p| gongzhi_core::pii::mask_phone(&p))
+                .unwrap_or_else(|_| "***********".into())
+        })
+    } else {
+        None
+    };
+    Ok(CaseView {
+        id: c.id,
+        channel: c.channel.clone(),
+        category: CategoryView {
+            code: c.category.clone(),
+            name: category(&c.category)
+                .map(|x| x.name.clone())
+                .unwrap_or_default(),
+            confidence: c.confidence,
+        },
+        category_by: c.category_by.clone(),
+        text: c.text.clone(),
+        lng: c.lng,
+        lat: c.lat,
+        address: c.address.clone(),
+        grid: map.unit_code(c.grid_id).unwrap_or_default().to_string(),
+        grid_name: map.unit_name(c.grid_id).unwrap_or_default(),
+        community: map
+            .unit_code(c.community_id)
+            .unwrap_or_default()
+            .to_string(),
+        community_name: map.unit_name(c.community_id).unwrap_or_default(),
+        zone: c.zone.clone(),
+        urgent: c.urgent,
+        status: c.status.clone(),
+        status_name: status.map(|s| s.name_zh()).unwrap_or_default().to_string(),
+        reporters: c.reporters,
+        filed_on_behalf: c.filed_by_staff,
+        caller,
+        rung: c.rung.clone(),
+        supervised: c.supervised_at.is_some(),
+        solved: c.solved,
+        satisfaction: c.satisfaction,
+        reopened: c.reopened,
+        created_at: iso(c.created_at),
+        closed_at: c.closed_at.map(iso),
+        photos: photo_urls(&c.photos),
+        orders: orders.iter().map(|o| order_view(st, o, now)).collect(),
+        timeline: events
+            .into_iter()
+            .map(|e| EventView {
+                at: iso(e.at),
+                actor: e.actor,
+                kind: e.kind,
+                order_id: e.order_id,
+                detail: serde_json::from_str(&e.detail).unwrap_or_default(),
+                at_ms: e.at,
+            })
+            .collect(),
+        created_ms: c.created_at,
+    })
+}
+
+/// List filters from the query string.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct CaseQuery {
+    /// A status code, or `open` for everything not closed.
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub channel: Option<String>,
+    /// Only urgent cases.
+    pub urgent: Option<bool>,
+    /// Only cases with an overdue order.
+    pub overdue: Option<bool>,
+    /// Only cases under supervision (督办).
+    pub supervised: Option<bool>,
+    /// `queue` (urgent first, nearest deadline first) or `recent` (default).
+    pub order: Option<String>,
+    /// Filed from (RFC 3339 or YYYY-MM-DD).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `mine`: only cases the caller reported.
+    pub mine: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseListItem {
+    pub id: i64,
+    pub channel: String,
+    pub category: String,
+    pub category_name: String,
+    pub text: String,
+    pub lng: f64,
+    pub lat: f64,
+    pub community_name: String,
+    pub grid_name: String,
+    pub urgent: bool,
+    pub status: String,
+    pub status_name: String,
+    pub reporters: i64,
+    pub rung: String,
+    pub supervised: bool,
+    pub created_at: String,
+    /// The nearest deadline of an open order.
+    pub next_due: Option<String>,
+    pub overdue: bool,
+    /// `11-22 10:00`, for pages.
+    #[serde(skip)]
+    pub created_local: String,
+}
+
+fn filter_for(u: &CurrentUser, q: &CaseQuery, now: i64) -> AppResult<store::CaseFilter> {
+    let mut f = store::CaseFilter {
+        to: i64::MAX,
+        ..Default::default()
+    };
+    if q.mine == Some(true) || u.role == Role::Resident {
+        f.reporter = Some(u.id);
+        if u.role == Role::Resident {
+            f.resident = u.resident_id;
+        }
+    } else {
+        match u.scope {
+            Scope::District => f.all = true,
+            Scope::Street(i) => f.street = Some(i),
+            Scope::Community(i) => f.community = Some(i),
+            Scope::Grid(i) => f.grid = Some(i),
+            Scope::Building(i) => f.building = Some(i),
+            Scope::Unit(i) => f.unit = Some(i),
+            Scope::OwnResident(_) | Scope::Nothing => {}
+        }
+        if u.role == Role::Auditor {
+            return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+        }
+        // Staff also see what they filed themselves.
+        f.reporter = Some(u.id);
+    }
+    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
+        if s != "open" && CaseStatus::parse(s).is_none() {
+            return Err(AppError::Invalid {
+                code: "STATUS_UNKNOWN",
+                field: Some("status"),
+            });
+        }
+        f.status = s.to_string();
+    }
+    if let Some(c) = q.category.as_deref().filter(|s| !s.is_empty()) {
+        if category(c).is_none() {
+            return Err(AppError::Invalid {
+                code: "CATEGORY_UNKNOWN",
+                field: Some("category"),
+            });
+        }
+        f.category = c.to_string();
+    }
+    if let Some(c) = q.channel.as_deref().filter(|s| !s.is_empty()) {
+        if !CHANNELS.contains(&c) {
+            return Err(AppError::Invalid {
+                code: "CHANNEL_INVALID",
+                field: Some("channel"),
+            });
+        }
+        f.channel = c.to_string();
+    }
+    f.urgent_only = q.urgent == Some(true);
+    f.supervised_only = q.supervised == Some(true);
+    if q.overdue == Some(true) {
+        f.overdue_before = Some(now);
+    }
+    if let Some(s) = q.from.as_deref().filter(|s| !s.is_empty()) {
+        f.from = crate::clock::parse_time(s).ok_or(AppError::Invalid {
+            code: "DATE_INVALID",
+            field: Some("from"),
+        })?;
+    }
+    if let Some(s) = q.to.as_deref().filter(|s| !s.is_empty()) {
+        f.to = crate::clock::parse_time(s).ok_or(AppError::Invalid {
+            code: "DATE_INVALID",
+            field: Some("to"),
+        })?;
+    }
+    Ok(f)
+}
+
+/// Cases the user may see, filtered and paged.
+pub async fn list(
+    st: &AppState,
+    u: &CurrentUser,
+    q: &CaseQuery,
+    p: &crate::web::PageParams,
+) -> AppResult<crate::web::Page<CaseListItem>> {
+    let now = st.now_ms();
+    let f = filter_for(u, q, now)?;
+    let queue = q.order.as_deref() == Some("queue");
+    let mut tx = st.db.read().await?;
+    let (rows, total) = store::list_cases(&mut tx, &f, queue, p.per_page(), p.offset()).await?;
+    drop(tx);
+    let map = st.org_map();
+    let items = rows
+        .into_iter()
+        .map(|r| CaseListItem {
+            id: r.id,
+            category_name: category(&r.category)
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            channel: r.channel,
+            category: r.category,
+            text: r.text,
+            lng: r.lng,
+            lat: r.lat,
+            community_name: map.unit_name(r.community_id).unwrap_or_default(),
+            grid_name: map.unit_name(r.grid_id).unwrap_or_default(),
+            urgent: r.urgent,
+            status_name: CaseStatus::parse(&r.status)
+                .map(|s| s.name_zh())
+                .unwrap_or_default()
+                .to_string(),
+            status: r.status,
+            reporters: r.reporters,
+            rung: r.rung,
+            supervised: r.supervised_at.is_some(),
+            created_at: iso(r.created_at),
+            created_local: crate::clock::short(r.created_at),
+            overdue: r.next_due.is_some_and(|d| d < now),
+            next_due: r.next_due.map(iso),
+        })
+        .collect();
+    Ok(crate::web::Page::new(items, p, total))
+}
+
+// --- work-order actions ---
+
+/// What a unit or a dispatcher does to an order.
+#[derive(Debug, Clone)]
+pub enum Act {
+    Sign,
+    Return {
+        reason: String,
+    },
+    /// Ask for more time: a new deadline and why.
+    Extend {
+        until: i64,
+        reason: String,
+    },
+    /// The dispatcher approves or refuses the pending extension.
+    DecideExtension {
+        approve: bool,
+    },
+    Feedback {
+        text: String,
+        photos: Vec<Photo>,
+    },
+    /// The dispatcher sends the order to another unit.
+    Reroute {
+        unit: i64,
+        reason: String,
+    },
+}
+
+impl Act {
+    fn action(&self) -> OrderAction {
+        match self {
+            Act::Sign => OrderAction::Sign,
+            Act::Return { .. } => OrderAction::Return,
+            Act::Extend { .. } => OrderAction::RequestExtension,
+            Act::DecideExtension { .. } => OrderAction::DecideExtension,
+            Act::Feedback { .. } => OrderAction::Feedback,
+            Act::Reroute { .. } => OrderAction::Reroute,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Act::Sign => "signed",
+            Act::Return { .. } => "returned",
+            Act::Extend { .. } => "extension_requested",
+            Act::DecideExtension { approve: true } => "extension_approved",
+            Act::DecideExtension { approve: false } => "extension_refused",
+            Act::Feedback { .. } => "feedback",
+            Act::Reroute { .. } => "rerouted",
+        }
+    }
+
+    /// Whether the unit acts (else a dispatcher).
+    fn by_unit(&self) -> bool {
+        matches!(
+            self,
+            Act::Sign | Act::Return { .. } | Act::Extend { .. } | Act::Feedback { .. }
+        )
+    }
+}
+
+fn reason(s: &str, field: &'static str) -> AppResult<String> {
+    let t = s.trim();
+    let n = t.chars().count();
+    if !(2..=500).contains(&n) {
+        return Err(AppError::Invalid {
+            code: "REASON_INVALID",
+            field: Some(field),
+        });
+    }
+    Ok(t.to_string())
+}
+
+/// Applies an action to a work order, with the life-cycle rules, permissions, history,
+/// notifications and audit in one transaction. Returns the case id.
+#[tracing::instrument(skip_all, fields(order = order_id))]
+pub async fn act(
+    st: &AppState,
+    u: &CurrentUser,
+    actor: &Actor,
+    order_id: i64,
+    act: Act,
+) -> AppResult<i64> {
+    // Validate free text before opening the transaction.
+    let act = match act {
+        Act::Return { reason: r } => Act::Return {
+            reason: reason(&r, "reason")?,
+        },
+        Act::Extend { until, reason: r } => Act::Extend {
+            until,
+            reason: reason(&r, "reason")?,
+        },
+        Act::Reroute { unit, reason: r } => Act::Reroute {
+            unit,
+            reason: reason(&r, "reason")?,
+        },
+        Act::Feedback { text, photos } => {
+            if photos.len() > MAX_PHOTOS {
+                return Err(AppError::Invalid {
+                    code: "PHOTO_TOO_MANY",
+                    field: Some("photos"),
+                });
+            }
+            Act::Feedback {
+                text: reason(&text, "text")?,
+                photos,
+            }
+        }
+        other => other,
+    };
+    let cal = calendar(st).await?;
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let mut o = store::find_order(&mut tx, order_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let c = store::find_case(&mut tx, o.case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Permission: the order's own unit for unit actions; a dispatcher over the case's
+    // place for the others. Anyone else gets the same 404 as a missing order.
+    let allowed = if act.by_unit() {
+        u.scope == Scope::Unit(o.unit_id) && matches!(u.role, Role::UnitStaff | Role::Mediator)
+    } else {
+        is_dispatcher(u.role) && u.scope.covers(&placement(&c))
+    };
+    if !allowed {
+        check_visible(&mut tx, u, &c).await?;
+        return Err(AppError::Forbidden("ORDER_ACTION_FORBIDDEN"));
+    }
+    let from = OrderStatus::parse(&o.status)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad order status {}", o.status)))?;
+    let to = lifecycle::next(from, act.action())
+        .map_err(|e| AppError::Conflict(gongzhi_core::Coded::code(&e)))?;
+    let from_code = o.status.clone();
+    o.status = to.code().to_string();
+    o.updated_at = now;
+    let mut detail = serde_json::json!({"from": from_code, "to": to.code()});
+    let mut notify_units = false;
+    let mut new_unit = None;
+    match &act {
+        Act::Sign => {
+            o.signed_at = Some(now);
+            o.responded_at = Some(now);
+            if o.assignee_id.is_none() {
+                o.assignee_id = Some(u.id);
+            }
+        }
+        Act::Return { reason } => {
+            o.responded_at = Some(now);
+            o.return_reason = Some(reason.clone());
+            detail["reason"] = reason.clone().into();
+        }
+        Act::Extend { until, reason } => {
+            if o.ext_until.is_some() {
+                return Err(AppError::Conflict("EXTENSION_PENDING"));
+            }
+            if *until <= o.due_at || *until > now + 90 * 86_400_000 {
+                return Err(AppError::Invalid {
+                    code: "EXTENSION_INVALID",
+                    field: Some("until"),
+                });
+            }
+            o.ext_until = Some(*until);
+            o.ext_reason = Some(reason.clone());
+            detail["until"] = iso(*until).into();
+            detail["reason"] = reason.clone().into();
+        }
+        Act::DecideExtension { approve } => {
+            let Some(until) = o.ext_until else {
+                return Err(AppError::Conflict("EXTENSION_NONE"));
+            };
+            if *approve {
+                let old = o.due_at;
+                o.due_at = until;
+                // A fresh warning for the new deadline, at the same share of the extra time.
+                o.warn_at = old + (until - old) * calendar::WARN_PER_MILLE / 1000;
+                o.warned = false;
+                detail["due_at"] = iso(until).into();
+            }
+            o.ext_until = None;
+            o.ext_reason = None;
+            notify_units = true;
+        }
+        Act::Feedback { text, photos } => {
+            let mut ids = vec![];
+            for p in photos {
+                let sha = hex::encode(Sha256::digest(&p.bytes));
+                ids.push(
+                    store::insert_attachment(
+                        &mut tx,
+                        c.id,
+                        p.mime,
+                        &sha,
+                        &p.bytes,
+                        Some(u.id),
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            o.done_at = Some(now);
+            o.feedback = Some(text.clone());
+            o.feedback_photos = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+            detail["text"] = text.clone().into();
+            detail["photos"] = ids.len().into();
+        }
+        Act::Reroute { unit, reason } => {
+            if !store::unit_exists(&mut tx, *unit).await? {
+                return Err(AppError::Invalid {
+                    code: "UNIT_UNKNOWN",
+                    field: Some("unit"),
+                });
+            }
+            let others = store::orders_of_case(&mut tx, c.id).await?;
+            if others.iter().any(|x| {
+                x.unit_id == *unit
+                    && x.id != o.id
+                    && OrderStatus::parse(&x.status).is_some_and(|s| s.is_active())
+            }) {
+                return Err(AppError::Conflict("UNIT_ALREADY_ON_CASE"));
+            }
+            detail["unit"] = unit_code(st, *unit).into();
+            detail["reason"] = reason.clone().into();
+            new_unit = Some(*unit);
+        }
+    }
+    if !store::update_order(&mut tx, &from_code, &o).await? {
+        return Err(AppError::Conflict("ORDER_CHANGED"));
+    }
+    store::insert_event(
+        &mut tx,
+        c.id,
+        Some(o.id),
+        now,
+        Some(u.id),
+        &user_label(u),
+        act.code(),
+        &detail,
+    )
+    .await?;
+    let cat = category(&c.category);
+    if let (Some(unit), Some(cat)) = (new_unit, cat) {
+        dispatch_order(st, &mut tx, &cal, &c, cat, unit, actor, &user_label(u), now).await?;
+    }
+    // Tell whoever must act next.
+    match &act {
+        Act::Return { reason } => {
+            let to = store::staff_at(&mut tx, "community", Some(c.community_id)).await?;
+            notify(
+                &mut tx,
+                &to,
+                c.id,
+                "returned",
+                &format!("退单 #{}: {}", c.id, o.unit_name),
+                reason,
+                now,
+            )
+            .await?;
+        }
+        Act::Extend { reason, .. } => {
+            let to = store::staff_at(&mut tx, "community", Some(c.community_id)).await?;
+            notify(
+                &mut tx,
+                &to,
+                c.id,
+                "extension",
+                &format!("延期申请 #{}: {}", c.id, o.unit_name),
+                reason,
+                now,
+            )
+            .await?;
+        }
+        Act::Feedback { .. } => {
+            if let Some(rep) = c.reporter_user_id {
+                notify(
+                    &mut tx,
+                    &[rep],
+                    c.id,
+                    "feedback",
+                    &format!("您反映的问题 #{} 已有处理结果", c.id),
+                    "请查看处理情况并评价。",
+                    now,
+                )
+                .await?;
+            }
+        }
+        _ => {}
+    }
+    if notify_units {
+        let to = store::staff_at(&mut tx, "unit", Some(o.unit_id)).await?;
+        let approved = matches!(act, Act::DecideExtension { approve: true });
+        let title = if approved {
+            "延期申请已批准"
+        } else {
+            "延期申请未批准"
+        };
+        notify(
+            &mut tx,
+            &to,
+            c.id,
+            "extension",
+            &format!("{title} #{}", c.id),
+            "",
+            now,
+        )
+        .await?;
+    }
+    refresh_status(&mut tx, c.id, now).await?;
+    let action: &'static str = match &act {
+        Act::Sign => "order.sign",
+        Act::Return { .. } => "order.return",
+        Act::Extend { .. } => "order.extend",
+        Act::DecideExtension { .. } => "order.extension_decide",
+        Act::Feedback { .. } => "order.feedback",
+        Act::Reroute { .. } => "order.reroute",
+    };
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Event::ok(action, "work_order", o.id).with(detail),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(c.id)
+}
+
+/// Sends a case (with no order yet, or after returns) to a unit.
+pub async fn dispatch(
+    st: &AppState,
+    u: &CurrentUser,
+    actor: &Actor,
+    case_id: i64,
+    unit: i64,
+) -> AppResult<()> {
+    let cal = calendar(st).await?;
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let c = store::find_case(&mut tx, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !(is_dispatcher(u.role) && u.scope.covers(&placement(&c))) {
+        check_visible(&mut tx, u, &c).await?;
+        return Err(AppError::Forbidden("ORDER_ACTION_FORBIDDEN"));
+    }
+    if c.status == CaseStatus::Closed.code() {
+        return Err(AppError::Conflict("CASE_CLOSED"));
+    }
+    if !store::unit_exists(&mut tx, unit).await? {
+        return Err(AppError::Invalid {
+            code: "UNIT_UNKNOWN",
+            field: Some("unit"),
+        });
+    }
+    let orders = store::orders_of_case(&mut tx, case_id).await?;
+    if orders
+        .iter()
+        .any(|x| x.unit_id == unit && OrderStatus::parse(&x.status).is_some_and(|s| s.is_active()))
+    {
+        return Err(AppError::Conflict("UNIT_ALREADY_ON_CASE"));
+    }
+    let cat = category(&c.category)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown category {}", c.category)))?;
+    let id = dispatch_order(st, &mut tx, &cal, &c, cat, unit, actor, &user_label(u), now).await?;
+    refresh_status(&mut tx, case_id, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Event::ok("case.dispatch", "case", case_id)
+            .with(serde_json::json!({"order": id, "unit": unit_code(st, unit)})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A dispatcher corrects the category. The correction is a training example the model
+/// learns from at once; orders nobody has signed yet are re-routed for the new category.
+pub async fn reclassify(
+    st: &AppState,
+    u: &CurrentUser,
+    actor: &Actor,
+    case_id: i64,
+    code: &str,
+) -> AppResult<()> {
+    let cat = category(code).ok_or(AppError::Invalid {
+        code: "CATEGORY_UNKNOWN",
+        field: Some("category"),
+    })?;
+    let cal = calendar(st).await?;
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let c = store::find_case(&mut tx, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !(is_dispatcher(u.role) && u.scope.covers(&placement(&c))) {
+        check_visible(&mut tx, u, &c).await?;
+        return Err(AppError::Forbidden("ORDER_ACTION_FORBIDDEN"));
+    }
+    if c.category == cat.code {
+        return Ok(());
+    }
+    store::set_category(&mut tx, case_id, &cat.code, cat.urgent, now).await?;
+    store::insert_correction(
+        &mut tx,
+        Some(case_id),
+        &c.text,
+        &c.category,
+        &cat.code,
+        Some(u.id),
+        now,
+    )
+    .await?;
+    let orders = store::orders_of_case(&mut tx, case_id).await?;
+    let unsigned: Vec<&OrderRow> = orders
+        .iter()
+        .filter(|o| {
+            matches!(
+                OrderStatus::parse(&o.status),
+                Some(OrderStatus::Dispatched | OrderStatus::Returned)
+            )
+        })
+        .collect();
+    let any_signed = orders.iter().any(|o| {
+        matches!(
+            OrderStatus::parse(&o.status),
+            Some(OrderStatus::Handling | OrderStatus::Done | OrderStatus::Closed)
+        )
+    });
+    let mut rerouted = 0;
+    if !any_signed {
+        for o in unsigned {
+            let mut x = o.clone();
+            x.status = OrderStatus::Rerouted.code().into();
+            x.updated_at = now;
+            store::update_order(&mut tx, &o.status, &x).await?;
+            rerouted += 1;
+        }
+        let zone = if c.zone == "compound" {
+            Zone::Compound
+        } else {
+            Zone::Public
+        };
+        let c2 = store::find_case(&mut tx, case_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        for unit in route_units(&mut tx, cat, c.community_id, c.compound_id, zone).await? {
+            dispatch_order(
+                st,
+                &mut tx,
+                &cal,
+                &c2,
+                cat,
+                unit,
+                actor,
+                &user_label(u),
+                now,
+            )
+            .await?;
+        }
+    }
+    store::insert_event(
+        &mut tx,
+        case_id,
+        None,
+        now,
+        Some(u.id),
+        &user_label(u),
+        "reclassified",
+        &serde_json::json!({"from": c.category, "to": cat.code, "rerouted": rerouted}),
+    )
+    .await?;
+    refresh_status(&mut tx, case_id, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Event::ok("case.reclassify", "case", case_id)
+            .with(serde_json::json!({"from": c.category, "to": cat.code})),
+    )
+    .await?;
+    tx.commit().await?;
+    crate::routing::sync_corrections(st).await?;
+    Ok(())
+}
+
+/// The call-back (回访): the reporter, or a dispatcher calling them, says whether it is
+/// solved and how satisfied they are. Solved closes the case; not solved reopens every
+/// order that reported back, with fresh deadlines.
+pub async fn callback(
+    st: &AppState,
+    u: &CurrentUser,
+    actor: &Actor,
+    case_id: i64,
+    solved: bool,
+    satisfaction: Option<i64>,
+    comment: &str,
+) -> AppResult<CaseStatus> {
+    if let Some(s) = satisfaction
+        && !(1..=5).contains(&s)
+    {
+        return Err(AppError::Invalid {
+            code: "SATISFACTION_INVALID",
+            field: Some("satisfaction"),
+        });
+    }
+    let comment: String = comment.trim().chars().take(500).collect();
+    let cal = calendar(st).await?;
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let c = store::find_case(&mut tx, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let reporter = store::is_reporter(&mut tx, case_id, u.id, u.resident_id).await?
+        || (u.role == Role::Resident && c.resident_id.is_some() && c.resident_id == u.resident_id);
+    let dispatcher = is_dispatcher(u.role) && u.scope.covers(&placement(&c));
+    if !(reporter && u.role == Role::Resident || dispatcher) {
+        check_visible(&mut tx, u, &c).await?;
+        return Err(AppError::Forbidden("CALLBACK_FORBIDDEN"));
+    }
+    if c.status != CaseStatus::Feedback.code() {
+        return Err(AppError::Conflict("CASE_NOT_AWAITING_CALLBACK"));
+    }
+    store::insert_callback(&mut tx, case_id, solved, satisfaction, &comment, u.id, now).await?;
+    store::set_callback(&mut tx, case_id, solved, satisfaction, now).await?;
+    let cat = category(&c.category);
+    for o in store::orders_of_case(&mut tx, case_id).await? {
+        if o.status != OrderStatus::Done.code() {
+            continue;
+        }
+        let mut x = o.clone();
+        x.updated_at = now;
+        if solved {
+            x.status = OrderStatus::Closed.code().into();
+            x.closed_at = Some(now);
+        } else {
+            x.status = OrderStatus::Handling.code().into();
+            x.done_at = None;
+            if let Some(cat) = cat {
+                let d = calendar::deadlines(&cal, now, cat.sla_hours, cat.urgent);
+                x.due_at = d.due_at;
+                x.warn_at = d.warn_at;
+                x.warned = false;
+            }
+            let to = store::staff_at(&mut tx, "unit", Some(o.unit_id)).await?;
+            notify(
+                &mut tx,
+                &to,
+                case_id,
+                "reopened",
+                &format!("工单重办 #{case_id}: 回访未解决"),
+                &comment,
+                now,
+            )
+            .await?;
+        }
+        if !store::update_order(&mut tx, &o.status, &x).await? {
+            return Err(AppError::Conflict("ORDER_CHANGED"));
+        }
+    }
+    store::insert_event(
+        &mut tx,
+        case_id,
+        None,
+        now,
+        Some(u.id),
+        &user_label(u),
+        if solved {
+            "callback_solved"
+        } else {
+            "callback_unsolved"
+        },
+        &serde_json::json!({"solved": solved, "satisfaction": satisfaction, "comment": comment}),
+    )
+    .await?;
+    let status = refresh_status(&mut tx, case_id, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Event::ok("case.callback", "case", case_id)
+            .with(serde_json::json!({"solved": solved, "satisfaction": satisfaction})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(status)
+}
+
+/// 督办 by hand: a dispatcher puts a case under supervision and tells the units.
+pub async fn supervise(
+    st: &AppState,
+    u: &CurrentUser,
+    actor: &Actor,
+    case_id: i64,
+    note: &str,
+) -> AppResult<()> {
+    let note = reason(note, "note")?;
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let c = store::find_case(&mut tx, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !(is_dispatcher(u.role) && u.scope.covers(&placement(&c))) {
+        check_visible(&mut tx, u, &c).await?;
+        return Err(AppError::Forbidden("ORDER_ACTION_FORBIDDEN"));
+    }
+    if c.status == CaseStatus::Closed.code() {
+        return Err(AppError::Conflict("CASE_CLOSED"));
+    }
+    store::set_rung(&mut tx, case_id, &c.rung, now).await?;
+    let mut to = vec![];
+    for o in store::orders_of_case(&mut tx, case_id).await? {
+        if OrderStatus::parse(&o.status).is_some_and(|s| s.is_open()) {
+            to.extend(store::staff_at(&mut tx, "unit", Some(o.unit_id)).await?);
+        }
+    }
+    notify(
+        &mut tx,
+        &to,
+        case_id,
+        "supervise",
+        &format!("督办 #{case_id}"),
+        &note,
+        now,
+    )
+    .await?;
+    store::insert_event(
+        &mut tx,
+        case_id,
+        None,
+        now,
+        Some(u.id),
+        &user_label(u),
+        "supervised",
+        &serde_json::json!({"note": note}),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Event::ok("case.supervise", "case", case_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A photo of a case the user may see.
+pub async fn attachment(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<(String, Vec<u8>)> {
+    let mut tx = st.db.read().await?;
+    let (case_id, mime, bytes) = store::find_attachment(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let case_id = case_id.ok_or(AppError::NotFound)?;
+    let c = store::find_case(&mut tx, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check_visible(&mut tx, u, &c).await?;
+    Ok((mime, bytes))
+}

@@ -1,0 +1,1011 @@
+//! Every SQL statement of the cases domain.
+
+use crate::db::Tx;
+use crate::on_tx;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseRow {
+    pub id: i64,
+    pub channel: String,
+    pub category: String,
+    pub confidence: Option<f64>,
+    pub category_by: String,
+    pub text: String,
+    pub lng: f64,
+    pub lat: f64,
+    pub address: String,
+    pub street_id: i64,
+    pub community_id: i64,
+    pub grid_id: i64,
+    pub compound_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub zone: String,
+    pub urgent: bool,
+    pub status: String,
+    pub reporter_user_id: Option<i64>,
+    pub resident_id: Option<i64>,
+    pub filed_by_staff: bool,
+    pub caller_enc: Option<String>,
+    pub external_ref: Option<String>,
+    pub photos: String,
+    pub reporters: i64,
+    pub rung: String,
+    pub supervised_at: Option<i64>,
+    pub solved: Option<bool>,
+    pub satisfaction: Option<i64>,
+    pub callback_at: Option<i64>,
+    pub reopened: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+const CASE_COLS: &str = "c.id, c.channel, c.category, c.confidence, c.category_by, c.text, c.lng, c.lat, c.address, c.street_id, c.community_id, c.grid_id, c.compound_id, c.building_id, c.zone, c.urgent, c.status, c.reporter_user_id, c.resident_id, c.filed_by_staff, c.caller_enc, c.external_ref, c.photos, c.reporters, c.rung, c.supervised_at, c.solved, c.satisfaction, c.callback_at, c.reopened, c.created_at, c.updated_at, c.closed_at";
+
+/// A case to insert.
+#[derive(Debug, Clone)]
+pub struct NewCase<'a> {
+    pub channel: &'a str,
+    pub category: &'a str,
+    pub confidence: Option<f64>,
+    pub category_by: &'a str,
+    pub text: &'a str,
+    pub lng: f64,
+    pub lat: f64,
+    pub address: &'a str,
+    pub street_id: i64,
+    pub community_id: i64,
+    pub grid_id: i64,
+    pub compound_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub zone: &'a str,
+    pub urgent: bool,
+    pub status: &'a str,
+    pub reporter_user_id: Option<i64>,
+    pub resident_id: Option<i64>,
+    pub filed_by_staff: bool,
+    pub caller_enc: Option<String>,
+    pub external_ref: Option<&'a str>,
+    pub photos: String,
+    pub created_at: i64,
+}
+
+const INSERT_CASE: &str = "insert into cases (channel, category, confidence, category_by, text, lng, lat, address, street_id, community_id, grid_id, compound_id, building_id, zone, urgent, status, reporter_user_id, resident_id, filed_by_staff, caller_enc, external_ref, photos, reporters, rung, reopened, created_at, updated_at) \
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 1, 'grid', 0, $23, $23) returning id";
+
+pub async fn insert_case(tx: &mut Tx, c: &NewCase<'_>) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(INSERT_CASE)
+        .bind(c.channel)
+        .bind(c.category)
+        .bind(c.confidence)
+        .bind(c.category_by)
+        .bind(c.text)
+        .bind(c.lng)
+        .bind(c.lat)
+        .bind(c.address)
+        .bind(c.street_id)
+        .bind(c.community_id)
+        .bind(c.grid_id)
+        .bind(c.compound_id)
+        .bind(c.building_id)
+        .bind(c.zone)
+        .bind(c.urgent)
+        .bind(c.status)
+        .bind(c.reporter_user_id)
+        .bind(c.resident_id)
+        .bind(c.filed_by_staff)
+        .bind(&c.caller_enc)
+        .bind(c.external_ref)
+        .bind(&c.photos)
+        .bind(c.created_at)
+        .fetch_one(&mut **x)
+        .await)
+}
+
+pub async fn find_case(tx: &mut Tx, id: i64) -> Result<Option<CaseRow>, sqlx::Error> {
+    let sql = format!("select {CASE_COLS} from cases c where c.id = $1");
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)
+}
+
+const SET_STATUS: &str =
+    "update cases set status = $2, updated_at = $3, closed_at = $4 where id = $1";
+
+pub async fn set_case_status(
+    tx: &mut Tx,
+    id: i64,
+    status: &str,
+    now: i64,
+    closed_at: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(SET_STATUS)
+        .bind(id)
+        .bind(status)
+        .bind(now)
+        .bind(closed_at)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+const SET_CATEGORY: &str = "update cases set category = $2, confidence = null, category_by = 'human', urgent = $3, updated_at = $4 where id = $1";
+
+pub async fn set_category(
+    tx: &mut Tx,
+    id: i64,
+    category: &str,
+    urgent: bool,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(SET_CATEGORY)
+        .bind(id)
+        .bind(category)
+        .bind(urgent)
+        .bind(now)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+const ADD_REPORTER: &str =
+    "update cases set reporters = reporters + 1, updated_at = $2 where id = $1";
+
+pub async fn bump_reporters(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(ADD_REPORTER)
+        .bind(id)
+        .bind(now)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+const SET_CALLBACK: &str = "update cases set solved = $2, satisfaction = $3, callback_at = $4, reopened = reopened + $5, updated_at = $4 where id = $1";
+
+pub async fn set_callback(
+    tx: &mut Tx,
+    id: i64,
+    solved: bool,
+    satisfaction: Option<i64>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(SET_CALLBACK)
+        .bind(id)
+        .bind(solved)
+        .bind(satisfaction)
+        .bind(now)
+        .bind(if solved { 0i64 } else { 1 })
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+const SET_RUNG: &str = "update cases set rung = $2, supervised_at = coalesce(supervised_at, $3), updated_at = $3 where id = $1";
+
+/// Records how far up the ladder a case went and marks it 督办.
+pub async fn set_rung(tx: &mut Tx, id: i64, rung: &str, now: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(SET_RUNG)
+        .bind(id)
+        .bind(rung)
+        .bind(now)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+/// An open case near a point (duplicate candidates).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NearRow {
+    pub id: i64,
+    pub category: String,
+    pub lng: f64,
+    pub lat: f64,
+    pub created_at: i64,
+    pub text: String,
+}
+
+const OPEN_NEAR: &str = "select id, category, lng, lat, created_at, text from cases \
+     where category = $1 and status <> 'closed' and created_at >= $2 \
+       and lng between $3 and $4 and lat between $5 and $6 \
+     order by created_at desc limit 50";
+
+pub async fn open_near(
+    tx: &mut Tx,
+    category: &str,
+    since: i64,
+    bbox: [f64; 4],
+) -> Result<Vec<NearRow>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(OPEN_NEAR)
+        .bind(category)
+        .bind(since)
+        .bind(bbox[0])
+        .bind(bbox[2])
+        .bind(bbox[1])
+        .bind(bbox[3])
+        .fetch_all(&mut **x)
+        .await)
+}
+
+const INSERT_REPORTER: &str = "insert into case_reporters (case_id, user_id, resident_id, channel, text, created_at) values ($1, $2, $3, $4, $5, $6)";
+
+pub async fn insert_reporter(
+    tx: &mut Tx,
+    case_id: i64,
+    user_id: Option<i64>,
+    resident_id: Option<i64>,
+    channel: &str,
+    text: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(INSERT_REPORTER)
+        .bind(case_id)
+        .bind(user_id)
+        .bind(resident_id)
+        .bind(channel)
+        .bind(text)
+        .bind(now)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+const IS_REPORTER: &str =
+    "select count(*) from case_reporters where case_id = $1 and (user_id = $2 or resident_id = $3)";
+
+/// Whether the user (or the resident record they are) reported the case.
+pub async fn is_reporter(
+    tx: &mut Tx,
+    case_id: i64,
+    user_id: i64,
+    resident_id: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = on_tx!(tx, |x| sqlx::query_scalar(IS_REPORTER)
+        .bind(case_id)
+        .bind(user_id)
+        .bind(resident_id)
+        .fetch_one(&mut **x)
+        .await)?;
+    Ok(n > 0)
+}
+
+const FIND_KEY: &str = "select case_id from intake_keys where source = $1 and key = $2";
+const INSERT_KEY: &str =
+    "insert into intake_keys (source, key, case_id, created_at) values ($1, $2, $3, $4)";
+
+pub async fn find_intake_key(
+    tx: &mut Tx,
+    source: &str,
+    key: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(FIND_KEY)
+        .bind(source)
+        .bind(key)
+        .fetch_optional(&mut **x)
+        .await)
+}
+
+pub async fn insert_intake_key(
+    tx: &mut Tx,
+    source: &str,
+    key: &str,
+    case_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(INSERT_KEY)
+        .bind(source)
+        .bind(key)
+        .bind(case_id)
+        .bind(now)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+/// Case-list filters (already validated). Scope: $1 all, $2 street, $3 community,
+/// $4 grid, $5 building, $6 reporter user, $7 unit, $8 resident.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub all: bool,
+    pub street: Option<i64>,
+    pub community: Option<i64>,
+    pub grid: Option<i64>,
+    pub building: Option<i64>,
+    pub reporter: Option<i64>,
+    pub unit: Option<i64>,
+    pub resident: Option<i64>,
+    /// '' = any; else a status code, or 'open' for anything not closed.
+    pub status: String,
+    pub category: String,
+    pub channel: String,
+    pub urgent_only: bool,
+    pub overdue_before: Option<i64>,
+    pub supervised_only: bool,
+    pub from: i64,
+    pub to: i64,
+}
+
+const CASE_WHERE: &str = "where ($1 or c.street_id = $2 or c.community_id = $3 or c.grid_id = $4 or c.building_id = $5 \
+        or exists (select 1 from case_reporters r where r.case_id = c.id and r.user_id = $6) \
+        or exists (select 1 from work_orders o where o.case_id = c.id and o.unit_id = $7) \
+        or c.resident_id = $8) \
+       and ($9 = '' or c.status = $9 or ($9 = 'open' and c.status <> 'closed')) \
+       and ($10 = '' or c.category = $10) and ($11 = '' or c.channel = $11) \
+       and (not $12 or c.urgent) \
+       and ($13 < 0 or exists (select 1 from work_orders o2 where o2.case_id = c.id and o2.status in ('dispatched', 'handling') and o2.due_at < $13)) \
+       and (not $14 or c.supervised_at is not null) \
+       and c.created_at >= $15 and c.created_at < $16";
+
+/// Cases as a list shows them, with the nearest open deadline.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListRow {
+    pub id: i64,
+    pub channel: String,
+    pub category: String,
+    pub text: String,
+    pub lng: f64,
+    pub lat: f64,
+    pub community_id: i64,
+    pub grid_id: i64,
+    pub urgent: bool,
+    pub status: String,
+    pub reporters: i64,
+    pub rung: String,
+    pub supervised_at: Option<i64>,
+    pub created_at: i64,
+    pub next_due: Option<i64>,
+}
+
+macro_rules! bind_filter {
+    ($q:expr, $f:expr) => {
+        $q.bind($f.all)
+            .bind($f.street)
+            .bind($f.community)
+            .bind($f.grid)
+            .bind($f.building)
+            .bind($f.reporter)
+            .bind($f.unit)
+            .bind($f.resident)
+            .bind(&$f.status)
+            .bind(&$f.category)
+            .bind(&$f.channel)
+            .bind($f.urgent_only)
+            .bind($f.overdue_before.unwrap_or(-1))
+            .bind($f.supervised_only)
+            .bind($f.from)
+            .bind($f.to)
+    };
+}
+
+/// `order`: `queue` (urgent first, then the nearest deadline) or `recent`.
+pub async fn list_cases(
+    tx: &mut Tx,
+    f: &CaseFilter,
+    queue_order: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ListRow>, i64), sqlx::Error> {
+    let order = if queue_order {
+        "q.urgent desc, q.next_due is null, q.next_due asc, q.id asc"
+    } else {
+        "q.id desc"
+    };
+    let sql = format!(
+        "select * from (select c.id, c.channel, c.category, c.text, c.lng, c.lat, c.community_id, c.grid_id, c.urgent, c.status, c.reporters, c.rung, c.supervised_at, c.created_at, \
+           (select min(o.due_at) from work_orders o where o.case_id = c.id and o.status in ('dispatched', 'handling')) as next_due \
+         from cases c {CASE_WHERE}) q order by {order} limit $17 offset $18"
+    );
+    let count = format!("select count(*) from cases c {CASE_WHERE}");
+    let rows = on_tx!(tx, |x| bind_filter!(sqlx::query_as(&sql), f)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut **x)
+        .await)?;
+    let total = on_tx!(tx, |x| bind_filter!(sqlx::query_scalar(&count), f)
+        .fetch_one(&mut **x)
+        .await)?;
+    Ok((rows, total))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub sign_by: i64,
+    pub warn_at: i64,
+    pub due_at: i64,
+    pub signed_at: Option<i64>,
+    pub responded_at: Option<i64>,
+    pub done_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub return_reason: Option<String>,
+    pub ext_until: Option<i64>,
+    pub ext_reason: Option<String>,
+    pub feedback: Option<String>,
+    pub feedback_photos: String,
+    pub warned: bool,
+    pub overdue_rung: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const ORDER_COLS: &str = "o.id, o.case_id, o.unit_id, u.name as unit_name, o.status, o.assignee_id, o.sign_by, o.warn_at, o.due_at, o.signed_at, o.responded_at, o.done_at, o.closed_at, o.return_reason, o.ext_until, o.ext_reason, o.feedback, o.feedback_photos, o.warned, o.overdue_rung, o.created_at, o.updated_at";
+
+const INSERT_ORDER: &str = "insert into work_orders (case_id, unit_id, status, assignee_id, sign_by, warn_at, due_at, feedback_photos, warned, created_at, updated_at) \
+     values ($1, $2, 'dispatched', $3, $4, $5, $6, '[]', false, $7, $7) returning id";
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_order(
+    tx: &mut Tx,
+    case_id: i64,
+    unit_id: i64,
+    assignee: Option<i64>,
+    sign_by: i64,
+    warn_at: i64,
+    due_at: i64,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(INSERT_ORDER)
+        .bind(case_id)
+        .bind(unit_id)
+        .bind(assignee)
+        .bind(sign_by)
+        .bind(warn_at)
+        .bind(due_at)
+        .bind(now)
+        .fetch_one(&mut **x)
+        .await)
+}
+
+pub async fn orders_of_case(tx: &mut Tx, case_id: i64) -> Result<Vec<OrderRow>, sqlx::Error> {
+    let sql = format!(
+        "select {ORDER_COLS} from work_orders o join units u on u.id = o.unit_id where o.case_id = $1 order by o.id"
+    );
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(case_id)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+pub async fn find_order(tx: &mut Tx, id: i64) -> Result<Option<OrderRow>, sqlx::Error> {
+    let sql = format!(
+        "select {ORDER_COLS} from work_orders o join units u on u.id = o.unit_id where o.id = $1"
+    );
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)
+}
+
+const UPDATE_ORDER: &str = "update work_orders set status = $3, assignee_id = $4, signed_at = $5, responded_at = $6, done_at = $7, closed_at = $8, \
+       return_reason = $9, ext_until = $10, ext_reason = $11, feedback = $12, feedback_photos = $13, due_at = $14, warn_at = $15, warned = $16, updated_at = $17 \
+     where id = $1 and status = $2";
+
+/// Writes an order's new state if it is still in `from` (optimistic: false = someone else
+/// changed it first).
+pub async fn update_order(tx: &mut Tx, from: &str, o: &OrderRow) -> Result<bool, sqlx::Error> {
+    let n = on_tx!(tx, |x| sqlx::query(UPDATE_ORDER)
+        .bind(o.id)
+        .bind(from)
+        .bind(&o.status)
+        .bind(o.assignee_id)
+        .bind(o.signed_at)
+        .bind(o.responded_at)
+        .bind(o.done_at)
+        .bind(o.closed_at)
+        .bind(&o.return_reason)
+        .bind(o.ext_until)
+        .bind(&o.ext_reason)
+        .bind(&o.feedback)
+        .bind(&o.feedback_photos)
+        .bind(o.due_at)
+        .bind(o.warn_at)
+        .bind(o.warned)
+        .bind(o.updated_at)
+        .execute(&mut **x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// A unit's orders as its console shows them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnitOrderRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub status: String,
+    pub sign_by: i64,
+    pub due_at: i64,
+    pub ext_until: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub category: String,
+    pub text: String,
+    pub urgent: bool,
+    pub address: String,
+    pub community_id: i64,
+}
+
+const UNIT_ORDERS: &str = "select o.id, o.case_id, o.status, o.sign_by, o.due_at, o.ext_until, o.assignee_id, c.category, c.text, c.urgent, c.address, c.community_id \
+     from work_orders o join cases c on c.id = o.case_id \
+     where o.unit_id = $1 and ($2 = '' or o.status = $2 or ($2 = 'open' and o.status in ('dispatched', 'handling'))) \
+     order by c.urgent desc, o.due_at asc, o.id asc limit $3 offset $4";
+const COUNT_UNIT_ORDERS: &str = "select count(*) from work_orders o \
+     where o.unit_id = $1 and ($2 = '' or o.status = $2 or ($2 = 'open' and o.status in ('dispatched', 'handling')))";
+
+pub async fn unit_orders(
+    tx: &mut Tx,
+    unit: i64,
+    status: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<UnitOrderRow>, i64), sqlx::Error> {
+    let rows = on_tx!(tx, |x| sqlx::query_as(UNIT_ORDERS)
+        .bind(unit)
+        .bind(status)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut **x)
+        .await)?;
+    let total = on_tx!(tx, |x| sqlx::query_scalar(COUNT_UNIT_ORDERS)
+        .bind(unit)
+        .bind(status)
+        .fetch_one(&mut **x)
+        .await)?;
+    Ok((rows, total))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub order_id: Option<i64>,
+    pub at: i64,
+    pub actor: String,
+    pub kind: String,
+    pub detail: String,
+}
+
+const INSERT_EVENT: &str = "insert into case_events (case_id, order_id, at, actor_id, actor, kind, detail) values ($1, $2, $3, $4, $5, $6, $7)";
+const EVENTS: &str =
+    "select id, order_id, at, actor, kind, detail from case_events where case_id = $1 order by id";
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_event(
+    tx: &mut Tx,
+    case_id: i64,
+    order_id: Option<i64>,
+    at: i64,
+    actor_id: Option<i64>,
+    actor: &str,
+    kind: &str,
+    detail: &serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    let detail = detail.to_string();
+    on_tx!(tx, |x| sqlx::query(INSERT_EVENT)
+        .bind(case_id)
+        .bind(order_id)
+        .bind(at)
+        .bind(actor_id)
+        .bind(actor)
+        .bind(kind)
+        .bind(&detail)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+pub async fn events(tx: &mut Tx, case_id: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(EVENTS)
+        .bind(case_id)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+const INSERT_CALLBACK: &str = "insert into callbacks (case_id, solved, satisfaction, comment, user_id, at) values ($1, $2, $3, $4, $5, $6)";
+
+pub async fn insert_callback(
+    tx: &mut Tx,
+    case_id: i64,
+    solved: bool,
+    satisfaction: Option<i64>,
+    comment: &str,
+    user_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(INSERT_CALLBACK)
+        .bind(case_id)
+        .bind(solved)
+        .bind(satisfaction)
+        .bind(comment)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+const INSERT_ATTACHMENT: &str = "insert into attachments (case_id, mime, sha256, bytes, created_by, created_at) values ($1, $2, $3, $4, $5, $6) returning id";
+const FIND_ATTACHMENT: &str = "select case_id, mime, bytes from attachments where id = $1";
+
+pub async fn insert_attachment(
+    tx: &mut Tx,
+    case_id: i64,
+    mime: &str,
+    sha256: &str,
+    bytes: &[u8],
+    user: Option<i64>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(INSERT_ATTACHMENT)
+        .bind(case_id)
+        .bind(mime)
+        .bind(sha256)
+        .bind(bytes)
+        .bind(user)
+        .bind(now)
+        .fetch_one(&mut **x)
+        .await)
+}
+
+pub async fn find_attachment(
+    tx: &mut Tx,
+    id: i64,
+) -> Result<Option<(Option<i64>, String, Vec<u8>)>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(FIND_ATTACHMENT)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)
+}
+
+const SET_PHOTOS: &str = "update cases set photos = $2 where id = $1";
+
+pub async fn set_photos(tx: &mut Tx, id: i64, photos: &str) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(SET_PHOTOS)
+        .bind(id)
+        .bind(photos)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+const INSERT_CORRECTION: &str = "insert into routing_corrections (case_id, text, model_label, label, user_id, created_at) values ($1, $2, $3, $4, $5, $6)";
+const CORRECTIONS_AFTER: &str =
+    "select id, text, label from routing_corrections where id > $1 order by id limit 1000";
+
+pub async fn insert_correction(
+    tx: &mut Tx,
+    case_id: Option<i64>,
+    text: &str,
+    model_label: &str,
+    label: &str,
+    user: Option<i64>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(INSERT_CORRECTION)
+        .bind(case_id)
+        .bind(text)
+        .bind(model_label)
+        .bind(label)
+        .bind(user)
+        .bind(now)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+pub async fn corrections_after(
+    tx: &mut Tx,
+    id: i64,
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(CORRECTIONS_AFTER)
+        .bind(id)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+const ROUTE_OVERRIDE: &str =
+    "select unit_id from unit_routes where community_id = $1 and category = $2";
+const UNIT_OF_KIND: &str = "select id from units where kind = $1 order by id limit 1";
+const COMPOUND_PROPERTY: &str = "select property_unit_id from org_units where id = $1";
+
+pub async fn route_override(
+    tx: &mut Tx,
+    community: i64,
+    category: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(ROUTE_OVERRIDE)
+        .bind(community)
+        .bind(category)
+        .fetch_optional(&mut **x)
+        .await)
+}
+
+pub async fn unit_of_kind(tx: &mut Tx, kind: &str) -> Result<Option<i64>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(UNIT_OF_KIND)
+        .bind(kind)
+        .fetch_optional(&mut **x)
+        .await)
+}
+
+pub async fn compound_property(tx: &mut Tx, compound: i64) -> Result<Option<i64>, sqlx::Error> {
+    let v: Option<Option<i64>> = on_tx!(tx, |x| sqlx::query_scalar(COMPOUND_PROPERTY)
+        .bind(compound)
+        .fetch_optional(&mut **x)
+        .await)?;
+    Ok(v.flatten())
+}
+
+const UNIT_EXISTS: &str = "select count(*) from units where id = $1";
+
+pub async fn unit_exists(tx: &mut Tx, id: i64) -> Result<bool, sqlx::Error> {
+    let n: i64 = on_tx!(tx, |x| sqlx::query_scalar(UNIT_EXISTS)
+        .bind(id)
+        .fetch_one(&mut **x)
+        .await)?;
+    Ok(n > 0)
+}
+
+/// Staff to notify at a place: users whose scope is exactly that unit or place.
+const STAFF_AT: &str = "select id from users where scope_kind = $1 and (scope_id = $2 or $1 = 'district') and not disabled and role <> 'resident' and role <> 'auditor' order by id limit 50";
+
+pub async fn staff_at(tx: &mut Tx, kind: &str, id: Option<i64>) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(STAFF_AT)
+        .bind(kind)
+        .bind(id)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+/// A worker of a unit with their current load.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WorkerRow {
+    pub id: i64,
+    pub display_name: String,
+    pub skills: Option<String>,
+    pub lng: Option<f64>,
+    pub lat: Option<f64>,
+    pub capacity: Option<i64>,
+    pub load: i64,
+}
+
+const WORKERS: &str = "select u.id, u.display_name, w.skills, w.lng, w.lat, w.capacity, \
+       (select count(*) from work_orders o where o.assignee_id = u.id and o.status in ('dispatched', 'handling')) as load \
+     from users u left join workers w on w.user_id = u.id \
+     where u.scope_kind = 'unit' and u.scope_id = $1 and not u.disabled and u.role = 'unit_staff' order by u.id";
+
+pub async fn workers(tx: &mut Tx, unit: i64) -> Result<Vec<WorkerRow>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(WORKERS)
+        .bind(unit)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+const INSERT_NOTE: &str = "insert into notifications (user_id, case_id, kind, title, body, created_at) values ($1, $2, $3, $4, $5, $6)";
+
+pub async fn insert_notification(
+    tx: &mut Tx,
+    user: i64,
+    case_id: Option<i64>,
+    kind: &str,
+    title: &str,
+    body: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(INSERT_NOTE)
+        .bind(user)
+        .bind(case_id)
+        .bind(kind)
+        .bind(title)
+        .bind(body)
+        .bind(now)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+const NOTES: &str = "select id, case_id, kind, title, body, created_at, read_at from notifications where user_id = $1 order by id desc limit $2";
+const UNREAD: &str = "select count(*) from notifications where user_id = $1 and read_at is null";
+const MARK_READ: &str =
+    "update notifications set read_at = $2 where user_id = $1 and read_at is null";
+
+pub async fn notifications(
+    tx: &mut Tx,
+    user: i64,
+    limit: i64,
+) -> Result<Vec<NotificationRow>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(NOTES)
+        .bind(user)
+        .bind(limit)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+pub async fn unread(tx: &mut Tx, user: i64) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(UNREAD)
+        .bind(user)
+        .fetch_one(&mut **x)
+        .await)
+}
+
+pub async fn mark_read(tx: &mut Tx, user: i64, now: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(MARK_READ)
+        .bind(user)
+        .bind(now)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+// --- the working-day calendar ---
+
+const ALL_DAYS: &str = "select day, kind, name from calendar_days order by day";
+const DELETE_YEAR: &str = "delete from calendar_days where day like $1";
+const INSERT_DAY: &str = "insert into calendar_days (day, kind, name) values ($1, $2, $3)";
+
+pub async fn calendar_days(tx: &mut Tx) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(ALL_DAYS).fetch_all(&mut **x).await)
+}
+
+pub async fn replace_year(
+    tx: &mut Tx,
+    year: i32,
+    days: &[(String, String, String)],
+) -> Result<(), sqlx::Error> {
+    let like = format!("{year:04}-%");
+    on_tx!(tx, |x| sqlx::query(DELETE_YEAR)
+        .bind(&like)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))?;
+    for (d, k, n) in days {
+        on_tx!(tx, |x| sqlx::query(INSERT_DAY)
+            .bind(d)
+            .bind(k)
+            .bind(n)
+            .execute(&mut **x)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
+}
+
+// --- background jobs ---
+
+const DUE_WARN: &str = "select id from work_orders where status in ('dispatched', 'handling') and not warned and warn_at <= $1 order by warn_at limit $2";
+const MARK_WARNED: &str = "update work_orders set warned = true where id = $1 and not warned";
+const OVERDUE: &str = "select o.id from work_orders o where o.status in ('dispatched', 'handling') and o.due_at <= $1 \
+     and (o.overdue_rung is null or o.overdue_rung <> 'district') order by o.due_at limit $2";
+const CLAIM_RUNG: &str =
+    "update work_orders set overdue_rung = $2 where id = $1 and coalesce(overdue_rung, '') = $3";
+
+pub async fn due_warnings(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(DUE_WARN)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+/// Claims the warning of an order (false: another node already sent it).
+pub async fn claim_warning(tx: &mut Tx, id: i64) -> Result<bool, sqlx::Error> {
+    let n = on_tx!(tx, |x| sqlx::query(MARK_WARNED)
+        .bind(id)
+        .execute(&mut **x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn overdue(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(OVERDUE)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+/// Claims an escalation step from `from` ('' = none yet) to `to` (false: already done).
+pub async fn claim_rung(tx: &mut Tx, id: i64, from: &str, to: &str) -> Result<bool, sqlx::Error> {
+    let n = on_tx!(tx, |x| sqlx::query(CLAIM_RUNG)
+        .bind(id)
+        .bind(to)
+        .bind(from)
+        .execute(&mut **x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+// --- the three rates ---
+
+/// Raw counts per group key (a unit, community or grid id).
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct TallyRow {
+    pub key: i64,
+    pub n: i64,
+    pub a: i64,
+    pub b: i64,
+    pub c: i64,
+}
+
+const RESPONSE_BY_UNIT: &str = "select o.unit_id as key, \
+       sum(case when o.responded_at is not null or o.sign_by <= $3 then 1 else 0 end) as n, \
+       sum(case when o.responded_at is not null and o.responded_at <= o.sign_by then 1 else 0 end) as a, cast(0 as bigint) as b, cast(0 as bigint) as c \
+     from work_orders o where o.created_at >= $1 and o.created_at < $2 group by o.unit_id";
+const RESPONSE_BY_PLACE: &str = "select c.{col} as key, \
+       sum(case when o.responded_at is not null or o.sign_by <= $3 then 1 else 0 end) as n, \
+       sum(case when o.responded_at is not null and o.responded_at <= o.sign_by then 1 else 0 end) as a, cast(0 as bigint) as b, cast(0 as bigint) as c \
+     from work_orders o join cases c on c.id = o.case_id where o.created_at >= $1 and o.created_at < $2 group by c.{col}";
+const CALLBACKS_BY_UNIT: &str = "select o.unit_id as key, count(*) as n, \
+       sum(case when k.solved then 1 else 0 end) as a, \
+       sum(case when k.satisfaction is not null then 1 else 0 end) as b, \
+       sum(case when k.satisfaction >= 4 then 1 else 0 end) as c \
+     from callbacks k join work_orders o on o.case_id = k.case_id and o.status <> 'rerouted' \
+     where k.at >= $1 and k.at < $2 group by o.unit_id";
+const CALLBACKS_BY_PLACE: &str = "select c.{col} as key, count(*) as n, \
+       sum(case when k.solved then 1 else 0 end) as a, \
+       sum(case when k.satisfaction is not null then 1 else 0 end) as b, \
+       sum(case when k.satisfaction >= 4 then 1 else 0 end) as c \
+     from callbacks k join cases c on c.id = k.case_id \
+     where k.at >= $1 and k.at < $2 group by c.{col}";
+
+/// (response rows, call-back rows) for `level` ∈ unit | community | grid | street.
+pub async fn tallies(
+    tx: &mut Tx,
+    level: &str,
+    from: i64,
+    to: i64,
+    now: i64,
+) -> Result<(Vec<TallyRow>, Vec<TallyRow>), sqlx::Error> {
+    let (resp, cbs) = match level {
+        "unit" => (RESPONSE_BY_UNIT.to_string(), CALLBACKS_BY_UNIT.to_string()),
+        other => {
+            let col = match other {
+                "grid" => "grid_id",
+                "street" => "street_id",
+                _ => "community_id",
+            };
+            (
+                RESPONSE_BY_PLACE.replace("{col}", col),
+                CALLBACKS_BY_PLACE.replace("{col}", col),
+            )
+        }
+    };
+    let r = on_tx!(tx, |x| sqlx::query_as(&resp)
+        .bind(from)
+        .bind(to)
+        .bind(now)
+        .fetch_all(&mut **x)
+        .await)?;
+    let c = on_tx!(tx, |x| sqlx::query_as(&cbs)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut **x)
+        .await)?;
+    Ok((r, c))
+}
+
+/// Cases per grid and category (heat map), in a period.
+const HEAT: &str = "select grid_id, category, count(*) from cases where created_at >= $1 and created_at < $2 group by grid_id, category";
+
+pub async fn heat(tx: &mut Tx, from: i64, to: i64) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(HEAT)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut **x)
+        .await)
+}
