@@ -167,7 +167,7 @@ pub async fn calendar(st: &AppState) -> AppResult<Arc<WorkCalendar>> {
         .await
 }
 
-fn category(code: &str) -> Option<&'static Category> {
+pub(crate) fn category(code: &str) -> Option<&'static Category> {
     taxonomy::get().categories.iter().find(|c| c.code == code)
 }
 
@@ -219,7 +219,7 @@ fn filed_view(st: &AppState, c: &CaseRow, orders: &[OrderRow], merged: bool) -> 
 /// The units a category goes to at a place: per-community override, else the taxonomy's
 /// unit for the zone (the compound's own property company inside a compound), plus the
 /// `also` units. Empty when no unit exists: the case waits for a dispatcher.
-async fn route_units(
+pub(crate) async fn route_units(
     tx: &mut Tx,
     cat: &Category,
     community: i64,
@@ -1683,7 +1683,7 @@ pub async fn callback(
     if c.status != CaseStatus::Feedback.code() {
         return Err(AppError::Conflict("CASE_NOT_AWAITING_CALLBACK"));
     }
-    store::insert_callback(&mut tx, case_id, solved, satisfaction, &comment, u.id, now).await?;
+    store::insert_callback(&mut tx, case_id, solved, satisfaction, &comment, Some(u.id), now).await?;
     store::set_callback(&mut tx, case_id, solved, satisfaction, now).await?;
     let cat = category(&c.category);
     for o in store::orders_of_case(&mut tx, case_id).await? {

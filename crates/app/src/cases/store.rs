@@ -612,7 +612,7 @@ pub async fn insert_callback(
     solved: bool,
     satisfaction: Option<i64>,
     comment: &str,
-    user_id: i64,
+    user_id: Option<i64>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     on_tx!(tx, |x| sqlx::query(INSERT_CALLBACK)

@@ -2,6 +2,7 @@
 //! communities, grids, compounds, buildings, 20,000 residents, the taxonomy's handling units
 //! and one account per role. `serve --demo` seeds it into an empty database.
 
+pub mod cases;
 pub mod generate;
 mod seed;
 

@@ -16,6 +16,8 @@ use crate::state::AppState;
 pub const DEMO_PASSWORD: &str = "gongzhi-demo";
 const SEED: u64 = 20_261_122;
 const PROPERTY_COMPANIES: usize = 3;
+/// Historical cases in the full demo (the last 90 days).
+pub const HISTORY_CASES: usize = 2400;
 
 /// How big a demo to make: the full district, or a small one for tests.
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +57,9 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
     let demo = generate::generate(SEED, residents);
     write(st, &demo).await?;
     crate::org::service::reload(st).await?;
+    if let DemoSize::Full = size {
+        super::cases::seed_history(st, SEED, HISTORY_CASES).await?;
+    }
     Ok(Some(accounts(st).await?))
 }
 

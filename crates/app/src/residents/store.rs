@@ -170,3 +170,10 @@ const STATS: &str = "select building_id, grid_id, community_id, street_id, count
 pub async fn building_stats(tx: &mut Tx) -> Result<Vec<BuildingStats>, sqlx::Error> {
     on_tx!(tx, |c| sqlx::query_as(STATS).fetch_all(&mut **c).await)
 }
+
+const ALL_IDS: &str = "select id from residents order by id";
+
+/// Every resident id (demo seeding).
+pub async fn all_ids(tx: &mut Tx) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(ALL_IDS).fetch_all(&mut **c).await)
+}

@@ -1,0 +1,292 @@
+//! Demo history (演示数据): a few thousand cases of the last 90 days across every channel
+//! and state — closed with call-backs, in hand, overdue and escalated, returned and
+//! re-routed — so the dispatcher console, the supervision board and the 三率 are alive on
+//! first start. Deterministic for a seed, relative to the time of seeding. Texts come from
+//! the routing model's seed corpus; people are never named (reporters are resident ids).
+
+use gongzhi_core::cases::lifecycle::{self, CaseStatus, OrderStatus};
+use gongzhi_core::cases::{calendar, taxonomy_sla_step};
+use gongzhi_core::org::Zone;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::cases::service::{category, route_units};
+use crate::cases::store::{self, NewCase, OrderRow};
+use crate::db::Tx;
+use crate::state::AppState;
+
+const DAY: i64 = 86_400_000;
+const HOUR: i64 = 3_600_000;
+
+fn channel_of(text: &str, rng: &mut ChaCha8Rng) -> &'static str {
+    if text.starts_with("AI识别") || text.starts_with("传感器") || text.contains("告警") {
+        "device"
+    } else if text.starts_with("市民来电") || text.starts_with("来电") {
+        "hotline"
+    } else if text.starts_with("网格员") || text.starts_with("巡查") {
+        "patrol"
+    } else {
+        match rng.gen_range(0..10) {
+            0..=5 => "web",
+            6 | 7 => "hotline",
+            8 => "property_desk",
+            _ => "patrol",
+        }
+    }
+}
+
+fn satisfaction(rng: &mut ChaCha8Rng, solved: bool) -> i64 {
+    let r = rng.gen_range(0..100);
+    match (solved, r) {
+        (true, 0..=57) => 5,
+        (true, 58..=84) => 4,
+        (true, 85..=94) => 3,
+        (true, 95..=97) => 2,
+        (true, _) => 1,
+        (false, 0..=9) => 4,
+        (false, 10..=39) => 3,
+        (false, 40..=74) => 2,
+        (false, _) => 1,
+    }
+}
+
+/// A point on public land near a building, if one is found.
+fn public_near(st: &AppState, lng: f64, lat: f64, rng: &mut ChaCha8Rng) -> Option<(f64, f64)> {
+    let map = st.org_map();
+    for _ in 0..30 {
+        let p = (
+            lng + rng.gen_range(-0.004..0.004),
+            lat + rng.gen_range(-0.003..0.003),
+        );
+        if let Some(l) = map.locate(p.0, p.1)
+            && l.zone == Zone::Public
+        {
+            return Some(p);
+        }
+    }
+    None
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn event(
+    tx: &mut Tx,
+    case_id: i64,
+    order: Option<i64>,
+    at: i64,
+    actor: &str,
+    kind: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<()> {
+    store::insert_event(tx, case_id, order, at, None, actor, kind, &detail).await?;
+    Ok(())
+}
+
+/// Seeds `n` historical cases ending now, in one transaction. resident1 gets a few old
+/// reports of their own; their compound gets no other open history, so a newcomer's first
+/// report there is filed, not merged into an old one.
+pub async fn seed_history(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize> {
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let resident_ids = crate::residents::store::all_ids(&mut tx).await?;
+    let own = match crate::auth::store::find_by_username(&mut tx, "resident1").await? {
+        Some(u) => u.resident_id.map(|r| (u.id, r)),
+        None => None,
+    };
+    let made = history(st, &mut tx, seed, n, now, &resident_ids, own).await?;
+    tx.commit().await?;
+    Ok(made)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn history(
+    st: &AppState,
+    tx: &mut Tx,
+    seed: u64,
+    n: usize,
+    now: i64,
+    resident_ids: &[i64],
+    own: Option<(i64, i64)>,
+) -> anyhow::Result<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xCA5E);
+    let corpus = gongzhi_core::classify::read_csv(crate::routing::SEED_CORPUS.as_bytes())
+        .map_err(|e| anyhow::anyhow!("corpus: {e}"))?;
+    let map = st.org_map();
+    if map.buildings.is_empty() || corpus.is_empty() {
+        return Ok(0);
+    }
+    let rows = store::calendar_days(tx).await?;
+    let cal = calendar::WorkCalendar::new(rows.into_iter().filter_map(|(d, k, _)| {
+        Some((calendar::parse_date(&d)?, calendar::DayKind::parse(&k)?))
+    }));
+    let handling: Vec<i64> = map.handling_units().iter().map(|h| h.0).collect();
+    let own_building = match own {
+        Some((_, r)) => crate::residents::store::find(tx, r).await?.map(|x| x.building_id),
+        None => None,
+    };
+    let avoid = own_building
+        .and_then(|b| map.buildings.iter().find(|x| x.id == b))
+        .map(|b| b.compound.clone());
+    let mut made = 0;
+    for i in 0..n {
+        let ex = &corpus[rng.gen_range(0..corpus.len())];
+        let Some(cat) = category(&ex.label) else {
+            continue;
+        };
+        let is_own = own.is_some() && i % 400 == 7;
+        let b = &map.buildings[rng.gen_range(0..map.buildings.len())];
+        let b = match (&avoid, own_building) {
+            (Some(_), Some(ob)) if is_own => map.buildings.iter().find(|x| x.id == ob).unwrap_or(b),
+            (Some(c), _) if &b.compound == c => continue,
+            _ => b,
+        };
+        let (lng, lat) = if rng.gen_bool(0.3) {
+            public_near(st, b.lng, b.lat, &mut rng).unwrap_or((b.lng, b.lat))
+        } else {
+            (
+                b.lng + rng.gen_range(-0.00008..0.00008),
+                b.lat + rng.gen_range(-0.00006..0.00006),
+            )
+        };
+        let Some(loc) = map.locate(lng, lat) else {
+            continue;
+        };
+        let Some(street) = map.unit(loc.community).and_then(|u| u.street) else {
+            continue;
+        };
+        // Reported in the last 90 days, mostly in the daytime (07–22 h local).
+        let day = now - rng.gen_range(if is_own { 10 } else { 0 }..90) * DAY;
+        let local_midnight = (day + calendar::CST_OFFSET_MS) / DAY * DAY - calendar::CST_OFFSET_MS;
+        let created = (local_midnight + rng.gen_range(7 * HOUR..22 * HOUR)).min(now - 60_000);
+        let channel = channel_of(&ex.text, &mut rng);
+        let (reporter_user, resident) = match own {
+            Some((user, res)) if is_own => (Some(user), Some(res)),
+            _ if channel == "device" => (None, None),
+            _ => (None, resident_ids.choose(&mut rng).copied()),
+        };
+        let zone = match loc.zone {
+            Zone::Compound => "compound",
+            Zone::Public => "public",
+        };
+        let by_model = rng.gen_bool(0.9);
+        let new = NewCase {
+            channel,
+            category: &cat.code,
+            confidence: by_model.then(|| rng.gen_range(0.55..0.99)),
+            category_by: if by_model { "model" } else { "human" },
+            text: &ex.text,
+            lng,
+            lat,
+            address: "",
+            street_id: street,
+            community_id: loc.community,
+            grid_id: loc.grid,
+            compound_id: loc.compound,
+            building_id: (loc.zone == Zone::Compound).then_some(b.id),
+            zone,
+            urgent: cat.urgent,
+            status: CaseStatus::Accepted.code(),
+            reporter_user_id: reporter_user,
+            resident_id: resident,
+            filed_by_staff: false,
+            caller_enc: None,
+            external_ref: None,
+            photos: "[]".into(),
+            created_at: created,
+        };
+        let id = store::insert_case(tx, &new).await?;
+        store::insert_reporter(tx, id, reporter_user, resident, channel, &ex.text, created).await?;
+        let actor = if channel == "device" { "物联设备" } else { "居民" };
+        event(tx, id, None, created, actor, "accepted", serde_json::json!({"channel": channel, "category": cat.code})).await?;
+        let mut units = route_units(tx, cat, loc.community, loc.compound, loc.zone).await?;
+        if units.is_empty() {
+            units.push(handling[rng.gen_range(0..handling.len())]);
+        }
+        let age = now - created;
+        let mut callback_at = None;
+        let mut all_done_at = created;
+        let mut states = vec![];
+        for unit in units {
+            let d = calendar::deadlines(&cal, created, cat.sla_hours, cat.urgent);
+            let oid = store::insert_order(tx, id, unit, None, d.sign_by, d.warn_at, d.due_at, created).await?;
+            event(tx, id, Some(oid), created, "系统", "dispatched", serde_json::json!({"due_at": crate::clock::iso(d.due_at)})).await?;
+            let mut o = store::find_order(tx, oid).await?.ok_or_else(|| anyhow::anyhow!("order"))?;
+            let from = o.status.clone();
+            let sign_window = (d.sign_by - created).max(10 * 60_000);
+            let signed = created + (sign_window as f64 * rng.gen_range(0.05..1.25)) as i64;
+            if signed < now {
+                o.status = OrderStatus::Handling.code().into();
+                o.signed_at = Some(signed);
+                o.responded_at = Some(signed);
+                event(tx, id, Some(oid), signed, &o.unit_name, "signed", serde_json::json!({})).await?;
+                let span = (d.due_at - created).max(HOUR);
+                let done = signed + (span as f64 * rng.gen_range(0.15..1.3)) as i64;
+                // Some recent orders are stuck: they go overdue and climb the ladder.
+                let stuck = age < 14 * DAY && rng.gen_bool(0.15);
+                if done < now && !stuck {
+                    if done > d.due_at
+                        && let Some(r) = lifecycle::escalation_rung(done - d.due_at, taxonomy_sla_step(cat.urgent))
+                    {
+                        o.overdue_rung = Some(r.code().to_string());
+                    }
+                    o.status = OrderStatus::Done.code().into();
+                    o.done_at = Some(done);
+                    o.feedback = Some("已到现场处置完毕".into());
+                    all_done_at = all_done_at.max(done);
+                    event(tx, id, Some(oid), done, &o.unit_name, "feedback", serde_json::json!({"text": "已到现场处置完毕"})).await?;
+                }
+            }
+            o.warned = now >= d.warn_at;
+            o.updated_at = now;
+            if OrderStatus::parse(&o.status).is_some_and(|s| s.is_open()) && d.due_at < now {
+                if let Some(r) = lifecycle::escalation_rung(now - d.due_at, taxonomy_sla_step(cat.urgent)) {
+                    store::update_order(tx, &from, &o).await?;
+                    store::claim_rung(tx, oid, "", r.code()).await?;
+                    store::set_rung(tx, id, r.code(), d.due_at + HOUR).await?;
+                    event(tx, id, Some(oid), d.due_at + HOUR, "系统", "escalated", serde_json::json!({"to": r.code()})).await?;
+                    states.push(o.status.clone());
+                    continue;
+                }
+            }
+            store::update_order(tx, &from, &o).await?;
+            if let Some(r) = &o.overdue_rung {
+                store::claim_rung(tx, oid, "", r).await?;
+            }
+            states.push(o.status.clone());
+        }
+        // The call-back, once every unit has reported back.
+        if states.iter().all(|s| s == OrderStatus::Done.code()) {
+            let at = all_done_at + rng.gen_range(HOUR..2 * DAY);
+            if at < now || age > 20 * DAY {
+                let at = at.min(now - 60_000);
+                let solved = rng.gen_bool(0.88);
+                let sat = satisfaction(&mut rng, solved);
+                store::insert_callback(tx, id, solved, Some(sat), "", None, at).await?;
+                callback_at = Some((at, solved, sat));
+            }
+        }
+        if let Some((at, solved, sat)) = callback_at {
+            store::set_callback(tx, id, solved, Some(sat), at).await?;
+            let kind = if solved { "callback_solved" } else { "callback_unsolved" };
+            event(tx, id, None, at, "回访员", kind, serde_json::json!({"solved": solved, "satisfaction": sat})).await?;
+            for o in store::orders_of_case(tx, id).await? {
+                let mut x: OrderRow = o.clone();
+                if solved {
+                    x.status = OrderStatus::Closed.code().into();
+                    x.closed_at = Some(at);
+                } else {
+                    x.status = OrderStatus::Handling.code().into();
+                }
+                store::update_order(tx, &o.status, &x).await?;
+            }
+        }
+        // Status from the orders, as everywhere.
+        let orders = store::orders_of_case(tx, id).await?;
+        let st_codes: Vec<OrderStatus> = orders.iter().filter_map(|o| OrderStatus::parse(&o.status)).collect();
+        let status = lifecycle::case_status(&st_codes);
+        let closed = (status == CaseStatus::Closed).then(|| callback_at.map(|c| c.0).unwrap_or(now));
+        store::set_case_status(tx, id, status.code(), closed.unwrap_or(now).min(now), closed).await?;
+        made += 1;
+    }
+    Ok(made)
+}
