@@ -107,6 +107,18 @@ pub struct ServeArgs {
     /// Minutes without a request before a web session ends.
     #[arg(long, env = "GONGZHI_SESSION_IDLE_MINUTES", default_value_t = 120)]
     pub session_idle_minutes: i64,
+    /// MQTT broker for device events, e.g. mqtt://user:pass@127.0.0.1:1883 (optional).
+    #[arg(long, env = "GONGZHI_MQTT_URL")]
+    pub mqtt_url: Option<String>,
+    /// MQTT client id of this node (persistent session: give each node its own).
+    #[arg(long, env = "GONGZHI_MQTT_CLIENT_ID", default_value = "gongzhi-1")]
+    pub mqtt_client_id: String,
+    /// Subscribe in the `$share/gongzhi/` group so that each event reaches one node only.
+    /// Off by default: Mosquitto does not restore shared subscriptions of persistent
+    /// sessions after a restart, so events published meanwhile would be lost. Without it
+    /// every node receives every event and the event id keeps the effect single.
+    #[arg(long, env = "GONGZHI_MQTT_SHARE")]
+    pub mqtt_share: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -330,6 +342,14 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
     tokio::spawn(crate::org::service::watch(st.clone()));
     crate::routing::sync_corrections(&st).await?;
     tokio::spawn(crate::cases::jobs::run(st.clone()));
+    if let Some(url) = args.mqtt_url.clone() {
+        tokio::spawn(crate::devices::mqtt::run(
+            st.clone(),
+            url,
+            args.mqtt_client_id.clone(),
+            args.mqtt_share,
+        ));
+    }
     let app = crate::router(st);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

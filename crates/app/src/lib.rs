@@ -13,8 +13,10 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod devices;
 pub mod error;
 pub mod i18n;
+pub mod open311;
 pub mod ops;
 pub mod org;
 pub mod residents;
@@ -35,7 +37,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "gongzhi API", description = "共治 · 社区治理平台: JSON API. Errors: {\"errors\":[{\"code\",\"detail\"}]}."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "ops"))
+    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "devices"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -60,6 +62,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(residents::api())
         .merge(routing::api())
         .merge(cases::api())
+        .merge(devices::api())
         .merge(ops::api())
         .split_for_parts()
 }
@@ -82,6 +85,8 @@ pub fn router(st: AppState) -> Router {
         .merge(org::routes())
         .merge(residents::routes())
         .merge(cases::routes())
+        .merge(devices::routes())
+        .merge(open311::routes())
         .merge(admin::routes())
         .merge(audit::routes())
         .route("/assets/{*path}", get(web::assets::serve))

@@ -413,10 +413,41 @@ fn placement(c: &CaseRow) -> Placement {
     }
 }
 
+/// The filing answer for an existing case (a redelivered device event, a re-import).
+pub async fn filed_by_id(st: &AppState, id: i64) -> AppResult<FiledView> {
+    let mut tx = st.db.read().await?;
+    let c = store::find_case(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let orders = store::orders_of_case(&mut tx, id).await?;
+    Ok(filed_view(st, &c, &orders, false))
+}
+
+fn is_unique_violation(e: &AppError) -> bool {
+    match e {
+        AppError::Internal(a) => a
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(crate::db::is_unique_violation),
+        _ => false,
+    }
+}
+
 /// Files a report: validates, classifies, locates, merges into a matching open case or
 /// opens a new one with its work orders, all in one transaction with the audit record.
+/// Two deliveries of the same keyed report racing each other: the loser retries and finds
+/// the winner's case.
 #[tracing::instrument(skip_all)]
 pub async fn file(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<FiledView> {
+    if r.intake_key.is_none() {
+        return file_once(st, who, r).await;
+    }
+    match file_once(st, who, r.clone()).await {
+        Err(e) if is_unique_violation(&e) => file_once(st, who, r).await,
+        other => other,
+    }
+}
+
+async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<FiledView> {
     let text = check_text(&r.text)?;
     if !(r.lng.is_finite() && r.lat.is_finite()) {
         return Err(AppError::Invalid {
@@ -485,7 +516,15 @@ pub async fn file(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<FiledV
             .await
             .map_err(|e| AppError::Internal(e.into()))??;
     let (cat, confidence, by) = match chosen {
-        Some(c) => (c, None, "human"),
+        Some(c) => (
+            c,
+            None,
+            if who.channel == Some("device") {
+                "device"
+            } else {
+                "human"
+            },
+        ),
         None => (
             category(&pred.code).ok_or_else(|| {
                 AppError::Internal(anyhow::anyhow!("model label {} not in taxonomy", pred.code))
@@ -1683,7 +1722,16 @@ pub async fn callback(
     if c.status != CaseStatus::Feedback.code() {
         return Err(AppError::Conflict("CASE_NOT_AWAITING_CALLBACK"));
     }
-    store::insert_callback(&mut tx, case_id, solved, satisfaction, &comment, Some(u.id), now).await?;
+    store::insert_callback(
+        &mut tx,
+        case_id,
+        solved,
+        satisfaction,
+        &comment,
+        Some(u.id),
+        now,
+    )
+    .await?;
     store::set_callback(&mut tx, case_id, solved, satisfaction, now).await?;
     let cat = category(&c.category);
     for o in store::orders_of_case(&mut tx, case_id).await? {

@@ -568,7 +568,7 @@ pub struct EventRow {
     pub detail: String,
 }
 
-const INSERT_EVENT: &str = "insert into case_events (case_id, order_id, at, actor_id, actor, kind, detail) values ($1, $2, $3, $4, $5, $6, $7)";
+const INSERT_EVENT: &str = "insert into case_events (case_id, order_id, at, actor_id, actor, kind, detail) values ($1, $2, $3, $4, $5, $6, $7) returning id";
 const EVENTS: &str =
     "select id, order_id, at, actor, kind, detail from case_events where case_id = $1 order by id";
 
@@ -582,9 +582,9 @@ pub async fn insert_event(
     actor: &str,
     kind: &str,
     detail: &serde_json::Value,
-) -> Result<(), sqlx::Error> {
+) -> Result<i64, sqlx::Error> {
     let detail = detail.to_string();
-    on_tx!(tx, |x| sqlx::query(INSERT_EVENT)
+    on_tx!(tx, |x| sqlx::query_scalar(INSERT_EVENT)
         .bind(case_id)
         .bind(order_id)
         .bind(at)
@@ -592,9 +592,8 @@ pub async fn insert_event(
         .bind(actor)
         .bind(kind)
         .bind(&detail)
-        .execute(&mut **x)
-        .await
-        .map(|_| ()))
+        .fetch_one(&mut **x)
+        .await)
 }
 
 pub async fn events(tx: &mut Tx, case_id: i64) -> Result<Vec<EventRow>, sqlx::Error> {

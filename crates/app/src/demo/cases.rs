@@ -116,12 +116,15 @@ async fn history(
         return Ok(0);
     }
     let rows = store::calendar_days(tx).await?;
-    let cal = calendar::WorkCalendar::new(rows.into_iter().filter_map(|(d, k, _)| {
-        Some((calendar::parse_date(&d)?, calendar::DayKind::parse(&k)?))
-    }));
+    let cal =
+        calendar::WorkCalendar::new(rows.into_iter().filter_map(|(d, k, _)| {
+            Some((calendar::parse_date(&d)?, calendar::DayKind::parse(&k)?))
+        }));
     let handling: Vec<i64> = map.handling_units().iter().map(|h| h.0).collect();
     let own_building = match own {
-        Some((_, r)) => crate::residents::store::find(tx, r).await?.map(|x| x.building_id),
+        Some((_, r)) => crate::residents::store::find(tx, r)
+            .await?
+            .map(|x| x.building_id),
         None => None,
     };
     let avoid = own_building
@@ -196,8 +199,21 @@ async fn history(
         };
         let id = store::insert_case(tx, &new).await?;
         store::insert_reporter(tx, id, reporter_user, resident, channel, &ex.text, created).await?;
-        let actor = if channel == "device" { "物联设备" } else { "居民" };
-        event(tx, id, None, created, actor, "accepted", serde_json::json!({"channel": channel, "category": cat.code})).await?;
+        let actor = if channel == "device" {
+            "物联设备"
+        } else {
+            "居民"
+        };
+        event(
+            tx,
+            id,
+            None,
+            created,
+            actor,
+            "accepted",
+            serde_json::json!({"channel": channel, "category": cat.code}),
+        )
+        .await?;
         let mut units = route_units(tx, cat, loc.community, loc.compound, loc.zone).await?;
         if units.is_empty() {
             units.push(handling[rng.gen_range(0..handling.len())]);
@@ -208,9 +224,22 @@ async fn history(
         let mut states = vec![];
         for unit in units {
             let d = calendar::deadlines(&cal, created, cat.sla_hours, cat.urgent);
-            let oid = store::insert_order(tx, id, unit, None, d.sign_by, d.warn_at, d.due_at, created).await?;
-            event(tx, id, Some(oid), created, "系统", "dispatched", serde_json::json!({"due_at": crate::clock::iso(d.due_at)})).await?;
-            let mut o = store::find_order(tx, oid).await?.ok_or_else(|| anyhow::anyhow!("order"))?;
+            let oid =
+                store::insert_order(tx, id, unit, None, d.sign_by, d.warn_at, d.due_at, created)
+                    .await?;
+            event(
+                tx,
+                id,
+                Some(oid),
+                created,
+                "系统",
+                "dispatched",
+                serde_json::json!({"due_at": crate::clock::iso(d.due_at)}),
+            )
+            .await?;
+            let mut o = store::find_order(tx, oid)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("order"))?;
             let from = o.status.clone();
             let sign_window = (d.sign_by - created).max(10 * 60_000);
             let signed = created + (sign_window as f64 * rng.gen_range(0.05..1.25)) as i64;
@@ -218,14 +247,26 @@ async fn history(
                 o.status = OrderStatus::Handling.code().into();
                 o.signed_at = Some(signed);
                 o.responded_at = Some(signed);
-                event(tx, id, Some(oid), signed, &o.unit_name, "signed", serde_json::json!({})).await?;
+                event(
+                    tx,
+                    id,
+                    Some(oid),
+                    signed,
+                    &o.unit_name,
+                    "signed",
+                    serde_json::json!({}),
+                )
+                .await?;
                 let span = (d.due_at - created).max(HOUR);
                 let done = signed + (span as f64 * rng.gen_range(0.15..1.3)) as i64;
                 // Some recent orders are stuck: they go overdue and climb the ladder.
                 let stuck = age < 14 * DAY && rng.gen_bool(0.15);
                 if done < now && !stuck {
                     if done > d.due_at
-                        && let Some(r) = lifecycle::escalation_rung(done - d.due_at, taxonomy_sla_step(cat.urgent))
+                        && let Some(r) = lifecycle::escalation_rung(
+                            done - d.due_at,
+                            taxonomy_sla_step(cat.urgent),
+                        )
                     {
                         o.overdue_rung = Some(r.code().to_string());
                     }
@@ -233,17 +274,39 @@ async fn history(
                     o.done_at = Some(done);
                     o.feedback = Some("已到现场处置完毕".into());
                     all_done_at = all_done_at.max(done);
-                    event(tx, id, Some(oid), done, &o.unit_name, "feedback", serde_json::json!({"text": "已到现场处置完毕"})).await?;
+                    event(
+                        tx,
+                        id,
+                        Some(oid),
+                        done,
+                        &o.unit_name,
+                        "feedback",
+                        serde_json::json!({"text": "已到现场处置完毕"}),
+                    )
+                    .await?;
                 }
             }
             o.warned = now >= d.warn_at;
             o.updated_at = now;
-            if OrderStatus::parse(&o.status).is_some_and(|s| s.is_open()) && d.due_at < now {
-                if let Some(r) = lifecycle::escalation_rung(now - d.due_at, taxonomy_sla_step(cat.urgent)) {
+            let open = OrderStatus::parse(&o.status).is_some_and(|s| s.is_open());
+            if open
+                && let Some(r) =
+                    lifecycle::escalation_rung(now - d.due_at, taxonomy_sla_step(cat.urgent))
+            {
+                {
                     store::update_order(tx, &from, &o).await?;
                     store::claim_rung(tx, oid, "", r.code()).await?;
                     store::set_rung(tx, id, r.code(), d.due_at + HOUR).await?;
-                    event(tx, id, Some(oid), d.due_at + HOUR, "系统", "escalated", serde_json::json!({"to": r.code()})).await?;
+                    event(
+                        tx,
+                        id,
+                        Some(oid),
+                        d.due_at + HOUR,
+                        "系统",
+                        "escalated",
+                        serde_json::json!({"to": r.code()}),
+                    )
+                    .await?;
                     states.push(o.status.clone());
                     continue;
                 }
@@ -267,8 +330,21 @@ async fn history(
         }
         if let Some((at, solved, sat)) = callback_at {
             store::set_callback(tx, id, solved, Some(sat), at).await?;
-            let kind = if solved { "callback_solved" } else { "callback_unsolved" };
-            event(tx, id, None, at, "回访员", kind, serde_json::json!({"solved": solved, "satisfaction": sat})).await?;
+            let kind = if solved {
+                "callback_solved"
+            } else {
+                "callback_unsolved"
+            };
+            event(
+                tx,
+                id,
+                None,
+                at,
+                "回访员",
+                kind,
+                serde_json::json!({"solved": solved, "satisfaction": sat}),
+            )
+            .await?;
             for o in store::orders_of_case(tx, id).await? {
                 let mut x: OrderRow = o.clone();
                 if solved {
@@ -282,10 +358,21 @@ async fn history(
         }
         // Status from the orders, as everywhere.
         let orders = store::orders_of_case(tx, id).await?;
-        let st_codes: Vec<OrderStatus> = orders.iter().filter_map(|o| OrderStatus::parse(&o.status)).collect();
+        let st_codes: Vec<OrderStatus> = orders
+            .iter()
+            .filter_map(|o| OrderStatus::parse(&o.status))
+            .collect();
         let status = lifecycle::case_status(&st_codes);
-        let closed = (status == CaseStatus::Closed).then(|| callback_at.map(|c| c.0).unwrap_or(now));
-        store::set_case_status(tx, id, status.code(), closed.unwrap_or(now).min(now), closed).await?;
+        let closed =
+            (status == CaseStatus::Closed).then(|| callback_at.map(|c| c.0).unwrap_or(now));
+        store::set_case_status(
+            tx,
+            id,
+            status.code(),
+            closed.unwrap_or(now).min(now),
+            closed,
+        )
+        .await?;
         made += 1;
     }
     Ok(made)

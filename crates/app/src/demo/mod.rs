@@ -3,6 +3,7 @@
 //! and one account per role. `serve --demo` seeds it into an empty database.
 
 pub mod cases;
+pub mod devices;
 pub mod generate;
 mod seed;
 

@@ -57,6 +57,13 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
     let demo = generate::generate(SEED, residents);
     write(st, &demo).await?;
     crate::org::service::reload(st).await?;
+    super::devices::seed_devices(st).await?;
+    let mut tx = st.db.read().await?;
+    let admin = crate::auth::store::find_by_username(&mut tx, "admin").await?;
+    drop(tx);
+    if let Some(a) = admin {
+        crate::open311::create_key(st, "demo", a.id, Some(crate::open311::DEMO_KEY)).await?;
+    }
     if let DemoSize::Full = size {
         super::cases::seed_history(st, SEED, HISTORY_CASES).await?;
     }

@@ -175,5 +175,7 @@ const ALL_IDS: &str = "select id from residents order by id";
 
 /// Every resident id (demo seeding).
 pub async fn all_ids(tx: &mut Tx) -> Result<Vec<i64>, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_scalar(ALL_IDS).fetch_all(&mut **c).await)
+    on_tx!(tx, |c| sqlx::query_scalar(ALL_IDS)
+        .fetch_all(&mut **c)
+        .await)
 }

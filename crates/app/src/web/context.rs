@@ -146,7 +146,9 @@ pub async fn resolve(State(st): State<AppState>, req: Request, next: Next) -> Re
 async fn resolve_inner(st: AppState, mut req: Request, next: Next) -> Result<Response, AppError> {
     let jar = CookieJar::from_headers(req.headers());
     let ip = client_ip(&req);
-    let bearer_token = bearer(req.headers());
+    // Device tokens are checked by the device endpoint itself, not as user sessions.
+    let bearer_token =
+        bearer(req.headers()).filter(|t| !t.starts_with(crate::devices::service::TOKEN_PREFIX));
     let cookie_token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
     let via_cookie = bearer_token.is_none() && cookie_token.is_some();
     let user = match bearer_token.as_deref().or(cookie_token.as_deref()) {
@@ -183,7 +185,9 @@ async fn resolve_inner(st: AppState, mut req: Request, next: Next) -> Result<Res
     };
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method && bearer_token.is_none() {
+    // Open311 authenticates each POST by its api_key and carries no cookie credentials.
+    let key_api = req.uri().path().starts_with("/open311/");
+    if unsafe_method && bearer_token.is_none() && !key_api {
         let expected = match (&user, via_cookie) {
             (Some(u), true) => Some(u.csrf.clone()),
             // No session: JSON cannot be posted cross-site without CORS, forms can.

@@ -55,6 +55,7 @@ impl Layout {
                     push("/dispatch", "nav.dispatch");
                     push("/cases", "nav.cases");
                     push("/supervision", "nav.supervision");
+                    push("/devices", "nav.devices");
                 }
                 _ => {
                     push("/cases/new", "nav.report");

@@ -920,17 +920,35 @@ async fn the_calendar_is_data_an_administrator_edits() {
 #[tokio::test]
 async fn demo_history_brings_the_screens_to_life() {
     let app = TestApp::new().await;
-    let made = gongzhi_app::demo::cases::seed_history(&app.st, 7, 400).await.expect("history");
+    let made = gongzhi_app::demo::cases::seed_history(&app.st, 7, 400)
+        .await
+        .expect("history");
     assert!(made >= 350, "{made}");
     let by = |status: &str| format!("select count(*) from cases where status = '{status}'");
     let closed = app.scalar_i64(&by("closed")).await;
-    let open = app.scalar_i64("select count(*) from cases where status <> 'closed'").await;
-    assert!(closed > made as i64 / 2, "most old cases are closed: {closed}");
+    let open = app
+        .scalar_i64("select count(*) from cases where status <> 'closed'")
+        .await;
+    assert!(
+        closed > made as i64 / 2,
+        "most old cases are closed: {closed}"
+    );
     assert!(open > 0, "some are still open");
     for ch in ["web", "hotline", "patrol", "device"] {
-        assert!(app.scalar_i64(&format!("select count(*) from cases where channel = '{ch}'")).await > 0, "{ch}");
+        assert!(
+            app.scalar_i64(&format!(
+                "select count(*) from cases where channel = '{ch}'"
+            ))
+            .await
+                > 0,
+            "{ch}"
+        );
     }
-    assert!(app.scalar_i64("select count(*) from work_orders where overdue_rung is not null").await > 0);
+    assert!(
+        app.scalar_i64("select count(*) from work_orders where overdue_rung is not null")
+            .await
+            > 0
+    );
     // Status is always what the orders say (the same rule as live cases).
     let r = rates(&app, &app.bearer("street1").await, "unit").await;
     let t = &r["total"];
@@ -938,12 +956,19 @@ async fn demo_history_brings_the_screens_to_life() {
         let v = t[k].as_f64().expect(k);
         assert!((0.5..=1.0).contains(&v), "{k} = {v}");
     }
-    let mine = app.get("/api/v1/cases", &app.bearer("resident1").await).await.json();
+    let mine = app
+        .get("/api/v1/cases", &app.bearer("resident1").await)
+        .await
+        .json();
     assert!(mine["total"].as_i64().expect("total") >= 1);
     // A newcomer's burst-pipe report at resident1's building is filed, not merged.
     let (lng, lat) = home_of(&app, "resident1").await;
-    let (s, filed) = file(&app, &app.bearer("resident1").await,
-        json!({"text": "楼道里水管爆了，水漫到电梯口了", "lng": lng, "lat": lat})).await;
+    let (s, filed) = file(
+        &app,
+        &app.bearer("resident1").await,
+        json!({"text": "楼道里水管爆了，水漫到电梯口了", "lng": lng, "lat": lat}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{filed}");
     // The supervision page renders the history.
     let r = app.get("/supervision", &app.browser("street1").await).await;

@@ -7,6 +7,8 @@ mod audit;
 mod auth;
 mod browser;
 mod cases;
+mod devices;
+mod open311;
 mod org;
 mod residents;
 mod routing;

@@ -1,0 +1,60 @@
+//! The device registry page: every sensor and camera with its last event.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Html;
+
+use super::service::{self, DeviceView};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::{AuthUser, Layout, Page, PageParams};
+
+pub struct Row {
+    pub d: DeviceView,
+    pub kind_name: &'static str,
+    pub last: String,
+}
+
+#[derive(Template)]
+#[template(path = "devices/templates/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    page: Page<DeviceView>,
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Query(p): Query<PageParams>,
+) -> AppResult<Html<String>> {
+    if !user.role.is_staff() {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    let mut page = service::list(&st, &p).await?;
+    let rows = std::mem::take(&mut page.items)
+        .into_iter()
+        .map(|d| Row {
+            kind_name: service::KINDS
+                .iter()
+                .find(|k| k.0 == d.kind)
+                .map(|k| k.1)
+                .unwrap_or(""),
+            last: d
+                .last_event_at
+                .as_deref()
+                .and_then(crate::clock::parse_time)
+                .map(crate::clock::format_cn)
+                .unwrap_or_default(),
+            d,
+        })
+        .collect();
+    let tpl = ListPage {
+        layout: Layout::new(&st, &ctx, "devices.title", "/devices"),
+        rows,
+        page,
+    };
+    Ok(Html(
+        tpl.render().map_err(|e| AppError::Internal(e.into()))?,
+    ))
+}
