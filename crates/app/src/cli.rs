@@ -119,6 +119,19 @@ pub struct ServeArgs {
     /// every node receives every event and the event id keeps the effect single.
     #[arg(long, env = "GONGZHI_MQTT_SHARE")]
     pub mqtt_share: bool,
+    /// SMS / app-push gateway webhook (the outbox POSTs JSON to it; optional).
+    #[arg(long, env = "GONGZHI_SMS_WEBHOOK")]
+    pub sms_webhook: Option<String>,
+    /// SMTP relay for e-mail notifications, smtp://user:pass@host:port (optional).
+    #[arg(long, env = "GONGZHI_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Sender address of e-mail notifications.
+    #[arg(
+        long,
+        env = "GONGZHI_SMTP_FROM",
+        default_value = "共治平台 <noreply@gongzhi.local>"
+    )]
+    pub smtp_from: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -320,6 +333,9 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
         session_idle_ms: args.session_idle_minutes.max(1) * 60_000,
         demo: args.demo,
         password_cost: PasswordCost::Standard,
+        sms_webhook: args.sms_webhook.clone(),
+        smtp_url: args.smtp_url.clone(),
+        smtp_from: args.smtp_from.clone(),
         ..Config::default()
     };
     let st = build_state(db.clone(), cipher, Arc::new(SystemClock), config).await?;
@@ -342,6 +358,7 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
     tokio::spawn(crate::org::service::watch(st.clone()));
     crate::routing::sync_corrections(&st).await?;
     tokio::spawn(crate::cases::jobs::run(st.clone()));
+    tokio::spawn(crate::notify::deliver::run(st.clone()));
     if let Some(url) = args.mqtt_url.clone() {
         tokio::spawn(crate::devices::mqtt::run(
             st.clone(),

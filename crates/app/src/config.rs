@@ -30,6 +30,12 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The database holds the demo district: show the 演示数据 banner.
     pub demo: bool,
+    /// SMS / app-push gateway: the outbox POSTs `{"id","channel","to","title","body"}` here.
+    pub sms_webhook: Option<String>,
+    /// SMTP relay for e-mail notifications, `smtp://user:pass@host:port`.
+    pub smtp_url: Option<String>,
+    /// The sender of e-mail notifications.
+    pub smtp_from: String,
 }
 
 impl Default for Config {
@@ -41,6 +47,9 @@ impl Default for Config {
             password_cost: PasswordCost::Standard,
             secure_cookies: false,
             demo: false,
+            sms_webhook: None,
+            smtp_url: None,
+            smtp_from: "共治平台 <noreply@gongzhi.local>".into(),
         }
     }
 }

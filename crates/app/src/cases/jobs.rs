@@ -91,18 +91,17 @@ async fn warn_one(st: &AppState, id: i64, now: i64) -> AppResult<bool> {
         return Ok(false);
     };
     let to = store::staff_at(&mut tx, "unit", Some(o.unit_id)).await?;
-    for u in to {
-        store::insert_notification(
-            &mut tx,
-            u,
-            Some(o.case_id),
-            "warning",
-            &format!("预警 #{}: 即将超期", o.case_id),
-            &format!("办结时限 {}", crate::clock::format_cn(o.due_at)),
-            now,
-        )
-        .await?;
-    }
+    crate::notify::send(
+        st,
+        &mut tx,
+        &to,
+        Some(o.case_id),
+        "warning",
+        &format!("预警 #{}: 即将超期", o.case_id),
+        &format!("办结时限 {}", crate::clock::format_cn(o.due_at)),
+        now,
+    )
+    .await?;
     store::insert_event(
         &mut tx,
         o.case_id,
@@ -167,9 +166,7 @@ async fn escalate_one(st: &AppState, id: i64, now: i64) -> AppResult<bool> {
         o.unit_name,
         crate::clock::format_cn(o.due_at)
     );
-    for u in to {
-        store::insert_notification(&mut tx, u, Some(c.id), "overdue", &title, &body, now).await?;
-    }
+    crate::notify::send(st, &mut tx, &to, Some(c.id), "overdue", &title, &body, now).await?;
     store::set_rung(&mut tx, c.id, target.code(), now).await?;
     store::insert_event(
         &mut tx,

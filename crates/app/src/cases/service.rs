@@ -301,8 +301,10 @@ async fn pick_worker(
     ))
 }
 
-/// Puts a message in the in-app inbox of each user.
+/// Tells each user: inbox always, SMS/e-mail through the outbox where configured.
+#[allow(clippy::too_many_arguments)]
 async fn notify(
+    st: &AppState,
     tx: &mut Tx,
     users: &[i64],
     case_id: i64,
@@ -311,14 +313,7 @@ async fn notify(
     body: &str,
     now: i64,
 ) -> AppResult<()> {
-    let mut seen = vec![];
-    for u in users {
-        if seen.contains(u) {
-            continue;
-        }
-        seen.push(*u);
-        store::insert_notification(tx, *u, Some(case_id), kind, title, body, now).await?;
-    }
+    crate::notify::send(st, tx, users, Some(case_id), kind, title, body, now).await?;
     Ok(())
 }
 
@@ -369,7 +364,7 @@ async fn dispatch_order(
     } else {
         format!("新工单 #{}: {}", c.id, cat.name)
     };
-    notify(tx, &to, c.id, kind, &title, &short_text(&c.text), now).await?;
+    notify(st, tx, &to, c.id, kind, &title, &short_text(&c.text), now).await?;
     Ok(id)
 }
 
@@ -753,6 +748,7 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
         // Nobody to send it to: the community's dispatchers must route it by hand.
         let to = store::staff_at(&mut tx, "community", Some(loc.community)).await?;
         notify(
+            st,
             &mut tx,
             &to,
             id,
@@ -1447,6 +1443,7 @@ pub async fn act(
         Act::Return { reason } => {
             let to = store::staff_at(&mut tx, "community", Some(c.community_id)).await?;
             notify(
+                st,
                 &mut tx,
                 &to,
                 c.id,
@@ -1460,6 +1457,7 @@ pub async fn act(
         Act::Extend { reason, .. } => {
             let to = store::staff_at(&mut tx, "community", Some(c.community_id)).await?;
             notify(
+                st,
                 &mut tx,
                 &to,
                 c.id,
@@ -1473,6 +1471,7 @@ pub async fn act(
         Act::Feedback { .. } => {
             if let Some(rep) = c.reporter_user_id {
                 notify(
+                    st,
                     &mut tx,
                     &[rep],
                     c.id,
@@ -1495,6 +1494,7 @@ pub async fn act(
             "延期申请未批准"
         };
         notify(
+            st,
             &mut tx,
             &to,
             c.id,
@@ -1754,6 +1754,7 @@ pub async fn callback(
             }
             let to = store::staff_at(&mut tx, "unit", Some(o.unit_id)).await?;
             notify(
+                st,
                 &mut tx,
                 &to,
                 case_id,
@@ -1825,6 +1826,7 @@ pub async fn supervise(
         }
     }
     notify(
+        st,
         &mut tx,
         &to,
         case_id,

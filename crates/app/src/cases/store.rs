@@ -461,6 +461,36 @@ pub async fn insert_order(
         .await)
 }
 
+const INSERT_ORDER_ROW: &str = "insert into work_orders (case_id, unit_id, status, assignee_id, sign_by, warn_at, due_at, signed_at, responded_at, done_at, closed_at, return_reason, ext_until, ext_reason, feedback, feedback_photos, warned, overdue_rung, created_at, updated_at) \
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) returning id";
+
+/// Inserts an order with every field given (demo history, imports).
+pub async fn insert_order_row(tx: &mut Tx, o: &OrderRow) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(INSERT_ORDER_ROW)
+        .bind(o.case_id)
+        .bind(o.unit_id)
+        .bind(&o.status)
+        .bind(o.assignee_id)
+        .bind(o.sign_by)
+        .bind(o.warn_at)
+        .bind(o.due_at)
+        .bind(o.signed_at)
+        .bind(o.responded_at)
+        .bind(o.done_at)
+        .bind(o.closed_at)
+        .bind(&o.return_reason)
+        .bind(o.ext_until)
+        .bind(&o.ext_reason)
+        .bind(&o.feedback)
+        .bind(&o.feedback_photos)
+        .bind(o.warned)
+        .bind(&o.overdue_rung)
+        .bind(o.created_at)
+        .bind(o.updated_at)
+        .fetch_one(&mut **x)
+        .await)
+}
+
 pub async fn orders_of_case(tx: &mut Tx, case_id: i64) -> Result<Vec<OrderRow>, sqlx::Error> {
     let sql = format!(
         "select {ORDER_COLS} from work_orders o join units u on u.id = o.unit_id where o.case_id = $1 order by o.id"

@@ -4,6 +4,8 @@
 //! first start. Deterministic for a seed, relative to the time of seeding. Texts come from
 //! the routing model's seed corpus; people are never named (reporters are resident ids).
 
+use std::collections::HashMap;
+
 use gongzhi_core::cases::lifecycle::{self, CaseStatus, OrderStatus};
 use gongzhi_core::cases::{calendar, taxonomy_sla_step};
 use gongzhi_core::org::Zone;
@@ -17,6 +19,16 @@ use crate::db::Tx;
 use crate::state::AppState;
 
 const DAY: i64 = 86_400_000;
+
+/// One work order's simulated life.
+struct Sim {
+    unit: i64,
+    d: calendar::Deadlines,
+    status: OrderStatus,
+    signed: Option<i64>,
+    done: Option<i64>,
+    rung: Option<gongzhi_core::cases::Rung>,
+}
 const HOUR: i64 = 3_600_000;
 
 fn channel_of(text: &str, rng: &mut ChaCha8Rng) -> &'static str {
@@ -131,6 +143,7 @@ async fn history(
         .and_then(|b| map.buildings.iter().find(|x| x.id == b))
         .map(|b| b.compound.clone());
     let mut made = 0;
+    let mut route_cache: HashMap<(String, i64, Option<i64>, &str), Vec<i64>> = HashMap::new();
     for i in 0..n {
         let ex = &corpus[rng.gen_range(0..corpus.len())];
         let Some(cat) = category(&ex.label) else {
@@ -197,6 +210,78 @@ async fn history(
             photos: "[]".into(),
             created_at: created,
         };
+        // The whole life of the case is decided in memory, then each row written once.
+        let key = (cat.code.clone(), loc.community, loc.compound, zone);
+        let units = match route_cache.get(&key) {
+            Some(u) => u.clone(),
+            None => {
+                let mut u = route_units(tx, cat, loc.community, loc.compound, loc.zone).await?;
+                if u.is_empty() {
+                    u.push(handling[rng.gen_range(0..handling.len())]);
+                }
+                route_cache.insert(key, u.clone());
+                u
+            }
+        };
+        let age = now - created;
+        let mut sims = vec![];
+        for unit in units {
+            let d = calendar::deadlines(&cal, created, cat.sla_hours, cat.urgent);
+            let mut o = Sim {
+                unit,
+                d,
+                status: OrderStatus::Dispatched,
+                signed: None,
+                done: None,
+                rung: None,
+            };
+            let sign_window = (d.sign_by - created).max(10 * 60_000);
+            let signed = created + (sign_window as f64 * rng.gen_range(0.05..1.25)) as i64;
+            if signed < now {
+                o.status = OrderStatus::Handling;
+                o.signed = Some(signed);
+                let span = (d.due_at - created).max(HOUR);
+                let done = signed + (span as f64 * rng.gen_range(0.15..1.3)) as i64;
+                // Some recent orders are stuck: they go overdue and climb the ladder.
+                let stuck = age < 14 * DAY && rng.gen_bool(0.15);
+                if done < now && !stuck {
+                    o.status = OrderStatus::Done;
+                    o.done = Some(done);
+                    o.rung =
+                        lifecycle::escalation_rung(done - d.due_at, taxonomy_sla_step(cat.urgent));
+                }
+            }
+            if o.status.is_open() {
+                o.rung = lifecycle::escalation_rung(now - d.due_at, taxonomy_sla_step(cat.urgent));
+            }
+            sims.push(o);
+        }
+        // The call-back, once every unit has reported back.
+        let mut callback = None;
+        if sims.iter().all(|o| o.status == OrderStatus::Done) {
+            let last = sims.iter().filter_map(|o| o.done).max().unwrap_or(created);
+            let at = last + rng.gen_range(HOUR..2 * DAY);
+            if at < now {
+                let solved = rng.gen_bool(0.88);
+                let sat = satisfaction(&mut rng, solved);
+                callback = Some((at, solved, sat));
+                for o in &mut sims {
+                    o.status = if solved {
+                        OrderStatus::Closed
+                    } else {
+                        OrderStatus::Handling
+                    };
+                }
+            }
+        }
+        let states: Vec<OrderStatus> = sims.iter().map(|o| o.status).collect();
+        let status = lifecycle::case_status(&states);
+        let closed = (status == CaseStatus::Closed).then(|| callback.map(|c| c.0).unwrap_or(now));
+        let top_rung = sims.iter().filter_map(|o| o.rung).max();
+        let new = NewCase {
+            status: status.code(),
+            ..new
+        };
         let id = store::insert_case(tx, &new).await?;
         store::insert_reporter(tx, id, reporter_user, resident, channel, &ex.text, created).await?;
         let actor = if channel == "device" {
@@ -214,19 +299,33 @@ async fn history(
             serde_json::json!({"channel": channel, "category": cat.code}),
         )
         .await?;
-        let mut units = route_units(tx, cat, loc.community, loc.compound, loc.zone).await?;
-        if units.is_empty() {
-            units.push(handling[rng.gen_range(0..handling.len())]);
-        }
-        let age = now - created;
-        let mut callback_at = None;
-        let mut all_done_at = created;
-        let mut states = vec![];
-        for unit in units {
-            let d = calendar::deadlines(&cal, created, cat.sla_hours, cat.urgent);
-            let oid =
-                store::insert_order(tx, id, unit, None, d.sign_by, d.warn_at, d.due_at, created)
-                    .await?;
+        for o in &sims {
+            let name = map.handling_unit_name(o.unit).unwrap_or_default();
+            let row = OrderRow {
+                id: 0,
+                case_id: id,
+                unit_id: o.unit,
+                unit_name: name.clone(),
+                status: o.status.code().into(),
+                assignee_id: None,
+                sign_by: o.d.sign_by,
+                warn_at: o.d.warn_at,
+                due_at: o.d.due_at,
+                signed_at: o.signed,
+                responded_at: o.signed,
+                done_at: o.done,
+                closed_at: callback.filter(|c| c.1).map(|c| c.0),
+                return_reason: None,
+                ext_until: None,
+                ext_reason: None,
+                feedback: o.done.map(|_| "已到现场处置完毕".to_string()),
+                feedback_photos: "[]".into(),
+                warned: now >= o.d.warn_at,
+                overdue_rung: o.rung.map(|r| r.code().to_string()),
+                created_at: created,
+                updated_at: now,
+            };
+            let oid = store::insert_order_row(tx, &row).await?;
             event(
                 tx,
                 id,
@@ -234,101 +333,42 @@ async fn history(
                 created,
                 "系统",
                 "dispatched",
-                serde_json::json!({"due_at": crate::clock::iso(d.due_at)}),
+                serde_json::json!({"due_at": crate::clock::iso(o.d.due_at)}),
             )
             .await?;
-            let mut o = store::find_order(tx, oid)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("order"))?;
-            let from = o.status.clone();
-            let sign_window = (d.sign_by - created).max(10 * 60_000);
-            let signed = created + (sign_window as f64 * rng.gen_range(0.05..1.25)) as i64;
-            if signed < now {
-                o.status = OrderStatus::Handling.code().into();
-                o.signed_at = Some(signed);
-                o.responded_at = Some(signed);
+            if let Some(t) = o.signed {
+                event(tx, id, Some(oid), t, &name, "signed", serde_json::json!({})).await?;
+            }
+            if let Some(t) = o.done {
                 event(
                     tx,
                     id,
                     Some(oid),
-                    signed,
-                    &o.unit_name,
-                    "signed",
-                    serde_json::json!({}),
+                    t,
+                    &name,
+                    "feedback",
+                    serde_json::json!({"text": "已到现场处置完毕"}),
                 )
                 .await?;
-                let span = (d.due_at - created).max(HOUR);
-                let done = signed + (span as f64 * rng.gen_range(0.15..1.3)) as i64;
-                // Some recent orders are stuck: they go overdue and climb the ladder.
-                let stuck = age < 14 * DAY && rng.gen_bool(0.15);
-                if done < now && !stuck {
-                    if done > d.due_at
-                        && let Some(r) = lifecycle::escalation_rung(
-                            done - d.due_at,
-                            taxonomy_sla_step(cat.urgent),
-                        )
-                    {
-                        o.overdue_rung = Some(r.code().to_string());
-                    }
-                    o.status = OrderStatus::Done.code().into();
-                    o.done_at = Some(done);
-                    o.feedback = Some("已到现场处置完毕".into());
-                    all_done_at = all_done_at.max(done);
-                    event(
-                        tx,
-                        id,
-                        Some(oid),
-                        done,
-                        &o.unit_name,
-                        "feedback",
-                        serde_json::json!({"text": "已到现场处置完毕"}),
-                    )
-                    .await?;
-                }
             }
-            o.warned = now >= d.warn_at;
-            o.updated_at = now;
-            let open = OrderStatus::parse(&o.status).is_some_and(|s| s.is_open());
-            if open
-                && let Some(r) =
-                    lifecycle::escalation_rung(now - d.due_at, taxonomy_sla_step(cat.urgent))
-            {
-                {
-                    store::update_order(tx, &from, &o).await?;
-                    store::claim_rung(tx, oid, "", r.code()).await?;
-                    store::set_rung(tx, id, r.code(), d.due_at + HOUR).await?;
-                    event(
-                        tx,
-                        id,
-                        Some(oid),
-                        d.due_at + HOUR,
-                        "系统",
-                        "escalated",
-                        serde_json::json!({"to": r.code()}),
-                    )
-                    .await?;
-                    states.push(o.status.clone());
-                    continue;
-                }
-            }
-            store::update_order(tx, &from, &o).await?;
-            if let Some(r) = &o.overdue_rung {
-                store::claim_rung(tx, oid, "", r).await?;
-            }
-            states.push(o.status.clone());
-        }
-        // The call-back, once every unit has reported back.
-        if states.iter().all(|s| s == OrderStatus::Done.code()) {
-            let at = all_done_at + rng.gen_range(HOUR..2 * DAY);
-            if at < now || age > 20 * DAY {
-                let at = at.min(now - 60_000);
-                let solved = rng.gen_bool(0.88);
-                let sat = satisfaction(&mut rng, solved);
-                store::insert_callback(tx, id, solved, Some(sat), "", None, at).await?;
-                callback_at = Some((at, solved, sat));
+            if let Some(r) = o.rung {
+                event(
+                    tx,
+                    id,
+                    Some(oid),
+                    (o.d.due_at + HOUR).min(now),
+                    "系统",
+                    "escalated",
+                    serde_json::json!({"to": r.code()}),
+                )
+                .await?;
             }
         }
-        if let Some((at, solved, sat)) = callback_at {
+        if let Some(r) = top_rung {
+            store::set_rung(tx, id, r.code(), created).await?;
+        }
+        if let Some((at, solved, sat)) = callback {
+            store::insert_callback(tx, id, solved, Some(sat), "", None, at).await?;
             store::set_callback(tx, id, solved, Some(sat), at).await?;
             let kind = if solved {
                 "callback_solved"
@@ -345,26 +385,7 @@ async fn history(
                 serde_json::json!({"solved": solved, "satisfaction": sat}),
             )
             .await?;
-            for o in store::orders_of_case(tx, id).await? {
-                let mut x: OrderRow = o.clone();
-                if solved {
-                    x.status = OrderStatus::Closed.code().into();
-                    x.closed_at = Some(at);
-                } else {
-                    x.status = OrderStatus::Handling.code().into();
-                }
-                store::update_order(tx, &o.status, &x).await?;
-            }
         }
-        // Status from the orders, as everywhere.
-        let orders = store::orders_of_case(tx, id).await?;
-        let st_codes: Vec<OrderStatus> = orders
-            .iter()
-            .filter_map(|o| OrderStatus::parse(&o.status))
-            .collect();
-        let status = lifecycle::case_status(&st_codes);
-        let closed =
-            (status == CaseStatus::Closed).then(|| callback_at.map(|c| c.0).unwrap_or(now));
         store::set_case_status(
             tx,
             id,

@@ -64,6 +64,25 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
     if let Some(a) = admin {
         crate::open311::create_key(st, "demo", a.id, Some(crate::open311::DEMO_KEY)).await?;
     }
+    // Staff who act on cases can be reached outside the app (fictional numbers, 139 0000 xxxx).
+    let mut tx = st.db.read().await?;
+    let mut contacts = vec![];
+    for (i, name) in ["staff1", "street1", "unit-property1", "unit-water", "grid1"]
+        .iter()
+        .enumerate()
+    {
+        if let Some(u) = crate::auth::store::find_by_username(&mut tx, name).await? {
+            contacts.push((
+                u.id,
+                format!("{name}@demo.gongzhi.local"),
+                format!("1390000{:04}", i + 1),
+            ));
+        }
+    }
+    drop(tx);
+    for (id, email, phone) in contacts {
+        crate::notify::set_contacts(st, id, Some(&email), Some(&phone)).await?;
+    }
     if let DemoSize::Full = size {
         super::cases::seed_history(st, SEED, HISTORY_CASES).await?;
     }

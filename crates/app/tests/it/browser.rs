@@ -222,3 +222,199 @@ async fn staff_logs_in_and_sees_the_grid_map() {
     let _ = c.close().await;
     result.expect("browser steps");
 }
+
+async fn login(
+    c: &fantoccini::Client,
+    base: &str,
+    user: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    c.goto(&format!("{base}/login")).await?;
+    c.find(Locator::Css("#username"))
+        .await?
+        .send_keys(user)
+        .await?;
+    c.find(Locator::Css("#password"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    c.find(Locator::Css("button.primary"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("main h1"))
+        .await?;
+    Ok(())
+}
+
+async fn logout(c: &fantoccini::Client) -> Result<(), fantoccini::error::CmdError> {
+    c.find(Locator::XPath("//form[@action='/logout']/button"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#username"))
+        .await?;
+    Ok(())
+}
+
+/// A 1×1 PNG to attach as the report's photo.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_files_a_report_and_the_dispatcher_sees_it_on_the_map() {
+    let Some((_driver, port)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    gongzhi_app::demo::cases::seed_history(&app.st, 11, 300)
+        .await
+        .expect("history");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = app.router.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,1000",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+        }),
+    );
+    let c = ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("webdriver session");
+    let base = format!("http://{addr}");
+    let dir = screenshots();
+    let photo = std::env::temp_dir().join(format!("gongzhi-photo-{}.png", std::process::id()));
+    std::fs::write(&photo, PNG).expect("photo");
+    let result = async {
+        // The resident reports a burst pipe: building preselected, a photo attached.
+        login(&c, &base, "resident1").await?;
+        c.goto(&format!("{base}/cases/new")).await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#pin-map .leaflet-marker-icon"))
+            .await?;
+        c.find(Locator::Css("textarea[name=text]"))
+            .await?
+            .send_keys("我家楼下水管爆了，水一直往外冒，楼道里全是水")
+            .await?;
+        c.find(Locator::Css("#photos"))
+            .await?
+            .send_keys(photo.to_str().expect("path"))
+            .await?;
+        std::fs::write(dir.join("case-new-resident1.png"), c.screenshot().await?).expect("shot");
+        c.find(Locator::Css("#report-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("p.flash"))
+            .await?;
+        let url = c.current_url().await?;
+        let id: i64 = url
+            .path()
+            .trim_start_matches("/cases/")
+            .parse()
+            .expect("case id in the URL");
+        let head = c
+            .find(Locator::Css("section.case-head h2"))
+            .await?
+            .text()
+            .await?;
+        assert!(
+            head.contains("供水") || head.contains("水"),
+            "category shown: {head}"
+        );
+        let units = c.find_all(Locator::Css("article.order h3")).await?;
+        assert_eq!(units.len(), 2, "property company and water utility");
+        let thumbs = c
+            .find_all(Locator::Css("section.case-head img.thumb"))
+            .await?;
+        assert_eq!(thumbs.len(), 1, "the photo is on the case");
+        std::fs::write(dir.join("case-detail-resident1.png"), c.screenshot().await?).expect("shot");
+        c.goto(&format!("{base}/cases")).await?;
+        std::fs::write(dir.join("cases-mine-resident1.png"), c.screenshot().await?).expect("shot");
+        logout(&c).await?;
+
+        // The dispatcher sees it in the queue and on the map.
+        login(&c, &base, "staff1").await?;
+        c.goto(&format!("{base}/dispatch")).await?;
+        let map = c
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("#case-map[data-ready]"))
+            .await?;
+        let n: usize = map
+            .attr("data-ready")
+            .await?
+            .unwrap_or_default()
+            .parse()
+            .unwrap_or(0);
+        assert!(n >= 1, "open cases on the map: {n}");
+        let markers = c
+            .find_all(Locator::Css("#case-map path.leaflet-interactive"))
+            .await?;
+        assert!(markers.len() >= n, "a marker per case");
+        let queue = c.find(Locator::Css("table.cases")).await?.text().await?;
+        assert!(
+            queue.contains(&id.to_string()),
+            "the new case is in the queue"
+        );
+        std::fs::write(dir.join("dispatch-staff1.png"), c.screenshot().await?).expect("shot");
+        c.goto(&format!("{base}/cases/{id}")).await?;
+        std::fs::write(dir.join("case-detail-staff1.png"), c.screenshot().await?).expect("shot");
+        logout(&c).await?;
+
+        // The property company signs for it from its order list.
+        login(&c, &base, "unit-property1").await?;
+        c.goto(&format!("{base}/orders")).await?;
+        std::fs::write(dir.join("orders-unit-property1.png"), c.screenshot().await?).expect("shot");
+        logout(&c).await?;
+
+        // Supervision with the heat map; the phone-sized report form for a grid worker.
+        login(&c, &base, "street1").await?;
+        c.goto(&format!("{base}/supervision")).await?;
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("#heat[data-ready]"))
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("#grid-heat[data-ready]"))
+            .await?;
+        std::fs::write(dir.join("supervision-street1.png"), c.screenshot().await?).expect("shot");
+        logout(&c).await?;
+        login(&c, &base, "grid1").await?;
+        c.set_window_size(360, 800).await?;
+        c.goto(&format!("{base}/cases/new")).await?;
+        std::fs::write(dir.join("case-new-grid1-phone.png"), c.screenshot().await?).expect("shot");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    let _ = std::fs::remove_file(&photo);
+    result.expect("browser steps");
+}

@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod cases;
 mod devices;
+mod notify;
 mod open311;
 mod org;
 mod residents;

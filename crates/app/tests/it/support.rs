@@ -112,14 +112,28 @@ impl TestApp {
         app
     }
 
+    /// The small demo with a configuration changed by `tweak` (e.g. notification channels).
+    pub async fn with_config(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let app = Self::build(tweak).await;
+        demo::seed(&app.st, DemoSize::Residents(TEST_RESIDENTS))
+            .await
+            .expect("seed demo");
+        app
+    }
+
     /// A fresh, migrated database with nothing in it (a non-demo install).
     pub async fn empty() -> TestApp {
+        Self::build(|_| {}).await
+    }
+
+    async fn build(tweak: impl FnOnce(&mut Config)) -> TestApp {
         let (db, _url, dir, pg_schema) = fresh_db().await;
         let clock = TestClock::default();
-        let config = Config {
+        let mut config = Config {
             password_cost: PasswordCost::Test,
             ..Config::default()
         };
+        tweak(&mut config);
         let st = gongzhi_app::cli::build_state(
             db,
             Cipher::new(&TEST_KEY),

@@ -1,0 +1,88 @@
+//! Notifications: every message goes to the in-app inbox, and — for users with a contact
+//! and a configured channel — into the outbox for SMS/app push (an HTTP webhook of the
+//! city's gateway) and e-mail (SMTP). The outbox row is written in the same transaction as
+//! the change that caused it, and a delivery job retries it until it is delivered: a crash
+//! or an unreachable gateway delays a message, never loses it.
+
+pub mod deliver;
+mod store;
+
+use crate::db::Tx;
+use crate::state::AppState;
+
+/// Kinds important enough for an SMS / push as well as e-mail.
+const URGENT_KINDS: [&str; 4] = ["urgent", "overdue", "warning", "supervise"];
+pub const RECIPIENT_FIELD: &str = "outbox.recipient";
+
+/// Sends one message to each user (once per user even if listed twice).
+#[allow(clippy::too_many_arguments)]
+pub async fn send(
+    st: &AppState,
+    tx: &mut Tx,
+    users: &[i64],
+    case_id: Option<i64>,
+    kind: &str,
+    title: &str,
+    body: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut seen: Vec<i64> = Vec::with_capacity(users.len());
+    for &u in users {
+        if seen.contains(&u) {
+            continue;
+        }
+        seen.push(u);
+        crate::cases::store::insert_notification(tx, u, case_id, kind, title, body, now).await?;
+        let (email, phone) = store::contacts(tx, u).await?;
+        let text = if body.is_empty() {
+            title.to_string()
+        } else {
+            format!("{title}：{body}")
+        };
+        if let Some(e) = email.filter(|_| st.config.smtp_url.is_some()) {
+            let to = st.cipher.encrypt(RECIPIENT_FIELD, &e);
+            store::queue(tx, "email", &to, title, &text, now).await?;
+        }
+        if URGENT_KINDS.contains(&kind)
+            && st.config.sms_webhook.is_some()
+            && let Some(p) = phone
+        {
+            // Already encrypted under the users field; re-encrypted under the outbox's.
+            if let Ok(plain) = st.cipher.decrypt(store::USER_PHONE_FIELD, &p) {
+                let to = st.cipher.encrypt(RECIPIENT_FIELD, &plain);
+                store::queue(tx, "sms", &to, title, &text, now).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sets where a user is reached outside the app (phone encrypted at rest).
+pub async fn set_contacts(
+    st: &AppState,
+    user: i64,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> anyhow::Result<()> {
+    let phone = match phone {
+        Some(p) => Some(
+            st.cipher.encrypt(
+                store::USER_PHONE_FIELD,
+                gongzhi_core::pii::PhoneNumber::parse(p)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .as_str(),
+            ),
+        ),
+        None => None,
+    };
+    if let Some(e) = email {
+        anyhow::ensure!(
+            e.len() <= 200 && e.contains('@') && !e.contains(char::is_whitespace),
+            "not an e-mail address: {e}"
+        );
+    }
+    let mut tx = st.db.begin().await?;
+    store::set_contacts(&mut tx, user, email, phone.as_deref()).await?;
+    tx.commit().await?;
+    Ok(())
+}
