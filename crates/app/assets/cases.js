@@ -162,7 +162,34 @@
     }).catch(function (x) { el.dataset.error = String(x); });
   }
 
+  // Bulk import: the file goes as the raw body; the answer is shown as a summary.
+  function initImport(form) {
+    var out = document.getElementById("import-result");
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var f = document.getElementById("import-file").files[0];
+      if (!f) { return; }
+      var err = document.getElementById("form-error");
+      err.hidden = true;
+      var type = /\.xlsx$/i.test(f.name) ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv";
+      fetch(form.dataset.api, { method: "POST", credentials: "same-origin", headers: { "Content-Type": type, "X-CSRF-Token": csrf() }, body: f })
+        .then(function (r) { return r.json().then(function (j) { if (!r.ok) { throw new Error(j.errors ? j.errors[0].detail : form.dataset.msgFail); } return j; }); })
+        .then(function (j) {
+          var d = out.dataset;
+          var html = "<p>" + d.lRows + " " + j.rows + " · " + d.lCreated + " " + j.created + " · " + d.lMerged + " " + j.merged + " · " + d.lAlready + " " + j.already + "</p>";
+          if (j.errors.length) {
+            html += "<ul class='plain'>" + j.errors.map(function (x) { return "<li>" + d.lRow + " " + x.row + "：" + x.detail.replace(/[<>&]/g, "") + "</li>"; }).join("") + "</ul>";
+          }
+          out.innerHTML = html;
+          out.dataset.done = "1";
+        })
+        .catch(function (x) { err.hidden = false; err.textContent = x.message; });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var im = document.getElementById("import-form");
+    if (im) { initImport(im); }
     var gh = document.getElementById("grid-heat");
     if (gh) { initGridHeat(gh); }
     var f = document.getElementById("report-form");

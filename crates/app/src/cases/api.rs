@@ -404,3 +404,37 @@ pub async fn inbox_read(
     super::mark_read(&st, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Imports 12345 work orders from a CSV or XLSX export (the raw file as the body). Each
+/// row goes through the normal intake; a re-imported order number changes nothing.
+#[utoipa::path(post, path = "/api/v1/cases/import", tag = "cases",
+    request_body(content = Vec<u8>, content_type = "text/csv", description = "CSV (UTF-8) or XLSX; headers 工单编号, 诉求内容, 诉求地址, 经度, 纬度, 来电号码, 受理时间"),
+    responses((status = 200, body = super::import::ImportReport), (status = 403), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn import(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    body: axum::body::Bytes,
+) -> AppResult<Json<super::import::ImportReport>> {
+    Ok(Json(
+        super::import::import(&st, &user, &ctx.actor(), &body).await?,
+    ))
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Assigned {
+    /// (order id, worker user id) pairs made.
+    pub assigned: Vec<(i64, i64)>,
+}
+
+/// 智能派工: assigns every unassigned open order of the caller's unit to its workers,
+/// optimally over the whole batch (distance, load and skill).
+#[utoipa::path(post, path = "/api/v1/orders/assign", tag = "orders",
+    responses((status = 200, body = Assigned), (status = 403)), security(("bearer" = [])))]
+pub async fn assign_batch(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+) -> AppResult<Json<Assigned>> {
+    let assigned = service::assign_batch(&st, &user, &ctx.actor()).await?;
+    Ok(Json(Assigned { assigned }))
+}

@@ -288,6 +288,10 @@ struct ShowPage {
 }
 
 impl ShowPage {
+    fn channel_name(&self) -> &'static str {
+        self.layout.t(&format!("cases.ch_{}", self.c.channel))
+    }
+
     fn mine(&self, unit: impl std::borrow::Borrow<i64>) -> bool {
         self.my_unit == Some(*unit.borrow())
     }
@@ -892,4 +896,22 @@ pub async fn calendar_save(
     tx.commit().await?;
     st.calendar_cache.clear().await;
     Ok(Redirect::to("/admin/calendar"))
+}
+
+#[derive(Template)]
+#[template(path = "cases/templates/import.html")]
+struct ImportPage {
+    layout: Layout,
+}
+
+pub async fn import_page(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+) -> AppResult<Html<String>> {
+    if !service::is_dispatcher(user.role) {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    render(&ImportPage {
+        layout: Layout::new(&st, &ctx, "cases.import_title", "/dispatch"),
+    })
 }

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod html;
+pub mod import;
 pub mod insight;
 pub mod jobs;
 pub mod service;
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/cases", get(html::list))
         .route("/cases/new", get(html::new_form).post(html::create))
+        .route("/cases/import", get(html::import_page))
         .route("/cases/{id}", get(html::show))
         .route("/cases/{id}/act", post(html::act))
         .route("/dispatch", get(html::dispatch_console))
@@ -52,6 +54,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::rates))
         .routes(routes!(api::inbox))
         .routes(routes!(api::inbox_read))
+        .routes(routes!(api::import))
+        .routes(routes!(api::assign_batch))
 }
 
 /// Unread count and the latest messages of a user's inbox.

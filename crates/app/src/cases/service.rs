@@ -667,7 +667,11 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
         community_id: loc.community,
         grid_id: loc.grid,
         compound_id: loc.compound,
-        building_id: None,
+        // Inside a compound the nearest building (within 60 m) is where it happened.
+        building_id: loc
+            .compound
+            .and_then(|_| map.nearest_building(r.lng, r.lat, 60.0))
+            .map(|b| b.id),
         zone,
         urgent: cat.urgent,
         status: CaseStatus::Accepted.code(),
@@ -863,6 +867,10 @@ pub struct OrderView {
     pub unit_id: i64,
     #[serde(skip)]
     pub due_ms: i64,
+    #[serde(skip)]
+    pub sign_by_local: String,
+    #[serde(skip)]
+    pub due_local: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -875,6 +883,8 @@ pub struct EventView {
     pub detail: serde_json::Value,
     #[serde(skip)]
     pub at_ms: i64,
+    #[serde(skip)]
+    pub at_local: String,
 }
 
 /// A case with its orders and full history.
@@ -912,6 +922,9 @@ pub struct CaseView {
     pub timeline: Vec<EventView>,
     #[serde(skip)]
     pub created_ms: i64,
+    /// For pages: `2026年11月22日 14:30`.
+    #[serde(skip)]
+    pub created_local: String,
 }
 
 fn photo_urls(json: &str) -> Vec<String> {
@@ -946,6 +959,8 @@ fn order_view(st: &AppState, o: &OrderRow, now: i64) -> OrderView {
         escalated_to: o.overdue_rung.clone(),
         unit_id: o.unit_id,
         due_ms: o.due_at,
+        sign_by_local: crate::clock::format_cn(o.sign_by),
+        due_local: crate::clock::format_cn(o.due_at),
     }
 }
 
@@ -1019,9 +1034,11 @@ pub async fn get(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<CaseView>
                 order_id: e.order_id,
                 detail: serde_json::from_str(&e.detail).unwrap_or_default(),
                 at_ms: e.at,
+                at_local: crate::clock::format_cn(e.at),
             })
             .collect(),
         created_ms: c.created_at,
+        created_local: crate::clock::format_cn(c.created_at),
     })
 }
 
@@ -1071,6 +1088,8 @@ pub struct CaseListItem {
     /// `11-22 10:00`, for pages.
     #[serde(skip)]
     pub created_local: String,
+    #[serde(skip)]
+    pub next_due_local: Option<String>,
 }
 
 fn filter_for(u: &CurrentUser, q: &CaseQuery, now: i64) -> AppResult<store::CaseFilter> {
@@ -1187,6 +1206,7 @@ pub async fn list(
             created_local: crate::clock::short(r.created_at),
             overdue: r.next_due.is_some_and(|d| d < now),
             next_due: r.next_due.map(iso),
+            next_due_local: r.next_due.map(crate::clock::short),
         })
         .collect();
     Ok(crate::web::Page::new(items, p, total))
@@ -1870,4 +1890,86 @@ pub async fn attachment(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<(S
         .ok_or(AppError::NotFound)?;
     check_visible(&mut tx, u, &c).await?;
     Ok((mime, bytes))
+}
+
+/// 派工 in one batch: every order of the caller's unit that nobody has signed for yet is
+/// (re)assigned so that total distance, load and skill mismatch over the whole batch is
+/// least (Kuhn–Munkres), respecting each worker's capacity. Orders are auto-assigned one
+/// by one as they arrive; this re-plans the queue as a whole. Returns the changed
+/// (order, worker) pairs.
+pub async fn assign_batch(
+    st: &AppState,
+    u: &CurrentUser,
+    actor: &Actor,
+) -> AppResult<Vec<(i64, i64)>> {
+    let (Scope::Unit(unit), Role::UnitStaff | Role::Mediator) = (u.scope, u.role) else {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    };
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let open = store::unsigned(&mut tx, unit).await?;
+    let rows = store::workers(&mut tx, unit).await?;
+    let (clng, clat) = open.first().map(|j| (j.1, j.2)).unwrap_or((0.0, 0.0));
+    let workers: Vec<assign::Worker> = rows
+        .iter()
+        .map(|w| {
+            // The orders being re-planned do not count as the worker's load.
+            let planned = open.iter().filter(|j| j.4 == Some(w.id)).count() as i64;
+            assign::Worker {
+                id: w.id,
+                lng: w.lng.unwrap_or(clng),
+                lat: w.lat.unwrap_or(clat),
+                load: (w.load - planned).max(0),
+                capacity: w.capacity.unwrap_or(50),
+                skills: w
+                    .skills
+                    .as_deref()
+                    .and_then(|s| serde_json::from_str(s).ok())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let jobs: Vec<assign::Job> = open
+        .iter()
+        .map(|(id, lng, lat, cat, _)| assign::Job {
+            id: *id,
+            lng: *lng,
+            lat: *lat,
+            category: cat.clone(),
+        })
+        .collect();
+    let pairs = assign::assign(&jobs, &workers, &assign::Weights::default());
+    let mut changed = vec![];
+    for (order, worker) in pairs {
+        let before = open.iter().find(|j| j.0 == order).and_then(|j| j.4);
+        if before == Some(worker) {
+            continue;
+        }
+        if store::assign(&mut tx, order, worker, now).await?
+            && let Some(o) = store::find_order(&mut tx, order).await?
+        {
+            store::insert_event(
+                &mut tx,
+                o.case_id,
+                Some(order),
+                now,
+                Some(u.id),
+                &user_label(u),
+                "assigned",
+                &serde_json::json!({"assignee": worker}),
+            )
+            .await?;
+            changed.push((order, worker));
+        }
+    }
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Event::ok("order.assign_batch", "unit", unit)
+            .with(serde_json::json!({"changed": changed.len(), "orders": jobs.len()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(changed)
 }

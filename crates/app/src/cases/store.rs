@@ -1038,3 +1038,30 @@ pub async fn heat(tx: &mut Tx, from: i64, to: i64) -> Result<Vec<(i64, String, i
         .fetch_all(&mut **x)
         .await)
 }
+
+const UNSIGNED: &str = "select o.id, c.lng, c.lat, c.category, o.assignee_id from work_orders o join cases c on c.id = o.case_id \
+     where o.unit_id = $1 and o.status = 'dispatched' order by o.id limit 500";
+const ASSIGN: &str = "update work_orders set assignee_id = $2, updated_at = $3 where id = $1 and status = 'dispatched'";
+
+/// A unit's orders nobody has signed for yet: (order, lng, lat, category, assignee).
+pub async fn unsigned(
+    tx: &mut Tx,
+    unit: i64,
+) -> Result<Vec<(i64, f64, f64, String, Option<i64>)>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(UNSIGNED)
+        .bind(unit)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+/// (Re)assigns an order while it is still unsigned.
+pub async fn assign(tx: &mut Tx, order: i64, worker: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let n = on_tx!(tx, |x| sqlx::query(ASSIGN)
+        .bind(order)
+        .bind(worker)
+        .bind(now)
+        .execute(&mut **x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

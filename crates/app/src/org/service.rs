@@ -108,6 +108,21 @@ impl OrgMap {
         self.handling_units.get(&id).cloned()
     }
 
+    /// The building nearest to a point, if one stands within `max_m` metres.
+    pub fn nearest_building(&self, lng: f64, lat: f64, max_m: f64) -> Option<&BuildingPoint> {
+        self.buildings
+            .iter()
+            .map(|b| {
+                (
+                    gongzhi_core::cases::similar::distance_m(lng, lat, b.lng, b.lat),
+                    b,
+                )
+            })
+            .filter(|(d, _)| *d <= max_m)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, b)| b)
+    }
+
     /// The code of a handling unit (WATER, PROPERTY-1 …).
     pub fn handling_unit_code(&self, id: i64) -> Option<&str> {
         self.handling

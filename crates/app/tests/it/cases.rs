@@ -975,3 +975,181 @@ async fn demo_history_brings_the_screens_to_life() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("%"), "rates are shown");
 }
+
+async fn post_raw(
+    app: &TestApp,
+    path: &str,
+    auth: &Auth,
+    ctype: &str,
+    body: Vec<u8>,
+) -> crate::support::Resp {
+    let req = auth
+        .apply(
+            axum::http::Request::builder()
+                .method(axum::http::Method::POST)
+                .uri(path)
+                .header(axum::http::header::CONTENT_TYPE, ctype),
+        )
+        .body(axum::body::Body::from(body))
+        .expect("request");
+    app.send(req).await
+}
+
+#[tokio::test]
+async fn hotline_exports_import_once_from_csv_and_xlsx() {
+    let app = TestApp::new().await;
+    let staff = app.bearer("staff1").await;
+    let (lng, lat) = home_of(&app, "resident1").await;
+    // An address that names a compound and building of the district.
+    let b = app.st.org_map().buildings[3].clone();
+    let addr = format!("示范区{}{}东侧", b.compound, b.name);
+    let csv = format!(
+        "\u{feff}工单编号,受理时间,来电号码,诉求内容,诉求地址,经度,纬度\n\
+         GD-001,2026-11-20 09:12,13700001111,小区门口垃圾堆了三天没人清运,,{lng},{lat}\n\
+         GD-002,2026-11-20 10:40,,楼道里的声控灯坏了一个多月,{addr},,\n\
+         GD-003,2026-11-20 11:00,,不知道在哪里的问题,火星路1号,,\n\
+         ,2026-11-20 11:05,,没有编号,,{lng},{lat}\n"
+    );
+    let r = post_raw(
+        &app,
+        "/api/v1/cases/import",
+        &staff,
+        "text/csv",
+        csv.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rep = r.json();
+    assert_eq!(rep["rows"], 4);
+    assert_eq!(rep["created"], 2, "{rep}");
+    let codes: Vec<&str> = rep["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes, vec!["LOCATION_MISSING", "IMPORT_ORDER_NO"]);
+    assert_eq!(rep["errors"][0]["row"], 4);
+    // The address row was placed at its building.
+    let placed = app
+        .scalar_text("select cast(c.building_id as text) from cases c join intake_keys k on k.case_id = c.id where k.key = 'GD-002'")
+        .await;
+    assert_eq!(placed, Some(b.id.to_string()));
+    // Importing the same export again makes nothing new.
+    let again = post_raw(
+        &app,
+        "/api/v1/cases/import",
+        &staff,
+        "text/csv",
+        csv.into_bytes(),
+    )
+    .await
+    .json();
+    assert_eq!(again["created"], 0);
+    assert_eq!(again["already"], 2);
+    // The same from an Excel file.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["工单编号", "诉求内容", "经度", "纬度"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).expect("cell");
+    }
+    ws.write_string(1, 0, "GD-100").expect("cell");
+    ws.write_string(1, 1, "路边的井盖松动了，车开过去咣当响")
+        .expect("cell");
+    ws.write_number(1, 2, lng + 0.001).expect("cell");
+    ws.write_number(1, 3, lat).expect("cell");
+    let bytes = wb.save_to_buffer().expect("xlsx");
+    let r = post_raw(
+        &app,
+        "/api/v1/cases/import",
+        &staff,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["created"], 1, "{}", r.body);
+    assert_eq!(
+        app.scalar_i64("select count(*) from cases where channel = 'import'")
+            .await,
+        3
+    );
+    // Bad files and roles.
+    let r = post_raw(
+        &app,
+        "/api/v1/cases/import",
+        &staff,
+        "text/csv",
+        b"a,b\n1,2\n".to_vec(),
+    )
+    .await;
+    assert_eq!(r.error_code(), "IMPORT_COLUMNS");
+    let r = post_raw(
+        &app,
+        "/api/v1/cases/import",
+        &staff,
+        "text/csv",
+        vec![0xff, 0xfe, 0x00, 0x01],
+    )
+    .await;
+    assert_eq!(r.error_code(), "IMPORT_UNREADABLE");
+    let r = post_raw(
+        &app,
+        "/api/v1/cases/import",
+        &app.bearer("resident1").await,
+        "text/csv",
+        b"x".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_unit_replans_its_unsigned_orders_as_one_batch() {
+    let app = TestApp::new().await;
+    let (lng, lat) = home_of(&app, "resident1").await;
+    let resident = app.bearer("resident1").await;
+    // Three property orders arrive; the demo's one property worker gets them all.
+    for (i, t) in ["电梯按钮失灵了", "小区路灯不亮", "单元门门禁坏了"]
+        .iter()
+        .enumerate()
+    {
+        let (s, _) = file(
+            &app,
+            &resident,
+            json!({"text": t, "lng": lng + 0.0004 * i as f64, "lat": lat}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let unit = app
+        .st
+        .org_map()
+        .handling_unit_by_code("PROPERTY-1")
+        .expect("unit");
+    let assigned_to_one = app
+        .scalar_i64(&format!(
+            "select count(distinct assignee_id) from work_orders where unit_id = {unit}"
+        ))
+        .await;
+    assert_eq!(assigned_to_one, 1);
+    // A second technician joins; the batch spreads the unsigned orders over both.
+    let a = crate::support::make_unit_user(&app, "PROPERTY-1").await;
+    let r = app.post_json("/api/v1/orders/assign", &a, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let changed = r.json()["assigned"].as_array().expect("pairs").len();
+    assert!(changed >= 1, "load is balanced: {}", r.body);
+    let distinct = app
+        .scalar_i64(&format!("select count(distinct assignee_id) from work_orders where unit_id = {unit} and status = 'dispatched'"))
+        .await;
+    assert_eq!(distinct, 2, "both workers hold orders now");
+    // Only unit staff plan their unit.
+    let r = app
+        .post_json(
+            "/api/v1/orders/assign",
+            &app.bearer("staff1").await,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

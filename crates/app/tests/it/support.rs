@@ -321,7 +321,7 @@ pub enum Auth {
 }
 
 impl Auth {
-    fn apply(&self, b: axum::http::request::Builder) -> axum::http::request::Builder {
+    pub fn apply(&self, b: axum::http::request::Builder) -> axum::http::request::Builder {
         match self {
             Auth::None => b,
             Auth::Bearer(t) => b.header(header::AUTHORIZATION, format!("Bearer {t}")),
