@@ -88,6 +88,21 @@ pub enum Command {
     /// Train and evaluate routing models.
     #[command(subcommand)]
     Model(crate::routing::cli::ModelCommand),
+    /// Case tasks.
+    #[command(subcommand)]
+    Cases(CasesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CasesCommand {
+    /// Write N synthetic cases of the last year (with orders and call-backs) into a demo
+    /// database, for benchmarks of the supervision board and the 三率.
+    Generate {
+        #[arg(long, default_value_t = 1_000_000)]
+        count: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -132,6 +147,10 @@ pub struct ServeArgs {
         default_value = "共治平台 <noreply@gongzhi.local>"
     )]
     pub smtp_from: String,
+    /// Serve POST /api/v1/bench/baseline, the bare one-row insert the intake benchmark
+    /// compares with (never in production).
+    #[arg(long, hide = true)]
+    pub bench_endpoints: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -228,6 +247,16 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
         }
         Command::Model(cmd) => crate::routing::cli::run(cmd)?,
+        Command::Cases(CasesCommand::Generate { count, seed }) => {
+            let (db, cipher) = open(&cli.common).await?;
+            let st = build_state(db, cipher, Arc::new(SystemClock), Config::default()).await?;
+            let t = Instant::now();
+            let (c, o, k) = crate::cases::generate::generate(&st, count, seed).await?;
+            println!(
+                "wrote {c} cases, {o} work orders, {k} call-backs in {:.1}s",
+                t.elapsed().as_secs_f64()
+            );
+        }
         Command::Audit(AuditCommand::Verify) => {
             let db = Db::connect(&cli.common.database_url).await?;
             match crate::audit::service::verify(&db).await? {
@@ -336,6 +365,7 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
         sms_webhook: args.sms_webhook.clone(),
         smtp_url: args.smtp_url.clone(),
         smtp_from: args.smtp_from.clone(),
+        bench: args.bench_endpoints,
         ..Config::default()
     };
     let st = build_state(db.clone(), cipher, Arc::new(SystemClock), config).await?;

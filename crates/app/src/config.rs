@@ -36,6 +36,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of e-mail notifications.
     pub smtp_from: String,
+    /// Serve the benchmark baseline endpoint (bench/cases.sh only).
+    pub bench: bool,
 }
 
 impl Default for Config {
@@ -50,6 +52,7 @@ impl Default for Config {
             sms_webhook: None,
             smtp_url: None,
             smtp_from: "共治平台 <noreply@gongzhi.local>".into(),
+            bench: false,
         }
     }
 }

@@ -55,3 +55,27 @@ pub async fn version(State(st): State<AppState>) -> Json<Version> {
         },
     })
 }
+
+const BASELINE: &str = "insert into bench_rows (body, created_at) values ($1, $2)";
+
+/// The benchmark baseline: authenticate, insert one row, commit. Only with
+/// `--bench-endpoints`; otherwise 404 like any unknown path.
+pub async fn bench_baseline(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    crate::web::AuthUser(_user, _): crate::web::AuthUser,
+    body: axum::body::Bytes,
+) -> crate::error::AppResult<axum::http::StatusCode> {
+    if !st.config.bench {
+        return Err(crate::error::AppError::NotFound);
+    }
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let mut tx = st.db.begin().await?;
+    crate::on_tx!(&mut tx, |c| sqlx::query(BASELINE)
+        .bind(&body)
+        .bind(st.now_ms())
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
+    tx.commit().await?;
+    Ok(axum::http::StatusCode::CREATED)
+}

@@ -4,6 +4,7 @@
 //! escalation in background jobs, the in-app inbox, and the supervision figures (三率).
 
 pub mod api;
+pub mod generate;
 pub mod html;
 pub mod import;
 pub mod insight;

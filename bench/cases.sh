@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Intake figures (issue 4): report → dispatched work order, sustained reports/s and p50/p99
+# with wrk, beside the bare baseline endpoint (authenticate + insert one row) in the same
+# run, on SQLite and PostgreSQL; then the supervision queries over 1,000,000 generated cases.
+# Usage: bench/cases.sh [sqlite|postgres|both] (default both). CASES=1000000 DURATION=20s.
+# Needs a release build and wrk + hyperfine; server and load generator share this machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-target/release/gongzhi}
+PORT=${PORT:-18090}
+DURATION=${DURATION:-20s}
+CONN=${CONN:-16}
+CASES=${CASES:-1000000}
+PG_ADMIN=${PG_ADMIN:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
+for t in wrk hyperfine; do which $t >/dev/null || { echo "install $t (apt-get install $t)"; exit 1; }; done
+[ -x "$BIN" ] || { echo "build first: cargo build --release"; exit 1; }
+BIN=$(realpath "$BIN")
+BASE="http://127.0.0.1:$PORT"
+
+start() { # kind dir url
+  (cd "$2" && exec "$BIN" serve --demo --bench-endpoints --addr 127.0.0.1:$PORT --database-url "$3" >"$2/serve.log" 2>&1) &
+  PID=$!
+  until curl -sf "$BASE/readyz" >/dev/null 2>&1; do
+    kill -0 $PID 2>/dev/null || { cat "$2/serve.log"; exit 1; }
+    sleep 0.1
+  done
+}
+stop() { kill -TERM $PID; wait $PID 2>/dev/null || true; }
+login() {
+  curl -s -XPOST -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"gongzhi-demo\"}" "$BASE/api/v1/auth/login" \
+    | python3 -c 'import json,sys;print(json.load(sys.stdin)["token"])'
+}
+sql() { # kind url query
+  if [ "$1" = postgres ]; then psql "$2" -qAtc "$3"; else python3 -c 'import sqlite3,sys;print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "${2#sqlite://}" "$3"; fi
+}
+
+run_one() {
+  local kind=$1 dir url
+  dir=$(mktemp -d)
+  if [ "$kind" = postgres ]; then
+    psql "$PG_ADMIN" -qc "drop database if exists gongzhi_bench" -qc "create database gongzhi_bench" >/dev/null
+    url="${PG_ADMIN%/*}/gongzhi_bench"
+  else
+    url="sqlite://$dir/gongzhi.db"
+  fi
+  start "$kind" "$dir" "$url"
+  local token points before after
+  token=$(login resident1)
+  points=$(curl -s -H "Authorization: Bearer $token" "$BASE/api/v1/org/compounds?per_page=500" | python3 -c '
+import json,sys
+out=[]
+for c in json.load(sys.stdin)["items"]:
+    ring=c["geometry"]["coordinates"][0]
+    out.append("%.6f,%.6f" % (sum(p[0] for p in ring)/len(ring), sum(p[1] for p in ring)/len(ring)))
+print(";".join(out))')
+  echo "## $kind"
+  before=$(sql "$kind" "$url" "select count(*) from cases")
+  echo "### POST /api/v1/cases (report → classified, located, routed, deadlines, dispatched; $CONN connections, $DURATION)"
+  POINTS=$points TOKEN=$token wrk -t2 -c"$CONN" -d"$DURATION" --latency -s bench/report.lua "$BASE/api/v1/cases" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors|requests in"
+  after=$(sql "$kind" "$url" "select count(*) from cases")
+  echo "new cases: $((after - before)); orders now: $(sql "$kind" "$url" "select count(*) from work_orders")"
+  echo "### POST /api/v1/bench/baseline (authenticate + insert one row; same body, same connections)"
+  POINTS=$points TOKEN=$token wrk -t2 -c"$CONN" -d"$DURATION" --latency -s bench/report.lua "$BASE/api/v1/bench/baseline" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors|requests in"
+  stop
+  echo "### $CASES generated cases: supervision queries"
+  local t0=$SECONDS
+  "$BIN" --database-url "$url" cases generate --count "$CASES"
+  echo "generation took $((SECONDS - t0)) s"
+  start "$kind" "$dir" "$url"
+  token=$(login street1)
+  local H="Authorization: Bearer $token"
+  hyperfine -N --warmup 2 --runs 15 --export-markdown "$dir/h.md" \
+    -n "rates by unit (30 days)" "curl -sf -H '$H' $BASE/api/v1/insight/rates?level=unit" \
+    -n "rates by community (365 days)" "curl -sf -H '$H' '$BASE/api/v1/insight/rates?level=community&from=2025-11-22'" \
+    -n "rates by grid (30 days)" "curl -sf -H '$H' $BASE/api/v1/insight/rates?level=grid" \
+    -n "overdue open cases (queue)" "curl -sf -H '$H' '$BASE/api/v1/cases?status=open&overdue=true&order=queue&per_page=20'" \
+    -n "supervision page (all of it)" "curl -sf -H 'Cookie: gz_session=$token' $BASE/supervision" >/dev/null
+  cat "$dir/h.md"
+  stop
+  rm -rf "$dir"
+}
+
+case "${1:-both}" in
+  sqlite) run_one sqlite ;;
+  postgres) run_one postgres ;;
+  both) run_one sqlite; run_one postgres ;;
+esac
