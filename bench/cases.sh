@@ -2,7 +2,8 @@
 # Intake figures (issue 4): report → dispatched work order, sustained reports/s and p50/p99
 # with wrk, beside the bare baseline endpoint (authenticate + insert one row) in the same
 # run, on SQLite and PostgreSQL; then the supervision queries over 1,000,000 generated cases.
-# Usage: bench/cases.sh [sqlite|postgres|both] (default both). CASES=1000000 DURATION=20s.
+# Usage: bench/cases.sh [sqlite|postgres|both] (default both). CASES=1000000 DURATION=20s
+# PARTS=intake skips the million-case part.
 # Needs a release build and wrk + hyperfine; server and load generator share this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,9 +63,10 @@ print(";".join(out))')
   echo "### POST /api/v1/bench/baseline (authenticate + insert one row; same body, same connections)"
   POINTS=$points TOKEN=$token wrk -t2 -c"$CONN" -d"$DURATION" --latency -s bench/report.lua "$BASE/api/v1/bench/baseline" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors|requests in"
   stop
+  if [ "${PARTS:-all}" = intake ]; then rm -rf "$dir"; return; fi
   echo "### $CASES generated cases: supervision queries"
   local t0=$SECONDS
-  "$BIN" --database-url "$url" cases generate --count "$CASES"
+  (cd "$dir" && "$BIN" --database-url "$url" cases generate --count "$CASES")
   echo "generation took $((SECONDS - t0)) s"
   start "$kind" "$dir" "$url"
   token=$(login street1)

@@ -386,6 +386,7 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
     }
     crate::web::metrics::handle();
     tokio::spawn(crate::org::service::watch(st.clone()));
+    crate::routing::warm_up(&st);
     crate::routing::sync_corrections(&st).await?;
     tokio::spawn(crate::cases::jobs::run(st.clone()));
     tokio::spawn(crate::notify::deliver::run(st.clone()));

@@ -92,7 +92,10 @@ pub fn router(st: AppState) -> Router {
         .merge(audit::routes())
         .route("/assets/{*path}", get(web::assets::serve))
         .route("/healthz", get(ops::healthz))
-        .route("/api/v1/bench/baseline", axum::routing::post(ops::bench_baseline))
+        .route(
+            "/api/v1/bench/baseline",
+            axum::routing::post(ops::bench_baseline),
+        )
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(web::metrics::render))
         .fallback(ops::not_found)

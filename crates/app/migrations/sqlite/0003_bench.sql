@@ -9,3 +9,6 @@ create table bench_rows (
 
 -- The 三率 by unit reads work orders by creation time.
 create index work_orders_created on work_orders(created_at);
+
+-- A worker's load (open orders assigned to them) is counted at every dispatch.
+create index work_orders_assignee on work_orders(assignee_id, status);

@@ -221,6 +221,7 @@ fn filed_view(st: &AppState, c: &CaseRow, orders: &[OrderRow], merged: bool) -> 
 /// `also` units. Empty when no unit exists: the case waits for a dispatcher.
 pub(crate) async fn route_units(
     tx: &mut Tx,
+    map: &crate::org::OrgMap,
     cat: &Category,
     community: i64,
     compound: Option<i64>,
@@ -231,29 +232,18 @@ pub(crate) async fn route_units(
         Zone::Public => &cat.public,
     };
     let mut out: Vec<i64> = vec![];
-    if let Some(u) = store::route_override(tx, community, &cat.code).await? {
-        out.push(u);
-    } else {
-        let mut kinds = vec![primary.as_str()];
-        kinds.extend(cat.also.iter().map(String::as_str));
-        for kind in kinds {
-            let unit = match (kind, compound) {
-                ("property", Some(cp)) => match store::compound_property(tx, cp).await? {
-                    Some(u) => Some(u),
-                    None => store::unit_of_kind(tx, kind).await?,
-                },
-                _ => store::unit_of_kind(tx, kind).await?,
-            };
-            if let Some(u) = unit
-                && !out.contains(&u)
-            {
-                out.push(u);
-            }
-        }
-        return Ok(out);
-    }
+    let first = match store::route_override(tx, community, &cat.code).await? {
+        Some(u) => Some(u),
+        None => match (primary.as_str(), compound) {
+            ("property", Some(cp)) => map
+                .compound_property(cp)
+                .or_else(|| map.unit_of_kind(primary)),
+            _ => map.unit_of_kind(primary),
+        },
+    };
+    out.extend(first);
     for kind in &cat.also {
-        if let Some(u) = store::unit_of_kind(tx, kind).await?
+        if let Some(u) = map.unit_of_kind(kind)
             && !out.contains(&u)
         {
             out.push(u);
@@ -338,7 +328,7 @@ async fn dispatch_order(
     actor: &Actor,
     label: &str,
     now: i64,
-) -> AppResult<i64> {
+) -> AppResult<OrderRow> {
     let d = calendar::deadlines(cal, now, cat.sla_hours, cat.urgent);
     let worker = pick_worker(tx, unit, &c.category, c.lng, c.lat).await?;
     let id =
@@ -354,18 +344,51 @@ async fn dispatch_order(
         &serde_json::json!({"unit": unit_code(st, unit), "due_at": iso(d.due_at), "sign_by": iso(d.sign_by), "assignee": worker}),
     )
     .await?;
-    let mut to = store::staff_at(tx, "unit", Some(unit)).await?;
+    let mut to = store::staff_contacts_at(tx, "unit", Some(unit)).await?;
     let kind = if cat.urgent { "urgent" } else { "order" };
     if cat.urgent {
-        to.extend(store::staff_at(tx, "community", Some(c.community_id)).await?);
+        to.extend(store::staff_contacts_at(tx, "community", Some(c.community_id)).await?);
     }
     let title = if cat.urgent {
         format!("【紧急】新工单 #{}: {}", c.id, cat.name)
     } else {
         format!("新工单 #{}: {}", c.id, cat.name)
     };
-    notify(st, tx, &to, c.id, kind, &title, &short_text(&c.text), now).await?;
-    Ok(id)
+    crate::notify::send_to(
+        st,
+        tx,
+        &to,
+        Some(c.id),
+        kind,
+        &title,
+        &short_text(&c.text),
+        now,
+    )
+    .await?;
+    Ok(OrderRow {
+        id,
+        case_id: c.id,
+        unit_id: unit,
+        unit_name: st.org_map().handling_unit_name(unit).unwrap_or_default(),
+        status: OrderStatus::Dispatched.code().into(),
+        assignee_id: worker,
+        sign_by: d.sign_by,
+        warn_at: d.warn_at,
+        due_at: d.due_at,
+        signed_at: None,
+        responded_at: None,
+        done_at: None,
+        closed_at: None,
+        return_reason: None,
+        ext_until: None,
+        ext_reason: None,
+        feedback: None,
+        feedback_photos: "[]".into(),
+        warned: false,
+        overdue_rung: None,
+        created_at: now,
+        updated_at: now,
+    })
 }
 
 /// Recomputes and stores a case's status from its orders; returns it.
@@ -654,6 +677,12 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
         Zone::Compound => "compound",
         Zone::Public => "public",
     };
+    let units = route_units(&mut tx, &map, cat, loc.community, loc.compound, loc.zone).await?;
+    let status = if units.is_empty() {
+        CaseStatus::Accepted
+    } else {
+        CaseStatus::Dispatched
+    };
     let new_case = store::NewCase {
         channel,
         category: &cat.code,
@@ -674,7 +703,7 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
             .map(|b| b.id),
         zone,
         urgent: cat.urgent,
-        status: CaseStatus::Accepted.code(),
+        status: status.code(),
         reporter_user_id: user_id,
         resident_id,
         filed_by_staff: staff && r.on_behalf_of.is_some(),
@@ -695,13 +724,9 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
             store::insert_attachment(&mut tx, id, p.mime, &sha, &p.bytes, user_id, now).await?,
         );
     }
+    let photos_json = serde_json::to_string(&photo_ids).unwrap_or_else(|_| "[]".into());
     if !photo_ids.is_empty() {
-        store::set_photos(
-            &mut tx,
-            id,
-            &serde_json::to_string(&photo_ids).unwrap_or_default(),
-        )
-        .await?;
+        store::set_photos(&mut tx, id, &photos_json).await?;
     }
     // A staff member who overrides the model leaves a training example.
     if by == "human" && staff && pred.code != cat.code {
@@ -730,12 +755,45 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
         }),
     )
     .await?;
-    let c = store::find_case(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let units = route_units(&mut tx, cat, loc.community, loc.compound, loc.zone).await?;
+    // The case as stored, without reading it back.
+    let c = CaseRow {
+        id,
+        channel: channel.to_string(),
+        category: cat.code.clone(),
+        confidence,
+        category_by: by.to_string(),
+        text: text.clone(),
+        lng: r.lng,
+        lat: r.lat,
+        address: address.clone(),
+        street_id: street,
+        community_id: loc.community,
+        grid_id: loc.grid,
+        compound_id: loc.compound,
+        building_id: new_case.building_id,
+        zone: zone.to_string(),
+        urgent: cat.urgent,
+        status: status.code().to_string(),
+        reporter_user_id: user_id,
+        resident_id,
+        filed_by_staff: new_case.filed_by_staff,
+        caller_enc: None,
+        external_ref: None,
+        photos: photos_json,
+        reporters: 1,
+        rung: "grid".into(),
+        supervised_at: None,
+        solved: None,
+        satisfaction: None,
+        callback_at: None,
+        reopened: 0,
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+    };
+    let mut orders = Vec::with_capacity(units.len());
     for u in &units {
-        dispatch_order(
+        let o = dispatch_order(
             st,
             &mut tx,
             &cal,
@@ -747,6 +805,7 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
             now,
         )
         .await?;
+        orders.push(o);
     }
     if units.is_empty() {
         // Nobody to send it to: the community's dispatchers must route it by hand.
@@ -763,7 +822,7 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
         )
         .await?;
     }
-    refresh_status(&mut tx, id, now).await?;
+    // The audit record last: its chain head is the one row every writer shares.
     audit::record(
         &mut tx,
         now,
@@ -774,10 +833,6 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
         })),
     )
     .await?;
-    let c = store::find_case(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let orders = store::orders_of_case(&mut tx, id).await?;
     tx.commit().await?;
     if by == "human" && staff && pred.code != cat.code {
         crate::routing::sync_corrections(st).await?;
@@ -1581,7 +1636,9 @@ pub async fn dispatch(
     }
     let cat = category(&c.category)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown category {}", c.category)))?;
-    let id = dispatch_order(st, &mut tx, &cal, &c, cat, unit, actor, &user_label(u), now).await?;
+    let id = dispatch_order(st, &mut tx, &cal, &c, cat, unit, actor, &user_label(u), now)
+        .await?
+        .id;
     refresh_status(&mut tx, case_id, now).await?;
     audit::record(
         &mut tx,
@@ -1665,7 +1722,16 @@ pub async fn reclassify(
         let c2 = store::find_case(&mut tx, case_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        for unit in route_units(&mut tx, cat, c.community_id, c.compound_id, zone).await? {
+        for unit in route_units(
+            &mut tx,
+            &st.org_map(),
+            cat,
+            c.community_id,
+            c.compound_id,
+            zone,
+        )
+        .await?
+        {
             dispatch_order(
                 st,
                 &mut tx,

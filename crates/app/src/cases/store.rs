@@ -737,8 +737,6 @@ pub async fn corrections_after(
 
 const ROUTE_OVERRIDE: &str =
     "select unit_id from unit_routes where community_id = $1 and category = $2";
-const UNIT_OF_KIND: &str = "select id from units where kind = $1 order by id limit 1";
-const COMPOUND_PROPERTY: &str = "select property_unit_id from org_units where id = $1";
 
 pub async fn route_override(
     tx: &mut Tx,
@@ -750,21 +748,6 @@ pub async fn route_override(
         .bind(category)
         .fetch_optional(&mut **x)
         .await)
-}
-
-pub async fn unit_of_kind(tx: &mut Tx, kind: &str) -> Result<Option<i64>, sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query_scalar(UNIT_OF_KIND)
-        .bind(kind)
-        .fetch_optional(&mut **x)
-        .await)
-}
-
-pub async fn compound_property(tx: &mut Tx, compound: i64) -> Result<Option<i64>, sqlx::Error> {
-    let v: Option<Option<i64>> = on_tx!(tx, |x| sqlx::query_scalar(COMPOUND_PROPERTY)
-        .bind(compound)
-        .fetch_optional(&mut **x)
-        .await)?;
-    Ok(v.flatten())
 }
 
 const UNIT_EXISTS: &str = "select count(*) from units where id = $1";
@@ -779,6 +762,21 @@ pub async fn unit_exists(tx: &mut Tx, id: i64) -> Result<bool, sqlx::Error> {
 
 /// Staff to notify at a place: users whose scope is exactly that unit or place.
 const STAFF_AT: &str = "select id from users where scope_kind = $1 and (scope_id = $2 or $1 = 'district') and not disabled and role <> 'resident' and role <> 'auditor' order by id limit 50";
+
+const STAFF_CONTACTS_AT: &str = "select id, notify_email, notify_phone_enc from users where scope_kind = $1 and (scope_id = $2 or $1 = 'district') and not disabled and role <> 'resident' and role <> 'auditor' order by id limit 50";
+
+/// Staff at a place with their contacts (one query for a notification).
+pub async fn staff_contacts_at(
+    tx: &mut Tx,
+    kind: &str,
+    id: Option<i64>,
+) -> Result<Vec<crate::notify::Recipient>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(STAFF_CONTACTS_AT)
+        .bind(kind)
+        .bind(id)
+        .fetch_all(&mut **x)
+        .await)
+}
 
 pub async fn staff_at(tx: &mut Tx, kind: &str, id: Option<i64>) -> Result<Vec<i64>, sqlx::Error> {
     on_tx!(tx, |x| sqlx::query_scalar(STAFF_AT)

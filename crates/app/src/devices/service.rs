@@ -190,6 +190,8 @@ pub async fn ingest(st: &AppState, d: &DeviceRow, ev: DeviceEvent) -> AppResult<
         }
         None => None,
     };
+    // Received = handled: the case and its orders are committed by now.
+    let handled = st.now_ms();
     let mut tx = st.db.begin().await?;
     if store::seen(&mut tx, d.id, &event_id).await?.is_none() {
         store::record_event(
@@ -199,7 +201,7 @@ pub async fn ingest(st: &AppState, d: &DeviceRow, ev: DeviceEvent) -> AppResult<
             &ev.kind,
             at,
             case.as_ref().map(|c| c.id),
-            now,
+            handled,
         )
         .await?;
         if case.is_none() {

@@ -14,6 +14,14 @@ use crate::state::AppState;
 const URGENT_KINDS: [&str; 4] = ["urgent", "overdue", "warning", "supervise"];
 pub const RECIPIENT_FIELD: &str = "outbox.recipient";
 
+/// A user to tell, with where they are reached outside the app.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Recipient {
+    pub id: i64,
+    pub notify_email: Option<String>,
+    pub notify_phone_enc: Option<String>,
+}
+
 /// Sends one message to each user (once per user even if listed twice).
 #[allow(clippy::too_many_arguments)]
 pub async fn send(
@@ -26,31 +34,58 @@ pub async fn send(
     body: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut seen: Vec<i64> = Vec::with_capacity(users.len());
+    let mut to = Vec::with_capacity(users.len());
     for &u in users {
-        if seen.contains(&u) {
+        let (email, phone) = store::contacts(tx, u).await?;
+        to.push(Recipient {
+            id: u,
+            notify_email: email,
+            notify_phone_enc: phone,
+        });
+    }
+    send_to(st, tx, &to, case_id, kind, title, body, now).await
+}
+
+/// Sends one message to each recipient whose contacts are already known.
+#[allow(clippy::too_many_arguments)]
+pub async fn send_to(
+    st: &AppState,
+    tx: &mut Tx,
+    to: &[Recipient],
+    case_id: Option<i64>,
+    kind: &str,
+    title: &str,
+    body: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut seen: Vec<i64> = Vec::with_capacity(to.len());
+    for r in to {
+        if seen.contains(&r.id) {
             continue;
         }
-        seen.push(u);
-        crate::cases::store::insert_notification(tx, u, case_id, kind, title, body, now).await?;
-        let (email, phone) = store::contacts(tx, u).await?;
+        seen.push(r.id);
+        crate::cases::store::insert_notification(tx, r.id, case_id, kind, title, body, now).await?;
         let text = if body.is_empty() {
             title.to_string()
         } else {
             format!("{title}：{body}")
         };
-        if let Some(e) = email.filter(|_| st.config.smtp_url.is_some()) {
-            let to = st.cipher.encrypt(RECIPIENT_FIELD, &e);
-            store::queue(tx, "email", &to, title, &text, now).await?;
+        if let Some(e) = r
+            .notify_email
+            .as_deref()
+            .filter(|_| st.config.smtp_url.is_some())
+        {
+            let addr = st.cipher.encrypt(RECIPIENT_FIELD, e);
+            store::queue(tx, "email", &addr, title, &text, now).await?;
         }
         if URGENT_KINDS.contains(&kind)
             && st.config.sms_webhook.is_some()
-            && let Some(p) = phone
+            && let Some(p) = &r.notify_phone_enc
         {
             // Already encrypted under the users field; re-encrypted under the outbox's.
-            if let Ok(plain) = st.cipher.decrypt(store::USER_PHONE_FIELD, &p) {
-                let to = st.cipher.encrypt(RECIPIENT_FIELD, &plain);
-                store::queue(tx, "sms", &to, title, &text, now).await?;
+            if let Ok(plain) = st.cipher.decrypt(store::USER_PHONE_FIELD, p) {
+                let addr = st.cipher.encrypt(RECIPIENT_FIELD, &plain);
+                store::queue(tx, "sms", &addr, title, &text, now).await?;
             }
         }
     }

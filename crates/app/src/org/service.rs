@@ -88,6 +88,10 @@ pub struct OrgMap {
     handling_units: HashMap<i64, String>,
     /// Handling units as (id, code, name), by id.
     handling: Vec<(i64, String, String)>,
+    /// The first handling unit of each kind (routing by the taxonomy).
+    unit_by_kind: HashMap<String, i64>,
+    /// Each compound's property company.
+    compound_property: HashMap<i64, i64>,
 }
 
 impl OrgMap {
@@ -134,6 +138,16 @@ impl OrgMap {
     /// A handling unit's id by its code.
     pub fn handling_unit_by_code(&self, code: &str) -> Option<i64> {
         self.handling.iter().find(|h| h.1 == code).map(|h| h.0)
+    }
+
+    /// The default handling unit of a taxonomy kind (lowest code of that kind).
+    pub fn unit_of_kind(&self, kind: &str) -> Option<i64> {
+        self.unit_by_kind.get(kind).copied()
+    }
+
+    /// The property company of a compound.
+    pub fn compound_property(&self, compound: i64) -> Option<i64> {
+        self.compound_property.get(&compound).copied()
     }
 
     /// Every handling unit as (id, code, name).
@@ -236,6 +250,10 @@ pub async fn load(st: &AppState) -> anyhow::Result<OrgMap> {
     }
     let (handling, _) = store::list_handling(&mut tx, 10_000, 0).await?;
     map.handling_units = handling.iter().map(|h| (h.id, h.name.clone())).collect();
+    for h in &handling {
+        // Ordered by kind, then code: the first of a kind is its default unit.
+        map.unit_by_kind.entry(h.kind.clone()).or_insert(h.id);
+    }
     map.handling = handling
         .into_iter()
         .map(|h| (h.id, h.code, h.name))
@@ -324,6 +342,11 @@ pub async fn load(st: &AppState) -> anyhow::Result<OrgMap> {
                 });
             }
             _ => {}
+        }
+    }
+    for u in &rows {
+        if let ("compound", Some(p)) = (u.level.as_str(), u.property_unit_id) {
+            map.compound_property.insert(u.id, p);
         }
     }
     let mut buildings = vec![];

@@ -47,14 +47,30 @@ pub fn train_default() -> anyhow::Result<Model> {
         .map_err(|e| anyhow::anyhow!("training the shipped model: {e}"))
 }
 
-/// The shipped model, trained once per process.
+/// The shipped model, trained once per process (callers arriving meanwhile wait for that
+/// one training instead of each training their own).
 pub fn default_model() -> anyhow::Result<&'static Model> {
     static MODEL: OnceLock<Model> = OnceLock::new();
+    static TRAINING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    if let Some(m) = MODEL.get() {
+        return Ok(m);
+    }
+    let _one = TRAINING.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(m) = MODEL.get() {
         return Ok(m);
     }
     let m = train_default()?;
     Ok(MODEL.get_or_init(|| m))
+}
+
+/// Trains the live model in the background so the first reports do not wait for it.
+pub fn warm_up(st: &crate::state::AppState) {
+    let st = st.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = live(&st) {
+            tracing::error!(error = %e, "training the routing model failed");
+        }
+    });
 }
 
 /// The model in use: the shipped model plus every stored correction, learned in order.

@@ -29,7 +29,9 @@ async fn sqlite_columns() -> BTreeSet<(String, String, bool)> {
         .await
         .expect("sqlite");
     db.migrate().await.expect("migrate");
-    let Db::Sqlite(p) = &db else { unreachable!() };
+    let Db::Sqlite(p, _) = &db else {
+        unreachable!()
+    };
     let tables: Vec<String> = sqlx::query_scalar("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '_sqlx%'").fetch_all(p).await.expect("tables");
     let mut out = BTreeSet::new();
     for t in tables {

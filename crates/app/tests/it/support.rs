@@ -264,7 +264,7 @@ impl TestApp {
     /// Runs raw SQL against the test database (tamper tests).
     pub async fn exec(&self, sql: &str) -> Result<u64, sqlx::Error> {
         match &self.st.db {
-            Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+            Db::Sqlite(p, _) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
             Db::Pg(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
         }
     }
@@ -272,7 +272,7 @@ impl TestApp {
     /// One text column of the first row of a query.
     pub async fn scalar_text(&self, sql: &str) -> Option<String> {
         match &self.st.db {
-            Db::Sqlite(p) => sqlx::query_scalar(sql)
+            Db::Sqlite(p, _) => sqlx::query_scalar(sql)
                 .fetch_optional(p)
                 .await
                 .expect("query"),
@@ -285,7 +285,7 @@ impl TestApp {
 
     pub async fn scalar_i64(&self, sql: &str) -> i64 {
         match &self.st.db {
-            Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.expect("query"),
+            Db::Sqlite(p, _) => sqlx::query_scalar(sql).fetch_one(p).await.expect("query"),
             Db::Pg(p) => sqlx::query_scalar(sql).fetch_one(p).await.expect("query"),
         }
     }
