@@ -104,7 +104,7 @@ pub async fn generate(st: &AppState, n: usize, seed: u64) -> anyhow::Result<(usi
             };
             let closed_at = closed.then(|| created + rng.gen_range(sla / 4..sla * 2));
             cv.push(format!(
-                "({id}, 'web', {cat}, 0.9, 'model', {text}, {lng}, {lat}, '', {street}, {comm}, {grid}, {cp}, {bd}, {zone}, {urg}, '{status}', null, null, {f}, null, null, '[]', 1, {rung2}, {sup}, {solved_v}, {sat_v}, {cb_at}, 0, {created}, {updated}, {closed_at})",
+                "({id}, 'web', {cat}, 0.9, 'model', {text}, {lng}, {lat}, '', {street}, {comm}, {grid}, {cp}, {bd}, {zone}, {urg}, '{status}', null, null, {f}, null, null, '[]', 1, {rung2}, {sup}, {solved_v}, {sat_v}, {cb_at}, 0, {created}, {updated}, {closed_at}, {next_due})",
                 cat = q(&cat.code),
                 text = q(&format!("{}（生成数据 #{id}）", cat.name)),
                 comm = loc.community,
@@ -121,6 +121,7 @@ pub async fn generate(st: &AppState, n: usize, seed: u64) -> anyhow::Result<(usi
                 cb_at = opt(closed_at),
                 updated = closed_at.unwrap_or(created),
                 closed_at = opt(closed_at),
+                next_due = if closed { "null".to_string() } else { (created + sla).to_string() },
             ));
             let n_orders = if rng.gen_bool(0.2) { 2 } else { 1 };
             for _ in 0..n_orders {
@@ -156,7 +157,7 @@ pub async fn generate(st: &AppState, n: usize, seed: u64) -> anyhow::Result<(usi
         }
         let mut tx = st.db.begin().await?;
         if !cv.is_empty() {
-            exec(&mut tx, &format!("insert into cases (id, channel, category, confidence, category_by, text, lng, lat, address, street_id, community_id, grid_id, compound_id, building_id, zone, urgent, status, reporter_user_id, resident_id, filed_by_staff, caller_enc, external_ref, photos, reporters, rung, supervised_at, solved, satisfaction, callback_at, reopened, created_at, updated_at, closed_at) values {}", cv.join(","))).await?;
+            exec(&mut tx, &format!("insert into cases (id, channel, category, confidence, category_by, text, lng, lat, address, street_id, community_id, grid_id, compound_id, building_id, zone, urgent, status, reporter_user_id, resident_id, filed_by_staff, caller_enc, external_ref, photos, reporters, rung, supervised_at, solved, satisfaction, callback_at, reopened, created_at, updated_at, closed_at, next_due) values {}", cv.join(","))).await?;
         }
         if !ov.is_empty() {
             exec(&mut tx, &format!("insert into work_orders (id, case_id, unit_id, status, assignee_id, sign_by, warn_at, due_at, signed_at, responded_at, done_at, closed_at, return_reason, ext_until, ext_reason, feedback, feedback_photos, warned, overdue_rung, created_at, updated_at) values {}", ov.join(","))).await?;
@@ -166,6 +167,9 @@ pub async fn generate(st: &AppState, n: usize, seed: u64) -> anyhow::Result<(usi
         }
         tx.commit().await?;
     }
+    let mut tx = st.db.begin().await?;
+    crate::cases::rollup::rebuild(&mut tx, now).await?;
+    tx.commit().await?;
     if let Db::Pg(_) = st.db {
         let mut tx = st.db.begin().await?;
         for t in ["cases", "work_orders", "callbacks"] {

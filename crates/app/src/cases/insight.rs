@@ -7,7 +7,6 @@ use gongzhi_core::cases::rates::{RateWeights, Tally};
 use gongzhi_core::identity::Role;
 use serde::Serialize;
 
-use super::store;
 use crate::auth::service::CurrentUser;
 use crate::clock::iso;
 use crate::error::{AppError, AppResult};
@@ -95,21 +94,26 @@ pub async fn rates(st: &AppState, u: &CurrentUser, q: &RatesQuery) -> AppResult<
     }
     let now = st.now_ms();
     let (from, to) = period(q.from.as_deref(), q.to.as_deref(), now)?;
+    let (from_day, to_day) = (
+        super::rollup::day_of(from),
+        super::rollup::day_of(to - 1) + 1,
+    );
     let mut tx = st.db.read().await?;
-    let (resp, cbs) = store::tallies(&mut tx, level, from, to, now).await?;
+    let rows = super::rollup::sums(&mut tx, level, from_day, to_day).await?;
     drop(tx);
     let mut by: BTreeMap<i64, Tally> = BTreeMap::new();
-    for r in resp {
-        let t = by.entry(r.key).or_default();
-        t.due_to_sign += r.n;
-        t.signed_in_time += r.a;
-    }
-    for r in cbs {
-        let t = by.entry(r.key).or_default();
-        t.callbacks += r.n;
-        t.solved += r.a;
-        t.rated += r.b;
-        t.satisfied += r.c;
+    for r in rows {
+        by.insert(
+            r.key,
+            Tally {
+                due_to_sign: r.due_to_sign,
+                signed_in_time: r.signed_in_time,
+                callbacks: r.callbacks,
+                solved: r.solved,
+                rated: r.rated,
+                satisfied: r.satisfied,
+            },
+        );
     }
     let w = RateWeights::default();
     let map = st.org_map();
@@ -183,7 +187,12 @@ pub async fn heat(
     check_role(u)?;
     let (from, to) = period(from, to, st.now_ms())?;
     let mut tx = st.db.read().await?;
-    let rows = store::heat(&mut tx, from, to).await?;
+    let rows = super::rollup::heat(
+        &mut tx,
+        super::rollup::day_of(from),
+        super::rollup::day_of(to - 1) + 1,
+    )
+    .await?;
     drop(tx);
     let map = st.org_map();
     Ok(rows

@@ -68,7 +68,23 @@ pub async fn tick(st: &AppState) -> AppResult<TickReport> {
     let mut tx = st.db.read().await?;
     let warn = store::due_warnings(&mut tx, now, BATCH).await?;
     let late = store::overdue(&mut tx, now, BATCH).await?;
+    let unanswered = store::unanswered(&mut tx, now, BATCH).await?;
     drop(tx);
+    // Orders nobody signed for in time count against the response rate (once).
+    for (id, unit, created, sign_by, grid, community, street) in unanswered {
+        let mut tx = st.db.begin().await?;
+        super::rollup::count_response(
+            &mut tx,
+            id,
+            unit,
+            created,
+            sign_by,
+            None,
+            super::rollup::places(grid, community, street),
+        )
+        .await?;
+        tx.commit().await?;
+    }
     for id in warn {
         if warn_one(st, id, now).await? {
             report.warned += 1;

@@ -9,6 +9,7 @@ pub mod html;
 pub mod import;
 pub mod insight;
 pub mod jobs;
+pub mod rollup;
 pub mod service;
 pub mod store;
 

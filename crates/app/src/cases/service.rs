@@ -400,7 +400,12 @@ async fn refresh_status(tx: &mut Tx, case_id: i64, now: i64) -> AppResult<CaseSt
         .collect();
     let s = lifecycle::case_status(&states);
     let closed_at = (s == CaseStatus::Closed).then_some(now);
-    store::set_case_status(tx, case_id, s.code(), now, closed_at).await?;
+    let next_due = orders
+        .iter()
+        .filter(|o| OrderStatus::parse(&o.status).is_some_and(|x| x.is_open()))
+        .map(|o| o.due_at)
+        .min();
+    store::set_case_status(tx, case_id, s.code(), now, closed_at, next_due).await?;
     Ok(s)
 }
 
@@ -710,9 +715,13 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
         caller_enc,
         external_ref: r.intake_key.as_ref().map(|k| k.1.as_str()),
         photos: "[]".into(),
+        // Every order of a new case gets the same deadlines.
+        next_due: (!units.is_empty())
+            .then(|| calendar::deadlines(&cal, now, cat.sla_hours, cat.urgent).due_at),
         created_at: now,
     };
     let id = store::insert_case(&mut tx, &new_case).await?;
+    super::rollup::count_case(&mut tx, now, loc.grid, &cat.code).await?;
     store::insert_reporter(&mut tx, id, user_id, resident_id, channel, &text, now).await?;
     if let Some((src, key)) = &r.intake_key {
         store::insert_intake_key(&mut tx, src, key, id, now).await?;
@@ -1498,6 +1507,18 @@ pub async fn act(
     if !store::update_order(&mut tx, &from_code, &o).await? {
         return Err(AppError::Conflict("ORDER_CHANGED"));
     }
+    if matches!(act, Act::Sign | Act::Return { .. }) {
+        super::rollup::count_response(
+            &mut tx,
+            o.id,
+            o.unit_id,
+            o.created_at,
+            o.sign_by,
+            Some(now),
+            super::rollup::places(c.grid_id, c.community_id, c.street_id),
+        )
+        .await?;
+    }
     store::insert_event(
         &mut tx,
         c.id,
@@ -1819,6 +1840,23 @@ pub async fn callback(
     )
     .await?;
     store::set_callback(&mut tx, case_id, solved, satisfaction, now).await?;
+    {
+        let d = super::rollup::Delta {
+            callbacks: 1,
+            solved: i64::from(solved),
+            rated: i64::from(satisfaction.is_some()),
+            satisfied: i64::from(satisfaction.is_some_and(|s| s >= 4)),
+            ..Default::default()
+        };
+        let mut dims: Vec<(&str, i64)> =
+            super::rollup::places(c.grid_id, c.community_id, c.street_id).to_vec();
+        for o in store::orders_of_case(&mut tx, case_id).await? {
+            if o.status != OrderStatus::Rerouted.code() {
+                dims.push(("unit", o.unit_id));
+            }
+        }
+        super::rollup::add(&mut tx, &dims, super::rollup::day_of(now), &d).await?;
+    }
     let cat = category(&c.category);
     for o in store::orders_of_case(&mut tx, case_id).await? {
         if o.status != OrderStatus::Done.code() {

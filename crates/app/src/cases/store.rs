@@ -67,11 +67,12 @@ pub struct NewCase<'a> {
     pub caller_enc: Option<String>,
     pub external_ref: Option<&'a str>,
     pub photos: String,
+    pub next_due: Option<i64>,
     pub created_at: i64,
 }
 
-const INSERT_CASE: &str = "insert into cases (channel, category, confidence, category_by, text, lng, lat, address, street_id, community_id, grid_id, compound_id, building_id, zone, urgent, status, reporter_user_id, resident_id, filed_by_staff, caller_enc, external_ref, photos, reporters, rung, reopened, created_at, updated_at) \
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 1, 'grid', 0, $23, $23) returning id";
+const INSERT_CASE: &str = "insert into cases (channel, category, confidence, category_by, text, lng, lat, address, street_id, community_id, grid_id, compound_id, building_id, zone, urgent, status, reporter_user_id, resident_id, filed_by_staff, caller_enc, external_ref, photos, reporters, rung, reopened, created_at, updated_at, next_due) \
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 1, 'grid', 0, $23, $23, $24) returning id";
 
 pub async fn insert_case(tx: &mut Tx, c: &NewCase<'_>) -> Result<i64, sqlx::Error> {
     on_tx!(tx, |x| sqlx::query_scalar(INSERT_CASE)
@@ -98,6 +99,7 @@ pub async fn insert_case(tx: &mut Tx, c: &NewCase<'_>) -> Result<i64, sqlx::Erro
         .bind(c.external_ref)
         .bind(&c.photos)
         .bind(c.created_at)
+        .bind(c.next_due)
         .fetch_one(&mut **x)
         .await)
 }
@@ -111,20 +113,23 @@ pub async fn find_case(tx: &mut Tx, id: i64) -> Result<Option<CaseRow>, sqlx::Er
 }
 
 const SET_STATUS: &str =
-    "update cases set status = $2, updated_at = $3, closed_at = $4 where id = $1";
+    "update cases set status = $2, updated_at = $3, closed_at = $4, next_due = $5 where id = $1";
 
+/// Stores a case's derived status and the nearest deadline of its open orders.
 pub async fn set_case_status(
     tx: &mut Tx,
     id: i64,
     status: &str,
     now: i64,
     closed_at: Option<i64>,
+    next_due: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     on_tx!(tx, |x| sqlx::query(SET_STATUS)
         .bind(id)
         .bind(status)
         .bind(now)
         .bind(closed_at)
+        .bind(next_due)
         .execute(&mut **x)
         .await
         .map(|_| ()))
@@ -332,7 +337,7 @@ const CASE_WHERE: &str = "where ($1 or c.street_id = $2 or c.community_id = $3 o
        and ($9 = '' or c.status = $9 or ($9 = 'open' and c.status <> 'closed')) \
        and ($10 = '' or c.category = $10) and ($11 = '' or c.channel = $11) \
        and (not $12 or c.urgent) \
-       and ($13 < 0 or exists (select 1 from work_orders o2 where o2.case_id = c.id and o2.status in ('dispatched', 'handling') and o2.due_at < $13)) \
+       and ($13 < 0 or c.next_due < $13) \
        and (not $14 or c.supervised_at is not null) \
        and c.created_at >= $15 and c.created_at < $16";
 
@@ -392,8 +397,7 @@ pub async fn list_cases(
     };
     let sql = format!(
         "select * from (select c.id, c.channel, c.category, c.text, c.lng, c.lat, c.community_id, c.grid_id, c.urgent, c.status, c.reporters, c.rung, c.supervised_at, c.created_at, \
-           (select min(o.due_at) from work_orders o where o.case_id = c.id and o.status in ('dispatched', 'handling')) as next_due \
-         from cases c {CASE_WHERE}) q order by {order} limit $17 offset $18"
+           c.next_due from cases c {CASE_WHERE}) q order by {order} limit $17 offset $18"
     );
     let count = format!("select count(*) from cases c {CASE_WHERE}");
     let rows = on_tx!(tx, |x| bind_filter!(sqlx::query_as(&sql), f)
@@ -957,82 +961,21 @@ pub async fn claim_rung(tx: &mut Tx, id: i64, from: &str, to: &str) -> Result<bo
     Ok(n == 1)
 }
 
-// --- the three rates ---
+const UNANSWERED: &str = "select o.id, o.unit_id, o.created_at, o.sign_by, c.grid_id, c.community_id, c.street_id \
+     from work_orders o join cases c on c.id = o.case_id \
+     where o.status = 'dispatched' and not o.response_counted and o.sign_by <= $1 order by o.sign_by limit $2";
 
-/// Raw counts per group key (a unit, community or grid id).
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
-pub struct TallyRow {
-    pub key: i64,
-    pub n: i64,
-    pub a: i64,
-    pub b: i64,
-    pub c: i64,
-}
-
-const RESPONSE_BY_UNIT: &str = "select o.unit_id as key, \
-       sum(case when o.responded_at is not null or o.sign_by <= $3 then 1 else 0 end) as n, \
-       sum(case when o.responded_at is not null and o.responded_at <= o.sign_by then 1 else 0 end) as a, cast(0 as bigint) as b, cast(0 as bigint) as c \
-     from work_orders o where o.created_at >= $1 and o.created_at < $2 group by o.unit_id";
-const RESPONSE_BY_PLACE: &str = "select c.{col} as key, \
-       sum(case when o.responded_at is not null or o.sign_by <= $3 then 1 else 0 end) as n, \
-       sum(case when o.responded_at is not null and o.responded_at <= o.sign_by then 1 else 0 end) as a, cast(0 as bigint) as b, cast(0 as bigint) as c \
-     from work_orders o join cases c on c.id = o.case_id where o.created_at >= $1 and o.created_at < $2 group by c.{col}";
-const CALLBACKS_BY_UNIT: &str = "select o.unit_id as key, count(*) as n, \
-       sum(case when k.solved then 1 else 0 end) as a, \
-       sum(case when k.satisfaction is not null then 1 else 0 end) as b, \
-       sum(case when k.satisfaction >= 4 then 1 else 0 end) as c \
-     from callbacks k join work_orders o on o.case_id = k.case_id and o.status <> 'rerouted' \
-     where k.at >= $1 and k.at < $2 group by o.unit_id";
-const CALLBACKS_BY_PLACE: &str = "select c.{col} as key, count(*) as n, \
-       sum(case when k.solved then 1 else 0 end) as a, \
-       sum(case when k.satisfaction is not null then 1 else 0 end) as b, \
-       sum(case when k.satisfaction >= 4 then 1 else 0 end) as c \
-     from callbacks k join cases c on c.id = k.case_id \
-     where k.at >= $1 and k.at < $2 group by c.{col}";
-
-/// (response rows, call-back rows) for `level` ∈ unit | community | grid | street.
-pub async fn tallies(
+/// Orders whose signing deadline passed unanswered and that the response rate has not
+/// counted yet.
+#[allow(clippy::type_complexity)]
+pub async fn unanswered(
     tx: &mut Tx,
-    level: &str,
-    from: i64,
-    to: i64,
     now: i64,
-) -> Result<(Vec<TallyRow>, Vec<TallyRow>), sqlx::Error> {
-    let (resp, cbs) = match level {
-        "unit" => (RESPONSE_BY_UNIT.to_string(), CALLBACKS_BY_UNIT.to_string()),
-        other => {
-            let col = match other {
-                "grid" => "grid_id",
-                "street" => "street_id",
-                _ => "community_id",
-            };
-            (
-                RESPONSE_BY_PLACE.replace("{col}", col),
-                CALLBACKS_BY_PLACE.replace("{col}", col),
-            )
-        }
-    };
-    let r = on_tx!(tx, |x| sqlx::query_as(&resp)
-        .bind(from)
-        .bind(to)
+    limit: i64,
+) -> Result<Vec<(i64, i64, i64, i64, i64, i64, i64)>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(UNANSWERED)
         .bind(now)
-        .fetch_all(&mut **x)
-        .await)?;
-    let c = on_tx!(tx, |x| sqlx::query_as(&cbs)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut **x)
-        .await)?;
-    Ok((r, c))
-}
-
-/// Cases per grid and category (heat map), in a period.
-const HEAT: &str = "select grid_id, category, count(*) from cases where created_at >= $1 and created_at < $2 group by grid_id, category";
-
-pub async fn heat(tx: &mut Tx, from: i64, to: i64) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query_as(HEAT)
-        .bind(from)
-        .bind(to)
+        .bind(limit)
         .fetch_all(&mut **x)
         .await)
 }

@@ -106,6 +106,7 @@ pub async fn seed_history(st: &AppState, seed: u64, n: usize) -> anyhow::Result<
         None => None,
     };
     let made = history(st, &mut tx, seed, n, now, &resident_ids, own).await?;
+    crate::cases::rollup::rebuild(&mut tx, now).await?;
     tx.commit().await?;
     Ok(made)
 }
@@ -208,6 +209,7 @@ async fn history(
             caller_enc: None,
             external_ref: None,
             photos: "[]".into(),
+            next_due: None,
             created_at: created,
         };
         // The whole life of the case is decided in memory, then each row written once.
@@ -387,12 +389,18 @@ async fn history(
             )
             .await?;
         }
+        let next_due = sims
+            .iter()
+            .filter(|o| o.status.is_open())
+            .map(|o| o.d.due_at)
+            .min();
         store::set_case_status(
             tx,
             id,
             status.code(),
             closed.unwrap_or(now).min(now),
             closed,
+            next_due,
         )
         .await?;
         made += 1;

@@ -1153,3 +1153,112 @@ async fn a_unit_replans_its_unsigned_orders_as_one_batch() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+async fn rollup_snapshot(app: &TestApp) -> Vec<i64> {
+    let mut out = vec![];
+    for dim in ["unit", "grid", "community", "street"] {
+        for col in [
+            "due_to_sign",
+            "signed_in_time",
+            "callbacks",
+            "solved",
+            "rated",
+            "satisfied",
+        ] {
+            out.push(
+                app.scalar_i64(&format!(
+                    "select coalesce(cast(sum({col} * (key % 97 + 1) * (day % 13 + 1)) as bigint), 0) from rate_daily where dim = '{dim}'"
+                ))
+                .await,
+            );
+        }
+    }
+    out.push(app.scalar_i64("select coalesce(cast(sum(n * (grid_id % 97 + 1) * (day % 13 + 1)) as bigint), 0) from case_daily").await);
+    out
+}
+
+/// The daily tallies kept up to date live equal a rebuild from the base tables.
+async fn assert_rollups_match_rebuild(app: &TestApp) {
+    let live = rollup_snapshot(app).await;
+    let mut tx = app.st.db.begin().await.expect("begin");
+    gongzhi_app::cases::rollup::rebuild(&mut tx, app.st.now_ms())
+        .await
+        .expect("rebuild");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        live,
+        rollup_snapshot(app).await,
+        "live tallies equal the rebuild"
+    );
+}
+
+#[tokio::test]
+async fn live_tallies_equal_a_rebuild() {
+    let app = TestApp::new().await;
+    let (lng, lat) = home_of(&app, "resident1").await;
+    let r1 = app.bearer("resident1").await;
+    let unit = app.bearer("unit-property1").await;
+    let water = app.bearer("unit-water").await;
+    // A burst pipe (two units) solved; a garbage report unsolved; an unanswered order.
+    let (_, a) = file(
+        &app,
+        &r1,
+        json!({"text": "水管爆了", "lng": lng, "lat": lat, "category": "FAC.WATER"}),
+    )
+    .await;
+    let (_, b) = file(
+        &app,
+        &r1,
+        json!({"text": "垃圾没人清运", "lng": lng + 0.001, "lat": lat, "category": "ENV.GARBAGE"}),
+    )
+    .await;
+    let (_, _c) = file(
+        &app,
+        &r1,
+        json!({"text": "路灯不亮", "lng": lng - 0.001, "lat": lat, "category": "FAC.LIGHT"}),
+    )
+    .await;
+    for (auth, case, u) in [
+        (&unit, &a, "PROPERTY-1"),
+        (&water, &a, "WATER"),
+        (&unit, &b, "PROPERTY-1"),
+    ] {
+        let o = order_for(case, u);
+        app.post_json(&format!("/api/v1/orders/{o}/sign"), auth, json!({}))
+            .await;
+        app.post_json(
+            &format!("/api/v1/orders/{o}/feedback"),
+            auth,
+            json!({"text": "已处理完毕"}),
+        )
+        .await;
+    }
+    for (case, solved, sat) in [(&a, true, 5), (&b, false, 2)] {
+        let id = case["id"].as_i64().expect("id");
+        let r = app
+            .post_json(
+                &format!("/api/v1/cases/{id}/callback"),
+                &r1,
+                json!({"solved": solved, "satisfaction": sat}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    // The street-light order is never signed: after its deadline the job counts it.
+    app.clock.advance_ms(3 * 86_400_000);
+    gongzhi_app::cases::jobs::tick(&app.st).await.expect("tick");
+    assert_rollups_match_rebuild(&app).await;
+    let rates = rates(&app, &app.bearer("street1").await, "unit").await;
+    assert_eq!(
+        rate_of(&rates, "PROPERTY-1", "response_rate"),
+        Some(2.0 / 3.0),
+        "{rates}"
+    );
+    assert_eq!(rate_of(&rates, "PROPERTY-1", "resolution_rate"), Some(0.5));
+    assert_eq!(rate_of(&rates, "WATER", "satisfaction_rate"), Some(1.0));
+    // Demo history is rolled up too.
+    gongzhi_app::demo::cases::seed_history(&app.st, 5, 200)
+        .await
+        .expect("history");
+    assert_rollups_match_rebuild(&app).await;
+}
