@@ -32,3 +32,4 @@ alter table work_orders add column response_counted boolean not null default fal
 -- The nearest deadline of the case's open orders (the dispatcher's queue order).
 alter table cases add column next_due bigint;
 create index cases_queue on cases(urgent, next_due);
+create index cases_next_due on cases(next_due);

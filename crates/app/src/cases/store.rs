@@ -330,16 +330,100 @@ pub struct CaseFilter {
     pub to: i64,
 }
 
-const CASE_WHERE: &str = "where ($1 or c.street_id = $2 or c.community_id = $3 or c.grid_id = $4 or c.building_id = $5 \
-        or exists (select 1 from case_reporters r where r.case_id = c.id and r.user_id = $6) \
-        or exists (select 1 from work_orders o where o.case_id = c.id and o.unit_id = $7) \
-        or c.resident_id = $8) \
-       and ($9 = '' or c.status = $9 or ($9 = 'open' and c.status <> 'closed')) \
-       and ($10 = '' or c.category = $10) and ($11 = '' or c.channel = $11) \
-       and (not $12 or c.urgent) \
-       and ($13 < 0 or c.next_due < $13) \
-       and (not $14 or c.supervised_at is not null) \
-       and c.created_at >= $15 and c.created_at < $16";
+/// A bound value of a dynamically built query.
+enum Bind {
+    I(i64),
+    S(String),
+}
+
+/// The WHERE clause of a case list with only the conditions the filter uses (so each
+/// query can use its indexes), and its values in order.
+fn case_where(f: &CaseFilter) -> (String, Vec<Bind>) {
+    let mut binds: Vec<Bind> = vec![];
+    let mut p = |b: Bind| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    let mut scope: Vec<String> = vec![];
+    if !f.all {
+        for (col, v) in [
+            ("c.street_id", f.street),
+            ("c.community_id", f.community),
+            ("c.grid_id", f.grid),
+            ("c.building_id", f.building),
+            ("c.resident_id", f.resident),
+        ] {
+            if let Some(v) = v {
+                scope.push(format!("{col} = {}", p(Bind::I(v))));
+            }
+        }
+        if let Some(u) = f.reporter {
+            scope.push(format!(
+                "exists (select 1 from case_reporters r where r.case_id = c.id and r.user_id = {})",
+                p(Bind::I(u))
+            ));
+        }
+        if let Some(u) = f.unit {
+            scope.push(format!(
+                "exists (select 1 from work_orders o where o.case_id = c.id and o.unit_id = {})",
+                p(Bind::I(u))
+            ));
+        }
+    }
+    let mut conds: Vec<String> = vec![];
+    if !f.all {
+        conds.push(if scope.is_empty() {
+            "1 = 0".into()
+        } else {
+            format!("({})", scope.join(" or "))
+        });
+    }
+    match f.status.as_str() {
+        "" => {}
+        "open" => conds.push("c.status <> 'closed'".into()),
+        s => conds.push(format!("c.status = {}", p(Bind::S(s.to_string())))),
+    }
+    if !f.category.is_empty() {
+        conds.push(format!("c.category = {}", p(Bind::S(f.category.clone()))));
+    }
+    if !f.channel.is_empty() {
+        conds.push(format!("c.channel = {}", p(Bind::S(f.channel.clone()))));
+    }
+    if f.urgent_only {
+        conds.push("c.urgent".into());
+    }
+    if let Some(t) = f.overdue_before {
+        conds.push(format!("c.next_due < {}", p(Bind::I(t))));
+    }
+    if f.supervised_only {
+        conds.push("c.supervised_at is not null".into());
+    }
+    if f.from > 0 {
+        conds.push(format!("c.created_at >= {}", p(Bind::I(f.from))));
+    }
+    if f.to < i64::MAX {
+        conds.push(format!("c.created_at < {}", p(Bind::I(f.to))));
+    }
+    let w = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("where {}", conds.join(" and "))
+    };
+    (w, binds)
+}
+
+macro_rules! bind_all {
+    ($q:expr, $binds:expr) => {{
+        let mut q = $q;
+        for b in $binds {
+            q = match b {
+                Bind::I(v) => q.bind(*v),
+                Bind::S(v) => q.bind(v.clone()),
+            };
+        }
+        q
+    }};
+}
 
 /// Cases as a list shows them, with the nearest open deadline.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -361,27 +445,6 @@ pub struct ListRow {
     pub next_due: Option<i64>,
 }
 
-macro_rules! bind_filter {
-    ($q:expr, $f:expr) => {
-        $q.bind($f.all)
-            .bind($f.street)
-            .bind($f.community)
-            .bind($f.grid)
-            .bind($f.building)
-            .bind($f.reporter)
-            .bind($f.unit)
-            .bind($f.resident)
-            .bind(&$f.status)
-            .bind(&$f.category)
-            .bind(&$f.channel)
-            .bind($f.urgent_only)
-            .bind($f.overdue_before.unwrap_or(-1))
-            .bind($f.supervised_only)
-            .bind($f.from)
-            .bind($f.to)
-    };
-}
-
 /// `order`: `queue` (urgent first, then the nearest deadline) or `recent`.
 pub async fn list_cases(
     tx: &mut Tx,
@@ -391,21 +454,25 @@ pub async fn list_cases(
     offset: i64,
 ) -> Result<(Vec<ListRow>, i64), sqlx::Error> {
     let order = if queue_order {
-        "q.urgent desc, q.next_due is null, q.next_due asc, q.id asc"
+        "c.urgent desc, c.next_due is null, c.next_due asc, c.id asc"
     } else {
-        "q.id desc"
+        "c.id desc"
     };
+    let (w, binds) = case_where(f);
+    let n = binds.len();
     let sql = format!(
-        "select * from (select c.id, c.channel, c.category, c.text, c.lng, c.lat, c.community_id, c.grid_id, c.urgent, c.status, c.reporters, c.rung, c.supervised_at, c.created_at, \
-           c.next_due from cases c {CASE_WHERE}) q order by {order} limit $17 offset $18"
+        "select c.id, c.channel, c.category, c.text, c.lng, c.lat, c.community_id, c.grid_id, c.urgent, c.status, c.reporters, c.rung, c.supervised_at, c.created_at, \
+           c.next_due from cases c {w} order by {order} limit ${} offset ${}",
+        n + 1,
+        n + 2
     );
-    let count = format!("select count(*) from cases c {CASE_WHERE}");
-    let rows = on_tx!(tx, |x| bind_filter!(sqlx::query_as(&sql), f)
+    let count = format!("select count(*) from cases c {w}");
+    let rows = on_tx!(tx, |x| bind_all!(sqlx::query_as(&sql), &binds)
         .bind(limit)
         .bind(offset)
         .fetch_all(&mut **x)
         .await)?;
-    let total = on_tx!(tx, |x| bind_filter!(sqlx::query_scalar(&count), f)
+    let total = on_tx!(tx, |x| bind_all!(sqlx::query_scalar(&count), &binds)
         .fetch_one(&mut **x)
         .await)?;
     Ok((rows, total))
