@@ -3,7 +3,7 @@
 # with wrk, beside the bare baseline endpoint (authenticate + insert one row) in the same
 # run, on SQLite and PostgreSQL; then the supervision queries over 1,000,000 generated cases.
 # Usage: bench/cases.sh [sqlite|postgres|both] (default both). CASES=1000000 DURATION=20s
-# PARTS=intake skips the million-case part.
+# PARTS=intake skips the million-case part; PARTS=supervision only runs it.
 # Needs a release build and wrk + hyperfine; server and load generator share this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +55,7 @@ for c in json.load(sys.stdin)["items"]:
     out.append("%.6f,%.6f" % (sum(p[0] for p in ring)/len(ring), sum(p[1] for p in ring)/len(ring)))
 print(";".join(out))')
   echo "## $kind"
+  if [ "${PARTS:-all}" != supervision ]; then
   before=$(sql "$kind" "$url" "select count(*) from cases")
   echo "### POST /api/v1/cases (report → classified, located, routed, deadlines, dispatched; $CONN connections, $DURATION)"
   POINTS=$points TOKEN=$token wrk -t2 -c"$CONN" -d"$DURATION" --latency -s bench/report.lua "$BASE/api/v1/cases" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors|requests in"
@@ -62,6 +63,7 @@ print(";".join(out))')
   echo "new cases: $((after - before)); orders now: $(sql "$kind" "$url" "select count(*) from work_orders")"
   echo "### POST /api/v1/bench/baseline (authenticate + insert one row; same body, same connections)"
   POINTS=$points TOKEN=$token wrk -t2 -c"$CONN" -d"$DURATION" --latency -s bench/report.lua "$BASE/api/v1/bench/baseline" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors|requests in"
+  fi
   stop
   if [ "${PARTS:-all}" = intake ]; then rm -rf "$dir"; return; fi
   echo "### $CASES generated cases: supervision queries"
@@ -76,6 +78,8 @@ print(";".join(out))')
     -n "rates by community (365 days)" "curl -sf -H '$H' '$BASE/api/v1/insight/rates?level=community&from=2025-11-22'" \
     -n "rates by grid (30 days)" "curl -sf -H '$H' $BASE/api/v1/insight/rates?level=grid" \
     -n "overdue open cases (queue)" "curl -sf -H '$H' '$BASE/api/v1/cases?status=open&overdue=true&order=queue&per_page=20'" \
+    -n "supervised open cases" "curl -sf -H '$H' '$BASE/api/v1/cases?status=open&supervised=true&per_page=20'" \
+    -n "dispatcher queue (open, urgent first)" "curl -sf -H '$H' '$BASE/api/v1/cases?status=open&order=queue&per_page=50'" \
     -n "supervision page (all of it)" "curl -sf -H 'Cookie: gz_session=$token' $BASE/supervision" >/dev/null
   cat "$dir/h.md"
   stop

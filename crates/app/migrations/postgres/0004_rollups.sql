@@ -33,3 +33,7 @@ alter table work_orders add column response_counted boolean not null default fal
 alter table cases add column next_due bigint;
 create index cases_queue on cases(urgent, next_due);
 create index cases_next_due on cases(next_due);
+-- Overdue lists per scope: the oldest deadlines first, counted from the index.
+create index cases_street_due on cases(street_id, next_due);
+create index cases_community_due on cases(community_id, next_due);
+create index cases_grid_due on cases(grid_id, next_due);

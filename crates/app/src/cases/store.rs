@@ -453,7 +453,10 @@ pub async fn list_cases(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<ListRow>, i64), sqlx::Error> {
-    let order = if queue_order {
+    let order = if f.overdue_before.is_some() {
+        // Overdue lists: the longest overdue first (read in index order).
+        "c.next_due asc, c.id asc"
+    } else if queue_order {
         "c.urgent desc, c.next_due is null, c.next_due asc, c.id asc"
     } else {
         "c.id desc"
