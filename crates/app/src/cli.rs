@@ -103,6 +103,9 @@ pub enum CasesCommand {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Recompute the daily tallies of the 三率 and the heat map from cases, orders and
+    /// call-backs (after a restore or a bulk load; the live tallies never need it otherwise).
+    RebuildRollups,
 }
 
 #[derive(Args, Debug)]
@@ -247,6 +250,14 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
         }
         Command::Model(cmd) => crate::routing::cli::run(cmd)?,
+        Command::Cases(CasesCommand::RebuildRollups) => {
+            let (db, _) = open(&cli.common).await?;
+            let t = Instant::now();
+            let mut tx = db.begin().await?;
+            crate::cases::rollup::rebuild(&mut tx, chrono::Utc::now().timestamp_millis()).await?;
+            tx.commit().await?;
+            println!("daily tallies rebuilt in {:.1}s", t.elapsed().as_secs_f64());
+        }
         Command::Cases(CasesCommand::Generate { count, seed }) => {
             let (db, cipher) = open(&cli.common).await?;
             let st = build_state(db, cipher, Arc::new(SystemClock), Config::default()).await?;
