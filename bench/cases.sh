@@ -47,13 +47,7 @@ run_one() {
   start "$kind" "$dir" "$url"
   local token points before after
   token=$(login resident1)
-  points=$(curl -s -H "Authorization: Bearer $token" "$BASE/api/v1/org/compounds?per_page=500" | python3 -c '
-import json,sys
-out=[]
-for c in json.load(sys.stdin)["items"]:
-    ring=c["geometry"]["coordinates"][0]
-    out.append("%.6f,%.6f" % (sum(p[0] for p in ring)/len(ring), sum(p[1] for p in ring)/len(ring)))
-print(";".join(out))')
+  points=$(python3 bench/points.py "$BASE" "$token")
   echo "## $kind"
   if [ "${PARTS:-all}" != supervision ]; then
   before=$(sql "$kind" "$url" "select count(*) from cases")

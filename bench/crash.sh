@@ -27,9 +27,7 @@ run_one() {
   start
   local token points
   token=$(curl -s -XPOST -H 'content-type: application/json' -d '{"username":"resident1","password":"gongzhi-demo"}' "$BASE/api/v1/auth/login" | python3 -c 'import json,sys;print(json.load(sys.stdin)["token"])')
-  points=$(curl -s -H "Authorization: Bearer $token" "$BASE/api/v1/org/compounds?per_page=500" | python3 -c '
-import json,sys
-print(";".join("%.6f,%.6f" % (sum(p[0] for p in c["geometry"]["coordinates"][0])/len(c["geometry"]["coordinates"][0]), sum(p[1] for p in c["geometry"]["coordinates"][0])/len(c["geometry"]["coordinates"][0])) for c in json.load(sys.stdin)["items"]))')
+  points=$(python3 bench/points.py "$BASE" "$token")
   python3 bench/crash_load.py "$BASE" "$token" "$points" 8 >"$DIR/acked.json" &
   local load=$!
   sleep "${LOAD_SECONDS:-6}"

@@ -312,14 +312,7 @@ pub async fn show(
 ) -> AppResult<Html<String>> {
     let c = service::get(&st, &user, id).await?;
     let row = service::load_visible(&st, &user, id).await?;
-    let placement = gongzhi_core::identity::Placement {
-        street: Some(row.street_id),
-        community: Some(row.community_id),
-        grid: Some(row.grid_id),
-        building: row.building_id,
-        resident: None,
-    };
-    let can_dispatch = service::is_dispatcher(user.role) && user.scope.covers(&placement);
+    let can_dispatch = service::dispatches(&user, &row);
     let my_unit = match (user.role, user.scope) {
         (Role::UnitStaff | Role::Mediator, Scope::Unit(u)) => Some(u),
         _ => None,

@@ -426,6 +426,21 @@ pub fn is_dispatcher(role: Role) -> bool {
     matches!(role, Role::CommunityStaff | Role::StreetStaff | Role::Admin)
 }
 
+/// Whether the user dispatches for the case's place.
+pub fn dispatches(u: &CurrentUser, c: &CaseRow) -> bool {
+    is_dispatcher(u.role) && u.scope.covers(&placement(c))
+}
+
+/// Refuses a dispatcher action to anyone else: 404 (audited) if they may not even see the
+/// case, 403 if they may see it but not act.
+async fn require_dispatcher(tx: &mut Tx, u: &CurrentUser, c: &CaseRow) -> AppResult<()> {
+    if dispatches(u, c) {
+        return Ok(());
+    }
+    check_visible(tx, u, c).await?;
+    Err(AppError::Forbidden("ORDER_ACTION_FORBIDDEN"))
+}
+
 fn placement(c: &CaseRow) -> Placement {
     Placement {
         street: Some(c.street_id),
@@ -1401,7 +1416,7 @@ pub async fn act(
     let allowed = if act.by_unit() {
         u.scope == Scope::Unit(o.unit_id) && matches!(u.role, Role::UnitStaff | Role::Mediator)
     } else {
-        is_dispatcher(u.role) && u.scope.covers(&placement(&c))
+        dispatches(u, &c)
     };
     if !allowed {
         check_visible(&mut tx, u, &c).await?;
@@ -1536,33 +1551,14 @@ pub async fn act(
     }
     // Tell whoever must act next.
     match &act {
-        Act::Return { reason } => {
+        Act::Return { reason } | Act::Extend { reason, .. } => {
+            let (kind, what) = match &act {
+                Act::Return { .. } => ("returned", "退单"),
+                _ => ("extension", "延期申请"),
+            };
             let to = store::staff_at(&mut tx, "community", Some(c.community_id)).await?;
-            notify(
-                st,
-                &mut tx,
-                &to,
-                c.id,
-                "returned",
-                &format!("退单 #{}: {}", c.id, o.unit_name),
-                reason,
-                now,
-            )
-            .await?;
-        }
-        Act::Extend { reason, .. } => {
-            let to = store::staff_at(&mut tx, "community", Some(c.community_id)).await?;
-            notify(
-                st,
-                &mut tx,
-                &to,
-                c.id,
-                "extension",
-                &format!("延期申请 #{}: {}", c.id, o.unit_name),
-                reason,
-                now,
-            )
-            .await?;
+            let title = format!("{what} #{}: {}", c.id, o.unit_name);
+            notify(st, &mut tx, &to, c.id, kind, &title, reason, now).await?;
         }
         Act::Feedback { .. } => {
             if let Some(rep) = c.reporter_user_id {
@@ -1635,10 +1631,7 @@ pub async fn dispatch(
     let c = store::find_case(&mut tx, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !(is_dispatcher(u.role) && u.scope.covers(&placement(&c))) {
-        check_visible(&mut tx, u, &c).await?;
-        return Err(AppError::Forbidden("ORDER_ACTION_FORBIDDEN"));
-    }
+    require_dispatcher(&mut tx, u, &c).await?;
     if c.status == CaseStatus::Closed.code() {
         return Err(AppError::Conflict("CASE_CLOSED"));
     }
@@ -1692,10 +1685,7 @@ pub async fn reclassify(
     let c = store::find_case(&mut tx, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !(is_dispatcher(u.role) && u.scope.covers(&placement(&c))) {
-        check_visible(&mut tx, u, &c).await?;
-        return Err(AppError::Forbidden("ORDER_ACTION_FORBIDDEN"));
-    }
+    require_dispatcher(&mut tx, u, &c).await?;
     if c.category == cat.code {
         return Ok(());
     }
@@ -1821,7 +1811,7 @@ pub async fn callback(
         .ok_or(AppError::NotFound)?;
     let reporter = store::is_reporter(&mut tx, case_id, u.id, u.resident_id).await?
         || (u.role == Role::Resident && c.resident_id.is_some() && c.resident_id == u.resident_id);
-    let dispatcher = is_dispatcher(u.role) && u.scope.covers(&placement(&c));
+    let dispatcher = dispatches(u, &c);
     if !(reporter && u.role == Role::Resident || dispatcher) {
         check_visible(&mut tx, u, &c).await?;
         return Err(AppError::Forbidden("CALLBACK_FORBIDDEN"));
@@ -1935,10 +1925,7 @@ pub async fn supervise(
     let c = store::find_case(&mut tx, case_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !(is_dispatcher(u.role) && u.scope.covers(&placement(&c))) {
-        check_visible(&mut tx, u, &c).await?;
-        return Err(AppError::Forbidden("ORDER_ACTION_FORBIDDEN"));
-    }
+    require_dispatcher(&mut tx, u, &c).await?;
     if c.status == CaseStatus::Closed.code() {
         return Err(AppError::Conflict("CASE_CLOSED"));
     }

@@ -1,14 +1,13 @@
 //! In a real browser (Debian's headless chromium through chromedriver): staff1 logs in and
 //! sees the map with every grid drawn; screenshots go to target/screenshots/ for review.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
 
-use crate::support::{PASSWORD, TestApp, in_ci};
+use crate::support::{PASSWORD, TestApp, free_port, in_ci};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -22,17 +21,28 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
 fn screenshots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot dir");
     dir
+}
+
+/// A headless Chromium session through chromedriver on `port`.
+async fn browser(port: u16, window: &str) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", format!("--window-size={window}"),
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+        }),
+    );
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("webdriver session")
 }
 
 /// Starts chromedriver, or says why the browser test cannot run (a failure in CI).
@@ -71,33 +81,8 @@ async fn staff_logs_in_and_sees_the_grid_map() {
         return;
     };
     let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = app.router.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
-
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,900",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-        }),
-    );
-    let c = ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("webdriver session");
+    let addr = app.serve().await;
+    let c = browser(port, "1366,900").await;
     let base = format!("http://{addr}");
     let result = async {
         c.goto(&format!("{base}/")).await?;
@@ -278,32 +263,8 @@ async fn a_resident_files_a_report_and_the_dispatcher_sees_it_on_the_map() {
     gongzhi_app::demo::cases::seed_history(&app.st, 11, 300)
         .await
         .expect("history");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = app.router.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,1000",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-        }),
-    );
-    let c = ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("webdriver session");
+    let addr = app.serve().await;
+    let c = browser(port, "1366,1000").await;
     let base = format!("http://{addr}");
     let dir = screenshots();
     let photo = std::env::temp_dir().join(format!("gongzhi-photo-{}.png", std::process::id()));

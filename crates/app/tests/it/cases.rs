@@ -6,20 +6,7 @@ use gongzhi_core::identity::Scope;
 use gongzhi_core::org::Zone;
 use serde_json::{Value, json};
 
-use crate::support::{Auth, TestApp};
-
-/// The location of a demo user's own building (inside their compound).
-async fn home_of(app: &TestApp, username: &str) -> (f64, f64) {
-    let sql = |col: &str| {
-        format!(
-            "select cast(b.{col} as text) from users u join residents r on r.id = u.resident_id \
-             join org_units b on b.id = r.building_id where u.username = '{username}'"
-        )
-    };
-    let lng = app.scalar_text(&sql("lng")).await.expect("lng");
-    let lat = app.scalar_text(&sql("lat")).await.expect("lat");
-    (lng.parse().expect("lng"), lat.parse().expect("lat"))
-}
+use crate::support::{Auth, TestApp, home_of};
 
 /// The property company managing a demo user's compound.
 async fn property_of(app: &TestApp, username: &str) -> String {

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 use serde_json::json;
 
-use crate::support::{Auth, TestApp, in_ci};
+use crate::support::{Auth, TestApp, free_port, in_ci};
 
 fn device(code: &str) -> Auth {
     Auth::Bearer(gongzhi_app::demo::devices::demo_token(code))
@@ -213,14 +213,6 @@ impl Drop for Broker {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 async fn wait_for(app: &TestApp, sql: &str, want: i64) -> i64 {

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, in_ci};
+use crate::support::{TestApp, free_port, home_of, in_ci};
 
 struct Smtp(Child);
 
@@ -20,13 +20,6 @@ impl Drop for Smtp {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
 }
 
 fn have_aiosmtpd() -> bool {
@@ -108,23 +101,7 @@ async fn urgent_orders_reach_sms_and_email_with_retries() {
         c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
     })
     .await;
-    let q = |c: &str| {
-        format!(
-            "select cast(b.{c} as text) from users u join residents r on r.id = u.resident_id join org_units b on b.id = r.building_id where u.username = 'resident1'"
-        )
-    };
-    let lng: f64 = app
-        .scalar_text(&q("lng"))
-        .await
-        .expect("lng")
-        .parse()
-        .expect("f");
-    let lat: f64 = app
-        .scalar_text(&q("lat"))
-        .await
-        .expect("lat")
-        .parse()
-        .expect("f");
+    let (lng, lat) = home_of(&app, "resident1").await;
     let r = app
         .post_json("/api/v1/cases", &app.bearer("resident1").await,
             json!({"text": "楼道水管爆裂，水流不止", "lng": lng, "lat": lat, "category": "FAC.WATER"}))

@@ -2,34 +2,12 @@
 //! rule for key-less reads, FixMyStreet updates, and the PyPI client `georeport` driven by a
 //! script against the running server.
 
-use std::net::SocketAddr;
-
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 
-use crate::support::{Auth, TestApp, in_ci};
+use crate::support::{Auth, TestApp, home_of, in_ci};
 
 const KEY: &str = gongzhi_app::open311::DEMO_KEY;
-
-async fn home(app: &TestApp) -> (f64, f64) {
-    let q = |c: &str| {
-        format!(
-            "select cast(b.{c} as text) from users u join residents r on r.id = u.resident_id join org_units b on b.id = r.building_id where u.username = 'resident1'"
-        )
-    };
-    (
-        app.scalar_text(&q("lng"))
-            .await
-            .expect("lng")
-            .parse()
-            .expect("f64"),
-        app.scalar_text(&q("lat"))
-            .await
-            .expect("lat")
-            .parse()
-            .expect("f64"),
-    )
-}
 
 async fn post_form(app: &TestApp, path: &str, body: &str) -> crate::support::Resp {
     let req = Request::builder()
@@ -47,7 +25,7 @@ async fn post_form(app: &TestApp, path: &str, body: &str) -> crate::support::Res
 #[tokio::test]
 async fn georeport_v2_in_json_and_xml() {
     let app = TestApp::new().await;
-    let (lng, lat) = home(&app).await;
+    let (lng, lat) = home_of(&app, "resident1").await;
     // Services and a definition.
     let r = app.get("/open311/v2/services.json", &Auth::None).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -236,20 +214,8 @@ async fn the_georeport_client_reads_what_we_serve() {
     }
     let python = python.expect("python");
     let app = TestApp::new().await;
-    let (lng, lat) = home(&app).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = app.router.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .expect("serve");
-    });
+    let (lng, lat) = home_of(&app, "resident1").await;
+    let addr = app.serve().await;
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/open311/check_georeport.py"
@@ -268,7 +234,6 @@ async fn the_georeport_client_reads_what_we_serve() {
     .await
     .expect("join")
     .expect("run the client script");
-    server.abort();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -439,3 +439,43 @@ pub async fn make_unit_user(app: &TestApp, unit_code: &str) -> Auth {
     tx.commit().await.expect("commit");
     app.bearer(&username).await
 }
+
+/// A TCP port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// The location of a demo user's own building (inside their compound).
+pub async fn home_of(app: &TestApp, username: &str) -> (f64, f64) {
+    let sql = |col: &str| {
+        format!(
+            "select cast(b.{col} as text) from users u join residents r on r.id = u.resident_id \
+             join org_units b on b.id = r.building_id where u.username = '{username}'"
+        )
+    };
+    let lng = app.scalar_text(&sql("lng")).await.expect("lng");
+    let lat = app.scalar_text(&sql("lat")).await.expect("lat");
+    (lng.parse().expect("lng"), lat.parse().expect("lat"))
+}
+
+impl TestApp {
+    /// Serves the app on a free loopback port (for browsers and external clients).
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let router = self.router.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await;
+        });
+        addr
+    }
+}
