@@ -107,6 +107,7 @@ pub fn router(st: AppState) -> Router {
         .layer(axum::middleware::from_fn(web::metrics::track))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(8 << 20))
+        .layer(axum::middleware::from_fn(web::detach::run_to_completion))
         .layer(CatchPanicLayer::new())
         .with_state(st)
 }

@@ -1194,8 +1194,8 @@ fn filter_for(u: &CurrentUser, q: &CaseQuery, now: i64) -> AppResult<store::Case
         if u.role == Role::Auditor {
             return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
         }
-        // Staff also see what they filed themselves.
-        f.reporter = Some(u.id);
+        // A staff list is the jurisdiction; what they filed elsewhere is under `mine=true`
+        // (an OR across both would keep every list from reading its index in order).
     }
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
         if s != "open" && CaseStatus::parse(s).is_none() {

@@ -101,34 +101,48 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
             Db::Sqlite(p, gate) => {
-                let guard = gate.clone().lock_owned().await;
+                let (p, gate) = (p.clone(), gate.clone());
+                let (guard, tx) = detached(async move {
+                    let guard = gate.lock_owned().await;
+                    let tx = p.begin_with("BEGIN IMMEDIATE").await;
+                    (guard, tx)
+                })
+                .await?;
                 Tx {
-                    inner: TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+                    inner: TxInner::Sqlite(tx?),
                     _write: Some(guard),
                 }
             }
-            Db::Pg(p) => Tx {
-                inner: TxInner::Pg(p.begin().await?),
-                _write: None,
-            },
+            Db::Pg(p) => {
+                let p = p.clone();
+                Tx {
+                    inner: TxInner::Pg(detached(async move { p.begin().await }).await??),
+                    _write: None,
+                }
+            }
         })
     }
 
     /// A read-only transaction (a consistent snapshot; takes no write lock on SQLite).
     pub async fn read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(p, _) => Tx {
-                inner: TxInner::Sqlite(p.begin().await?),
-                _write: None,
-            },
-            Db::Pg(p) => Tx {
-                inner: TxInner::Pg(p.begin().await?),
-                _write: None,
-            },
+            Db::Sqlite(p, _) => {
+                let p = p.clone();
+                Tx {
+                    inner: TxInner::Sqlite(detached(async move { p.begin().await }).await??),
+                    _write: None,
+                }
+            }
+            Db::Pg(p) => {
+                let p = p.clone();
+                Tx {
+                    inner: TxInner::Pg(detached(async move { p.begin().await }).await??),
+                    _write: None,
+                }
+            }
         })
     }
 
-    /// Applies pending migrations of the matching folder.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
             Db::Sqlite(p, _) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
@@ -163,6 +177,18 @@ impl Tx {
 }
 
 /// True when the error is a unique-constraint violation (for 409/422 answers).
+/// Runs a transaction's BEGIN in a task of its own. A caller dropped halfway through BEGIN
+/// would otherwise leave its connection inside a transaction that no handle owns, so nobody
+/// ends it: on SQLite it keeps the write lock (or an old snapshot) for good. The task always
+/// finishes, and a transaction whose caller has gone is dropped there, which rolls it back.
+async fn detached<T: Send + 'static>(
+    f: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, sqlx::Error> {
+    tokio::spawn(f)
+        .await
+        .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))
+}
+
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|d| d.is_unique_violation())

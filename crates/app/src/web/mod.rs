@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod context;
+pub mod detach;
 pub mod errors;
 pub mod layout;
 pub mod metrics;
