@@ -27,6 +27,8 @@ pub struct Inner {
     pub calendar_cache: TtlCache<gongzhi_core::cases::WorkCalendar>,
     /// The routing model with the corrections learned so far.
     pub model: crate::routing::Live,
+    /// Reports waiting to be written together.
+    pub intake: crate::cases::intake::Intake,
 }
 
 impl std::ops::Deref for AppState {
@@ -38,6 +40,7 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(db: Db, cipher: Cipher, clock: Arc<dyn Clock>, config: Config) -> Self {
+        let (writers, batch) = if db.is_postgres() { (4, 16) } else { (1, 64) };
         Self(Arc::new(Inner {
             db,
             cipher,
@@ -47,6 +50,7 @@ impl AppState {
             stats_cache: TtlCache::new(10_000),
             calendar_cache: TtlCache::new(30_000),
             model: crate::routing::Live::default(),
+            intake: crate::cases::intake::Intake::new(writers, batch),
         }))
     }
 

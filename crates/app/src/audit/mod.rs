@@ -1,13 +1,15 @@
 //! The audit trail: every state change, login, failed login and refused access is recorded
-//! (who, what, object, when, from where, result) in the same transaction as the change. The
-//! table is append-only (database triggers refuse UPDATE and DELETE) and hash-chained, so
-//! `gongzhi audit verify` names the first record that was altered or removed.
+//! (who, what, object, when, from where, result) in the same transaction as the change. A
+//! single sealer then links the committed records into a hash chain (within a second, and
+//! before anything reads the trail). The table is append-only (database triggers refuse
+//! UPDATE and DELETE), so `gongzhi audit verify` names the first record that was altered or
+//! removed.
 
 pub mod html;
 pub mod service;
 mod store;
 
-pub use service::{Actor, Event, record, record_alone, verify};
+pub use service::{Actor, Event, record, record_alone, record_later, seal, verify};
 
 use axum::Router;
 use axum::routing::get;

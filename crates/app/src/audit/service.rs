@@ -57,30 +57,105 @@ impl Event {
     }
 }
 
-/// Appends one record inside the caller's transaction.
-pub async fn record(
-    tx: &mut Tx,
-    now_ms: i64,
-    actor: &Actor,
-    ev: Event,
-) -> Result<i64, sqlx::Error> {
-    let (seq, prev) = store::bump_head(tx).await?;
-    let f = AuditFields {
-        seq,
-        at_ms: now_ms,
-        actor_id: actor.id,
-        actor: actor.name.clone(),
-        action: ev.action.to_string(),
-        object_type: ev.object_type.to_string(),
-        object_id: ev.object_id,
-        ip: actor.ip.clone(),
-        result: ev.result.to_string(),
-        detail: ev.detail.to_string(),
-    };
-    let hash = f.chain_hash(&prev);
-    store::insert(tx, &f, &prev, &hash).await?;
-    store::set_head(tx, &hash).await?;
-    Ok(seq)
+/// Records one event inside the caller's transaction: it commits or rolls back with the
+/// change it describes. The record waits in `audit_pending` until [`seal`] chains it
+/// (within a second, from the background sealer, or at once before any read of the trail).
+pub async fn record(tx: &mut Tx, now_ms: i64, actor: &Actor, ev: Event) -> Result<(), sqlx::Error> {
+    store::insert_pending(
+        tx,
+        &store::Pending {
+            id: 0,
+            at_ms: now_ms,
+            actor_id: actor.id,
+            actor: actor.name.clone(),
+            action: ev.action.to_string(),
+            object_type: ev.object_type.to_string(),
+            object_id: ev.object_id,
+            ip: actor.ip.clone(),
+            result: ev.result.to_string(),
+            detail: ev.detail.to_string(),
+        },
+    )
+    .await
+}
+
+/// [`record`], written when `buf` is flushed in the same transaction.
+pub fn record_later(buf: &mut crate::db::Deferred, now_ms: i64, actor: &Actor, ev: Event) {
+    store::insert_pending_later(
+        buf,
+        store::Pending {
+            id: 0,
+            at_ms: now_ms,
+            actor_id: actor.id,
+            actor: actor.name.clone(),
+            action: ev.action.to_string(),
+            object_type: ev.object_type.to_string(),
+            object_id: ev.object_id,
+            ip: actor.ip.clone(),
+            result: ev.result.to_string(),
+            detail: ev.detail.to_string(),
+        },
+    );
+}
+
+/// Moves every committed waiting record into the hash chain, in batches, in the order the
+/// records were written; returns how many. Safe to run from several tasks and app nodes at
+/// once (one sealer holds the chain at a time).
+pub async fn seal(db: &Db) -> Result<usize, sqlx::Error> {
+    const BATCH: i64 = 1000;
+    let mut sealed = 0;
+    loop {
+        let mut tx = db.read().await?;
+        let any = store::any_pending(&mut tx).await?;
+        drop(tx);
+        if !any {
+            return Ok(sealed);
+        }
+        let mut tx = db.begin().await?;
+        let pending = store::lock_pending(&mut tx, BATCH).await?;
+        if pending.is_empty() {
+            return Ok(sealed);
+        }
+        let (mut seq, mut prev) = store::head(&mut tx).await?;
+        let mut rows = Vec::with_capacity(pending.len());
+        for p in &pending {
+            seq += 1;
+            let f = AuditFields {
+                seq,
+                at_ms: p.at_ms,
+                actor_id: p.actor_id,
+                actor: p.actor.clone(),
+                action: p.action.clone(),
+                object_type: p.object_type.clone(),
+                object_id: p.object_id.clone(),
+                ip: p.ip.clone(),
+                result: p.result.clone(),
+                detail: p.detail.clone(),
+            };
+            let hash = f.chain_hash(&prev);
+            rows.push((f, std::mem::replace(&mut prev, hash.clone()), hash));
+        }
+        let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
+        store::append_sealed(&mut tx, &rows, &ids).await?;
+        store::set_head(&mut tx, seq, &prev).await?;
+        tx.commit().await?;
+        sealed += pending.len();
+        if (pending.len() as i64) < BATCH {
+            return Ok(sealed);
+        }
+    }
+}
+
+/// Seals in the background, a few times a second while there is anything to seal.
+pub async fn sealer(db: Db) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = seal(&db).await {
+            tracing::warn!(error = %e, "sealing the audit trail failed; retrying");
+        }
+    }
 }
 
 /// Records an event that has no other change to go with (a refused access, a failed login).
@@ -105,6 +180,7 @@ pub enum Verdict {
 /// Walks the chain from the first record, in pages, and checks it ends at the stored head.
 #[tracing::instrument(skip_all)]
 pub async fn verify(db: &Db) -> Result<Verdict, sqlx::Error> {
+    seal(db).await?;
     let mut tx = db.read().await?;
     let mut v = ChainVerifier::new();
     let mut after = 0;
@@ -140,6 +216,7 @@ pub async fn recent(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Row>, i64), sqlx::Error> {
+    seal(db).await?;
     let mut tx = db.read().await?;
     let rows = store::recent(&mut tx, action, limit, offset).await?;
     let total = store::count(&mut tx, action).await?;

@@ -5,12 +5,14 @@ use gongzhi_core::audit::AuditFields;
 use crate::db::Tx;
 use crate::on_tx;
 
-/// Takes the next sequence number and the previous hash, locking the head row until commit
-/// (this serialises appends so the chain has one order).
-const BUMP_HEAD: &str = "update audit_head set seq = seq + 1 where id = 1 returning seq, hash";
-const SET_HEAD: &str = "update audit_head set hash = $1 where id = 1";
-const INSERT: &str = "insert into audit_log (seq, at_ms, actor_id, actor, action, object_type, object_id, ip, result, detail, prev_hash, hash) \
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+const INSERT_PENDING: &str = "insert into audit_pending (at_ms, actor_id, actor, action, object_type, object_id, ip, result, detail) \
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+const PENDING: &str = "select id, at_ms, actor_id, actor, action, object_type, object_id, ip, result, detail \
+     from audit_pending order by id limit $1";
+const ANY_PENDING: &str = "select exists (select 1 from audit_pending)";
+/// One sealer at a time across app nodes (PostgreSQL; on SQLite the write gate is enough).
+const SEALER_LOCK: &str = "select pg_advisory_xact_lock(7242001)";
+const SET_HEAD: &str = "update audit_head set seq = $1, hash = $2 where id = 1";
 const PAGE: &str = "select seq, at_ms, actor_id, actor, action, object_type, object_id, ip, result, detail, prev_hash, hash \
      from audit_log where seq > $1 order by seq limit $2";
 const RECENT: &str = "select seq, at_ms, actor_id, actor, action, object_type, object_id, ip, result, detail, prev_hash, hash \
@@ -51,36 +53,117 @@ impl Row {
     }
 }
 
-pub async fn bump_head(tx: &mut Tx) -> Result<(i64, String), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_as(BUMP_HEAD).fetch_one(&mut **c).await)
+/// An audit record waiting to be sealed into the chain.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Pending {
+    pub id: i64,
+    pub at_ms: i64,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<String>,
+    pub ip: Option<String>,
+    pub result: String,
+    pub detail: String,
 }
 
-pub async fn set_head(tx: &mut Tx, hash: &str) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(SET_HEAD)
-        .bind(hash)
+pub async fn insert_pending(tx: &mut Tx, p: &Pending) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(INSERT_PENDING)
+        .bind(p.at_ms)
+        .bind(p.actor_id)
+        .bind(&p.actor)
+        .bind(&p.action)
+        .bind(&p.object_type)
+        .bind(&p.object_id)
+        .bind(&p.ip)
+        .bind(&p.result)
+        .bind(&p.detail)
         .execute(&mut **c)
         .await
         .map(|_| ()))
 }
 
-pub async fn insert(
+const PENDING_PREFIX: &str = "insert into audit_pending (at_ms, actor_id, actor, action, object_type, object_id, ip, result, detail) ";
+
+pub fn insert_pending_later(buf: &mut crate::db::Deferred, p: Pending) {
+    buf.push(
+        PENDING_PREFIX,
+        vec![
+            p.at_ms.into(),
+            p.actor_id.into(),
+            p.actor.into(),
+            p.action.into(),
+            p.object_type.into(),
+            p.object_id.into(),
+            p.ip.into(),
+            p.result.into(),
+            p.detail.into(),
+        ],
+    );
+}
+
+pub async fn any_pending(tx: &mut Tx) -> Result<bool, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(ANY_PENDING)
+        .fetch_one(&mut **c)
+        .await)
+}
+
+/// Takes the sealer's lock (PostgreSQL), then the oldest waiting records.
+pub async fn lock_pending(tx: &mut Tx, limit: i64) -> Result<Vec<Pending>, sqlx::Error> {
+    if let crate::db::TxInner::Pg(c) = &mut tx.inner {
+        sqlx::query(SEALER_LOCK).execute(&mut **c).await?;
+    }
+    on_tx!(tx, |c| sqlx::query_as(PENDING)
+        .bind(limit)
+        .fetch_all(&mut **c)
+        .await)
+}
+
+/// Appends sealed records to the chain and removes them from the waiting list, by id (a
+/// record that commits meanwhile with a lower id stays waiting for the next pass).
+pub async fn append_sealed(
     tx: &mut Tx,
-    f: &AuditFields,
-    prev: &str,
-    hash: &str,
+    rows: &[(AuditFields, String, String)],
+    pending_ids: &[i64],
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(INSERT)
-        .bind(f.seq)
-        .bind(f.at_ms)
-        .bind(f.actor_id)
-        .bind(&f.actor)
-        .bind(&f.action)
-        .bind(&f.object_type)
-        .bind(&f.object_id)
-        .bind(&f.ip)
-        .bind(&f.result)
-        .bind(&f.detail)
-        .bind(prev)
+    // 12 values a row: well inside both databases' limits on bound parameters.
+    for chunk in rows.chunks(200) {
+        on_tx!(tx, |c| {
+            let mut q = sqlx::QueryBuilder::new(
+                "insert into audit_log (seq, at_ms, actor_id, actor, action, object_type, object_id, ip, result, detail, prev_hash, hash) ",
+            );
+            q.push_values(chunk, |mut b, (f, prev, hash)| {
+                b.push_bind(f.seq)
+                    .push_bind(f.at_ms)
+                    .push_bind(f.actor_id)
+                    .push_bind(f.actor.clone())
+                    .push_bind(f.action.clone())
+                    .push_bind(f.object_type.clone())
+                    .push_bind(f.object_id.clone())
+                    .push_bind(f.ip.clone())
+                    .push_bind(f.result.clone())
+                    .push_bind(f.detail.clone())
+                    .push_bind(prev.clone())
+                    .push_bind(hash.clone());
+            });
+            q.build().execute(&mut **c).await.map(|_| ())
+        })?;
+    }
+    for chunk in pending_ids.chunks(500) {
+        let ids: Vec<String> = chunk.iter().map(i64::to_string).collect();
+        let sql = format!("delete from audit_pending where id in ({})", ids.join(","));
+        on_tx!(tx, |c| sqlx::query(&sql)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
+}
+
+pub async fn set_head(tx: &mut Tx, seq: i64, hash: &str) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(SET_HEAD)
+        .bind(seq)
         .bind(hash)
         .execute(&mut **c)
         .await

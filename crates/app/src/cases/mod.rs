@@ -8,6 +8,7 @@ pub mod generate;
 pub mod html;
 pub mod import;
 pub mod insight;
+pub mod intake;
 pub mod jobs;
 pub mod rollup;
 pub mod service;

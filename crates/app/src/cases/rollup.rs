@@ -95,8 +95,8 @@ pub async fn count_response(
     Ok(true)
 }
 
-const UPSERT_CASE: &str = "insert into case_daily (day, grid_id, category, n) values ($1, $2, $3, 1) \
-     on conflict (day, grid_id, category) do update set n = case_daily.n + 1";
+const UPSERT_CASE: &str = "insert into case_daily (day, grid_id, category, n) values ($1, $2, $3, $4) \
+     on conflict (day, grid_id, category) do update set n = case_daily.n + excluded.n";
 
 /// Counts a new case for the heat map.
 pub async fn count_case(
@@ -105,10 +105,22 @@ pub async fn count_case(
     grid: i64,
     category: &str,
 ) -> Result<(), sqlx::Error> {
+    count_cases(tx, day_of(at), grid, category, 1).await
+}
+
+/// Counts `n` new cases of one day, grid and category.
+pub async fn count_cases(
+    tx: &mut Tx,
+    day: i64,
+    grid: i64,
+    category: &str,
+    n: i64,
+) -> Result<(), sqlx::Error> {
     on_tx!(tx, |x| sqlx::query(UPSERT_CASE)
-        .bind(day_of(at))
+        .bind(day)
         .bind(grid)
         .bind(category)
+        .bind(n)
         .execute(&mut **x)
         .await
         .map(|_| ()))

@@ -16,7 +16,7 @@ use super::store::{self, CaseRow, OrderRow};
 use crate::audit::{self, Actor, Event};
 use crate::auth::service::CurrentUser;
 use crate::clock::iso;
-use crate::db::Tx;
+use crate::db::{Deferred, Tx};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::taxonomy::{self, Category};
@@ -253,16 +253,9 @@ pub(crate) async fn route_units(
 }
 
 /// Picks the best worker of the unit for a new order (distance, load, skill).
-async fn pick_worker(
-    tx: &mut Tx,
-    unit: i64,
-    category: &str,
-    lng: f64,
-    lat: f64,
-) -> AppResult<Option<i64>> {
-    let rows = store::workers(tx, unit).await?;
+fn pick_worker(rows: Vec<store::WorkerRow>, category: &str, lng: f64, lat: f64) -> Option<i64> {
     if rows.is_empty() {
-        return Ok(None);
+        return None;
     }
     let workers: Vec<assign::Worker> = rows
         .into_iter()
@@ -284,11 +277,7 @@ async fn pick_worker(
         lat,
         category: category.to_string(),
     };
-    Ok(assign::best_worker(
-        &job,
-        &workers,
-        &assign::Weights::default(),
-    ))
+    assign::best_worker(&job, &workers, &assign::Weights::default())
 }
 
 /// Tells each user: inbox always, SMS/e-mail through the outbox where configured.
@@ -321,6 +310,7 @@ fn short_text(s: &str) -> String {
 async fn dispatch_order(
     st: &AppState,
     tx: &mut Tx,
+    buf: &mut Deferred,
     cal: &WorkCalendar,
     c: &CaseRow,
     cat: &Category,
@@ -330,11 +320,20 @@ async fn dispatch_order(
     now: i64,
 ) -> AppResult<OrderRow> {
     let d = calendar::deadlines(cal, now, cat.sla_hours, cat.urgent);
-    let worker = pick_worker(tx, unit, &c.category, c.lng, c.lat).await?;
+    let people = store::unit_people(tx, unit).await?;
+    let worker = pick_worker(
+        people
+            .iter()
+            .filter_map(store::UnitPerson::worker)
+            .collect(),
+        &c.category,
+        c.lng,
+        c.lat,
+    );
     let id =
         store::insert_order(tx, c.id, unit, worker, d.sign_by, d.warn_at, d.due_at, now).await?;
-    store::insert_event(
-        tx,
+    store::insert_event_later(
+        buf,
         c.id,
         Some(id),
         now,
@@ -342,9 +341,9 @@ async fn dispatch_order(
         label,
         "dispatched",
         &serde_json::json!({"unit": unit_code(st, unit), "due_at": iso(d.due_at), "sign_by": iso(d.sign_by), "assignee": worker}),
-    )
-    .await?;
-    let mut to = store::staff_contacts_at(tx, "unit", Some(unit)).await?;
+    );
+    let mut to: Vec<crate::notify::Recipient> =
+        people.iter().map(store::UnitPerson::recipient).collect();
     let kind = if cat.urgent { "urgent" } else { "order" };
     if cat.urgent {
         to.extend(store::staff_contacts_at(tx, "community", Some(c.community_id)).await?);
@@ -354,9 +353,10 @@ async fn dispatch_order(
     } else {
         format!("新工单 #{}: {}", c.id, cat.name)
     };
-    crate::notify::send_to(
+    crate::notify::send_to_deferred(
         st,
         tx,
+        buf,
         &to,
         Some(c.id),
         kind,
@@ -389,6 +389,26 @@ async fn dispatch_order(
         created_at: now,
         updated_at: now,
     })
+}
+
+/// [`dispatch_order`] with its rows written at once (for changes that write more events
+/// after it).
+#[allow(clippy::too_many_arguments)]
+async fn dispatch_order_now(
+    st: &AppState,
+    tx: &mut Tx,
+    cal: &WorkCalendar,
+    c: &CaseRow,
+    cat: &Category,
+    unit: i64,
+    actor: &Actor,
+    label: &str,
+    now: i64,
+) -> AppResult<OrderRow> {
+    let mut buf = Deferred::default();
+    let o = dispatch_order(st, tx, &mut buf, cal, c, cat, unit, actor, label, now).await?;
+    buf.flush(tx).await?;
+    Ok(o)
 }
 
 /// Recomputes and stores a case's status from its orders; returns it.
@@ -470,22 +490,111 @@ fn is_unique_violation(e: &AppError) -> bool {
     }
 }
 
-/// Files a report: validates, classifies, locates, merges into a matching open case or
-/// opens a new one with its work orders, all in one transaction with the audit record.
-/// Two deliveries of the same keyed report racing each other: the loser retries and finds
-/// the winner's case.
+/// A report checked, classified and located: everything filing needs but the database.
+pub struct Prepared {
+    text: String,
+    lng: f64,
+    lat: f64,
+    channel: &'static str,
+    cat: &'static Category,
+    confidence: Option<f64>,
+    by: &'static str,
+    predicted: String,
+    caller_enc: Option<String>,
+    address: String,
+    street: i64,
+    community: i64,
+    grid: i64,
+    compound: Option<i64>,
+    zone: Zone,
+    building: Option<i64>,
+    user_id: Option<i64>,
+    staff: bool,
+    on_behalf_of: Option<i64>,
+    resident_id: Option<i64>,
+    intake_key: Option<(String, String)>,
+    photos: Vec<Photo>,
+    actor: Actor,
+    label: String,
+    cal: Arc<WorkCalendar>,
+    now: i64,
+}
+
+/// What filing one report produced.
+pub struct Filed {
+    case: CaseRow,
+    orders: Vec<OrderRow>,
+    merged: bool,
+    /// A staff member overrode the model: the live model should learn it.
+    corrected: bool,
+}
+
+/// Files a report: validates, classifies and locates it, then merges it into a matching
+/// open case or opens a new one with its work orders, in one transaction with its audit
+/// record. Reports arriving together are written together (see [`super::intake`]).
 #[tracing::instrument(skip_all)]
 pub async fn file(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<FiledView> {
-    if r.intake_key.is_none() {
-        return file_once(st, who, r).await;
+    let p = prepare(st, who, r).await?;
+    let filed = st.intake.file(st, p).await?;
+    if filed.corrected {
+        crate::routing::sync_corrections(st).await?;
     }
-    match file_once(st, who, r.clone()).await {
-        Err(e) if is_unique_violation(&e) => file_once(st, who, r).await,
-        other => other,
+    Ok(filed_view(st, &filed.case, &filed.orders, filed.merged))
+}
+
+/// What filing a batch writes at its end: rows nobody reads back, and the updates of rows
+/// that other transactions may also be updating (the heat-map tallies, the reporter counts
+/// of merged cases), taken last and in key order so that concurrent batches hold those
+/// locks briefly and never wait on each other in a cycle.
+#[derive(Default)]
+pub(crate) struct Batch {
+    rows: Deferred,
+    counts: std::collections::BTreeMap<(i64, i64, String), i64>,
+    bumps: std::collections::BTreeMap<i64, (i64, i64)>,
+}
+
+impl Batch {
+    async fn finish(mut self, tx: &mut Tx) -> AppResult<()> {
+        for ((day, grid, cat), n) in &self.counts {
+            super::rollup::count_cases(tx, *day, *grid, cat, *n).await?;
+        }
+        for (id, (n, at)) in &self.bumps {
+            store::add_reporters(tx, *id, *n, *at).await?;
+        }
+        self.rows.flush(tx).await?;
+        Ok(())
     }
 }
 
-async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<FiledView> {
+/// Files reports in one transaction; any failure rolls all of them back (the caller then
+/// files them one by one, so one bad report cannot sink the others).
+pub(crate) async fn file_together(st: &AppState, batch: &[&Prepared]) -> AppResult<Vec<Filed>> {
+    let mut tx = st.db.begin().await?;
+    let mut b = Batch::default();
+    let mut out = Vec::with_capacity(batch.len());
+    for p in batch {
+        out.push(file_in(st, &mut tx, &mut b, p).await?);
+    }
+    b.finish(&mut tx).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Files one report in its own transaction. Two deliveries of the same keyed report racing
+/// each other (two app nodes): the loser retries and finds the winner's case.
+pub(crate) async fn file_alone(st: &AppState, p: &Prepared) -> AppResult<Filed> {
+    let r = match file_together(st, &[p]).await {
+        Err(e) if p.intake_key.is_some() && is_unique_violation(&e) => {
+            file_together(st, &[p]).await
+        }
+        other => other,
+    };
+    r.map(|mut v| v.remove(0))
+}
+
+/// Checks a report and works out everything about it that needs no write: channel,
+/// category, place, deadlines' calendar, the resident it is filed for.
+async fn prepare(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Prepared> {
     let text = check_text(&r.text)?;
     if !(r.lng.is_finite() && r.lat.is_finite()) {
         return Err(AppError::Invalid {
@@ -548,11 +657,17 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
         })?),
         None => None,
     };
-    let (st2, t2) = (st.clone(), text.clone());
-    let pred =
-        tokio::task::spawn_blocking(move || crate::routing::live(&st2).map(|m| m.predict(&t2)))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))??;
+    // A trained model predicts in microseconds, in place; only the first use trains it,
+    // which belongs on a blocking thread.
+    let pred = match crate::routing::loaded(st) {
+        Some(m) => m.predict(&text),
+        None => {
+            let (st2, t2) = (st.clone(), text.clone());
+            tokio::task::spawn_blocking(move || crate::routing::live(&st2).map(|m| m.predict(&t2)))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))??
+        }
+    };
     let (cat, confidence, by) = match chosen {
         Some(c) => (
             c,
@@ -594,17 +709,16 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
         .collect::<String>();
     let cal = calendar(st).await?;
     let now = st.now_ms();
-    let mut tx = st.db.begin().await?;
     // On-behalf filing: the resident must exist and lie within the staff member's scope.
     let resident_id = match (r.on_behalf_of, user) {
         (Some(rid), Some(u)) => {
-            let res =
-                crate::residents::store::find(&mut tx, rid)
-                    .await?
-                    .ok_or(AppError::Invalid {
-                        code: "RESIDENT_UNKNOWN",
-                        field: Some("on_behalf_of"),
-                    })?;
+            let mut tx = st.db.read().await?;
+            let res = crate::residents::store::find(&mut tx, rid).await?;
+            drop(tx);
+            let res = res.ok_or(AppError::Invalid {
+                code: "RESIDENT_UNKNOWN",
+                field: Some("on_behalf_of"),
+            })?;
             let p = Placement {
                 street: Some(res.street_id),
                 community: Some(res.community_id),
@@ -623,25 +737,69 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
         (_, Some(u)) if u.role == Role::Resident => u.resident_id,
         _ => None,
     };
-    let user_id = user.map(|u| u.id);
+    Ok(Prepared {
+        text,
+        lng: r.lng,
+        lat: r.lat,
+        channel,
+        cat,
+        confidence,
+        by,
+        predicted: pred.code,
+        caller_enc,
+        address,
+        street,
+        community: loc.community,
+        grid: loc.grid,
+        compound: loc.compound,
+        zone: loc.zone,
+        // Inside a compound the nearest building (within 60 m) is where it happened.
+        building: loc
+            .compound
+            .and_then(|_| map.nearest_building(r.lng, r.lat, 60.0))
+            .map(|b| b.id),
+        user_id: user.map(|u| u.id),
+        staff,
+        on_behalf_of: r.on_behalf_of,
+        resident_id,
+        intake_key: r.intake_key,
+        photos: r.photos,
+        actor: who.actor.clone(),
+        label: actor_label(who),
+        cal,
+        now,
+    })
+}
+
+/// The writing half of filing, inside the caller's transaction; what can wait for the end
+/// of the batch goes to `b`.
+async fn file_in(st: &AppState, tx: &mut Tx, b: &mut Batch, p: &Prepared) -> AppResult<Filed> {
+    let (cat, now, text) = (p.cat, p.now, &p.text);
+    let (user_id, resident_id, channel) = (p.user_id, p.resident_id, p.channel);
     // Exactly once: a redelivered device event or re-imported order returns its case.
-    if let Some((src, key)) = &r.intake_key
-        && let Some(existing) = store::find_intake_key(&mut tx, src, key).await?
+    if let Some((src, key)) = &p.intake_key
+        && let Some(existing) = store::find_intake_key(tx, src, key).await?
     {
-        let c = store::find_case(&mut tx, existing)
+        let case = store::find_case(tx, existing)
             .await?
             .ok_or(AppError::NotFound)?;
-        let orders = store::orders_of_case(&mut tx, existing).await?;
-        return Ok(filed_view(st, &c, &orders, false));
+        let orders = store::orders_of_case(tx, existing).await?;
+        return Ok(Filed {
+            case,
+            orders,
+            merged: false,
+            corrected: false,
+        });
     }
-    // Duplicate of an open case: add the reporter, do not file twice.
+    // Duplicate of an open case (filed earlier, or earlier in this batch): add the
+    // reporter, do not file twice.
     let rule = MergeRule::default();
-    let (dlng, dlat) = similar::degrees_for(rule.radius_m, r.lat);
+    let (dlng, dlat) = similar::degrees_for(rule.radius_m, p.lat);
     let near = store::open_near(
-        &mut tx,
+        tx,
         &cat.code,
         now - rule.window_ms,
-        [r.lng - dlng, r.lat - dlat, r.lng + dlng, r.lat + dlat],
+        [p.lng - dlng, p.lat - dlat, p.lng + dlng, p.lat + dlat],
     )
     .await?;
     let candidates: Vec<OpenCase> = near
@@ -657,150 +815,146 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
         .collect();
     let new = NewReport {
         category: &cat.code,
-        lng: r.lng,
-        lat: r.lat,
+        lng: p.lng,
+        lat: p.lat,
         at_ms: now,
-        text: &text,
+        text,
     };
     if let Some(target) = similar::best_match(&new, &candidates, &rule) {
-        store::bump_reporters(&mut tx, target, now).await?;
-        store::insert_reporter(&mut tx, target, user_id, resident_id, channel, &text, now).await?;
-        if let Some((src, key)) = &r.intake_key {
-            store::insert_intake_key(&mut tx, src, key, target, now).await?;
+        let mut case = store::find_case(tx, target)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let bump = b.bumps.entry(target).or_insert((0, now));
+        bump.0 += 1;
+        case.reporters += bump.0;
+        let buf = &mut b.rows;
+        store::insert_reporter_later(buf, target, user_id, resident_id, channel, text, now);
+        if let Some((src, key)) = &p.intake_key {
+            store::insert_intake_key(tx, src, key, target, now).await?;
         }
-        store::insert_event(
-            &mut tx,
+        store::insert_event_later(
+            buf,
             target,
             None,
             now,
-            who.actor.id,
-            &actor_label(who),
+            p.actor.id,
+            &p.label,
             "merged",
             &serde_json::json!({"channel": channel}),
-        )
-        .await?;
-        audit::record(
-            &mut tx,
+        );
+        audit::record_later(
+            buf,
             now,
-            &who.actor,
+            &p.actor,
             Event::ok("case.merge", "case", target).with(serde_json::json!({"channel": channel})),
-        )
-        .await?;
-        let c = store::find_case(&mut tx, target)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let orders = store::orders_of_case(&mut tx, target).await?;
-        tx.commit().await?;
-        return Ok(filed_view(st, &c, &orders, true));
+        );
+        let orders = store::orders_of_case(tx, target).await?;
+        return Ok(Filed {
+            case,
+            orders,
+            merged: true,
+            corrected: false,
+        });
     }
-    let zone = match loc.zone {
+    let map = st.org_map();
+    let zone = match p.zone {
         Zone::Compound => "compound",
         Zone::Public => "public",
     };
-    let units = route_units(&mut tx, &map, cat, loc.community, loc.compound, loc.zone).await?;
+    let units = route_units(tx, &map, cat, p.community, p.compound, p.zone).await?;
     let status = if units.is_empty() {
         CaseStatus::Accepted
     } else {
         CaseStatus::Dispatched
     };
+    let filed_by_staff = p.staff && p.on_behalf_of.is_some();
     let new_case = store::NewCase {
         channel,
         category: &cat.code,
-        confidence,
-        category_by: by,
-        text: &text,
-        lng: r.lng,
-        lat: r.lat,
-        address: &address,
-        street_id: street,
-        community_id: loc.community,
-        grid_id: loc.grid,
-        compound_id: loc.compound,
-        // Inside a compound the nearest building (within 60 m) is where it happened.
-        building_id: loc
-            .compound
-            .and_then(|_| map.nearest_building(r.lng, r.lat, 60.0))
-            .map(|b| b.id),
+        confidence: p.confidence,
+        category_by: p.by,
+        text,
+        lng: p.lng,
+        lat: p.lat,
+        address: &p.address,
+        street_id: p.street,
+        community_id: p.community,
+        grid_id: p.grid,
+        compound_id: p.compound,
+        building_id: p.building,
         zone,
         urgent: cat.urgent,
         status: status.code(),
         reporter_user_id: user_id,
         resident_id,
-        filed_by_staff: staff && r.on_behalf_of.is_some(),
-        caller_enc,
-        external_ref: r.intake_key.as_ref().map(|k| k.1.as_str()),
+        filed_by_staff,
+        caller_enc: p.caller_enc.clone(),
+        external_ref: p.intake_key.as_ref().map(|k| k.1.as_str()),
         photos: "[]".into(),
         // Every order of a new case gets the same deadlines.
         next_due: (!units.is_empty())
-            .then(|| calendar::deadlines(&cal, now, cat.sla_hours, cat.urgent).due_at),
+            .then(|| calendar::deadlines(&p.cal, now, cat.sla_hours, cat.urgent).due_at),
         created_at: now,
     };
-    let id = store::insert_case(&mut tx, &new_case).await?;
-    super::rollup::count_case(&mut tx, now, loc.grid, &cat.code).await?;
-    store::insert_reporter(&mut tx, id, user_id, resident_id, channel, &text, now).await?;
-    if let Some((src, key)) = &r.intake_key {
-        store::insert_intake_key(&mut tx, src, key, id, now).await?;
+    let id = store::insert_case(tx, &new_case).await?;
+    *b.counts
+        .entry((super::rollup::day_of(now), p.grid, cat.code.clone()))
+        .or_default() += 1;
+    let buf = &mut b.rows;
+    store::insert_reporter_later(buf, id, user_id, resident_id, channel, text, now);
+    if let Some((src, key)) = &p.intake_key {
+        store::insert_intake_key(tx, src, key, id, now).await?;
     }
     let mut photo_ids = vec![];
-    for p in &r.photos {
-        let sha = hex::encode(Sha256::digest(&p.bytes));
-        photo_ids.push(
-            store::insert_attachment(&mut tx, id, p.mime, &sha, &p.bytes, user_id, now).await?,
-        );
+    for ph in &p.photos {
+        let sha = hex::encode(Sha256::digest(&ph.bytes));
+        photo_ids
+            .push(store::insert_attachment(tx, id, ph.mime, &sha, &ph.bytes, user_id, now).await?);
     }
     let photos_json = serde_json::to_string(&photo_ids).unwrap_or_else(|_| "[]".into());
     if !photo_ids.is_empty() {
-        store::set_photos(&mut tx, id, &photos_json).await?;
+        store::set_photos(tx, id, &photos_json).await?;
     }
     // A staff member who overrides the model leaves a training example.
-    if by == "human" && staff && pred.code != cat.code {
-        store::insert_correction(
-            &mut tx,
-            Some(id),
-            &text,
-            &pred.code,
-            &cat.code,
-            user_id,
-            now,
-        )
-        .await?;
+    let corrected = p.by == "human" && p.staff && p.predicted != cat.code;
+    if corrected {
+        store::insert_correction(tx, Some(id), text, &p.predicted, &cat.code, user_id, now).await?;
     }
-    store::insert_event(
-        &mut tx,
+    store::insert_event_later(
+        buf,
         id,
         None,
         now,
-        who.actor.id,
-        &actor_label(who),
+        p.actor.id,
+        &p.label,
         "accepted",
         &serde_json::json!({
-            "channel": channel, "category": cat.code, "by": by, "confidence": confidence,
-            "on_behalf": r.on_behalf_of.is_some(), "zone": zone,
+            "channel": channel, "category": cat.code, "by": p.by, "confidence": p.confidence,
+            "on_behalf": p.on_behalf_of.is_some(), "zone": zone,
         }),
-    )
-    .await?;
+    );
     // The case as stored, without reading it back.
     let c = CaseRow {
         id,
         channel: channel.to_string(),
         category: cat.code.clone(),
-        confidence,
-        category_by: by.to_string(),
+        confidence: p.confidence,
+        category_by: p.by.to_string(),
         text: text.clone(),
-        lng: r.lng,
-        lat: r.lat,
-        address: address.clone(),
-        street_id: street,
-        community_id: loc.community,
-        grid_id: loc.grid,
-        compound_id: loc.compound,
-        building_id: new_case.building_id,
+        lng: p.lng,
+        lat: p.lat,
+        address: p.address.clone(),
+        street_id: p.street,
+        community_id: p.community,
+        grid_id: p.grid,
+        compound_id: p.compound,
+        building_id: p.building,
         zone: zone.to_string(),
         urgent: cat.urgent,
         status: status.code().to_string(),
         reporter_user_id: user_id,
         resident_id,
-        filed_by_staff: new_case.filed_by_staff,
+        filed_by_staff,
         caller_enc: None,
         external_ref: None,
         photos: photos_json,
@@ -817,51 +971,39 @@ async fn file_once(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Filed
     };
     let mut orders = Vec::with_capacity(units.len());
     for u in &units {
-        let o = dispatch_order(
-            st,
-            &mut tx,
-            &cal,
-            &c,
-            cat,
-            *u,
-            &who.actor,
-            &actor_label(who),
-            now,
-        )
-        .await?;
-        orders.push(o);
+        orders
+            .push(dispatch_order(st, tx, buf, &p.cal, &c, cat, *u, &p.actor, &p.label, now).await?);
     }
     if units.is_empty() {
         // Nobody to send it to: the community's dispatchers must route it by hand.
-        let to = store::staff_at(&mut tx, "community", Some(loc.community)).await?;
+        let to = store::staff_at(tx, "community", Some(p.community)).await?;
         notify(
             st,
-            &mut tx,
+            tx,
             &to,
             id,
             "unrouted",
             &format!("待派单 #{id}: {}", cat.name),
-            &short_text(&text),
+            &short_text(text),
             now,
         )
         .await?;
     }
-    // The audit record last: its chain head is the one row every writer shares.
-    audit::record(
-        &mut tx,
+    audit::record_later(
+        buf,
         now,
-        &who.actor,
+        &p.actor,
         Event::ok("case.file", "case", id).with(serde_json::json!({
             "channel": channel, "category": cat.code, "units": units.len(),
-            "on_behalf_of": r.on_behalf_of,
+            "on_behalf_of": p.on_behalf_of,
         })),
-    )
-    .await?;
-    tx.commit().await?;
-    if by == "human" && staff && pred.code != cat.code {
-        crate::routing::sync_corrections(st).await?;
-    }
-    Ok(filed_view(st, &c, &orders, false))
+    );
+    Ok(Filed {
+        case: c,
+        orders,
+        merged: false,
+        corrected,
+    })
 }
 
 /// How a person appears in a case's timeline: staff by account, residents only as 居民
@@ -1547,7 +1689,7 @@ pub async fn act(
     .await?;
     let cat = category(&c.category);
     if let (Some(unit), Some(cat)) = (new_unit, cat) {
-        dispatch_order(st, &mut tx, &cal, &c, cat, unit, actor, &user_label(u), now).await?;
+        dispatch_order_now(st, &mut tx, &cal, &c, cat, unit, actor, &user_label(u), now).await?;
     }
     // Tell whoever must act next.
     match &act {
@@ -1650,7 +1792,7 @@ pub async fn dispatch(
     }
     let cat = category(&c.category)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown category {}", c.category)))?;
-    let id = dispatch_order(st, &mut tx, &cal, &c, cat, unit, actor, &user_label(u), now)
+    let id = dispatch_order_now(st, &mut tx, &cal, &c, cat, unit, actor, &user_label(u), now)
         .await?
         .id;
     refresh_status(&mut tx, case_id, now).await?;
@@ -1743,7 +1885,7 @@ pub async fn reclassify(
         )
         .await?
         {
-            dispatch_order(
+            dispatch_order_now(
                 st,
                 &mut tx,
                 &cal,

@@ -1,6 +1,6 @@
 //! Every SQL statement of the cases domain.
 
-use crate::db::Tx;
+use crate::db::{Deferred, Tx};
 use crate::on_tx;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -154,12 +154,14 @@ pub async fn set_category(
         .map(|_| ()))
 }
 
-const ADD_REPORTER: &str =
-    "update cases set reporters = reporters + 1, updated_at = $2 where id = $1";
+const ADD_REPORTERS: &str =
+    "update cases set reporters = reporters + $2, updated_at = $3 where id = $1";
 
-pub async fn bump_reporters(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query(ADD_REPORTER)
+/// Counts more reporters of a case.
+pub async fn add_reporters(tx: &mut Tx, id: i64, n: i64, now: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(ADD_REPORTERS)
         .bind(id)
+        .bind(n)
         .bind(now)
         .execute(&mut **x)
         .await
@@ -230,6 +232,32 @@ pub async fn open_near(
         .bind(bbox[3])
         .fetch_all(&mut **x)
         .await)
+}
+
+const REPORTER_PREFIX: &str =
+    "insert into case_reporters (case_id, user_id, resident_id, channel, text, created_at) ";
+
+/// A reporter of a case, written when `buf` is flushed.
+pub fn insert_reporter_later(
+    buf: &mut Deferred,
+    case_id: i64,
+    user_id: Option<i64>,
+    resident_id: Option<i64>,
+    channel: &str,
+    text: &str,
+    now: i64,
+) {
+    buf.push(
+        REPORTER_PREFIX,
+        vec![
+            case_id.into(),
+            user_id.into(),
+            resident_id.into(),
+            channel.into(),
+            text.into(),
+            now.into(),
+        ],
+    );
 }
 
 const INSERT_REPORTER: &str = "insert into case_reporters (case_id, user_id, resident_id, channel, text, created_at) values ($1, $2, $3, $4, $5, $6)";
@@ -672,6 +700,36 @@ pub struct EventRow {
     pub detail: String,
 }
 
+const EVENT_PREFIX: &str =
+    "insert into case_events (case_id, order_id, at, actor_id, actor, kind, detail) ";
+
+/// A timeline event, written when `buf` is flushed (after the events written directly in
+/// the same transaction: flush before writing one that must follow it).
+#[allow(clippy::too_many_arguments)]
+pub fn insert_event_later(
+    buf: &mut Deferred,
+    case_id: i64,
+    order_id: Option<i64>,
+    at: i64,
+    actor_id: Option<i64>,
+    actor: &str,
+    kind: &str,
+    detail: &serde_json::Value,
+) {
+    buf.push(
+        EVENT_PREFIX,
+        vec![
+            case_id.into(),
+            order_id.into(),
+            at.into(),
+            actor_id.into(),
+            actor.into(),
+            kind.into(),
+            detail.to_string().into(),
+        ],
+    );
+}
+
 const INSERT_EVENT: &str = "insert into case_events (case_id, order_id, at, actor_id, actor, kind, detail) values ($1, $2, $3, $4, $5, $6, $7) returning id";
 const EVENTS: &str =
     "select id, order_id, at, actor, kind, detail from case_events where case_id = $1 order by id";
@@ -882,6 +940,83 @@ pub async fn workers(tx: &mut Tx, unit: i64) -> Result<Vec<WorkerRow>, sqlx::Err
         .bind(unit)
         .fetch_all(&mut **x)
         .await)
+}
+
+/// Everyone on a unit's staff in one read: who may take a new order (with their load) and
+/// who is told of it (with their contacts).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnitPerson {
+    pub id: i64,
+    pub display_name: String,
+    pub role: String,
+    pub skills: Option<String>,
+    pub lng: Option<f64>,
+    pub lat: Option<f64>,
+    pub capacity: Option<i64>,
+    pub load: i64,
+    pub notify_email: Option<String>,
+    pub notify_phone_enc: Option<String>,
+}
+
+impl UnitPerson {
+    pub fn worker(&self) -> Option<WorkerRow> {
+        (self.role == "unit_staff").then(|| WorkerRow {
+            id: self.id,
+            display_name: self.display_name.clone(),
+            skills: self.skills.clone(),
+            lng: self.lng,
+            lat: self.lat,
+            capacity: self.capacity,
+            load: self.load,
+        })
+    }
+
+    pub fn recipient(&self) -> crate::notify::Recipient {
+        crate::notify::Recipient {
+            id: self.id,
+            notify_email: self.notify_email.clone(),
+            notify_phone_enc: self.notify_phone_enc.clone(),
+        }
+    }
+}
+
+const UNIT_PEOPLE: &str = "select u.id, u.display_name, u.role, w.skills, w.lng, w.lat, w.capacity, \
+       case when u.role = 'unit_staff' then (select count(*) from work_orders o where o.assignee_id = u.id and o.status in ('dispatched', 'handling')) else 0 end as load, \
+       u.notify_email, u.notify_phone_enc \
+     from users u left join workers w on w.user_id = u.id \
+     where u.scope_kind = 'unit' and u.scope_id = $1 and not u.disabled and u.role <> 'resident' and u.role <> 'auditor' order by u.id limit 50";
+
+pub async fn unit_people(tx: &mut Tx, unit: i64) -> Result<Vec<UnitPerson>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(UNIT_PEOPLE)
+        .bind(unit)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+const NOTE_PREFIX: &str =
+    "insert into notifications (user_id, case_id, kind, title, body, created_at) ";
+
+/// An inbox message, written when `buf` is flushed.
+pub fn insert_notification_later(
+    buf: &mut Deferred,
+    user: i64,
+    case_id: Option<i64>,
+    kind: &str,
+    title: &str,
+    body: &str,
+    now: i64,
+) {
+    buf.push(
+        NOTE_PREFIX,
+        vec![
+            user.into(),
+            case_id.into(),
+            kind.into(),
+            title.into(),
+            body.into(),
+            now.into(),
+        ],
+    );
 }
 
 const INSERT_NOTE: &str = "insert into notifications (user_id, case_id, kind, title, body, created_at) values ($1, $2, $3, $4, $5, $6)";

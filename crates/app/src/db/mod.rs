@@ -193,3 +193,90 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|d| d.is_unique_violation())
 }
+
+/// A value of a deferred row.
+#[derive(Debug, Clone)]
+pub enum Val {
+    I(Option<i64>),
+    S(Option<String>),
+    B(bool),
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::I(Some(v))
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Self {
+        Val::I(v)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::S(Some(v.to_string()))
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Val::S(Some(v))
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(v: Option<String>) -> Self {
+        Val::S(v)
+    }
+}
+impl From<bool> for Val {
+    fn from(v: bool) -> Self {
+        Val::B(v)
+    }
+}
+
+/// Inserts whose results nobody reads back in the same transaction (timeline events, inbox
+/// messages, audit records), gathered and written at the end as one multi-row statement
+/// per table, in the order they were added. A transaction that files many reports pays a
+/// few statements for all of them instead of a few each.
+#[derive(Debug, Default)]
+pub struct Deferred {
+    /// (`insert into t (a, b) ` prefix, rows), in first-use order.
+    tables: Vec<(&'static str, Vec<Vec<Val>>)>,
+}
+
+impl Deferred {
+    /// Adds a row; `prefix` is `insert into t (c1, …, cn) ` and `row` has n values.
+    pub fn push(&mut self, prefix: &'static str, row: Vec<Val>) {
+        match self.tables.iter_mut().find(|(p, _)| *p == prefix) {
+            Some((_, rows)) => rows.push(row),
+            None => self.tables.push((prefix, vec![row])),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+
+    /// Writes everything gathered, in chunks that stay inside both databases' limits on
+    /// bound parameters.
+    pub async fn flush(&mut self, tx: &mut Tx) -> Result<(), sqlx::Error> {
+        for (prefix, rows) in std::mem::take(&mut self.tables) {
+            let width = rows.first().map_or(1, Vec::len).max(1);
+            for chunk in rows.chunks((30_000 / width).max(1)) {
+                on_tx!(tx, |c| {
+                    let mut q = sqlx::QueryBuilder::new(prefix);
+                    q.push_values(chunk, |mut b, row| {
+                        for v in row {
+                            match v {
+                                Val::I(x) => b.push_bind(*x),
+                                Val::S(x) => b.push_bind(x.clone()),
+                                Val::B(x) => b.push_bind(*x),
+                            };
+                        }
+                    });
+                    q.build().execute(&mut **c).await.map(|_| ())
+                })?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -58,13 +58,32 @@ pub async fn send_to(
     body: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    let mut buf = crate::db::Deferred::default();
+    send_to_deferred(st, tx, &mut buf, to, case_id, kind, title, body, now).await?;
+    buf.flush(tx).await
+}
+
+/// [`send_to`] with the inbox messages added to `buf` (written when the caller flushes it);
+/// outbox rows for SMS and e-mail are queued at once.
+#[allow(clippy::too_many_arguments)]
+pub async fn send_to_deferred(
+    st: &AppState,
+    tx: &mut Tx,
+    buf: &mut crate::db::Deferred,
+    to: &[Recipient],
+    case_id: Option<i64>,
+    kind: &str,
+    title: &str,
+    body: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     let mut seen: Vec<i64> = Vec::with_capacity(to.len());
     for r in to {
         if seen.contains(&r.id) {
             continue;
         }
         seen.push(r.id);
-        crate::cases::store::insert_notification(tx, r.id, case_id, kind, title, body, now).await?;
+        crate::cases::store::insert_notification_later(buf, r.id, case_id, kind, title, body, now);
         let text = if body.is_empty() {
             title.to_string()
         } else {

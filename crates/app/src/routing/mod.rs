@@ -84,6 +84,11 @@ pub struct Live {
 }
 
 /// The live model (trains the shipped one on first use: call from a blocking thread).
+/// The live model if it is already trained (no waiting).
+pub fn loaded(st: &crate::state::AppState) -> Option<std::sync::Arc<Model>> {
+    st.model.model.read().ok().and_then(|g| g.clone())
+}
+
 pub fn live(st: &crate::state::AppState) -> anyhow::Result<std::sync::Arc<Model>> {
     if let Some(m) = st.model.model.read().ok().and_then(|g| g.clone()) {
         return Ok(m);

@@ -150,3 +150,57 @@ async fn only_auditors_read_the_audit_page() {
     );
     assert!(refused.body.contains("无权"));
 }
+
+/// Records written from many tasks while several sealers run at once end up in one chain,
+/// each exactly once, and the chain verifies.
+#[tokio::test]
+async fn concurrent_writers_and_sealers_make_one_chain() {
+    use gongzhi_app::audit::{Actor, Event, record_alone, seal};
+    let app = TestApp::new().await;
+    let before = app.scalar_i64("select count(*) from audit_log").await;
+    let writers = (0..4).map(|w| {
+        let db = app.st.db.clone();
+        tokio::spawn(async move {
+            for i in 0..25 {
+                record_alone(
+                    &db,
+                    i,
+                    &Actor::system(),
+                    Event::ok("test.concurrent", "test", w * 100 + i),
+                )
+                .await
+                .expect("record");
+            }
+        })
+    });
+    let sealers = (0..3).map(|_| {
+        let db = app.st.db.clone();
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                seal(&db).await.expect("seal");
+                tokio::task::yield_now().await;
+            }
+        })
+    });
+    let all: Vec<_> = writers.chain(sealers).collect();
+    for t in all {
+        t.await.expect("task");
+    }
+    let n = app.scalar_i64("select count(*) from audit_log").await;
+    assert_eq!(n - before, 100, "every record sealed once");
+    assert_eq!(
+        app.scalar_i64(
+            "select count(distinct object_id) from audit_log where action = 'test.concurrent'"
+        )
+        .await,
+        100
+    );
+    assert_eq!(
+        app.scalar_i64("select count(*) from audit_pending").await,
+        0
+    );
+    assert_eq!(
+        verify(&app.st.db).await.expect("verify"),
+        Verdict::Intact { records: n as u64 }
+    );
+}

@@ -1249,3 +1249,136 @@ async fn live_tallies_equal_a_rebuild() {
         .expect("history");
     assert_rollups_match_rebuild(&app).await;
 }
+
+/// Reports arriving at once are written together; none is lost or filed twice, the
+/// duplicates among them merge, and the tallies, reporter counts and audit trail agree.
+#[tokio::test]
+async fn reports_arriving_together_are_all_filed_once() {
+    let app = TestApp::new().await;
+    let (lng, lat) = home_of(&app, "resident1").await;
+    let r1 = app.bearer("resident1").await;
+    let groups = [
+        ("小区垃圾桶满了没人清运，很臭", 0.0),
+        ("楼道里的灯坏了，晚上很黑", 0.004),
+        ("电梯停在三楼不动了，有人被困", 0.008),
+        ("路边井盖松动了，车过去咣当响", -0.004),
+    ];
+    let before = app.scalar_i64("select count(*) from cases").await;
+    let reporters_before = app
+        .scalar_i64("select cast(coalesce(sum(reporters), 0) as bigint) from cases")
+        .await;
+    let rows_before = app.scalar_i64("select count(*) from case_reporters").await;
+    let files_before = app.audit_count("case.file", "ok").await;
+    let merges_before = app.audit_count("case.merge", "ok").await;
+    let bodies: Vec<Value> = (0..40)
+        .map(|i| {
+            let (text, dx) = groups[i % groups.len()];
+            json!({"text": format!("{text}（{i}）"), "lng": lng + dx, "lat": lat + 0.00001 * i as f64})
+        })
+        .collect();
+    let answers =
+        futures_util::future::join_all(bodies.iter().map(|b| file(&app, &r1, b.clone()))).await;
+    let mut created = 0;
+    let mut merged = 0;
+    for (s, j) in &answers {
+        match *s {
+            StatusCode::CREATED => created += 1,
+            StatusCode::OK => {
+                assert_eq!(j["merged"], true, "{j}");
+                merged += 1;
+            }
+            other => panic!("{other}: {j}"),
+        }
+    }
+    assert_eq!(created + merged, 40);
+    // One case per matter when the writes are serial (SQLite); on PostgreSQL two
+    // concurrent batches may each open one before seeing the other's.
+    if !app.is_pg() {
+        assert_eq!(created, groups.len(), "one case per matter");
+    }
+    assert!(created >= groups.len());
+    assert_eq!(
+        app.scalar_i64("select count(*) from cases").await - before,
+        created as i64
+    );
+    assert_eq!(
+        app.scalar_i64("select cast(coalesce(sum(reporters), 0) as bigint) from cases")
+            .await
+            - reporters_before,
+        40,
+        "every report is counted once"
+    );
+    assert_eq!(
+        app.scalar_i64("select count(*) from case_reporters").await - rows_before,
+        40
+    );
+    // Each case's count matches its reporter rows.
+    assert_eq!(
+        app.scalar_i64(
+            "select count(*) from cases c where c.reporters <> (select count(*) from case_reporters r where r.case_id = c.id)"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.audit_count("case.file", "ok").await - files_before,
+        created as i64
+    );
+    assert_eq!(
+        app.audit_count("case.merge", "ok").await - merges_before,
+        merged as i64
+    );
+    assert_rollups_match_rebuild(&app).await;
+}
+
+/// One report that fails while being written does not sink the others written with it.
+#[tokio::test]
+async fn one_failing_report_fails_alone() {
+    let app = TestApp::new().await;
+    if app.is_pg() {
+        app.exec(
+            "create function refuse_poison() returns trigger language plpgsql as $$ \
+             begin if new.text like '%POISON%' then raise exception 'poison'; end if; return new; end $$",
+        )
+        .await
+        .expect("function");
+        app.exec("create trigger refuse_poison before insert on cases for each row execute function refuse_poison()")
+            .await
+            .expect("trigger");
+    } else {
+        app.exec("create trigger refuse_poison before insert on cases when new.text like '%POISON%' begin select raise(abort, 'poison'); end")
+            .await
+            .expect("trigger");
+    }
+    let (lng, lat) = home_of(&app, "resident1").await;
+    let r1 = app.bearer("resident1").await;
+    let bodies: Vec<Value> = (0..12)
+        .map(|i| {
+            let text = if i == 5 {
+                "POISON 路灯不亮".to_string()
+            } else {
+                format!("第{i}件：楼道里的灯坏了")
+            };
+            json!({"text": text, "lng": lng + 0.003 * i as f64, "lat": lat, "category": "FAC.LIGHT"})
+        })
+        .collect();
+    let answers =
+        futures_util::future::join_all(bodies.iter().map(|b| file(&app, &r1, b.clone()))).await;
+    for (i, (s, j)) in answers.iter().enumerate() {
+        if i == 5 {
+            assert_eq!(*s, StatusCode::INTERNAL_SERVER_ERROR, "{j}");
+        } else {
+            assert!(s.is_success(), "report {i}: {s} {j}");
+        }
+    }
+    assert_eq!(
+        app.scalar_i64("select count(*) from cases where text like '第%'")
+            .await,
+        11
+    );
+    assert_eq!(
+        app.scalar_i64("select count(*) from cases where text like '%POISON%'")
+            .await,
+        0
+    );
+}

@@ -262,7 +262,18 @@ impl TestApp {
     }
 
     /// Runs raw SQL against the test database (tamper tests).
+    /// A query that reads the audit chain sees every committed record: seal first, as the
+    /// app's own readers of the trail do.
+    async fn sealed_if_audit(&self, sql: &str) {
+        if sql.contains("audit_log") {
+            gongzhi_app::audit::service::seal(&self.st.db)
+                .await
+                .expect("seal the audit trail");
+        }
+    }
+
     pub async fn exec(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        self.sealed_if_audit(sql).await;
         match &self.st.db {
             Db::Sqlite(p, _) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
             Db::Pg(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
@@ -271,6 +282,7 @@ impl TestApp {
 
     /// One text column of the first row of a query.
     pub async fn scalar_text(&self, sql: &str) -> Option<String> {
+        self.sealed_if_audit(sql).await;
         match &self.st.db {
             Db::Sqlite(p, _) => sqlx::query_scalar(sql)
                 .fetch_optional(p)
@@ -284,6 +296,7 @@ impl TestApp {
     }
 
     pub async fn scalar_i64(&self, sql: &str) -> i64 {
+        self.sealed_if_audit(sql).await;
         match &self.st.db {
             Db::Sqlite(p, _) => sqlx::query_scalar(sql).fetch_one(p).await.expect("query"),
             Db::Pg(p) => sqlx::query_scalar(sql).fetch_one(p).await.expect("query"),
