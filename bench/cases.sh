@@ -2,14 +2,15 @@
 # Intake figures (issue 4): report → dispatched work order, sustained reports/s and p50/p99
 # with wrk, beside the bare baseline endpoint (authenticate + insert one row) in the same
 # run, on SQLite and PostgreSQL; then the supervision queries over 1,000,000 generated cases.
-# Usage: bench/cases.sh [sqlite|postgres|both] (default both). CASES=1000000 DURATION=20s
+# Usage: bench/cases.sh [sqlite|postgres|both] (default both). CASES=1000000 DURATION=10s ROUNDS=3
 # PARTS=intake skips the million-case part; PARTS=supervision only runs it.
 # Needs a release build and wrk + hyperfine; server and load generator share this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-target/release/gongzhi}
 PORT=${PORT:-18090}
-DURATION=${DURATION:-20s}
+DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 CONN=${CONN:-16}
 CASES=${CASES:-1000000}
 PG_ADMIN=${PG_ADMIN:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
@@ -50,13 +51,41 @@ run_one() {
   points=$(python3 bench/points.py "$BASE" "$token")
   echo "## $kind"
   if [ "${PARTS:-all}" != supervision ]; then
+  # Pipeline and baseline alternate, ROUNDS times each, so that both see the same machine
+  # (a shared 2-core VM varies by ±15 % from minute to minute); the medians are reported.
   before=$(sql "$kind" "$url" "select count(*) from cases")
-  echo "### POST /api/v1/cases (report → classified, located, routed, deadlines, dispatched; $CONN connections, $DURATION)"
-  POINTS=$points TOKEN=$token wrk -t2 -c"$CONN" -d"$DURATION" --latency -s bench/report.lua "$BASE/api/v1/cases" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors|requests in"
+  echo "### POST /api/v1/cases (report → classified, located, routed, deadlines, dispatched) vs POST /api/v1/bench/baseline (authenticate + insert one row); $CONN connections, $DURATION each, $ROUNDS rounds"
+  local out="$dir/rounds.txt"
+  : >"$out"
+  for r in $(seq "$ROUNDS"); do
+    for ep in cases bench/baseline; do
+      POINTS=$points TOKEN=$token wrk -t2 -c"$CONN" -d"$DURATION" --latency -s bench/report.lua "$BASE/api/v1/$ep" >"$dir/wrk.txt"
+      python3 - "$ep" "$r" "$dir/wrk.txt" >>"$out" <<'PY'
+import re, sys
+ep, r, t = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
+def ms(label):
+    m = re.search(r"^\s*" + label + r"\s+([\d.]+)(us|ms|s)\s*$", t, re.M)
+    v, u = float(m.group(1)), m.group(2)
+    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+err = re.search(r"Socket errors: (.*)", t)
+print(f"{ep} {r} {rps:.0f} {ms('50%'):.1f} {ms('99%'):.1f} {bad.group(1) if bad else 0} {err.group(1) if err else '-'}")
+PY
+    done
+  done
+  python3 - "$out" <<'PY'
+import statistics, sys
+rows = [l.split(maxsplit=6) for l in open(sys.argv[1])]
+for l in rows:
+    print(f"round {l[1]:>2}  {l[0]:<15} {l[2]:>6} req/s  p50 {l[3]:>5} ms  p99 {l[4]:>6} ms  non-2xx {l[5]}  socket errors {l[6].strip()}")
+med = {ep: statistics.median(float(l[2]) for l in rows if l[0] == ep) for ep in ("cases", "bench/baseline")}
+p99 = {ep: statistics.median(float(l[4]) for l in rows if l[0] == ep) for ep in ("cases", "bench/baseline")}
+print(f"median: pipeline {med['cases']:.0f} req/s (p99 {p99['cases']:.1f} ms), baseline {med['bench/baseline']:.0f} req/s; "
+      f"pipeline / baseline = {100 * med['cases'] / med['bench/baseline']:.0f} %")
+PY
   after=$(sql "$kind" "$url" "select count(*) from cases")
   echo "new cases: $((after - before)); orders now: $(sql "$kind" "$url" "select count(*) from work_orders")"
-  echo "### POST /api/v1/bench/baseline (authenticate + insert one row; same body, same connections)"
-  POINTS=$points TOKEN=$token wrk -t2 -c"$CONN" -d"$DURATION" --latency -s bench/report.lua "$BASE/api/v1/bench/baseline" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors|requests in"
   fi
   stop
   if [ "${PARTS:-all}" = intake ]; then rm -rf "$dir"; return; fi

@@ -150,13 +150,21 @@ pub async fn append_sealed(
             q.build().execute(&mut **c).await.map(|_| ())
         })?;
     }
-    for chunk in pending_ids.chunks(500) {
-        let ids: Vec<String> = chunk.iter().map(i64::to_string).collect();
-        let sql = format!("delete from audit_pending where id in ({})", ids.join(","));
-        on_tx!(tx, |c| sqlx::query(&sql)
-            .execute(&mut **c)
-            .await
-            .map(|_| ()))?;
+    // One statement text whatever the number of ids (it stays prepared).
+    match &mut tx.inner {
+        crate::db::TxInner::Pg(c) => {
+            sqlx::query("delete from audit_pending where id = any($1)")
+                .bind(pending_ids)
+                .execute(&mut **c)
+                .await?;
+        }
+        crate::db::TxInner::Sqlite(c) => {
+            let list = serde_json::to_string(pending_ids).unwrap_or_else(|_| "[]".into());
+            sqlx::query("delete from audit_pending where id in (select value from json_each($1))")
+                .bind(list)
+                .execute(&mut **c)
+                .await?;
+        }
     }
     Ok(())
 }

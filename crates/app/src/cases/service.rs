@@ -219,20 +219,19 @@ fn filed_view(st: &AppState, c: &CaseRow, orders: &[OrderRow], merged: bool) -> 
 /// The units a category goes to at a place: per-community override, else the taxonomy's
 /// unit for the zone (the compound's own property company inside a compound), plus the
 /// `also` units. Empty when no unit exists: the case waits for a dispatcher.
-pub(crate) async fn route_units(
-    tx: &mut Tx,
+pub(crate) fn route_units(
     map: &crate::org::OrgMap,
     cat: &Category,
     community: i64,
     compound: Option<i64>,
     zone: Zone,
-) -> AppResult<Vec<i64>> {
+) -> Vec<i64> {
     let primary = match zone {
         Zone::Compound => &cat.compound,
         Zone::Public => &cat.public,
     };
     let mut out: Vec<i64> = vec![];
-    let first = match store::route_override(tx, community, &cat.code).await? {
+    let first = match map.route_override(community, &cat.code) {
         Some(u) => Some(u),
         None => match (primary.as_str(), compound) {
             ("property", Some(cp)) => map
@@ -249,7 +248,7 @@ pub(crate) async fn route_units(
             out.push(u);
         }
     }
-    Ok(out)
+    out
 }
 
 /// Picks the best worker of the unit for a new order (distance, load, skill).
@@ -310,7 +309,7 @@ fn short_text(s: &str) -> String {
 async fn dispatch_order(
     st: &AppState,
     tx: &mut Tx,
-    buf: &mut Deferred,
+    b: &mut Batch,
     cal: &WorkCalendar,
     c: &CaseRow,
     cat: &Category,
@@ -320,16 +319,30 @@ async fn dispatch_order(
     now: i64,
 ) -> AppResult<OrderRow> {
     let d = calendar::deadlines(cal, now, cat.sla_hours, cat.urgent);
-    let people = store::unit_people(tx, unit).await?;
+    // A unit's staff are read once per batch; the loads count this batch's assignments.
+    let people = match b.people.get(&unit) {
+        Some(p) => p.clone(),
+        None => {
+            let p = store::unit_people(tx, unit).await?;
+            b.people.insert(unit, p.clone());
+            p
+        }
+    };
     let worker = pick_worker(
-        people
-            .iter()
-            .filter_map(store::UnitPerson::worker)
-            .collect(),
+        people.iter().filter_map(store::UnitPerson::worker).collect(),
         &c.category,
         c.lng,
         c.lat,
     );
+    if let Some(w) = worker
+        && let Some(p) = b
+            .people
+            .get_mut(&unit)
+            .and_then(|v| v.iter_mut().find(|p| p.id == w))
+    {
+        p.load += 1;
+    }
+    let buf = &mut b.rows;
     let id =
         store::insert_order(tx, c.id, unit, worker, d.sign_by, d.warn_at, d.due_at, now).await?;
     store::insert_event_later(
@@ -405,9 +418,9 @@ async fn dispatch_order_now(
     label: &str,
     now: i64,
 ) -> AppResult<OrderRow> {
-    let mut buf = Deferred::default();
-    let o = dispatch_order(st, tx, &mut buf, cal, c, cat, unit, actor, label, now).await?;
-    buf.flush(tx).await?;
+    let mut b = Batch::default();
+    let o = dispatch_order(st, tx, &mut b, cal, c, cat, unit, actor, label, now).await?;
+    b.finish(tx).await?;
     Ok(o)
 }
 
@@ -551,6 +564,8 @@ pub(crate) struct Batch {
     rows: Deferred,
     counts: std::collections::BTreeMap<(i64, i64, String), i64>,
     bumps: std::collections::BTreeMap<i64, (i64, i64)>,
+    /// Each unit's staff as read in this batch, with the batch's assignments counted.
+    people: std::collections::HashMap<i64, Vec<store::UnitPerson>>,
 }
 
 impl Batch {
@@ -574,6 +589,18 @@ pub(crate) async fn file_together(st: &AppState, batch: &[&Prepared]) -> AppResu
     let mut out = Vec::with_capacity(batch.len());
     for p in batch {
         out.push(file_in(st, &mut tx, &mut b, p).await?);
+    }
+    // The orders of the cases reports were merged into, in one read.
+    let merged: Vec<i64> = out.iter().filter(|f| f.merged).map(|f| f.case.id).collect();
+    if !merged.is_empty() {
+        let orders = store::orders_of_cases(&mut tx, &merged).await?;
+        for f in out.iter_mut().filter(|f| f.merged) {
+            f.orders = orders
+                .iter()
+                .filter(|o| o.case_id == f.case.id)
+                .cloned()
+                .collect();
+        }
     }
     b.finish(&mut tx).await?;
     tx.commit().await?;
@@ -821,8 +848,9 @@ async fn file_in(st: &AppState, tx: &mut Tx, b: &mut Batch, p: &Prepared) -> App
         text,
     };
     if let Some(target) = similar::best_match(&new, &candidates, &rule) {
-        let mut case = store::find_case(tx, target)
-            .await?
+        let mut case = near
+            .into_iter()
+            .find(|c| c.id == target)
             .ok_or(AppError::NotFound)?;
         let bump = b.bumps.entry(target).or_insert((0, now));
         bump.0 += 1;
@@ -848,10 +876,10 @@ async fn file_in(st: &AppState, tx: &mut Tx, b: &mut Batch, p: &Prepared) -> App
             &p.actor,
             Event::ok("case.merge", "case", target).with(serde_json::json!({"channel": channel})),
         );
-        let orders = store::orders_of_case(tx, target).await?;
+        // Its orders are read for the whole batch at once (see `file_together`).
         return Ok(Filed {
             case,
-            orders,
+            orders: vec![],
             merged: true,
             corrected: false,
         });
@@ -861,7 +889,7 @@ async fn file_in(st: &AppState, tx: &mut Tx, b: &mut Batch, p: &Prepared) -> App
         Zone::Compound => "compound",
         Zone::Public => "public",
     };
-    let units = route_units(tx, &map, cat, p.community, p.compound, p.zone).await?;
+    let units = route_units(&map, cat, p.community, p.compound, p.zone);
     let status = if units.is_empty() {
         CaseStatus::Accepted
     } else {
@@ -972,7 +1000,7 @@ async fn file_in(st: &AppState, tx: &mut Tx, b: &mut Batch, p: &Prepared) -> App
     let mut orders = Vec::with_capacity(units.len());
     for u in &units {
         orders
-            .push(dispatch_order(st, tx, buf, &p.cal, &c, cat, *u, &p.actor, &p.label, now).await?);
+            .push(dispatch_order(st, tx, b, &p.cal, &c, cat, *u, &p.actor, &p.label, now).await?);
     }
     if units.is_empty() {
         // Nobody to send it to: the community's dispatchers must route it by hand.
@@ -990,7 +1018,7 @@ async fn file_in(st: &AppState, tx: &mut Tx, b: &mut Batch, p: &Prepared) -> App
         .await?;
     }
     audit::record_later(
-        buf,
+        &mut b.rows,
         now,
         &p.actor,
         Event::ok("case.file", "case", id).with(serde_json::json!({
@@ -1875,16 +1903,7 @@ pub async fn reclassify(
         let c2 = store::find_case(&mut tx, case_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        for unit in route_units(
-            &mut tx,
-            &st.org_map(),
-            cat,
-            c.community_id,
-            c.compound_id,
-            zone,
-        )
-        .await?
-        {
+        for unit in route_units(&st.org_map(), cat, c.community_id, c.compound_id, zone) {
             dispatch_order_now(
                 st,
                 &mut tx,

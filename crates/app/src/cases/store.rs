@@ -201,29 +201,20 @@ pub async fn set_rung(tx: &mut Tx, id: i64, rung: &str, now: i64) -> Result<(), 
         .map(|_| ()))
 }
 
-/// An open case near a point (duplicate candidates).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct NearRow {
-    pub id: i64,
-    pub category: String,
-    pub lng: f64,
-    pub lat: f64,
-    pub created_at: i64,
-    pub text: String,
-}
-
-const OPEN_NEAR: &str = "select id, category, lng, lat, created_at, text from cases \
-     where category = $1 and status <> 'closed' and created_at >= $2 \
-       and lng between $3 and $4 and lat between $5 and $6 \
-     order by created_at desc limit 50";
-
+/// Open cases of a category near a point and recent (duplicate candidates), whole.
 pub async fn open_near(
     tx: &mut Tx,
     category: &str,
     since: i64,
     bbox: [f64; 4],
-) -> Result<Vec<NearRow>, sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query_as(OPEN_NEAR)
+) -> Result<Vec<CaseRow>, sqlx::Error> {
+    let sql = format!(
+        "select {CASE_COLS} from cases c \
+         where c.category = $1 and c.status <> 'closed' and c.created_at >= $2 \
+           and c.lng between $3 and $4 and c.lat between $5 and $6 \
+         order by c.created_at desc limit 50"
+    );
+    on_tx!(tx, |x| sqlx::query_as(&sql)
         .bind(category)
         .bind(since)
         .bind(bbox[0])
@@ -411,6 +402,10 @@ fn case_where(f: &CaseFilter) -> (String, Vec<Bind>) {
         "open" => conds.push("c.status <> 'closed'".into()),
         s => conds.push(format!("c.status = {}", p(Bind::S(s.to_string())))),
     }
+    // Only open cases have a deadline; saying so lets the list use the open-case index.
+    if f.overdue_before.is_some() && f.status != "open" {
+        conds.push("c.status <> 'closed'".into());
+    }
     if !f.category.is_empty() {
         conds.push(format!("c.category = {}", p(Bind::S(f.category.clone()))));
     }
@@ -591,6 +586,30 @@ pub async fn insert_order_row(tx: &mut Tx, o: &OrderRow) -> Result<i64, sqlx::Er
         .bind(o.updated_at)
         .fetch_one(&mut **x)
         .await)
+}
+
+/// The orders of several cases (ascending by id).
+pub async fn orders_of_cases(tx: &mut Tx, ids: &[i64]) -> Result<Vec<OrderRow>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    // One statement text whatever the number of ids (it stays prepared): an array on
+    // PostgreSQL, a JSON list on SQLite.
+    match &mut tx.inner {
+        crate::db::TxInner::Pg(x) => {
+            let sql = format!(
+                "select {ORDER_COLS} from work_orders o join units u on u.id = o.unit_id where o.case_id = any($1) order by o.id"
+            );
+            sqlx::query_as(&sql).bind(ids).fetch_all(&mut **x).await
+        }
+        crate::db::TxInner::Sqlite(x) => {
+            let sql = format!(
+                "select {ORDER_COLS} from work_orders o join units u on u.id = o.unit_id where o.case_id in (select value from json_each($1)) order by o.id"
+            );
+            let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+            sqlx::query_as(&sql).bind(list).fetch_all(&mut **x).await
+        }
+    }
 }
 
 pub async fn orders_of_case(tx: &mut Tx, case_id: i64) -> Result<Vec<OrderRow>, sqlx::Error> {
@@ -864,21 +883,6 @@ pub async fn corrections_after(
     on_tx!(tx, |x| sqlx::query_as(CORRECTIONS_AFTER)
         .bind(id)
         .fetch_all(&mut **x)
-        .await)
-}
-
-const ROUTE_OVERRIDE: &str =
-    "select unit_id from unit_routes where community_id = $1 and category = $2";
-
-pub async fn route_override(
-    tx: &mut Tx,
-    community: i64,
-    category: &str,
-) -> Result<Option<i64>, sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query_scalar(ROUTE_OVERRIDE)
-        .bind(community)
-        .bind(category)
-        .fetch_optional(&mut **x)
         .await)
 }
 

@@ -32,6 +32,9 @@ macro_rules! on_tx {
 /// tail latencies of hundreds of milliseconds under load.
 pub type WriteGate = Arc<tokio::sync::Mutex<()>>;
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 500;
+
 /// A connection pool on one of the two supported databases.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -60,7 +63,11 @@ impl Db {
     /// Connects, optionally pinning every PostgreSQL connection to `schema` (tests).
     pub async fn connect_with(url: &str, pg_schema: Option<&str>) -> anyhow::Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let mut opts = PgConnectOptions::from_str(url).context("parsing PostgreSQL URL")?;
+            // Room for every statement the app prepares, including the multi-row inserts
+            // of each batch size, so none is evicted and prepared again.
+            let mut opts = PgConnectOptions::from_str(url)
+                .context("parsing PostgreSQL URL")?
+                .statement_cache_capacity(STATEMENT_CACHE);
             if let Some(s) = pg_schema {
                 opts = opts.options([("search_path", s)]);
             }
@@ -82,6 +89,7 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
+                .statement_cache_capacity(STATEMENT_CACHE)
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)

@@ -217,8 +217,7 @@ async fn history(
         let units = match route_cache.get(&key) {
             Some(u) => u.clone(),
             None => {
-                let mut u =
-                    route_units(tx, &map, cat, loc.community, loc.compound, loc.zone).await?;
+                let mut u = route_units(&map, cat, loc.community, loc.compound, loc.zone);
                 if u.is_empty() {
                     u.push(handling[rng.gen_range(0..handling.len())]);
                 }

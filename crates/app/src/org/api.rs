@@ -96,3 +96,41 @@ pub async fn locate(
         },
     }))
 }
+
+/// Where a community sends a category instead of the taxonomy's unit.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct RouteRule {
+    /// Community code.
+    pub community: String,
+    /// Taxonomy category code, e.g. `ENV.GARBAGE`.
+    pub category: String,
+    /// Handling unit code; `null` removes the rule (the taxonomy decides again).
+    pub unit: Option<String>,
+}
+
+/// Sets a per-community routing rule (administrators).
+#[utoipa::path(put, path = "/api/v1/org/routes", tag = "org", request_body = RouteRule,
+    responses((status = 200, body = RouteRule), (status = 401), (status = 403), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn set_route(
+    State(st): State<AppState>,
+    crate::web::AuthUser(user, ctx): crate::web::AuthUser,
+    Json(req): Json<RouteRule>,
+) -> AppResult<Json<RouteRule>> {
+    if user.role != gongzhi_core::identity::Role::Admin {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    let unit = super::service::set_route(
+        &st,
+        &ctx.actor(),
+        req.community.trim(),
+        req.category.trim(),
+        req.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()),
+    )
+    .await?;
+    Ok(Json(RouteRule {
+        community: req.community.trim().to_string(),
+        category: req.category.trim().to_string(),
+        unit,
+    }))
+}

@@ -24,4 +24,5 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::list_grids))
         .routes(routes!(api::list_compounds))
         .routes(routes!(api::locate))
+        .routes(routes!(api::set_route))
 }

@@ -92,9 +92,25 @@ pub struct OrgMap {
     unit_by_kind: HashMap<String, i64>,
     /// Each compound's property company.
     compound_property: HashMap<i64, i64>,
+    /// Per-community routing: (community, category) → the handling unit that takes it
+    /// instead of the taxonomy's.
+    routes: HashMap<(i64, String), i64>,
 }
 
 impl OrgMap {
+    /// The unit a community sends a category to instead of the taxonomy's, if it set one.
+    pub fn route_override(&self, community: i64, category: &str) -> Option<i64> {
+        self.routes.get(&(community, category.to_string())).copied()
+    }
+
+    /// An organisation unit (district … building) by its code.
+    pub fn unit_id_by_code(&self, level: &str, code: &str) -> Option<i64> {
+        self.units
+            .iter()
+            .find(|(_, u)| u.level == level && u.code == code)
+            .map(|(id, _)| *id)
+    }
+
     pub fn unit_name(&self, id: i64) -> Option<String> {
         self.units.get(&id).map(|u| u.name.clone())
     }
@@ -249,6 +265,11 @@ pub async fn load(st: &AppState) -> anyhow::Result<OrgMap> {
         rows.extend(store::by_level(&mut tx, level).await?);
     }
     let (handling, _) = store::list_handling(&mut tx, 10_000, 0).await?;
+    map.routes = store::unit_routes(&mut tx)
+        .await?
+        .into_iter()
+        .map(|(c, cat, u)| ((c, cat), u))
+        .collect();
     map.handling_units = handling.iter().map(|h| (h.id, h.name.clone())).collect();
     for h in &handling {
         // Ordered by kind, then code: the first of a kind is its default unit.
@@ -404,6 +425,57 @@ pub async fn watch(st: AppState) {
 /// Marks the organisation changed (inside the changing transaction).
 pub async fn bump_version(tx: &mut crate::db::Tx, now: i64) -> Result<(), sqlx::Error> {
     store::put_meta(tx, VERSION_KEY, &now.to_string()).await
+}
+
+/// Sets (or with `unit: None` removes) where a community sends a category instead of the
+/// taxonomy's unit. Takes effect at once here and within seconds on other nodes.
+pub async fn set_route(
+    st: &AppState,
+    actor: &Actor,
+    community: &str,
+    category: &str,
+    unit: Option<&str>,
+) -> AppResult<Option<String>> {
+    let map = st.org_map();
+    let cid = map
+        .unit_id_by_code("community", community)
+        .ok_or(AppError::Invalid {
+            code: "COMMUNITY_UNKNOWN",
+            field: Some("community"),
+        })?;
+    if !crate::taxonomy::get()
+        .categories
+        .iter()
+        .any(|c| c.code == category)
+    {
+        return Err(AppError::Invalid {
+            code: "CATEGORY_UNKNOWN",
+            field: Some("category"),
+        });
+    }
+    let uid = match unit {
+        Some(code) => Some(map.handling_unit_by_code(code).ok_or(AppError::Invalid {
+            code: "UNIT_UNKNOWN",
+            field: Some("unit"),
+        })?),
+        None => None,
+    };
+    drop(map);
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    store::set_unit_route(&mut tx, cid, category, uid).await?;
+    bump_version(&mut tx, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Event::ok("org.route", "org_unit", cid)
+            .with(serde_json::json!({"category": category, "unit": unit})),
+    )
+    .await?;
+    tx.commit().await?;
+    reload(st).await?;
+    Ok(unit.map(str::to_string))
 }
 
 /// What an administrator asks to create.

@@ -196,3 +196,38 @@ pub async fn find_handling(tx: &mut Tx, id: i64) -> Result<Option<HandlingUnitRo
         .fetch_optional(&mut **c)
         .await)
 }
+
+const UNIT_ROUTES: &str = "select community_id, category, unit_id from unit_routes";
+const SET_ROUTE: &str = "insert into unit_routes (community_id, category, unit_id) values ($1, $2, $3) \
+     on conflict (community_id, category) do update set unit_id = excluded.unit_id";
+const DELETE_ROUTE: &str = "delete from unit_routes where community_id = $1 and category = $2";
+
+/// Every per-community routing rule.
+pub async fn unit_routes(tx: &mut Tx) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_as(UNIT_ROUTES)
+        .fetch_all(&mut **c)
+        .await)
+}
+
+pub async fn set_unit_route(
+    tx: &mut Tx,
+    community: i64,
+    category: &str,
+    unit: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    match unit {
+        Some(u) => on_tx!(tx, |c| sqlx::query(SET_ROUTE)
+            .bind(community)
+            .bind(category)
+            .bind(u)
+            .execute(&mut **c)
+            .await
+            .map(|_| ())),
+        None => on_tx!(tx, |c| sqlx::query(DELETE_ROUTE)
+            .bind(community)
+            .bind(category)
+            .execute(&mut **c)
+            .await
+            .map(|_| ())),
+    }
+}

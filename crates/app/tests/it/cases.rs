@@ -1382,3 +1382,59 @@ async fn one_failing_report_fails_alone() {
         0
     );
 }
+
+/// A community may send a category to another unit than the taxonomy's; the rule takes
+/// effect at once, only there, and is removed the same way.
+#[tokio::test]
+async fn per_community_routing_rules() {
+    let app = TestApp::new().await;
+    let (lng, lat) = home_of(&app, "resident1").await;
+    let r1 = app.bearer("resident1").await;
+    let admin = app.bearer("admin").await;
+    let light = |i: i64| json!({"text": format!("第{i}盏路灯不亮了"), "lng": lng + 0.003 * i as f64, "lat": lat, "category": "FAC.LIGHT"});
+    let (_, before) = file(&app, &r1, light(0)).await;
+    let community = before["community"].as_str().expect("community").to_string();
+    assert!(
+        !units_of(&before).contains(&"WATER".to_string()),
+        "{before}"
+    );
+    let rule = json!({"community": community, "category": "FAC.LIGHT", "unit": "WATER"});
+    // Administrators only; unknown names are refused with their own codes.
+    let r = app.put_json("/api/v1/org/routes", &r1, rule.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for (bad, code) in [
+        (
+            json!({"community": "NOPE", "category": "FAC.LIGHT", "unit": "WATER"}),
+            "COMMUNITY_UNKNOWN",
+        ),
+        (
+            json!({"community": community, "category": "NOPE", "unit": "WATER"}),
+            "CATEGORY_UNKNOWN",
+        ),
+        (
+            json!({"community": community, "category": "FAC.LIGHT", "unit": "NOPE"}),
+            "UNIT_UNKNOWN",
+        ),
+    ] {
+        let r = app.put_json("/api/v1/org/routes", &admin, bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.error_code(), code);
+    }
+    let r = app.put_json("/api/v1/org/routes", &admin, rule).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let (_, routed) = file(&app, &r1, light(1)).await;
+    assert_eq!(routed["community"], community.as_str());
+    assert_eq!(units_of(&routed), vec!["WATER".to_string()], "{routed}");
+    assert_eq!(app.audit_count("org.route", "ok").await, 1);
+    // Removed: the taxonomy decides again.
+    let r = app
+        .put_json(
+            "/api/v1/org/routes",
+            &admin,
+            json!({"community": community, "category": "FAC.LIGHT", "unit": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let (_, after) = file(&app, &r1, light(2)).await;
+    assert_eq!(units_of(&after), units_of(&before));
+}

@@ -190,6 +190,19 @@ impl TestApp {
         self.send(req).await
     }
 
+    pub async fn put_json(&self, path: &str, auth: &Auth, json: serde_json::Value) -> Resp {
+        let req = auth
+            .apply(
+                Request::builder()
+                    .method(Method::PUT)
+                    .uri(path)
+                    .header(header::CONTENT_TYPE, "application/json"),
+            )
+            .body(Body::from(json.to_string()))
+            .expect("request");
+        self.send(req).await
+    }
+
     pub async fn post_form(&self, path: &str, auth: &Auth, fields: &[(&str, &str)]) -> Resp {
         let body = serde_urlencoded::to_string(fields).expect("form");
         let req = auth
