@@ -18,3 +18,7 @@ create index cases_open_queue on cases (urgent desc, (next_due is null), next_du
 create index cases_open_due on cases (next_due) where status <> 'closed';
 create index cases_open_recent on cases (id) where status <> 'closed';
 create index cases_open_supervised on cases (id) where supervised_at is not null and status <> 'closed';
+-- Counting a scope's open cases (a page's total) reads only that scope's open cases.
+create index cases_open_street on cases (street_id) where status <> 'closed';
+create index cases_open_community on cases (community_id) where status <> 'closed';
+create index cases_open_grid on cases (grid_id) where status <> 'closed';

@@ -329,7 +329,10 @@ async fn dispatch_order(
         }
     };
     let worker = pick_worker(
-        people.iter().filter_map(store::UnitPerson::worker).collect(),
+        people
+            .iter()
+            .filter_map(store::UnitPerson::worker)
+            .collect(),
         &c.category,
         c.lng,
         c.lat,
@@ -574,7 +577,11 @@ impl Batch {
             super::rollup::count_cases(tx, *day, *grid, cat, *n).await?;
         }
         for (id, (n, at)) in &self.bumps {
-            store::add_reporters(tx, *id, *n, *at).await?;
+            // On PostgreSQL another transaction may close the case after this batch read
+            // it: then the batch fails and its reports are filed again one by one.
+            if !store::add_reporters(tx, *id, *n, *at).await? {
+                return Err(AppError::Conflict("CASE_CLOSED_MEANWHILE"));
+            }
         }
         self.rows.flush(tx).await?;
         Ok(())
@@ -999,8 +1006,7 @@ async fn file_in(st: &AppState, tx: &mut Tx, b: &mut Batch, p: &Prepared) -> App
     };
     let mut orders = Vec::with_capacity(units.len());
     for u in &units {
-        orders
-            .push(dispatch_order(st, tx, b, &p.cal, &c, cat, *u, &p.actor, &p.label, now).await?);
+        orders.push(dispatch_order(st, tx, b, &p.cal, &c, cat, *u, &p.actor, &p.label, now).await?);
     }
     if units.is_empty() {
         // Nobody to send it to: the community's dispatchers must route it by hand.

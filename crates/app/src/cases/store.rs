@@ -154,18 +154,17 @@ pub async fn set_category(
         .map(|_| ()))
 }
 
-const ADD_REPORTERS: &str =
-    "update cases set reporters = reporters + $2, updated_at = $3 where id = $1";
+const ADD_REPORTERS: &str = "update cases set reporters = reporters + $2, updated_at = $3 where id = $1 and status <> 'closed'";
 
-/// Counts more reporters of a case.
-pub async fn add_reporters(tx: &mut Tx, id: i64, n: i64, now: i64) -> Result<(), sqlx::Error> {
+/// Counts more reporters of an open case; false if it has closed meanwhile.
+pub async fn add_reporters(tx: &mut Tx, id: i64, n: i64, now: i64) -> Result<bool, sqlx::Error> {
     on_tx!(tx, |x| sqlx::query(ADD_REPORTERS)
         .bind(id)
         .bind(n)
         .bind(now)
         .execute(&mut **x)
         .await
-        .map(|_| ()))
+        .map(|r| r.rows_affected() == 1))
 }
 
 const SET_CALLBACK: &str = "update cases set solved = $2, satisfaction = $3, callback_at = $4, reopened = reopened + $5, updated_at = $4 where id = $1";
