@@ -27,7 +27,10 @@ start() { # kind dir url
     sleep 0.1
   done
 }
-stop() { kill -TERM $PID; wait $PID 2>/dev/null || true; }
+stop() { kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true; }
+# A failed step must not leave the server running (the next run could not drop its database).
+PID=
+trap '[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null; true' EXIT
 login() {
   curl -s -XPOST -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"gongzhi-demo\"}" "$BASE/api/v1/auth/login" \
     | python3 -c 'import json,sys;print(json.load(sys.stdin)["token"])'
@@ -59,7 +62,7 @@ run_one() {
   : >"$out"
   for r in $(seq "$ROUNDS"); do
     for ep in cases bench/baseline; do
-      POINTS=$points TOKEN=$token wrk -t2 -c"$CONN" -d"$DURATION" --latency -s bench/report.lua "$BASE/api/v1/$ep" >"$dir/wrk.txt"
+      POINTS=$points TOKEN=$token wrk -t"$(( CONN < 2 ? 1 : 2 ))" -c"$CONN" -d"$DURATION" --latency -s bench/report.lua "$BASE/api/v1/$ep" >"$dir/wrk.txt"
       python3 - "$ep" "$r" "$dir/wrk.txt" >>"$out" <<'PY'
 import re, sys
 ep, r, t = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
