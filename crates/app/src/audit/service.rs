@@ -61,22 +61,9 @@ impl Event {
 /// change it describes. The record waits in `audit_pending` until [`seal`] chains it
 /// (within a second, from the background sealer, or at once before any read of the trail).
 pub async fn record(tx: &mut Tx, now_ms: i64, actor: &Actor, ev: Event) -> Result<(), sqlx::Error> {
-    store::insert_pending(
-        tx,
-        &store::Pending {
-            id: 0,
-            at_ms: now_ms,
-            actor_id: actor.id,
-            actor: actor.name.clone(),
-            action: ev.action.to_string(),
-            object_type: ev.object_type.to_string(),
-            object_id: ev.object_id,
-            ip: actor.ip.clone(),
-            result: ev.result.to_string(),
-            detail: ev.detail.to_string(),
-        },
-    )
-    .await
+    let mut buf = crate::db::Deferred::default();
+    record_later(&mut buf, now_ms, actor, ev);
+    buf.flush(tx).await
 }
 
 /// [`record`], written when `buf` is flushed in the same transaction.

@@ -5,8 +5,6 @@ use gongzhi_core::audit::AuditFields;
 use crate::db::Tx;
 use crate::on_tx;
 
-const INSERT_PENDING: &str = "insert into audit_pending (at_ms, actor_id, actor, action, object_type, object_id, ip, result, detail) \
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 const PENDING: &str = "select id, at_ms, actor_id, actor, action, object_type, object_id, ip, result, detail \
      from audit_pending order by id limit $1";
 const ANY_PENDING: &str = "select exists (select 1 from audit_pending)";
@@ -66,22 +64,6 @@ pub struct Pending {
     pub ip: Option<String>,
     pub result: String,
     pub detail: String,
-}
-
-pub async fn insert_pending(tx: &mut Tx, p: &Pending) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(INSERT_PENDING)
-        .bind(p.at_ms)
-        .bind(p.actor_id)
-        .bind(&p.actor)
-        .bind(&p.action)
-        .bind(&p.object_type)
-        .bind(&p.object_id)
-        .bind(&p.ip)
-        .bind(&p.result)
-        .bind(&p.detail)
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))
 }
 
 const PENDING_PREFIX: &str = "insert into audit_pending (at_ms, actor_id, actor, action, object_type, object_id, ip, result, detail) ";

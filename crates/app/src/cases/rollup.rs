@@ -98,16 +98,6 @@ pub async fn count_response(
 const UPSERT_CASE: &str = "insert into case_daily (day, grid_id, category, n) values ($1, $2, $3, $4) \
      on conflict (day, grid_id, category) do update set n = case_daily.n + excluded.n";
 
-/// Counts a new case for the heat map.
-pub async fn count_case(
-    tx: &mut Tx,
-    at: i64,
-    grid: i64,
-    category: &str,
-) -> Result<(), sqlx::Error> {
-    count_cases(tx, day_of(at), grid, category, 1).await
-}
-
 /// Counts `n` new cases of one day, grid and category.
 pub async fn count_cases(
     tx: &mut Tx,

@@ -1022,29 +1022,6 @@ pub fn insert_notification_later(
     );
 }
 
-const INSERT_NOTE: &str = "insert into notifications (user_id, case_id, kind, title, body, created_at) values ($1, $2, $3, $4, $5, $6)";
-
-pub async fn insert_notification(
-    tx: &mut Tx,
-    user: i64,
-    case_id: Option<i64>,
-    kind: &str,
-    title: &str,
-    body: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query(INSERT_NOTE)
-        .bind(user)
-        .bind(case_id)
-        .bind(kind)
-        .bind(title)
-        .bind(body)
-        .bind(now)
-        .execute(&mut **x)
-        .await
-        .map(|_| ()))
-}
-
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct NotificationRow {
     pub id: i64,
