@@ -3,7 +3,7 @@
 # with wrk, beside the bare baseline endpoint (authenticate + insert one row) in the same
 # run, on SQLite and PostgreSQL; then the supervision queries over 1,000,000 generated cases.
 # Usage: bench/cases.sh [sqlite|postgres|both] (default both). CASES=1000000 DURATION=10s ROUNDS=3
-# PARTS=intake skips the million-case part; PARTS=supervision only runs it.
+# WARMUP=5s (each endpoint, before the rounds). PARTS=intake skips the million-case part; PARTS=supervision only runs it.
 # Needs a release build and wrk + hyperfine; server and load generator share this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ BIN=${BIN:-target/release/gongzhi}
 PORT=${PORT:-18090}
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-5s}
 CONN=${CONN:-16}
 CASES=${CASES:-1000000}
 PG_ADMIN=${PG_ADMIN:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
@@ -60,6 +61,11 @@ run_one() {
   echo "### POST /api/v1/cases (report → classified, located, routed, deadlines, dispatched) vs POST /api/v1/bench/baseline (authenticate + insert one row); $CONN connections, $DURATION each, $ROUNDS rounds"
   local out="$dir/rounds.txt"
   : >"$out"
+  # Warm-up, not measured: both endpoints once for WARMUP (new pool connections prepare
+  # their statements, the database settles after the demo load), then the rounds.
+  for ep in cases bench/baseline; do
+    POINTS=$points TOKEN=$token wrk -t"$(( CONN < 2 ? 1 : 2 ))" -c"$CONN" -d"$WARMUP" -s bench/report.lua "$BASE/api/v1/$ep" >/dev/null
+  done
   for r in $(seq "$ROUNDS"); do
     for ep in cases bench/baseline; do
       POINTS=$points TOKEN=$token wrk -t"$(( CONN < 2 ? 1 : 2 ))" -c"$CONN" -d"$DURATION" --latency -s bench/report.lua "$BASE/api/v1/$ep" >"$dir/wrk.txt"

@@ -104,7 +104,7 @@ pub async fn generate(st: &AppState, n: usize, seed: u64) -> anyhow::Result<(usi
             };
             let closed_at = closed.then(|| created + rng.gen_range(sla / 4..sla * 2));
             cv.push(format!(
-                "({id}, 'web', {cat}, 0.9, 'model', {text}, {lng}, {lat}, '', {street}, {comm}, {grid}, {cp}, {bd}, {zone}, {urg}, '{status}', null, null, {f}, null, null, '[]', 1, {rung2}, {sup}, {solved_v}, {sat_v}, {cb_at}, 0, {created}, {updated}, {closed_at}, {next_due})",
+                "({id}, 'web', {cat}, 0.9, 'model', {text}, {lng}, {lat}, '', {street}, {comm}, {grid}, {cp}, {bd}, {zone}, {urg}, '{status}', null, null, {f}, null, null, '[]', {rung2}, {sup}, {solved_v}, {sat_v}, {cb_at}, 0, {created}, {updated}, {closed_at}, {next_due})",
                 cat = q(&cat.code),
                 text = q(&format!("{}（生成数据 #{id}）", cat.name)),
                 comm = loc.community,
@@ -157,8 +157,10 @@ pub async fn generate(st: &AppState, n: usize, seed: u64) -> anyhow::Result<(usi
         }
         let mut tx = st.db.begin().await?;
         if !cv.is_empty() {
-            exec(&mut tx, &format!("insert into cases (id, channel, category, confidence, category_by, text, lng, lat, address, street_id, community_id, grid_id, compound_id, building_id, zone, urgent, status, reporter_user_id, resident_id, filed_by_staff, caller_enc, external_ref, photos, reporters, rung, supervised_at, solved, satisfaction, callback_at, reopened, created_at, updated_at, closed_at, next_due) values {}", cv.join(","))).await?;
+            exec(&mut tx, &format!("insert into cases (id, channel, category, confidence, category_by, text, lng, lat, address, street_id, community_id, grid_id, compound_id, building_id, zone, urgent, status, reporter_user_id, resident_id, filed_by_staff, caller_enc, external_ref, photos, rung, supervised_at, solved, satisfaction, callback_at, reopened, created_at, updated_at, closed_at, next_due) values {}", cv.join(","))).await?;
         }
+        // Each case's one reporter (the count of reporters is read from these rows).
+        exec(&mut tx, &format!("insert into case_reporters (case_id, user_id, resident_id, channel, text, created_at) select id, null, null, channel, text, created_at from cases where id >= {} and id < {next_case}", next_case - k as i64)).await?;
         if !ov.is_empty() {
             exec(&mut tx, &format!("insert into work_orders (id, case_id, unit_id, status, assignee_id, sign_by, warn_at, due_at, signed_at, responded_at, done_at, closed_at, return_reason, ext_until, ext_reason, feedback, feedback_photos, warned, overdue_rung, created_at, updated_at) values {}", ov.join(","))).await?;
         }

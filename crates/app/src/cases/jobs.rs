@@ -85,6 +85,10 @@ pub async fn tick(st: &AppState) -> AppResult<TickReport> {
         .await?;
         tx.commit().await?;
     }
+    // The heat-map tallies that intake appended since the last pass, one row per key again.
+    let mut tx = st.db.begin().await?;
+    super::rollup::fold(&mut tx).await?;
+    tx.commit().await?;
     for id in warn {
         if warn_one(st, id, now).await? {
             report.warned += 1;

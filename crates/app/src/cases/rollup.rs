@@ -4,7 +4,7 @@
 
 use gongzhi_core::cases::calendar::CST_OFFSET_MS;
 
-use crate::db::Tx;
+use crate::db::{Deferred, Tx};
 use crate::on_tx;
 
 const DAY: i64 = 86_400_000;
@@ -95,25 +95,69 @@ pub async fn count_response(
     Ok(true)
 }
 
-const UPSERT_CASE: &str = "insert into case_daily (day, grid_id, category, n) values ($1, $2, $3, $4) \
-     on conflict (day, grid_id, category) do update set n = case_daily.n + excluded.n";
+const INSERT_COUNT: &str = "insert into case_daily (day, grid_id, category, n) ";
 
-/// Counts `n` new cases of one day, grid and category.
-pub async fn count_cases(
-    tx: &mut Tx,
-    day: i64,
-    grid: i64,
-    category: &str,
-    n: i64,
-) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query(UPSERT_CASE)
-        .bind(day)
-        .bind(grid)
-        .bind(category)
-        .bind(n)
-        .execute(&mut **x)
-        .await
-        .map(|_| ()))
+/// Counts `n` new cases of one day, grid and category: a row appended with the
+/// transaction's other deferred rows (no row shared with concurrent filings is updated;
+/// [`fold`] merges each key's rows later).
+pub fn count_cases_later(buf: &mut Deferred, day: i64, grid: i64, category: &str, n: i64) {
+    buf.push(
+        INSERT_COUNT,
+        vec![day.into(), grid.into(), category.into(), n.into()],
+    );
+}
+
+/// Folds the tally rows of each (day, grid, category) into one; returns the number of keys
+/// folded. Sums are unchanged, so readers may run at any time; rows appended meanwhile by
+/// other transactions are left for the next fold.
+pub async fn fold(tx: &mut Tx) -> Result<u64, sqlx::Error> {
+    let (rows, n) = match &mut tx.inner {
+        crate::db::TxInner::Pg(x) => {
+            // One folder at a time across app nodes (two could deadlock on each other's rows).
+            let mine: bool = sqlx::query_scalar("select pg_try_advisory_xact_lock(7242002)")
+                .fetch_one(&mut **x)
+                .await?;
+            if !mine {
+                return Ok(0);
+            }
+            // Deletes exactly the rows it sums (those its snapshot sees), in one statement.
+            let sql: &str = "with k as (select day, grid_id, category from case_daily \
+                   group by day, grid_id, category having count(*) > 1 limit 1000), d as (delete from case_daily t using k \
+                   where t.day = k.day and t.grid_id = k.grid_id and t.category = k.category \
+                   returning t.day, t.grid_id, t.category, t.n) \
+                 insert into case_daily (day, grid_id, category, n) \
+                 select day, grid_id, category, cast(sum(n) as bigint) from d group by day, grid_id, category";
+            return sqlx::query(sql)
+                .execute(&mut **x)
+                .await
+                .map(|r| r.rows_affected());
+        }
+        crate::db::TxInner::Sqlite(x) => {
+            // The SQLite writer holds the database: nothing is appended between the steps.
+            let keys: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+                "select day, grid_id, category, cast(sum(n) as bigint) from case_daily \
+                 group by day, grid_id, category having count(*) > 1 limit 1000",
+            )
+            .fetch_all(&mut **x)
+            .await?;
+            let mut rows = Deferred::default();
+            for (day, grid, category, n) in &keys {
+                sqlx::query(
+                    "delete from case_daily where day = $1 and grid_id = $2 and category = $3",
+                )
+                .bind(day)
+                .bind(grid)
+                .bind(category)
+                .execute(&mut **x)
+                .await?;
+                count_cases_later(&mut rows, *day, *grid, category, *n);
+            }
+            (rows, keys.len() as u64)
+        }
+    };
+    let mut rows = rows;
+    rows.flush(tx).await?;
+    Ok(n)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

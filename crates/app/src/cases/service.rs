@@ -558,15 +558,17 @@ pub async fn file(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<FiledV
     Ok(filed_view(st, &filed.case, &filed.orders, filed.merged))
 }
 
-/// What filing a batch writes at its end: rows nobody reads back, and the updates of rows
-/// that other transactions may also be updating (the heat-map tallies, the reporter counts
-/// of merged cases), taken last and in key order so that concurrent batches hold those
-/// locks briefly and never wait on each other in a cycle.
+/// What filing a batch gathers as it goes: the rows nobody reads back in the transaction
+/// (timeline events, reporters, inbox messages, audit records, heat-map tallies), written
+/// at its end in one statement; the cases it has opened; the staff of the units it has
+/// dispatched to. Filing updates no row that concurrent filings also write, so concurrent
+/// batches never wait for each other's commits.
 #[derive(Default)]
 pub(crate) struct Batch {
     rows: Deferred,
     counts: std::collections::BTreeMap<(i64, i64, String), i64>,
-    bumps: std::collections::BTreeMap<i64, (i64, i64)>,
+    /// The cases this batch has opened so far.
+    fresh: Vec<CaseRow>,
     /// Each unit's staff as read in this batch, with the batch's assignments counted.
     people: std::collections::HashMap<i64, Vec<store::UnitPerson>>,
 }
@@ -574,14 +576,7 @@ pub(crate) struct Batch {
 impl Batch {
     async fn finish(mut self, tx: &mut Tx) -> AppResult<()> {
         for ((day, grid, cat), n) in &self.counts {
-            super::rollup::count_cases(tx, *day, *grid, cat, *n).await?;
-        }
-        for (id, (n, at)) in &self.bumps {
-            // On PostgreSQL another transaction may close the case after this batch read
-            // it: then the batch fails and its reports are filed again one by one.
-            if !store::add_reporters(tx, *id, *n, *at).await? {
-                return Err(AppError::Conflict("CASE_CLOSED_MEANWHILE"));
-            }
+            super::rollup::count_cases_later(&mut self.rows, *day, *grid, cat, *n);
         }
         self.rows.flush(tx).await?;
         Ok(())
@@ -594,8 +589,20 @@ pub(crate) async fn file_together(st: &AppState, batch: &[&Prepared]) -> AppResu
     let mut tx = st.db.begin().await?;
     let mut b = Batch::default();
     let mut out = Vec::with_capacity(batch.len());
-    for p in batch {
-        out.push(file_in(st, &mut tx, &mut b, p).await?);
+    // On PostgreSQL the duplicate candidates of the whole batch are read in one statement.
+    let mut near: Vec<Option<Vec<CaseRow>>> = if batch.len() > 1 && st.db.is_postgres() {
+        let rule = MergeRule::default();
+        let qs: Vec<store::NearQuery> = batch.iter().map(|p| near_query(p, &rule)).collect();
+        store::open_near_many(&mut tx, &qs)
+            .await?
+            .into_iter()
+            .map(Some)
+            .collect()
+    } else {
+        batch.iter().map(|_| None).collect()
+    };
+    for (p, near) in batch.iter().zip(near.iter_mut()) {
+        out.push(file_in(st, &mut tx, &mut b, p, near.take()).await?);
     }
     // The orders of the cases reports were merged into, in one read.
     let merged: Vec<i64> = out.iter().filter(|f| f.merged).map(|f| f.case.id).collect();
@@ -807,7 +814,24 @@ async fn prepare(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Prepare
 
 /// The writing half of filing, inside the caller's transaction; what can wait for the end
 /// of the batch goes to `b`.
-async fn file_in(st: &AppState, tx: &mut Tx, b: &mut Batch, p: &Prepared) -> AppResult<Filed> {
+/// Where the duplicates of `p` would be.
+fn near_query<'a>(p: &'a Prepared, rule: &MergeRule) -> store::NearQuery<'a> {
+    let (dlng, dlat) = similar::degrees_for(rule.radius_m, p.lat);
+    store::NearQuery {
+        category: &p.cat.code,
+        since: p.now - rule.window_ms,
+        bbox: [p.lng - dlng, p.lat - dlat, p.lng + dlng, p.lat + dlat],
+    }
+}
+
+/// `near`: the open cases that `p` may duplicate, if already read for the batch.
+async fn file_in(
+    st: &AppState,
+    tx: &mut Tx,
+    b: &mut Batch,
+    p: &Prepared,
+    near: Option<Vec<CaseRow>>,
+) -> AppResult<Filed> {
     let (cat, now, text) = (p.cat, p.now, &p.text);
     let (user_id, resident_id, channel) = (p.user_id, p.resident_id, p.channel);
     // Exactly once: a redelivered device event or re-imported order returns its case.
@@ -828,14 +852,17 @@ async fn file_in(st: &AppState, tx: &mut Tx, b: &mut Batch, p: &Prepared) -> App
     // Duplicate of an open case (filed earlier, or earlier in this batch): add the
     // reporter, do not file twice.
     let rule = MergeRule::default();
-    let (dlng, dlat) = similar::degrees_for(rule.radius_m, p.lat);
-    let near = store::open_near(
-        tx,
-        &cat.code,
-        now - rule.window_ms,
-        [p.lng - dlng, p.lat - dlat, p.lng + dlng, p.lat + dlat],
-    )
-    .await?;
+    let near = match near {
+        // Read for the whole batch before it started: add the cases it has opened since.
+        Some(mut near) => {
+            near.extend(b.fresh.iter().filter(|c| c.category == cat.code).cloned());
+            near
+        }
+        None => {
+            let q = near_query(p, &rule);
+            store::open_near(tx, q.category, q.since, q.bbox).await?
+        }
+    };
     let candidates: Vec<OpenCase> = near
         .iter()
         .map(|n| OpenCase {
@@ -855,13 +882,10 @@ async fn file_in(st: &AppState, tx: &mut Tx, b: &mut Batch, p: &Prepared) -> App
         text,
     };
     if let Some(target) = similar::best_match(&new, &candidates, &rule) {
-        let mut case = near
+        let case = near
             .into_iter()
             .find(|c| c.id == target)
             .ok_or(AppError::NotFound)?;
-        let bump = b.bumps.entry(target).or_insert((0, now));
-        bump.0 += 1;
-        case.reporters += bump.0;
         let buf = &mut b.rows;
         store::insert_reporter_later(buf, target, user_id, resident_id, channel, text, now);
         if let Some((src, key)) = &p.intake_key {
@@ -1032,6 +1056,7 @@ async fn file_in(st: &AppState, tx: &mut Tx, b: &mut Batch, p: &Prepared) -> App
             "on_behalf_of": p.on_behalf_of,
         })),
     );
+    b.fresh.push(c.clone());
     Ok(Filed {
         case: c,
         orders,

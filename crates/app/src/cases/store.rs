@@ -1,5 +1,7 @@
 //! Every SQL statement of the cases domain.
 
+use std::sync::LazyLock;
+
 use crate::db::{Deferred, Tx};
 use crate::on_tx;
 
@@ -40,7 +42,7 @@ pub struct CaseRow {
     pub closed_at: Option<i64>,
 }
 
-const CASE_COLS: &str = "c.id, c.channel, c.category, c.confidence, c.category_by, c.text, c.lng, c.lat, c.address, c.street_id, c.community_id, c.grid_id, c.compound_id, c.building_id, c.zone, c.urgent, c.status, c.reporter_user_id, c.resident_id, c.filed_by_staff, c.caller_enc, c.external_ref, c.photos, c.reporters, c.rung, c.supervised_at, c.solved, c.satisfaction, c.callback_at, c.reopened, c.created_at, c.updated_at, c.closed_at";
+const CASE_COLS: &str = "c.id, c.channel, c.category, c.confidence, c.category_by, c.text, c.lng, c.lat, c.address, c.street_id, c.community_id, c.grid_id, c.compound_id, c.building_id, c.zone, c.urgent, c.status, c.reporter_user_id, c.resident_id, c.filed_by_staff, c.caller_enc, c.external_ref, c.photos, (select count(*) from case_reporters r where r.case_id = c.id) as reporters, c.rung, c.supervised_at, c.solved, c.satisfaction, c.callback_at, c.reopened, c.created_at, c.updated_at, c.closed_at";
 
 /// A case to insert.
 #[derive(Debug, Clone)]
@@ -71,8 +73,8 @@ pub struct NewCase<'a> {
     pub created_at: i64,
 }
 
-const INSERT_CASE: &str = "insert into cases (channel, category, confidence, category_by, text, lng, lat, address, street_id, community_id, grid_id, compound_id, building_id, zone, urgent, status, reporter_user_id, resident_id, filed_by_staff, caller_enc, external_ref, photos, reporters, rung, reopened, created_at, updated_at, next_due) \
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 1, 'grid', 0, $23, $23, $24) returning id";
+const INSERT_CASE: &str = "insert into cases (channel, category, confidence, category_by, text, lng, lat, address, street_id, community_id, grid_id, compound_id, building_id, zone, urgent, status, reporter_user_id, resident_id, filed_by_staff, caller_enc, external_ref, photos, rung, reopened, created_at, updated_at, next_due) \
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 'grid', 0, $23, $23, $24) returning id";
 
 pub async fn insert_case(tx: &mut Tx, c: &NewCase<'_>) -> Result<i64, sqlx::Error> {
     on_tx!(tx, |x| sqlx::query_scalar(INSERT_CASE)
@@ -154,19 +156,6 @@ pub async fn set_category(
         .map(|_| ()))
 }
 
-const ADD_REPORTERS: &str = "update cases set reporters = reporters + $2, updated_at = $3 where id = $1 and status <> 'closed'";
-
-/// Counts more reporters of an open case; false if it has closed meanwhile.
-pub async fn add_reporters(tx: &mut Tx, id: i64, n: i64, now: i64) -> Result<bool, sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query(ADD_REPORTERS)
-        .bind(id)
-        .bind(n)
-        .bind(now)
-        .execute(&mut **x)
-        .await
-        .map(|r| r.rows_affected() == 1))
-}
-
 const SET_CALLBACK: &str = "update cases set solved = $2, satisfaction = $3, callback_at = $4, reopened = reopened + $5, updated_at = $4 where id = $1";
 
 pub async fn set_callback(
@@ -207,13 +196,21 @@ pub async fn open_near(
     since: i64,
     bbox: [f64; 4],
 ) -> Result<Vec<CaseRow>, sqlx::Error> {
-    let sql = format!(
-        "select {CASE_COLS} from cases c \
-         where c.category = $1 and c.status <> 'closed' and c.created_at >= $2 \
-           and c.lng between $3 and $4 and c.lat between $5 and $6 \
-         order by c.created_at desc limit 50"
-    );
-    on_tx!(tx, |x| sqlx::query_as(&sql)
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+        let sql = format!(
+            "select {} from cases c \
+             where c.category = $1 and c.status <> 'closed' and c.created_at >= $2 \
+               and c.lng between $3 and $4 and c.lat between $5 and $6 \
+             order by c.created_at desc limit 50",
+            *NEAR_COLS
+        );
+        [format!("{sql} {LOCK_OPEN}"), sql]
+    });
+    let sql = match &tx.inner {
+        crate::db::TxInner::Pg(_) => &SQL[0],
+        crate::db::TxInner::Sqlite(_) => &SQL[1],
+    };
+    on_tx!(tx, |x| sqlx::query_as(sql)
         .bind(category)
         .bind(since)
         .bind(bbox[0])
@@ -222,6 +219,78 @@ pub async fn open_near(
         .bind(bbox[3])
         .fetch_all(&mut **x)
         .await)
+}
+
+/// A case's columns without counting its reporters (`reporters` is 0): filing never shows
+/// the count, and counting every candidate's would cost more than the rest of the query.
+static NEAR_COLS: LazyLock<String> = LazyLock::new(|| {
+    CASE_COLS.replace(
+        "(select count(*) from case_reporters r where r.case_id = c.id)",
+        "cast(0 as bigint)",
+    )
+});
+
+/// On PostgreSQL the duplicate candidates are read locked against closing (a shared lock:
+/// concurrent filings do not wait for each other), so a report is never merged into a
+/// case that another transaction closes meanwhile; a case closed before the lock was
+/// granted drops out of the answer. On SQLite the writer holds the whole database.
+const LOCK_OPEN: &str = "for share of c";
+
+/// Where to look for the duplicates of one report: its category, the earliest time, and
+/// the box `[min lng, min lat, max lng, max lat]`.
+pub struct NearQuery<'a> {
+    pub category: &'a str,
+    pub since: i64,
+    pub bbox: [f64; 4],
+}
+
+/// [`open_near`] for several reports in one statement (PostgreSQL: one round trip for a
+/// whole intake batch); on SQLite, one query each. The answers are in the order asked.
+pub async fn open_near_many(
+    tx: &mut Tx,
+    qs: &[NearQuery<'_>],
+) -> Result<Vec<Vec<CaseRow>>, sqlx::Error> {
+    use sqlx::{FromRow, Row};
+    let x = match &mut tx.inner {
+        crate::db::TxInner::Pg(x) => x,
+        crate::db::TxInner::Sqlite(_) => {
+            let mut out = Vec::with_capacity(qs.len());
+            for q in qs {
+                out.push(open_near(tx, q.category, q.since, q.bbox).await?);
+            }
+            return Ok(out);
+        }
+    };
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "select q.i as batch_i, n.* from unnest($1::int8[], $2::text[], $3::int8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[]) \
+           as q(i, category, since, lng0, lat0, lng1, lat1) \
+         cross join lateral (select {} from cases c \
+           where c.category = q.category and c.status <> 'closed' and c.created_at >= q.since \
+             and c.lng between q.lng0 and q.lng1 and c.lat between q.lat0 and q.lat1 \
+           order by c.created_at desc limit 50 {LOCK_OPEN}) n",
+            *NEAR_COLS
+        )
+    });
+    let col = |k: usize| qs.iter().map(|q| q.bbox[k]).collect::<Vec<f64>>();
+    let rows = sqlx::query(&SQL)
+        .bind((0..qs.len() as i64).collect::<Vec<i64>>())
+        .bind(qs.iter().map(|q| q.category).collect::<Vec<&str>>())
+        .bind(qs.iter().map(|q| q.since).collect::<Vec<i64>>())
+        .bind(col(0))
+        .bind(col(1))
+        .bind(col(2))
+        .bind(col(3))
+        .fetch_all(&mut **x)
+        .await?;
+    let mut out: Vec<Vec<CaseRow>> = (0..qs.len()).map(|_| vec![]).collect();
+    for row in &rows {
+        let i: i64 = row.try_get("batch_i")?;
+        if let Some(v) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
+            v.push(CaseRow::from_row(row)?);
+        }
+    }
+    Ok(out)
 }
 
 const REPORTER_PREFIX: &str =
@@ -486,10 +555,12 @@ pub async fn list_cases(
     let (w, binds) = case_where(f);
     let n = binds.len();
     let sql = format!(
-        "select c.id, c.channel, c.category, c.text, c.lng, c.lat, c.community_id, c.grid_id, c.urgent, c.status, c.reporters, c.rung, c.supervised_at, c.created_at, \
-           c.next_due from cases c {w} order by {order} limit ${} offset ${}",
+        "select l.*, (select count(*) from case_reporters r where r.case_id = l.id) as reporters from (\
+           select c.id, c.channel, c.category, c.text, c.lng, c.lat, c.community_id, c.grid_id, c.urgent, c.status, c.rung, c.supervised_at, c.created_at, \
+           c.next_due from cases c {w} order by {order} limit ${} offset ${}) l order by {}",
         n + 1,
-        n + 2
+        n + 2,
+        order.replace("c.", "l.")
     );
     let count = format!("select count(*) from cases c {w}");
     let rows = on_tx!(tx, |x| bind_all!(sqlx::query_as(&sql), &binds)

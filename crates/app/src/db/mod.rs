@@ -264,27 +264,113 @@ impl Deferred {
         self.tables.is_empty()
     }
 
-    /// Writes everything gathered, in chunks that stay inside both databases' limits on
-    /// bound parameters.
+    /// Writes everything gathered. On PostgreSQL that is one statement whatever the number
+    /// of rows and tables: each table's rows go in as one array per column (`unnest`), and
+    /// the tables' inserts are joined as data-modifying CTEs, so the statement text depends
+    /// only on which tables have rows and stays prepared. On SQLite (no round trips) it is a
+    /// multi-row insert per table, in chunks inside its limit on bound parameters.
     pub async fn flush(&mut self, tx: &mut Tx) -> Result<(), sqlx::Error> {
-        for (prefix, rows) in std::mem::take(&mut self.tables) {
-            let width = rows.first().map_or(1, Vec::len).max(1);
-            for chunk in rows.chunks((30_000 / width).max(1)) {
-                on_tx!(tx, |c| {
-                    let mut q = sqlx::QueryBuilder::new(prefix);
-                    q.push_values(chunk, |mut b, row| {
-                        for v in row {
-                            match v {
-                                Val::I(x) => b.push_bind(*x),
-                                Val::S(x) => b.push_bind(x.clone()),
-                                Val::B(x) => b.push_bind(*x),
-                            };
-                        }
-                    });
-                    q.build().execute(&mut **c).await.map(|_| ())
-                })?;
+        let tables = std::mem::take(&mut self.tables);
+        if tables.is_empty() {
+            return Ok(());
+        }
+        match &mut tx.inner {
+            TxInner::Pg(c) => {
+                let mut sql = String::new();
+                let mut cols: Vec<PgColumn> = vec![];
+                let n = tables.len();
+                for (t, (prefix, rows)) in tables.iter().enumerate() {
+                    let width = rows.first().map_or(0, Vec::len);
+                    let mut insert = format!("{prefix}select * from unnest(");
+                    for k in 0..width {
+                        let col = PgColumn::gather(rows, k);
+                        let sep = if k == 0 { "" } else { ", " };
+                        insert.push_str(&format!("{sep}${}::{}", cols.len() + 1, col.cast()));
+                        cols.push(col);
+                    }
+                    insert.push(')');
+                    if n == 1 {
+                        sql = insert;
+                    } else {
+                        let sep = if t == 0 { "with " } else { ", " };
+                        sql.push_str(&format!("{sep}w{t} as ({insert})"));
+                    }
+                }
+                if n > 1 {
+                    sql.push_str(" select 1");
+                }
+                let mut q = sqlx::query(&sql);
+                for col in cols {
+                    q = match col {
+                        PgColumn::I(v) => q.bind(v),
+                        PgColumn::S(v) => q.bind(v),
+                        PgColumn::B(v) => q.bind(v),
+                    };
+                }
+                q.execute(&mut **c).await.map(|_| ())
+            }
+            TxInner::Sqlite(c) => {
+                for (prefix, rows) in tables {
+                    let width = rows.first().map_or(1, Vec::len).max(1);
+                    for chunk in rows.chunks((30_000 / width).max(1)) {
+                        let mut q = sqlx::QueryBuilder::new(prefix);
+                        q.push_values(chunk, |mut b, row| {
+                            for v in row {
+                                match v {
+                                    Val::I(x) => b.push_bind(*x),
+                                    Val::S(x) => b.push_bind(x.clone()),
+                                    Val::B(x) => b.push_bind(*x),
+                                };
+                            }
+                        });
+                        q.build().execute(&mut **c).await?;
+                    }
+                }
+                Ok(())
             }
         }
-        Ok(())
+    }
+}
+
+/// One column of deferred rows as a PostgreSQL array (typed by its first row's value).
+enum PgColumn {
+    I(Vec<Option<i64>>),
+    S(Vec<Option<String>>),
+    B(Vec<bool>),
+}
+
+impl PgColumn {
+    fn gather(rows: &[Vec<Val>], k: usize) -> PgColumn {
+        match rows.first().and_then(|r| r.get(k)) {
+            Some(Val::S(_)) => PgColumn::S(
+                rows.iter()
+                    .map(|r| match &r[k] {
+                        Val::S(s) => s.clone(),
+                        Val::I(i) => i.map(|i| i.to_string()),
+                        Val::B(b) => Some(b.to_string()),
+                    })
+                    .collect(),
+            ),
+            Some(Val::B(_)) => {
+                PgColumn::B(rows.iter().map(|r| matches!(r[k], Val::B(true))).collect())
+            }
+            _ => PgColumn::I(
+                rows.iter()
+                    .map(|r| match &r[k] {
+                        Val::I(i) => *i,
+                        Val::B(b) => Some(i64::from(*b)),
+                        Val::S(s) => s.as_deref().and_then(|s| s.parse().ok()),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    fn cast(&self) -> &'static str {
+        match self {
+            PgColumn::I(_) => "int8[]",
+            PgColumn::S(_) => "text[]",
+            PgColumn::B(_) => "bool[]",
+        }
     }
 }
