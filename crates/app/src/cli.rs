@@ -91,6 +91,19 @@ pub enum Command {
     /// Case tasks.
     #[command(subcommand)]
     Cases(CasesCommand),
+    /// Dispute mediation tasks.
+    #[command(subcommand)]
+    Mediation(MediationCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MediationCommand {
+    /// Retrieval quality of the similar-case search on the shipped case base, leave-one-out:
+    /// how many of each case's top k share its dispute type. Prints one JSON object.
+    Eval {
+        #[arg(long, default_value_t = 5)]
+        k: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -250,6 +263,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
         }
         Command::Model(cmd) => crate::routing::cli::run(cmd)?,
+        Command::Mediation(MediationCommand::Eval { k }) => {
+            anyhow::ensure!((1..=50).contains(&k), "--k must be between 1 and 50");
+            let e = crate::mediation::evaluate(k)?;
+            println!("{}", serde_json::to_string(&e)?);
+        }
         Command::Cases(CasesCommand::RebuildRollups) => {
             let (db, _) = open(&cli.common).await?;
             let t = Instant::now();

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod devices;
 pub mod error;
 pub mod i18n;
+pub mod mediation;
 pub mod notify;
 pub mod open311;
 pub mod ops;

@@ -170,6 +170,29 @@ impl Tokenizer {
     }
 }
 
+impl Tokenizer {
+    /// Words of a text for full-text search, with their byte ranges: jieba's search mode
+    /// (a long word also yields the shorter words inside it, so 加装电梯 matches 电梯),
+    /// without punctuation, numbers and function words.
+    pub fn search_words<'a>(&self, text: &'a str) -> Vec<(usize, usize, &'a str)> {
+        self.jieba
+            .cut_for_search(text, true)
+            .into_iter()
+            .filter(|t| keep_word(t.word) && !STOP_WORDS.contains(&t.word))
+            .map(|t| (t.byte_start, t.byte_end, t.word))
+            .collect()
+    }
+}
+
+/// Words too common to tell one account from another.
+const STOP_WORDS: &[&str] = &[
+    "的", "了", "是", "在", "和", "与", "及", "等", "也", "就", "都", "而", "被", "把", "对", "但",
+    "又", "还", "并", "其", "之", "于", "以", "为", "这", "那", "有", "没有", "一个", "他", "她",
+    "它", "我", "你", "我们", "他们", "她们", "你们", "自己", "某", "某某", "因", "因为", "所以",
+    "如果", "后", "时", "中", "上", "下", "将", "已", "已经", "不", "很", "要", "说", "着", "过",
+    "让", "给", "从", "向", "到", "由", "可", "能", "会", "该",
+];
+
 /// The display form of a term for explanations (`w:水管` → `水管`).
 pub fn display(term: &str) -> std::borrow::Cow<'_, str> {
     let t = term.get(2..).unwrap_or(term);
@@ -191,6 +214,15 @@ mod tests {
         assert!(t.contains(&"w:楼道".to_string()), "{t:?}");
         assert!(t.contains(&"c:爆裂".to_string()));
         assert!(!t.iter().any(|x| x.contains('3')), "numbers dropped: {t:?}");
+        let w = tokenizer().search_words("小区加装电梯的费用，2楼业主不同意");
+        let words: Vec<&str> = w.iter().map(|x| x.2).collect();
+        assert!(
+            words.contains(&"电梯") && words.contains(&"加装电梯"),
+            "{words:?}"
+        );
+        assert!(!words.contains(&"的") && !words.contains(&"2"), "{words:?}");
+        let text = "小区加装电梯的费用，2楼业主不同意";
+        assert!(w.iter().all(|(a, b, x)| &text[*a..*b] == *x));
         assert!(
             t.contains(&"w:垃圾堆".to_string())
                 || tokenizer()

@@ -1,0 +1,391 @@
+//! The similar-case index: tantivy with jieba words (search mode) over the case base —
+//! published reference cases and the disputes filed here. The index is derived data: it is
+//! rebuilt from the database (never the source of truth) and can be thrown away at any time.
+//!
+//! A query is the account of the dispute in front of the mediator. It is not parsed as a
+//! query language: its words (at most [`QUERY_WORDS`], the most frequent first) become an
+//! OR of term queries, each boosted by how often it occurs, scored with BM25 — the
+//! "more like this" of a search engine. Who may see which case is a filter on stored
+//! fields, applied inside the search so that the top k are all visible ones.
+
+use std::sync::Arc;
+
+use gongzhi_core::classify::tokenizer;
+use gongzhi_core::mediation::search::query_words;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery, TermSetQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument,
+    TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
+
+/// Words of the query used at most (the most frequent first).
+pub const QUERY_WORDS: usize = 64;
+const TOKENIZER: &str = "gz_jieba";
+
+/// jieba in search mode, with gongzhi's community words and stop words (see
+/// `gongzhi_core::classify::features`); ASCII lower-cased.
+#[derive(Clone, Default)]
+pub struct JiebaTokenizer;
+
+pub struct JiebaStream {
+    tokens: Vec<Token>,
+    i: usize,
+}
+
+impl Tokenizer for JiebaTokenizer {
+    type TokenStream<'a> = JiebaStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaStream {
+        let tokens = tokenizer()
+            .search_words(text)
+            .into_iter()
+            .enumerate()
+            .map(|(position, (from, to, w))| Token {
+                offset_from: from,
+                offset_to: to,
+                position,
+                text: w.to_ascii_lowercase(),
+                position_length: 1,
+            })
+            .collect();
+        JiebaStream { tokens, i: 0 }
+    }
+}
+
+impl TokenStream for JiebaStream {
+    fn advance(&mut self) -> bool {
+        if self.i < self.tokens.len() {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.i - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.i - 1]
+    }
+}
+
+/// Length of a highlighted passage, in characters.
+pub const PASSAGE_CHARS: usize = 80;
+
+/// The passage of `body` (about `max_chars` long) holding the most distinct `words`, with
+/// them marked; `None` if none occurs. Our own rather than tantivy's snippet generator,
+/// which miscomputes offsets when tokens overlap (jieba's search mode yields 加装电梯 and
+/// 电梯 at once: a subtraction overflow in debug builds, a panic on slicing in release).
+pub fn passage(
+    body: &str,
+    words: &std::collections::HashSet<String>,
+    max_chars: usize,
+) -> Option<String> {
+    let hits: Vec<(usize, usize)> = tokenizer()
+        .search_words(body)
+        .into_iter()
+        .filter(|(_, _, w)| words.contains(&w.to_ascii_lowercase()))
+        .map(|(a, b, _)| (a, b))
+        .collect();
+    if hits.is_empty() {
+        return None;
+    }
+    let bounds: Vec<usize> = body
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(body.len()))
+        .collect();
+    let char_at = |byte: usize| bounds.partition_point(|&b| b < byte);
+    let last = bounds.len() - 1;
+    // (distinct words, start, end): the window that starts a little before a hit and holds
+    // the most distinct words; the earliest wins ties.
+    let mut best = (0usize, 0usize, 0usize);
+    for &(a, _) in &hits {
+        let from = char_at(a).saturating_sub(8);
+        let (s, e) = (bounds[from], bounds[(from + max_chars).min(last)]);
+        let distinct = hits
+            .iter()
+            .filter(|(x, y)| *x >= s && *y <= e)
+            .map(|(x, y)| &body[*x..*y])
+            .collect::<std::collections::HashSet<&str>>()
+            .len();
+        if distinct > best.0 {
+            best = (distinct, s, e);
+        }
+    }
+    let (_, s, e) = best;
+    let ranges: Vec<std::ops::Range<usize>> = hits
+        .iter()
+        .filter(|(x, y)| *x >= s && *y <= e)
+        .map(|(x, y)| x - s..y - s)
+        .collect();
+    let mut out = String::new();
+    if s > 0 {
+        out.push('…');
+    }
+    out.push_str(&mark(&body[s..e], &ranges));
+    if e < body.len() {
+        out.push('…');
+    }
+    Some(out)
+}
+
+/// `fragment` HTML-escaped with the `ranges` marked `<b>…</b>`. Search-mode words overlap
+/// (加装电梯 and 电梯 inside it), so the ranges are merged first.
+pub fn mark(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    let mut rs: Vec<std::ops::Range<usize>> = ranges
+        .iter()
+        .filter(|r| {
+            r.start < r.end
+                && r.end <= fragment.len()
+                && fragment.is_char_boundary(r.start)
+                && fragment.is_char_boundary(r.end)
+        })
+        .cloned()
+        .collect();
+    rs.sort_by_key(|r| r.start);
+    let mut merged: Vec<std::ops::Range<usize>> = vec![];
+    for r in rs {
+        match merged.last_mut() {
+            Some(m) if r.start <= m.end => m.end = m.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    let esc = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut out = String::with_capacity(fragment.len() + merged.len() * 7);
+    let mut at = 0;
+    for r in merged {
+        out.push_str(&esc(&fragment[at..r.start]));
+        out.push_str("<b>");
+        out.push_str(&esc(&fragment[r.start..r.end]));
+        out.push_str("</b>");
+        at = r.end;
+    }
+    out.push_str(&esc(&fragment[at..]));
+    out
+}
+
+/// One case as indexed.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub id: i64,
+    /// The dispute type's name (`社区邻里纠纷`).
+    pub dtype: String,
+    pub title: String,
+    pub body: String,
+    /// Who may see it: `public` (a published reference case), `c:<community id>` (the
+    /// supervisors of that community), `s:<street id>`, `u:<user id>` (each party and
+    /// mediator).
+    pub access: Vec<String>,
+}
+
+/// One result.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hit {
+    pub id: i64,
+    pub dtype: String,
+    pub title: String,
+    pub score: f32,
+    /// Passages of the case with the matching words marked `<b>…</b>` (HTML-escaped).
+    pub highlights: Vec<String>,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    dtype: Field,
+    title: Field,
+    body: Field,
+    access: Field,
+}
+
+/// The index and its reader.
+#[derive(Clone)]
+pub struct CaseIndex {
+    index: Index,
+    reader: IndexReader,
+    f: Fields,
+    writer: Arc<std::sync::Mutex<IndexWriter>>,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let f = Fields {
+        id: b.add_i64_field("id", INDEXED | STORED | FAST),
+        dtype: b.add_text_field("type", STRING | STORED),
+        title: b.add_text_field("title", text.clone()),
+        body: b.add_text_field("body", text),
+        access: b.add_text_field("access", STRING),
+    };
+    (b.build(), f)
+}
+
+impl CaseIndex {
+    /// A new empty index in memory, or in `dir` (emptied first).
+    pub fn create(dir: Option<&std::path::Path>) -> tantivy::Result<CaseIndex> {
+        let (schema, f) = schema();
+        let index = match dir {
+            None => Index::create_in_ram(schema),
+            Some(d) => {
+                if d.exists() {
+                    std::fs::remove_dir_all(d)?;
+                }
+                std::fs::create_dir_all(d)?;
+                Index::create_in_dir(d, schema)?
+            }
+        };
+        index.tokenizers().register(TOKENIZER, JiebaTokenizer);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let writer = index.writer(100_000_000)?;
+        Ok(CaseIndex {
+            index,
+            reader,
+            f,
+            writer: Arc::new(std::sync::Mutex::new(writer)),
+        })
+    }
+
+    /// Adds (or replaces) cases; visible to searches after [`CaseIndex::commit`].
+    pub fn add(&self, docs: &[Doc]) -> tantivy::Result<()> {
+        let w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        for d in docs {
+            w.delete_term(Term::from_field_i64(self.f.id, d.id));
+            let mut td = doc!(
+                self.f.id => d.id,
+                self.f.dtype => d.dtype.as_str(),
+                self.f.title => d.title.as_str(),
+                self.f.body => d.body.as_str(),
+            );
+            for a in &d.access {
+                td.add_text(self.f.access, a);
+            }
+            w.add_document(td)?;
+        }
+        Ok(())
+    }
+
+    /// Makes everything added so far searchable.
+    pub fn commit(&self) -> tantivy::Result<()> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .commit()?;
+        self.reader.reload()
+    }
+
+    /// Number of cases searchable.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `k` cases most like `text` among those `access` admits (any of its keys; `None`:
+    /// all), leaving out `exclude`.
+    pub fn similar(
+        &self,
+        text: &str,
+        k: usize,
+        access: Option<&[String]>,
+        exclude: Option<i64>,
+    ) -> tantivy::Result<Vec<Hit>> {
+        let words = query_words(text, QUERY_WORDS);
+        if words.is_empty() || k == 0 {
+            return Ok(vec![]);
+        }
+        // The account's words against the body (the title repeats its first clause; querying
+        // it too did not change the leave-one-out precision).
+        let mut should: Vec<(Occur, Box<dyn Query>)> = vec![];
+        for (w, n) in &words {
+            let tq = TermQuery::new(
+                Term::from_field_text(self.f.body, &w.to_ascii_lowercase()),
+                IndexRecordOption::WithFreqs,
+            );
+            // A word said twice counts more, not twice as much.
+            let boost = 1.0 + (*n as f32).ln();
+            should.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(tq), boost)),
+            ));
+        }
+        let text_q: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_q)];
+        if let Some(keys) = access {
+            let terms = keys.iter().map(|a| Term::from_field_text(self.f.access, a));
+            must.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
+        }
+        if let Some(id) = exclude {
+            must.push((
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_i64(self.f.id, id),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        let query = BooleanQuery::new(must);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(k).order_by_score())?;
+        let wanted: std::collections::HashSet<String> =
+            words.iter().map(|(w, _)| w.to_ascii_lowercase()).collect();
+        let mut out = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            let get = |f: Field| {
+                d.get_first(f)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let highlights = passage(&get(self.f.body), &wanted, PASSAGE_CHARS)
+                .into_iter()
+                .collect();
+            out.push(Hit {
+                id: d.get_first(self.f.id).and_then(|v| v.as_i64()).unwrap_or(0),
+                dtype: get(self.f.dtype),
+                title: get(self.f.title),
+                score,
+                highlights,
+            });
+        }
+        Ok(out)
+    }
+
+    /// On-disk size of the index in bytes (0 in memory).
+    pub fn size_on_disk(dir: &std::path::Path) -> u64 {
+        std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok()?.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+
+    #[allow(dead_code)]
+    fn index(&self) -> &Index {
+        &self.index
+    }
+}

@@ -1,0 +1,219 @@
+//! 矛盾纠纷化解: dispute mediation. This part holds the similar-case base: the published
+//! mediation cases shipped with gongzhi, the tantivy index over them, and the leave-one-out
+//! retrieval-quality measure.
+
+pub mod index;
+
+use gongzhi_core::mediation::search::precision_at_k;
+use serde::{Deserialize, Serialize};
+
+use index::{CaseIndex, Doc};
+
+/// The published cases (Apache-2.0, see `data/mediation-cases/SOURCE.md`).
+const SEED: &str = include_str!("../../../../data/mediation-cases/cases.jsonl");
+
+/// One published mediation case.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SeedCase {
+    /// The dispute type's name (`社区邻里纠纷`).
+    pub event_type: String,
+    pub event_description: String,
+    #[serde(default)]
+    pub disputing_parties: String,
+}
+
+impl SeedCase {
+    /// A short title: the type and the account's first clause.
+    pub fn title(&self) -> String {
+        let first: String = self
+            .event_description
+            .split(['。', '，', '；', '！', '？'])
+            .find(|s| s.chars().count() >= 6)
+            .unwrap_or(&self.event_description)
+            .chars()
+            .take(28)
+            .collect();
+        format!("{}｜{}", self.event_type, first)
+    }
+}
+
+/// The shipped case base, in file order.
+pub fn seed_cases() -> anyhow::Result<Vec<SeedCase>> {
+    SEED.lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .map_err(|e| anyhow::anyhow!("mediation case {} of the seed: {e}", i + 1))
+        })
+        .collect()
+}
+
+/// The outcome of the leave-one-out evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub cases: usize,
+    pub k: usize,
+    /// Mean share of each case's top k (itself left out) that has its dispute type.
+    pub precision: f64,
+    /// The same per type.
+    pub by_type: std::collections::BTreeMap<String, f64>,
+    /// Precision if the k results were drawn at random from the other cases.
+    pub chance: f64,
+}
+
+/// Leave-one-out over the seed: each case's account is the query, the other cases the
+/// base; how many of its top `k` share its dispute type.
+pub fn evaluate(k: usize) -> anyhow::Result<Evaluation> {
+    let cases = seed_cases()?;
+    let idx = CaseIndex::create(None)?;
+    let docs: Vec<Doc> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Doc {
+            id: i as i64,
+            dtype: c.event_type.clone(),
+            title: c.title(),
+            body: c.event_description.clone(),
+            access: vec!["public".into()],
+        })
+        .collect();
+    idx.add(&docs)?;
+    idx.commit()?;
+    let types: Vec<&str> = cases.iter().map(|c| c.event_type.as_str()).collect();
+    let mut results = Vec::with_capacity(cases.len());
+    for (i, c) in cases.iter().enumerate() {
+        let hits = idx.similar(&c.event_description, k, None, Some(i as i64))?;
+        results.push(
+            hits.iter()
+                .filter_map(|h| usize::try_from(h.id).ok())
+                .collect::<Vec<usize>>(),
+        );
+    }
+    let precision = precision_at_k(&types, &results, k);
+    let mut by_type = std::collections::BTreeMap::new();
+    for t in &types {
+        if by_type.contains_key(*t) {
+            continue;
+        }
+        let members: Vec<usize> = (0..types.len()).filter(|&i| types[i] == *t).collect();
+        let p: f64 = members
+            .iter()
+            .map(|&i| {
+                results[i]
+                    .iter()
+                    .take(k)
+                    .filter(|&&j| types[j] == *t)
+                    .count() as f64
+                    / k as f64
+            })
+            .sum::<f64>()
+            / members.len() as f64;
+        by_type.insert(t.to_string(), p);
+    }
+    let n = types.len();
+    let chance = types
+        .iter()
+        .map(|t| (types.iter().filter(|u| *u == t).count() - 1) as f64 / (n - 1).max(1) as f64)
+        .sum::<f64>()
+        / n.max(1) as f64;
+    Ok(Evaluation {
+        cases: n,
+        k,
+        precision,
+        by_type,
+        chance,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_has_97_cases_of_13_types() {
+        let cases = seed_cases().expect("seed");
+        assert_eq!(cases.len(), 97);
+        let types: std::collections::BTreeSet<&str> =
+            cases.iter().map(|c| c.event_type.as_str()).collect();
+        assert_eq!(types.len(), 13);
+        for t in types {
+            assert!(
+                gongzhi_core::mediation::DisputeType::by_name(t).is_some(),
+                "{t} is a built-in type"
+            );
+        }
+        assert!(cases[0].title().starts_with("劳资劳动纠纷｜"));
+    }
+
+    #[test]
+    fn similar_cases_share_the_type_far_above_chance() {
+        let e = evaluate(5).expect("evaluate");
+        assert_eq!(e.cases, 97);
+        assert!(e.chance < 0.1, "{e:?}");
+        assert!(e.precision > 3.0 * e.chance, "{e:?}");
+    }
+
+    #[test]
+    fn overlapping_marks_merge_and_text_is_escaped() {
+        let f = "加装电梯<费用>";
+        // 加装电梯 = bytes 0..12, 电梯 = 6..12, 费用 = 13..19; 3..40 is out of bounds.
+        assert_eq!(
+            index::mark(f, &[6..12, 0..12, 13..19, 3..40]),
+            "<b>加装电梯</b>&lt;<b>费用</b>&gt;"
+        );
+    }
+
+    #[test]
+    fn hits_carry_type_title_and_highlighted_words() {
+        let cases = seed_cases().expect("seed");
+        let idx = CaseIndex::create(None).expect("index");
+        let docs: Vec<Doc> = cases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Doc {
+                id: i as i64,
+                dtype: c.event_type.clone(),
+                title: c.title(),
+                body: c.event_description.clone(),
+                access: vec![if i % 2 == 0 {
+                    "public".into()
+                } else {
+                    format!("u:{i}")
+                }],
+            })
+            .collect();
+        idx.add(&docs).expect("add");
+        idx.commit().expect("commit");
+        let hits = idx
+            .similar(
+                "楼上卫生间漏水，渗到楼下天花板，楼上不肯维修赔偿",
+                5,
+                None,
+                None,
+            )
+            .expect("search");
+        assert_eq!(hits.len(), 5);
+        assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+        assert!(
+            hits.iter()
+                .all(|h| !h.title.is_empty() && h.dtype.ends_with("纠纷"))
+        );
+        assert!(
+            hits[0].highlights.iter().any(|s| s.contains("<b>")),
+            "{hits:?}"
+        );
+        // Only what the caller may see: public cases and their own (u:1).
+        let keys = vec!["public".to_string(), "u:1".to_string()];
+        let seen = idx
+            .similar(&cases[1].event_description, 10, Some(&keys), None)
+            .expect("search");
+        assert!(seen.iter().all(|h| h.id % 2 == 0 || h.id == 1), "{seen:?}");
+        assert_eq!(seen[0].id, 1, "its own case first");
+        assert!(
+            idx.similar("，。！", 5, None, None)
+                .expect("search")
+                .is_empty()
+        );
+    }
+}

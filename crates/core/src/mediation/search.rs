@@ -1,0 +1,73 @@
+//! What similar-case search needs that is not the index itself: the words a dispute's
+//! account is searched by, and the retrieval-quality measure of the case base.
+
+use crate::classify::tokenizer;
+
+/// The distinct search words of a text with how often each occurs, most frequent first
+/// (ties: first seen first), at most `max`. Words of one character are kept only when
+/// nothing longer covers them (房, 车 still count; 楼 inside 楼上 does not twice).
+pub fn query_words(text: &str, max: usize) -> Vec<(String, u32)> {
+    let words = tokenizer().search_words(text);
+    let mut out: Vec<(String, u32, usize)> = vec![];
+    for (i, (a, b, w)) in words.iter().enumerate() {
+        let single = w.chars().count() == 1;
+        if single
+            && words
+                .iter()
+                .any(|(a2, b2, w2)| w2.chars().count() > 1 && a2 <= a && b2 >= b)
+        {
+            continue;
+        }
+        match out.iter_mut().find(|(x, ..)| x == w) {
+            Some(e) => e.1 += 1,
+            None => out.push((w.to_string(), 1, i)),
+        }
+    }
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+    out.truncate(max);
+    out.into_iter().map(|(w, n, _)| (w, n)).collect()
+}
+
+/// Mean precision@k of the dispute type: for each query `i`, the share of its first `k`
+/// results whose type is the query's own (`results[i]` holds indices into `types`, the
+/// query itself already left out).
+pub fn precision_at_k(types: &[&str], results: &[Vec<usize>], k: usize) -> f64 {
+    if types.is_empty() || k == 0 {
+        return 0.0;
+    }
+    let total: f64 = results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let hits = r.iter().take(k).filter(|&&j| types[j] == types[i]).count();
+            hits as f64 / k as f64
+        })
+        .sum();
+    total / types.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_words_count_and_skip_covered_single_characters() {
+        let q = query_words("楼上漏水，漏水把我家天花板泡坏了，楼上不肯赔", 10);
+        assert_eq!(q[0].1, 2, "{q:?}");
+        let words: Vec<&str> = q.iter().map(|(w, _)| w.as_str()).collect();
+        assert!(
+            words.contains(&"漏水") && words.contains(&"天花板"),
+            "{words:?}"
+        );
+        assert!(query_words("漏水", 0).is_empty());
+    }
+
+    #[test]
+    fn precision_counts_same_type_neighbours() {
+        let types = ["a", "a", "b", "b"];
+        let results = vec![vec![1, 2], vec![0, 3], vec![0, 1], vec![2, 0]];
+        // a: 1/2, a: 1/2, b: 0, b: 1/2
+        assert!((precision_at_k(&types, &results, 2) - 0.375).abs() < 1e-9);
+        assert_eq!(precision_at_k(&[], &[], 5), 0.0);
+    }
+}
