@@ -104,6 +104,20 @@ pub enum MediationCommand {
         #[arg(long, default_value_t = 5)]
         k: usize,
     },
+    /// Search benchmark: builds an index of N synthetic disputes in DIR (emptied first),
+    /// then times Q searches. Prints one JSON object.
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        docs: usize,
+        #[arg(long, default_value_t = 1000)]
+        queries: usize,
+        #[arg(long, default_value_t = 5)]
+        k: usize,
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 20_261_122)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -267,6 +281,18 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             anyhow::ensure!((1..=50).contains(&k), "--k must be between 1 and 50");
             let e = crate::mediation::evaluate(k)?;
             println!("{}", serde_json::to_string(&e)?);
+        }
+        Command::Mediation(MediationCommand::Bench {
+            docs,
+            queries,
+            k,
+            dir,
+            seed,
+        }) => {
+            anyhow::ensure!((1..=50).contains(&k), "--k must be between 1 and 50");
+            anyhow::ensure!(queries >= 1, "--queries must be at least 1");
+            let r = crate::mediation::bench(docs, queries, k, &dir, seed)?;
+            println!("{}", serde_json::to_string(&r)?);
         }
         Command::Cases(CasesCommand::RebuildRollups) => {
             let (db, _) = open(&cli.common).await?;

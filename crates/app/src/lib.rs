@@ -64,6 +64,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(residents::api())
         .merge(routing::api())
         .merge(cases::api())
+        .merge(mediation::api())
         .merge(devices::api())
         .merge(ops::api())
         .split_for_parts()

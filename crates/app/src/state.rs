@@ -29,6 +29,8 @@ pub struct Inner {
     pub model: crate::routing::Live,
     /// Reports waiting to be written together.
     pub intake: crate::cases::intake::Intake,
+    /// The similar-case index of mediation (derived data, built on first use).
+    similar: std::sync::OnceLock<crate::mediation::index::CaseIndex>,
 }
 
 impl std::ops::Deref for AppState {
@@ -51,7 +53,17 @@ impl AppState {
             calendar_cache: TtlCache::new(30_000),
             model: crate::routing::Live::default(),
             intake: crate::cases::intake::Intake::new(writers, batch),
+            similar: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// The similar-case index (built on first use from the shipped case base).
+    pub fn similar_cases(&self) -> anyhow::Result<crate::mediation::index::CaseIndex> {
+        if let Some(i) = self.0.similar.get() {
+            return Ok(i.clone());
+        }
+        let built = crate::mediation::seed_index()?;
+        Ok(self.0.similar.get_or_init(|| built).clone())
     }
 
     pub fn now_ms(&self) -> i64 {

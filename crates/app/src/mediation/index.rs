@@ -3,7 +3,7 @@
 //! rebuilt from the database (never the source of truth) and can be thrown away at any time.
 //!
 //! A query is the account of the dispute in front of the mediator. It is not parsed as a
-//! query language: its words (at most [`QUERY_WORDS`], the most frequent first) become an
+//! query language: its most telling words (see [`QUERY_TERMS`]) become an
 //! OR of term queries, each boosted by how often it occurs, scored with BM25 — the
 //! "more like this" of a search engine. Who may see which case is a filter on stored
 //! fields, applied inside the search so that the top k are all visible ones.
@@ -21,8 +21,10 @@ use tantivy::schema::{
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
 
-/// Words of the query used at most (the most frequent first).
+/// Words of the account considered (the most frequent first).
 pub const QUERY_WORDS: usize = 64;
+/// Of those, the most telling (tf·idf) that the query uses.
+pub const QUERY_TERMS: usize = 32;
 const TOKENIZER: &str = "gz_jieba";
 
 /// jieba in search mode, with gongzhi's community words and stop words (see
@@ -265,6 +267,31 @@ impl CaseIndex {
         })
     }
 
+    /// Opens an index built earlier in `dir`.
+    pub fn open(dir: &std::path::Path) -> tantivy::Result<CaseIndex> {
+        let index = Index::open_in_dir(dir)?;
+        index.tokenizers().register(TOKENIZER, JiebaTokenizer);
+        let sc = index.schema();
+        let f = Fields {
+            id: sc.get_field("id")?,
+            dtype: sc.get_field("type")?,
+            title: sc.get_field("title")?,
+            body: sc.get_field("body")?,
+            access: sc.get_field("access")?,
+        };
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let writer = index.writer(100_000_000)?;
+        Ok(CaseIndex {
+            index,
+            reader,
+            f,
+            writer: Arc::new(std::sync::Mutex::new(writer)),
+        })
+    }
+
     /// Adds (or replaces) cases; visible to searches after [`CaseIndex::commit`].
     pub fn add(&self, docs: &[Doc]) -> tantivy::Result<()> {
         let w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
@@ -293,6 +320,17 @@ impl CaseIndex {
         self.reader.reload()
     }
 
+    /// Waits until background segment merges are done (for a benchmark's steady state).
+    pub fn wait_merging(self) -> tantivy::Result<()> {
+        match Arc::try_unwrap(self.writer) {
+            Ok(w) => w
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .wait_merging_threads(),
+            Err(_) => Ok(()),
+        }
+    }
+
     /// Number of cases searchable.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -315,20 +353,32 @@ impl CaseIndex {
         if words.is_empty() || k == 0 {
             return Ok(vec![]);
         }
-        // The account's words against the body (the title repeats its first clause; querying
-        // it too did not change the leave-one-out precision).
-        let mut should: Vec<(Occur, Box<dyn Query>)> = vec![];
-        for (w, n) in &words {
-            let tq = TermQuery::new(
-                Term::from_field_text(self.f.body, &w.to_ascii_lowercase()),
-                IndexRecordOption::WithFreqs,
-            );
+        // The account's most telling words against the body: tf·idf over the index, at most
+        // QUERY_TERMS of them. Words in almost every case (对方, 调解) add little to the
+        // ranking and much to the time: their posting lists are the longest.
+        let searcher = self.reader.searcher();
+        let n = searcher.num_docs() as f32;
+        let mut picked: Vec<(Term, f32, f32)> = vec![];
+        for (w, c) in &words {
+            let term = Term::from_field_text(self.f.body, &w.to_ascii_lowercase());
+            let df = searcher.doc_freq(&term)? as f32;
+            if df == 0.0 {
+                continue;
+            }
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
             // A word said twice counts more, not twice as much.
-            let boost = 1.0 + (*n as f32).ln();
-            should.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(tq), boost)),
-            ));
+            let tf = 1.0 + (*c as f32).ln();
+            picked.push((term, tf, tf * idf));
+        }
+        picked.sort_by(|a, b| b.2.total_cmp(&a.2));
+        picked.truncate(QUERY_TERMS);
+        if picked.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut should: Vec<(Occur, Box<dyn Query>)> = vec![];
+        for (term, tf, _) in picked {
+            let tq = TermQuery::new(term, IndexRecordOption::WithFreqs);
+            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(tq), tf))));
         }
         let text_q: Box<dyn Query> = Box::new(BooleanQuery::new(should));
         let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_q)];
@@ -346,7 +396,6 @@ impl CaseIndex {
             ));
         }
         let query = BooleanQuery::new(must);
-        let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(k).order_by_score())?;
         let wanted: std::collections::HashSet<String> =
             words.iter().map(|(w, _)| w.to_ascii_lowercase()).collect();

@@ -2,6 +2,8 @@
 //! mediation cases shipped with gongzhi, the tantivy index over them, and the leave-one-out
 //! retrieval-quality measure.
 
+pub mod api;
+pub mod generate;
 pub mod index;
 
 use gongzhi_core::mediation::search::precision_at_k;
@@ -47,6 +49,37 @@ pub fn seed_cases() -> anyhow::Result<Vec<SeedCase>> {
                 .map_err(|e| anyhow::anyhow!("mediation case {} of the seed: {e}", i + 1))
         })
         .collect()
+}
+
+pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(api::similar))
+}
+
+/// The keys of the cases a user may see in search: the published ones, and those they are
+/// a party or mediator of (`u:<id>`). Supervisors' keys (`c:`, `s:`) come with the
+/// dispute tables.
+pub fn access_keys(user: &crate::auth::service::CurrentUser) -> Vec<String> {
+    vec!["public".into(), format!("u:{}", user.id)]
+}
+
+/// The similar-case index over the shipped case base (ids 1–97 in file order), built on
+/// first use (milliseconds).
+pub fn seed_index() -> anyhow::Result<CaseIndex> {
+    let idx = CaseIndex::create(None)?;
+    let docs: Vec<Doc> = seed_cases()?
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Doc {
+            id: i as i64 + 1,
+            dtype: c.event_type.clone(),
+            title: c.title(),
+            body: c.event_description.clone(),
+            access: vec!["public".into()],
+        })
+        .collect();
+    idx.add(&docs)?;
+    idx.commit()?;
+    Ok(idx)
 }
 
 /// The outcome of the leave-one-out evaluation.
@@ -123,6 +156,80 @@ pub fn evaluate(k: usize) -> anyhow::Result<Evaluation> {
         precision,
         by_type,
         chance,
+    })
+}
+
+/// What the search benchmark measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub docs: usize,
+    pub build_seconds: f64,
+    pub index_bytes: u64,
+    pub queries: usize,
+    pub k: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// Share of the queries' top k that has the query's type: a sanity check only (the
+    /// synthetic accounts reuse their type's sentences, so it is near 1 by construction;
+    /// the quality figure is [`evaluate`] on the published cases).
+    pub same_type_share: f64,
+}
+
+/// Builds an on-disk index of `docs` synthetic disputes (plus the published cases) in `dir`
+/// and times `queries` searches for new synthetic accounts, each restricted, as a
+/// supervisor's would be, to one street's worth of communities, with highlights.
+pub fn bench(
+    docs: usize,
+    queries: usize,
+    k: usize,
+    dir: &std::path::Path,
+    seed: u64,
+) -> anyhow::Result<BenchReport> {
+    let cases = seed_cases()?;
+    let t = std::time::Instant::now();
+    let idx = CaseIndex::create(Some(dir))?;
+    let chunk = 50_000;
+    let mut made = 0;
+    while made < docs {
+        let n = chunk.min(docs - made);
+        idx.add(&generate::disputes(
+            &cases,
+            n,
+            1000 + made as i64,
+            seed + made as u64,
+        ))?;
+        made += n;
+    }
+    idx.commit()?;
+    idx.wait_merging()?;
+    let idx = CaseIndex::open(dir)?;
+    let build_seconds = t.elapsed().as_secs_f64();
+    let index_bytes = CaseIndex::size_on_disk(dir);
+    let probes = generate::disputes(&cases, queries, 0, seed ^ 0x5eed);
+    let mut times = Vec::with_capacity(queries);
+    let mut hits_same = 0usize;
+    let mut hits_all = 0usize;
+    for (i, p) in probes.iter().enumerate() {
+        let keys: Vec<String> = (0..10).map(|c| format!("c:{}", (i + c) % 40 + 1)).collect();
+        let t = std::time::Instant::now();
+        let hits = idx.similar(&p.body, k, Some(&keys), None)?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        hits_all += hits.len();
+        hits_same += hits.iter().filter(|h| h.dtype == p.dtype).count();
+    }
+    times.sort_by(f64::total_cmp);
+    let pct = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
+    Ok(BenchReport {
+        docs,
+        build_seconds,
+        index_bytes,
+        queries,
+        k,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        max_ms: times.last().copied().unwrap_or(0.0),
+        same_type_share: hits_same as f64 / hits_all.max(1) as f64,
     })
 }
 
