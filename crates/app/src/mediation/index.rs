@@ -214,13 +214,12 @@ struct Fields {
 /// The index and its reader.
 #[derive(Clone)]
 pub struct CaseIndex {
-    index: Index,
     reader: IndexReader,
     f: Fields,
     writer: Arc<std::sync::Mutex<IndexWriter>>,
 }
 
-fn schema() -> (Schema, Fields) {
+fn schema() -> Schema {
     let mut b = Schema::builder();
     let text = TextOptions::default()
         .set_indexing_options(
@@ -229,47 +228,37 @@ fn schema() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
-    let f = Fields {
-        id: b.add_i64_field("id", INDEXED | STORED | FAST),
-        dtype: b.add_text_field("type", STRING | STORED),
-        title: b.add_text_field("title", text.clone()),
-        body: b.add_text_field("body", text),
-        access: b.add_text_field("access", STRING),
-    };
-    (b.build(), f)
+    b.add_i64_field("id", INDEXED | STORED | FAST);
+    b.add_text_field("type", STRING | STORED);
+    b.add_text_field("title", text.clone());
+    b.add_text_field("body", text);
+    b.add_text_field("access", STRING);
+    b.build()
 }
 
 impl CaseIndex {
     /// A new empty index in memory, or in `dir` (emptied first).
     pub fn create(dir: Option<&std::path::Path>) -> tantivy::Result<CaseIndex> {
-        let (schema, f) = schema();
         let index = match dir {
-            None => Index::create_in_ram(schema),
+            None => Index::create_in_ram(schema()),
             Some(d) => {
                 if d.exists() {
                     std::fs::remove_dir_all(d)?;
                 }
                 std::fs::create_dir_all(d)?;
-                Index::create_in_dir(d, schema)?
+                Index::create_in_dir(d, schema())?
             }
         };
-        index.tokenizers().register(TOKENIZER, JiebaTokenizer);
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        let writer = index.writer(100_000_000)?;
-        Ok(CaseIndex {
-            index,
-            reader,
-            f,
-            writer: Arc::new(std::sync::Mutex::new(writer)),
-        })
+        Self::ready(index)
     }
 
     /// Opens an index built earlier in `dir`.
     pub fn open(dir: &std::path::Path) -> tantivy::Result<CaseIndex> {
-        let index = Index::open_in_dir(dir)?;
+        Self::ready(Index::open_in_dir(dir)?)
+    }
+
+    /// The tokenizer registered, the fields found, a reader and a writer.
+    fn ready(index: Index) -> tantivy::Result<CaseIndex> {
         index.tokenizers().register(TOKENIZER, JiebaTokenizer);
         let sc = index.schema();
         let f = Fields {
@@ -285,7 +274,6 @@ impl CaseIndex {
             .try_into()?;
         let writer = index.writer(100_000_000)?;
         Ok(CaseIndex {
-            index,
             reader,
             f,
             writer: Arc::new(std::sync::Mutex::new(writer)),
@@ -329,15 +317,6 @@ impl CaseIndex {
                 .wait_merging_threads(),
             Err(_) => Ok(()),
         }
-    }
-
-    /// Number of cases searchable.
-    pub fn len(&self) -> u64 {
-        self.reader.searcher().num_docs()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// The `k` cases most like `text` among those `access` admits (any of its keys; `None`:
@@ -431,10 +410,5 @@ impl CaseIndex {
                     .sum()
             })
             .unwrap_or(0)
-    }
-
-    #[allow(dead_code)]
-    fn index(&self) -> &Index {
-        &self.index
     }
 }

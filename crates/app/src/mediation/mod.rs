@@ -6,7 +6,7 @@ pub mod api;
 pub mod generate;
 pub mod index;
 
-use gongzhi_core::mediation::search::precision_at_k;
+use gongzhi_core::mediation::search::{precision_at_k, precision_per_query};
 use serde::{Deserialize, Serialize};
 
 use index::{CaseIndex, Doc};
@@ -99,50 +99,30 @@ pub struct Evaluation {
 /// base; how many of its top `k` share its dispute type.
 pub fn evaluate(k: usize) -> anyhow::Result<Evaluation> {
     let cases = seed_cases()?;
-    let idx = CaseIndex::create(None)?;
-    let docs: Vec<Doc> = cases
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Doc {
-            id: i as i64,
-            dtype: c.event_type.clone(),
-            title: c.title(),
-            body: c.event_description.clone(),
-            access: vec!["public".into()],
-        })
-        .collect();
-    idx.add(&docs)?;
-    idx.commit()?;
+    let idx = seed_index()?;
     let types: Vec<&str> = cases.iter().map(|c| c.event_type.as_str()).collect();
     let mut results = Vec::with_capacity(cases.len());
     for (i, c) in cases.iter().enumerate() {
-        let hits = idx.similar(&c.event_description, k, None, Some(i as i64))?;
+        // Case i has id i + 1 in the seed index.
+        let hits = idx.similar(&c.event_description, k, None, Some(i as i64 + 1))?;
         results.push(
             hits.iter()
-                .filter_map(|h| usize::try_from(h.id).ok())
+                .filter_map(|h| usize::try_from(h.id - 1).ok())
                 .collect::<Vec<usize>>(),
         );
     }
+    let per_query = precision_per_query(&types, &results, k);
     let precision = precision_at_k(&types, &results, k);
     let mut by_type = std::collections::BTreeMap::new();
     for t in &types {
         if by_type.contains_key(*t) {
             continue;
         }
-        let members: Vec<usize> = (0..types.len()).filter(|&i| types[i] == *t).collect();
-        let p: f64 = members
-            .iter()
-            .map(|&i| {
-                results[i]
-                    .iter()
-                    .take(k)
-                    .filter(|&&j| types[j] == *t)
-                    .count() as f64
-                    / k as f64
-            })
-            .sum::<f64>()
-            / members.len() as f64;
-        by_type.insert(t.to_string(), p);
+        let mine: Vec<f64> = (0..types.len())
+            .filter(|&i| types[i] == *t)
+            .map(|i| per_query[i])
+            .collect();
+        by_type.insert(t.to_string(), mine.iter().sum::<f64>() / mine.len() as f64);
     }
     let n = types.len();
     let chance = types

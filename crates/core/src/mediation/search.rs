@@ -32,22 +32,29 @@ pub fn query_words(text: &str, max: usize) -> Vec<(String, u32)> {
     out.into_iter().map(|(w, n, _)| (w, n)).collect()
 }
 
-/// Mean precision@k of the dispute type: for each query `i`, the share of its first `k`
-/// results whose type is the query's own (`results[i]` holds indices into `types`, the
+/// Precision@k of the dispute type per query: for each query `i`, the share of its first
+/// `k` results whose type is the query's own (`results[i]` holds indices into `types`, the
 /// query itself already left out).
-pub fn precision_at_k(types: &[&str], results: &[Vec<usize>], k: usize) -> f64 {
-    if types.is_empty() || k == 0 {
-        return 0.0;
+pub fn precision_per_query(types: &[&str], results: &[Vec<usize>], k: usize) -> Vec<f64> {
+    if k == 0 {
+        return vec![0.0; results.len()];
     }
-    let total: f64 = results
+    results
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let hits = r.iter().take(k).filter(|&&j| types[j] == types[i]).count();
             hits as f64 / k as f64
         })
-        .sum();
-    total / types.len() as f64
+        .collect()
+}
+
+/// Mean precision@k of the dispute type over all queries (see [`precision_per_query`]).
+pub fn precision_at_k(types: &[&str], results: &[Vec<usize>], k: usize) -> f64 {
+    if types.is_empty() {
+        return 0.0;
+    }
+    precision_per_query(types, results, k).iter().sum::<f64>() / types.len() as f64
 }
 
 #[cfg(test)]
