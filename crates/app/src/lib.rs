@@ -39,7 +39,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "gongzhi API", description = "共治 · 社区治理平台: JSON API. Errors: {\"errors\":[{\"code\",\"detail\"}]}."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "devices"), (name = "ops"))
+    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "devices"), (name = "mediation"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -88,6 +88,7 @@ pub fn router(st: AppState) -> Router {
         .merge(org::routes())
         .merge(residents::routes())
         .merge(cases::routes())
+        .merge(mediation::routes())
         .merge(devices::routes())
         .merge(open311::routes())
         .merge(admin::routes())

@@ -30,7 +30,7 @@ pub struct Inner {
     /// Reports waiting to be written together.
     pub intake: crate::cases::intake::Intake,
     /// The similar-case index of mediation (derived data, built on first use).
-    similar: std::sync::OnceLock<crate::mediation::index::CaseIndex>,
+    similar: tokio::sync::OnceCell<crate::mediation::index::CaseIndex>,
 }
 
 impl std::ops::Deref for AppState {
@@ -53,17 +53,22 @@ impl AppState {
             calendar_cache: TtlCache::new(30_000),
             model: crate::routing::Live::default(),
             intake: crate::cases::intake::Intake::new(writers, batch),
-            similar: std::sync::OnceLock::new(),
+            similar: tokio::sync::OnceCell::new(),
         }))
     }
 
-    /// The similar-case index (built on first use from the shipped case base).
-    pub fn similar_cases(&self) -> anyhow::Result<crate::mediation::index::CaseIndex> {
-        if let Some(i) = self.0.similar.get() {
-            return Ok(i.clone());
-        }
-        let built = crate::mediation::seed_index()?;
-        Ok(self.0.similar.get_or_init(|| built).clone())
+    /// The similar-case index, built on first use from the shipped case base and every
+    /// dispute in the database; kept current by each change to a dispute.
+    pub async fn similar_cases(&self) -> anyhow::Result<crate::mediation::index::CaseIndex> {
+        self.0
+            .similar
+            .get_or_try_init(|| async {
+                let index = tokio::task::spawn_blocking(crate::mediation::seed_index).await??;
+                crate::mediation::service::index_all(self, &index).await?;
+                anyhow::Ok(index)
+            })
+            .await
+            .cloned()
     }
 
     pub fn now_ms(&self) -> i64 {

@@ -5,6 +5,7 @@
 pub mod cases;
 pub mod devices;
 pub mod generate;
+mod mediation;
 mod seed;
 
 pub use seed::{DEMO_PASSWORD, DemoAccount, DemoSize, seed};

@@ -16,6 +16,8 @@ use crate::state::AppState;
 pub const DEMO_PASSWORD: &str = "gongzhi-demo";
 const SEED: u64 = 20_261_122;
 const PROPERTY_COMPANIES: usize = 3;
+/// Past disputes of the demo (a year of mediation for the figures).
+const HISTORY_DISPUTES: usize = 240;
 /// Historical cases in the full demo (the last 90 days).
 pub const HISTORY_CASES: usize = 2400;
 
@@ -83,8 +85,10 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
     for (id, email, phone) in contacts {
         crate::notify::set_contacts(st, id, Some(&email), Some(&phone)).await?;
     }
+    super::mediation::seed_mediators(st).await?;
     if let DemoSize::Full = size {
         super::cases::seed_history(st, SEED, HISTORY_CASES).await?;
+        super::mediation::seed_history(st, SEED, HISTORY_DISPUTES).await?;
     }
     Ok(Some(accounts(st).await?))
 }
@@ -309,6 +313,27 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
             unit_scope("MEDIATION"),
             None,
         ),
+        (
+            "judicial1",
+            "司法所 调解员 郑国平",
+            Role::Mediator,
+            unit_scope("MEDIATION"),
+            None,
+        ),
+        (
+            "police1",
+            "派出所 社区民警 黄志强",
+            Role::Mediator,
+            unit_scope("MEDIATION"),
+            None,
+        ),
+        (
+            "lawyer1",
+            "志愿律师 林嘉",
+            Role::Mediator,
+            unit_scope("MEDIATION"),
+            None,
+        ),
         ("auditor1", "吴静", Role::Auditor, Scope::District, None),
         (
             "resident1",
@@ -350,7 +375,7 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
 
 /// The demo accounts that exist, with their scope label.
 async fn accounts(st: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
-    const NAMES: [&str; 11] = [
+    const NAMES: [&str; 14] = [
         "admin",
         "street1",
         "staff1",
@@ -359,6 +384,9 @@ async fn accounts(st: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
         "unit-property1",
         "unit-water",
         "mediator1",
+        "judicial1",
+        "police1",
+        "lawyer1",
         "auditor1",
         "resident1",
         "resident2",

@@ -47,10 +47,12 @@ pub fn disputes(cases: &[SeedCase], n: usize, first_id: i64, seed: u64) -> Vec<D
             }
             let title: String = body.chars().take(20).collect();
             Doc {
+                key: format!("d:{}", first_id + i as i64),
                 id: first_id + i as i64,
                 dtype: dtype.clone(),
                 title: format!("{dtype}｜{title}"),
                 body,
+                outcome: "调解成功（社区）".into(),
                 access: vec![format!("c:{}", rng.gen_range(1..=40))],
             }
         })

@@ -15,8 +15,8 @@ use gongzhi_core::mediation::search::query_words;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument,
-    TextFieldIndexing, TextOptions, Value,
+    Field, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
@@ -180,11 +180,15 @@ pub fn mark(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
 /// One case as indexed.
 #[derive(Debug, Clone)]
 pub struct Doc {
+    /// Unique in the index: `p:<n>` for a published case, `d:<id>` for a dispute.
+    pub key: String,
     pub id: i64,
     /// The dispute type's name (`社区邻里纠纷`).
     pub dtype: String,
     pub title: String,
     pub body: String,
+    /// How it ended (`调解成功（社区）`; for a published case, empty: its account says).
+    pub outcome: String,
     /// Who may see it: `public` (a published reference case), `c:<community id>` (the
     /// supervisors of that community), `s:<street id>`, `u:<user id>` (each party and
     /// mediator).
@@ -194,9 +198,12 @@ pub struct Doc {
 /// One result.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Hit {
+    /// `published` (a reference case) or `dispute` (one filed here).
+    pub source: &'static str,
     pub id: i64,
     pub dtype: String,
     pub title: String,
+    pub outcome: String,
     pub score: f32,
     /// Passages of the case with the matching words marked `<b>…</b>` (HTML-escaped).
     pub highlights: Vec<String>,
@@ -204,10 +211,12 @@ pub struct Hit {
 
 #[derive(Clone, Copy)]
 struct Fields {
+    key: Field,
     id: Field,
     dtype: Field,
     title: Field,
     body: Field,
+    outcome: Field,
     access: Field,
 }
 
@@ -228,10 +237,12 @@ fn schema() -> Schema {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
-    b.add_i64_field("id", INDEXED | STORED | FAST);
+    b.add_text_field("key", STRING | STORED);
+    b.add_i64_field("id", STORED);
     b.add_text_field("type", STRING | STORED);
     b.add_text_field("title", text.clone());
     b.add_text_field("body", text);
+    b.add_text_field("outcome", STORED);
     b.add_text_field("access", STRING);
     b.build()
 }
@@ -262,10 +273,12 @@ impl CaseIndex {
         index.tokenizers().register(TOKENIZER, JiebaTokenizer);
         let sc = index.schema();
         let f = Fields {
+            key: sc.get_field("key")?,
             id: sc.get_field("id")?,
             dtype: sc.get_field("type")?,
             title: sc.get_field("title")?,
             body: sc.get_field("body")?,
+            outcome: sc.get_field("outcome")?,
             access: sc.get_field("access")?,
         };
         let reader = index
@@ -284,12 +297,14 @@ impl CaseIndex {
     pub fn add(&self, docs: &[Doc]) -> tantivy::Result<()> {
         let w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         for d in docs {
-            w.delete_term(Term::from_field_i64(self.f.id, d.id));
+            w.delete_term(Term::from_field_text(self.f.key, &d.key));
             let mut td = doc!(
+                self.f.key => d.key.as_str(),
                 self.f.id => d.id,
                 self.f.dtype => d.dtype.as_str(),
                 self.f.title => d.title.as_str(),
                 self.f.body => d.body.as_str(),
+                self.f.outcome => d.outcome.as_str(),
             );
             for a in &d.access {
                 td.add_text(self.f.access, a);
@@ -297,6 +312,12 @@ impl CaseIndex {
             w.add_document(td)?;
         }
         Ok(())
+    }
+
+    /// Removes a case (by key); gone from searches after [`CaseIndex::commit`].
+    pub fn remove(&self, key: &str) {
+        let w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        w.delete_term(Term::from_field_text(self.f.key, key));
     }
 
     /// Makes everything added so far searchable.
@@ -320,13 +341,13 @@ impl CaseIndex {
     }
 
     /// The `k` cases most like `text` among those `access` admits (any of its keys; `None`:
-    /// all), leaving out `exclude`.
+    /// all), leaving out the case keyed `exclude`.
     pub fn similar(
         &self,
         text: &str,
         k: usize,
         access: Option<&[String]>,
-        exclude: Option<i64>,
+        exclude: Option<&str>,
     ) -> tantivy::Result<Vec<Hit>> {
         let words = query_words(text, QUERY_WORDS);
         if words.is_empty() || k == 0 {
@@ -365,11 +386,11 @@ impl CaseIndex {
             let terms = keys.iter().map(|a| Term::from_field_text(self.f.access, a));
             must.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
         }
-        if let Some(id) = exclude {
+        if let Some(key) = exclude {
             must.push((
                 Occur::MustNot,
                 Box::new(TermQuery::new(
-                    Term::from_field_i64(self.f.id, id),
+                    Term::from_field_text(self.f.key, key),
                     IndexRecordOption::Basic,
                 )),
             ));
@@ -390,7 +411,14 @@ impl CaseIndex {
             let highlights = passage(&get(self.f.body), &wanted, PASSAGE_CHARS)
                 .into_iter()
                 .collect();
+            let source = if get(self.f.key).starts_with("d:") {
+                "dispute"
+            } else {
+                "published"
+            };
             out.push(Hit {
+                source,
+                outcome: get(self.f.outcome),
                 id: d.get_first(self.f.id).and_then(|v| v.as_i64()).unwrap_or(0),
                 dtype: get(self.f.dtype),
                 title: get(self.f.title),

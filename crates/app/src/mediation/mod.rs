@@ -1,10 +1,14 @@
-//! 矛盾纠纷化解: dispute mediation. This part holds the similar-case base: the published
-//! mediation cases shipped with gongzhi, the tantivy index over them, and the leave-one-out
-//! retrieval-quality measure.
+//! 矛盾纠纷化解: dispute mediation — disputes and their life cycle (`service`, `store`),
+//! the JSON API and the pages, and the similar-case base: the published mediation cases
+//! shipped with gongzhi, the tantivy index over them and the disputes filed here, and the
+//! leave-one-out retrieval-quality measure.
 
 pub mod api;
 pub mod generate;
+pub mod html;
 pub mod index;
+pub mod service;
+pub mod store;
 
 use gongzhi_core::mediation::search::{precision_at_k, precision_per_query};
 use serde::{Deserialize, Serialize};
@@ -52,14 +56,36 @@ pub fn seed_cases() -> anyhow::Result<Vec<SeedCase>> {
 }
 
 pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
-    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(api::similar))
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(api::similar))
+        .routes(routes!(api::file, api::list))
+        .routes(routes!(api::show))
+        .routes(routes!(api::from_case))
+        .routes(routes!(api::consent))
+        .routes(routes!(api::session))
+        .routes(routes!(api::agreement))
+        .routes(routes!(api::confirm))
+        .routes(routes!(api::escalate))
+        .routes(routes!(api::fail))
+        .routes(routes!(api::follow_up))
+        .routes(routes!(api::attach))
+        .routes(routes!(api::attachment))
+        .routes(routes!(api::similar_to))
+        .routes(routes!(api::figures))
+        .routes(routes!(api::put_mediator))
 }
 
-/// The keys of the cases a user may see in search: the published ones, and those they are
-/// a party or mediator of (`u:<id>`). Supervisors' keys (`c:`, `s:`) come with the
-/// dispute tables.
-pub fn access_keys(user: &crate::auth::service::CurrentUser) -> Vec<String> {
-    vec!["public".into(), format!("u:{}", user.id)]
+/// The mediation pages.
+pub fn routes() -> axum::Router<crate::state::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/mediation", get(html::home))
+        .route("/mediation/new", get(html::new_form).post(html::create))
+        .route("/mediation/disputes/{id}", get(html::show))
+        .route("/mediation/disputes/{id}/agreement", get(html::agreement))
+        .route("/mediation/disputes/{id}/act", post(html::act))
+        .route("/mediation/cases/{id}", get(html::published))
 }
 
 /// The similar-case index over the shipped case base (ids 1–97 in file order), built on
@@ -70,10 +96,12 @@ pub fn seed_index() -> anyhow::Result<CaseIndex> {
         .iter()
         .enumerate()
         .map(|(i, c)| Doc {
+            key: format!("p:{}", i + 1),
             id: i as i64 + 1,
             dtype: c.event_type.clone(),
             title: c.title(),
             body: c.event_description.clone(),
+            outcome: String::new(),
             access: vec!["public".into()],
         })
         .collect();
@@ -104,7 +132,7 @@ pub fn evaluate(k: usize) -> anyhow::Result<Evaluation> {
     let mut results = Vec::with_capacity(cases.len());
     for (i, c) in cases.iter().enumerate() {
         // Case i has id i + 1 in the seed index.
-        let hits = idx.similar(&c.event_description, k, None, Some(i as i64 + 1))?;
+        let hits = idx.similar(&c.event_description, k, None, Some(&format!("p:{}", i + 1)))?;
         results.push(
             hits.iter()
                 .filter_map(|h| usize::try_from(h.id - 1).ok())
@@ -259,10 +287,12 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, c)| Doc {
+                key: format!("p:{i}"),
                 id: i as i64,
                 dtype: c.event_type.clone(),
                 title: c.title(),
                 body: c.event_description.clone(),
+                outcome: String::new(),
                 access: vec![if i % 2 == 0 {
                     "public".into()
                 } else {

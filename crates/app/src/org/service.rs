@@ -115,6 +115,18 @@ impl OrgMap {
         self.units.get(&id).map(|u| u.name.clone())
     }
 
+    /// Every community as (id, name, street), by id.
+    pub fn communities(&self) -> Vec<(i64, String, Option<i64>)> {
+        let mut v: Vec<_> = self
+            .units
+            .iter()
+            .filter(|(_, u)| u.level == "community")
+            .map(|(id, u)| (*id, u.name.clone(), u.street))
+            .collect();
+        v.sort_by_key(|c| c.0);
+        v
+    }
+
     pub fn unit_code(&self, id: i64) -> Option<&str> {
         self.units.get(&id).map(|u| u.code.as_str())
     }

@@ -48,12 +48,22 @@ impl Layout {
                 (Role::Resident, _) => {
                     push("/cases/new", "nav.report");
                     push("/cases", "nav.my_cases");
+                    push("/mediation", "nav.mediation");
                 }
-                (Role::UnitStaff | Role::Mediator, Scope::Unit(_)) => push("/orders", "nav.orders"),
+                (Role::Mediator, _) => {
+                    push("/mediation", "nav.mediation");
+                    if let Scope::Unit(_) = u.scope {
+                        push("/orders", "nav.orders");
+                    }
+                }
+                (Role::UnitStaff, Scope::Unit(_)) => push("/orders", "nav.orders"),
                 (Role::Auditor, _) => push("/supervision", "nav.supervision"),
                 (r, _) if crate::cases::service::is_dispatcher(r) => {
                     push("/dispatch", "nav.dispatch");
                     push("/cases", "nav.cases");
+                    if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
+                        push("/mediation", "nav.mediation");
+                    }
                     push("/supervision", "nav.supervision");
                     push("/devices", "nav.devices");
                 }

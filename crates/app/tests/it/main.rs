@@ -9,6 +9,7 @@ mod browser;
 mod cases;
 mod db;
 mod devices;
+mod disputes;
 mod mediation;
 mod notify;
 mod open311;

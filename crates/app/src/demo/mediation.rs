@@ -1,0 +1,210 @@
+//! Demo mediation: the mediators' matching profiles (三所联动: a community mediator, the
+//! judicial office, the police station, a volunteer lawyer) and a year of past disputes
+//! with their outcomes, so the workspace's figures and the similar cases have substance.
+
+use gongzhi_core::mediation::DisputeType;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::mediation::service::{ACCOUNT_FIELD, NAME_FIELD, TERMS_FIELD, WANTS_FIELD};
+use crate::mediation::store;
+use crate::state::AppState;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// (username, office, skills, serves only the first community)
+const PROFILES: [(&str, &str, &[&str], bool); 4] = [
+    (
+        "mediator1",
+        "community",
+        &["neighbour", "family", "environment", "school"],
+        true,
+    ),
+    (
+        "judicial1",
+        "judicial",
+        &[
+            "debt",
+            "property",
+            "labour",
+            "consumer",
+            "medical",
+            "neighbour",
+        ],
+        false,
+    ),
+    ("police1", "police", &["public_order", "traffic"], false),
+    (
+        "lawyer1",
+        "lawyer",
+        &["inheritance", "family", "company", "property", "labour"],
+        false,
+    ),
+];
+
+/// Puts the demo mediators' profiles in place.
+pub async fn seed_mediators(st: &AppState) -> anyhow::Result<()> {
+    let map = st.org_map();
+    let mut tx = st.db.begin().await?;
+    let staff = crate::auth::store::find_by_username(&mut tx, "staff1").await?;
+    let first_community = staff.and_then(|u| u.scope_id);
+    for (username, office, skills, local) in PROFILES {
+        let Some(u) = crate::auth::store::find_by_username(&mut tx, username).await? else {
+            continue;
+        };
+        let communities: Vec<i64> = match (local, first_community) {
+            (true, Some(c)) if map.unit(c).is_some() => vec![c],
+            _ => vec![],
+        };
+        store::put_mediator(
+            &mut tx,
+            &store::MediatorProfile {
+                user_id: u.id,
+                office,
+                skills: &serde_json::to_string(skills)?,
+                communities: &serde_json::to_string(&communities)?,
+                capacity: 40,
+                available: true,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+const SURNAMES: [&str; 12] = [
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙",
+];
+const GIVEN: [&str; 12] = [
+    "建国", "秀兰", "志强", "海燕", "伟", "静", "磊", "丽娟", "军", "桂英", "鹏", "敏",
+];
+
+/// `n` past disputes over the last year, with outcomes at each rung of the ladder (most
+/// resolved in the community, as in the pilots), agreements and follow-ups.
+pub async fn seed_history(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize> {
+    let now = st.now_ms();
+    let map = st.org_map();
+    let communities = map.communities();
+    if communities.is_empty() {
+        return Ok(0);
+    }
+    let cases = crate::mediation::seed_cases()?;
+    let docs = crate::mediation::generate::disputes(&cases, n, 1, seed ^ 0xD15B);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x3ED1);
+    let mut tx = st.db.begin().await?;
+    let pool = store::mediator_pool(&mut tx).await?;
+    let admin = crate::auth::store::find_by_username(&mut tx, "staff1")
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| anyhow::anyhow!("demo user staff1 missing"))?;
+    for d in &docs {
+        let ty =
+            DisputeType::by_name(&d.dtype).unwrap_or(&gongzhi_core::mediation::types::TYPES[0]);
+        let (community, _, street) = &communities[rng.gen_range(0..communities.len())];
+        let created = now - rng.gen_range(3 * DAY_MS..365 * DAY_MS);
+        let screened = gongzhi_core::mediation::screen(&d.body);
+        let title = format!(
+            "{}｜{}",
+            ty.name,
+            d.body.chars().take(18).collect::<String>()
+        );
+        let id = store::insert(
+            &mut tx,
+            &store::NewDispute {
+                dtype: ty.code,
+                title: &title,
+                account_enc: &st.cipher.encrypt(ACCOUNT_FIELD, &d.body),
+                wants_enc: &st.cipher.encrypt(WANTS_FIELD, "请求调解解决"),
+                risk: screened.risk.code(),
+                risk_reasons: &serde_json::to_string(&screened.reasons)?,
+                channel: ["web", "office", "phone", "case"][rng.gen_range(0..4)],
+                street_id: street.unwrap_or(0),
+                community_id: *community,
+                case_id: None,
+                filed_by: admin,
+                follow_up_days: 30,
+                now: created,
+            },
+        )
+        .await?;
+        for side in ["applicant", "respondent"] {
+            let name = format!(
+                "{}{}",
+                SURNAMES[rng.gen_range(0..SURNAMES.len())],
+                GIVEN[rng.gen_range(0..GIVEN.len())]
+            );
+            store::insert_party(
+                &mut tx,
+                id,
+                &store::NewParty {
+                    side,
+                    name_enc: &st.cipher.encrypt(NAME_FIELD, &name),
+                    phone_enc: None,
+                    user_id: None,
+                    resident_id: None,
+                    consent: "yes",
+                    consent_at: Some(created),
+                    consent_by: Some(admin),
+                },
+            )
+            .await?;
+        }
+        // The lead: the first office the type needs, else the community mediator.
+        for (i, office) in ty.offices.iter().enumerate() {
+            if let Some(m) = pool.iter().find(|m| m.office == office.code()) {
+                store::assign(&mut tx, id, m.user_id, &m.office, i == 0, None, created).await?;
+            }
+        }
+        let roll: f64 = rng.r#gen();
+        let (status, level) = match roll {
+            r if r < 0.70 => ("resolved", "community"),
+            r if r < 0.80 => ("resolved", "street"),
+            r if r < 0.83 => ("resolved", "district"),
+            r if r < 0.90 => ("failed", "community"),
+            r if r < 0.94 => ("referred", "court"),
+            _ => ("mediating", "community"),
+        };
+        let days: f64 = -((1.0 - rng.r#gen::<f64>()).ln()) * 9.0 + 1.0;
+        let closed = (created + (days * DAY_MS as f64) as i64).min(now - DAY_MS);
+        let resolved = status == "resolved";
+        if resolved {
+            let terms = "一、双方确认纠纷事实；二、责任方于十五日内完成维修或支付补偿；三、双方今后友好相处，不再因此事发生争执。";
+            let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(terms.as_bytes()));
+            store::insert_agreement(
+                &mut tx,
+                id,
+                &st.cipher.encrypt(TERMS_FIELD, terms),
+                &sha,
+                admin,
+                closed,
+            )
+            .await?;
+        }
+        let due = closed + 30 * DAY_MS;
+        store::set_state(
+            &mut tx,
+            id,
+            &store::Transition {
+                status,
+                level,
+                resolved_level: resolved.then_some(level),
+                follow_up_due: (resolved && due > now).then_some(due),
+                closed_at: (status != "mediating").then_some(closed),
+                now: closed,
+            },
+        )
+        .await?;
+        store::event(
+            &mut tx,
+            id,
+            Some(admin),
+            "filed",
+            &serde_json::json!({"type": ty.code, "demo": true}),
+            created,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(docs.len())
+}
