@@ -117,6 +117,17 @@ pub enum MediationCommand {
         dir: PathBuf,
         #[arg(long, default_value_t = 20_261_122)]
         seed: u64,
+        /// Skip the peer (SQLite FTS5 with the trigram tokenizer, built in DIR/fts5.db).
+        #[arg(long)]
+        no_peer: bool,
+    },
+    /// Write N synthetic past disputes (parties, mediators, agreements, outcomes) into the
+    /// database, for the end-to-end search benchmark.
+    Generate {
+        #[arg(long, default_value_t = 1_000_000)]
+        count: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
     },
 }
 
@@ -280,7 +291,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Mediation(MediationCommand::Eval { k }) => {
             anyhow::ensure!((1..=50).contains(&k), "--k must be between 1 and 50");
             let e = crate::mediation::evaluate(k)?;
-            println!("{}", serde_json::to_string(&e)?);
+            let peer = crate::mediation::peer::evaluate(k).await?;
+            println!(
+                "{}",
+                serde_json::json!({"ours": e, "peer": {"engine": "sqlite-fts5-trigram", "precision": peer}})
+            );
         }
         Command::Mediation(MediationCommand::Bench {
             docs,
@@ -288,11 +303,33 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             k,
             dir,
             seed,
+            no_peer,
         }) => {
             anyhow::ensure!((1..=50).contains(&k), "--k must be between 1 and 50");
             anyhow::ensure!(queries >= 1, "--queries must be at least 1");
-            let r = crate::mediation::bench(docs, queries, k, &dir, seed)?;
-            println!("{}", serde_json::to_string(&r)?);
+            let r = {
+                let dir = dir.join("tantivy");
+                tokio::task::spawn_blocking(move || {
+                    crate::mediation::bench(docs, queries, k, &dir, seed)
+                })
+                .await??
+            };
+            let peer = if no_peer {
+                None
+            } else {
+                Some(
+                    crate::mediation::peer::bench(docs, queries, k, &dir.join("fts5.db"), seed)
+                        .await?,
+                )
+            };
+            println!("{}", serde_json::json!({"ours": r, "peer": peer}));
+        }
+        Command::Mediation(MediationCommand::Generate { count, seed }) => {
+            let (db, cipher) = open(&cli.common).await?;
+            let st = build_state(db, cipher, Arc::new(SystemClock), Config::default()).await?;
+            let t = Instant::now();
+            let n = crate::demo::generate_disputes(&st, seed, count).await?;
+            println!("{n} disputes written in {:.1}s", t.elapsed().as_secs_f64());
         }
         Command::Cases(CasesCommand::RebuildRollups) => {
             let (db, _) = open(&cli.common).await?;

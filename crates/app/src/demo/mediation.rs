@@ -81,8 +81,22 @@ const GIVEN: [&str; 12] = [
 ];
 
 /// `n` past disputes over the last year, with outcomes at each rung of the ladder (most
-/// resolved in the community, as in the pilots), agreements and follow-ups.
-pub async fn seed_history(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize> {
+/// resolved in the community, as in the pilots), and agreements; written in transactions
+/// of 20,000.
+pub async fn generate(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize> {
+    let mut made = 0;
+    while made < n {
+        let chunk = (n - made).min(20_000);
+        let wrote = write_chunk(st, seed.wrapping_add(made as u64), chunk).await?;
+        if wrote == 0 {
+            break;
+        }
+        made += wrote;
+    }
+    Ok(made)
+}
+
+async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize> {
     let now = st.now_ms();
     let map = st.org_map();
     let communities = map.communities();

@@ -9,3 +9,5 @@ mod mediation;
 mod seed;
 
 pub use seed::{DEMO_PASSWORD, DemoAccount, DemoSize, seed};
+
+pub use mediation::generate as generate_disputes;

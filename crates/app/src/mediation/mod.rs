@@ -7,6 +7,7 @@ pub mod api;
 pub mod generate;
 pub mod html;
 pub mod index;
+pub mod peer;
 pub mod service;
 pub mod store;
 
@@ -121,6 +122,10 @@ pub struct Evaluation {
     pub by_type: std::collections::BTreeMap<String, f64>,
     /// Precision if the k results were drawn at random from the other cases.
     pub chance: f64,
+    /// Share of the cases whose type is guessed right (cue words + the 5 nearest others).
+    pub type_accuracy: f64,
+    /// The same from the nearest others' types alone (no cue words).
+    pub type_accuracy_neighbours_only: f64,
 }
 
 /// Leave-one-out over the seed: each case's account is the query, the other cases the
@@ -130,9 +135,22 @@ pub fn evaluate(k: usize) -> anyhow::Result<Evaluation> {
     let idx = seed_index()?;
     let types: Vec<&str> = cases.iter().map(|c| c.event_type.as_str()).collect();
     let mut results = Vec::with_capacity(cases.len());
+    let (mut right, mut right_nn) = (0usize, 0usize);
     for (i, c) in cases.iter().enumerate() {
         // Case i has id i + 1 in the seed index.
-        let hits = idx.similar(&c.event_description, k, None, Some(&format!("p:{}", i + 1)))?;
+        let key = format!("p:{}", i + 1);
+        let five = idx.similar(&c.event_description, 5, None, Some(&key))?;
+        let neighbours: Vec<&str> = five
+            .iter()
+            .filter_map(|h| gongzhi_core::mediation::DisputeType::by_name(&h.dtype).map(|t| t.code))
+            .collect();
+        let truth = gongzhi_core::mediation::DisputeType::by_name(&c.event_type).map(|t| t.code);
+        let guess = |cues: &str| {
+            gongzhi_core::mediation::types::guess_type(cues, &neighbours).map(|t| t.code)
+        };
+        right += usize::from(guess(&c.event_description) == truth);
+        right_nn += usize::from(guess("") == truth);
+        let hits = idx.similar(&c.event_description, k, None, Some(&key))?;
         results.push(
             hits.iter()
                 .filter_map(|h| usize::try_from(h.id - 1).ok())
@@ -164,6 +182,8 @@ pub fn evaluate(k: usize) -> anyhow::Result<Evaluation> {
         precision,
         by_type,
         chance,
+        type_accuracy: right as f64 / n.max(1) as f64,
+        type_accuracy_neighbours_only: right_nn as f64 / n.max(1) as f64,
     })
 }
 

@@ -531,26 +531,19 @@ pub struct FileRequest {
     pub follow_up_days: Option<i64>,
 }
 
-fn guess_type(index: &super::index::CaseIndex, text: &str) -> &'static str {
-    // The most frequent type among the five most similar published cases (ties: the best
-    // ranked); the residual is the commonest type of all.
+/// The type of an account: cue words and the types of the five most similar published
+/// cases (see `gongzhi_core::mediation::types::guess_type`); the commonest type if nothing
+/// points anywhere.
+pub fn guess_type(index: &super::index::CaseIndex, text: &str) -> &'static str {
     let keys = vec!["public".to_string()];
     let hits = index
         .similar(text, 5, Some(&keys), None)
         .unwrap_or_default();
-    let mut votes: Vec<(&str, usize, usize)> = vec![];
-    for (rank, h) in hits.iter().enumerate() {
-        if let Some(t) = DisputeType::by_name(&h.dtype) {
-            match votes.iter_mut().find(|v| v.0 == t.code) {
-                Some(v) => v.1 += 1,
-                None => votes.push((t.code, 1, rank)),
-            }
-        }
-    }
-    votes
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))
-        .and_then(|(c, ..)| DisputeType::by_code(c))
+    let neighbours: Vec<&str> = hits
+        .iter()
+        .filter_map(|h| DisputeType::by_name(&h.dtype).map(|t| t.code))
+        .collect();
+    gongzhi_core::mediation::types::guess_type(text, &neighbours)
         .map(|t| t.code)
         .unwrap_or("neighbour")
 }
@@ -1833,7 +1826,7 @@ pub async fn figures(st: &AppState, user: &CurrentUser, months: i64) -> AppResul
         .into_iter()
         .map(|(k, t)| t.figure(k.clone(), type_name(&k)))
         .collect();
-    types.sort_by(|a, b| b.filed.cmp(&a.filed));
+    types.sort_by_key(|f| std::cmp::Reverse(f.filed));
     let mut mediators: Vec<Figure> = by_mediator
         .into_iter()
         .map(|(k, t)| {
@@ -1841,7 +1834,7 @@ pub async fn figures(st: &AppState, user: &CurrentUser, months: i64) -> AppResul
             t.figure(k.to_string(), label)
         })
         .collect();
-    mediators.sort_by(|a, b| b.filed.cmp(&a.filed));
+    mediators.sort_by_key(|f| std::cmp::Reverse(f.filed));
     Ok(Figures {
         since,
         total: total.figure("total".into(), "合计".into()),
@@ -1862,46 +1855,65 @@ fn month_of(ms: i64) -> String {
 
 // ---------------------------------------------------------------- the search index
 
-/// The index document of a dispute: its account, who may see it, how it ended.
-async fn doc(st: &AppState, id: i64) -> anyhow::Result<Option<super::index::Doc>> {
-    let mut tx = st.db.read().await?;
-    let Some(d) = store::find(&mut tx, id, false).await? else {
-        return Ok(None);
-    };
-    let parties = store::parties(&mut tx, id).await?;
-    let mediators = store::assigned(&mut tx, id).await?;
-    drop(tx);
+/// The index document of a dispute: its account, who may see it (`people`: the users and
+/// residents with standing), how it ended.
+fn doc_of(
+    st: &AppState,
+    d: &store::IndexRow,
+    people: impl Iterator<Item = (Option<i64>, Option<i64>)>,
+) -> super::index::Doc {
     let mut access = vec![
         "all".to_string(),
         format!("s:{}", d.street_id),
         format!("c:{}", d.community_id),
         format!("u:{}", d.filed_by),
     ];
-    for p in &parties {
-        if let Some(u) = p.user_id {
+    for (user, resident) in people {
+        if let Some(u) = user {
             access.push(format!("u:{u}"));
         }
-        if let Some(r) = p.resident_id {
+        if let Some(r) = resident {
             access.push(format!("r:{r}"));
         }
     }
-    for m in &mediators {
-        access.push(format!("u:{}", m.user_id));
-    }
+    access.sort();
+    access.dedup();
     let status = Status::parse(&d.status).unwrap_or(Status::Filed);
     let outcome = match (status, d.resolved_level.as_deref().and_then(Level::parse)) {
         (Status::Resolved, Some(l)) => format!("{}（{}）", status.name_zh(), l.name_zh()),
         _ => status.name_zh().to_string(),
     };
-    Ok(Some(super::index::Doc {
-        key: format!("d:{id}"),
-        id,
+    super::index::Doc {
+        key: format!("d:{}", d.id),
+        id: d.id,
         dtype: type_name(&d.dtype),
         title: d.title.clone(),
         body: st.open_text(ACCOUNT_FIELD, &d.account_enc),
         outcome,
         access,
-    }))
+    }
+}
+
+/// The index documents of the next `limit` disputes after `after`.
+async fn docs_after(
+    st: &AppState,
+    after: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<super::index::Doc>> {
+    let (rows, people) = {
+        let mut tx = st.db.read().await?;
+        store::index_batch(&mut tx, after, limit).await?
+    };
+    // Dispute → (user, resident) of each party and mediator.
+    type People = Vec<(Option<i64>, Option<i64>)>;
+    let mut by: std::collections::HashMap<i64, People> = std::collections::HashMap::new();
+    for (d, u, r) in people {
+        by.entry(d).or_default().push((u, r));
+    }
+    Ok(rows
+        .iter()
+        .map(|d| doc_of(st, d, by.remove(&d.id).unwrap_or_default().into_iter()))
+        .collect())
 }
 
 /// Puts a dispute's current state into the similar-case index. The index is derived: a
@@ -1909,7 +1921,10 @@ async fn doc(st: &AppState, id: i64) -> anyhow::Result<Option<super::index::Doc>
 pub async fn reindex(st: &AppState, id: i64) {
     let result = async {
         let index = st.similar_cases().await?;
-        let d = doc(st, id).await?;
+        let d = docs_after(st, id - 1, 1)
+            .await?
+            .into_iter()
+            .find(|d| d.id == id);
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             match d {
                 Some(d) => index.add(&[d])?,
@@ -1927,26 +1942,28 @@ pub async fn reindex(st: &AppState, id: i64) {
     }
 }
 
-/// Adds every dispute in the database to a freshly built index (at start).
+/// Adds every dispute in the database to a freshly built index (at start), in batches
+/// (decrypting and tokenizing a batch while the next one is read).
 pub async fn index_all(st: &AppState, index: &super::index::CaseIndex) -> anyhow::Result<usize> {
-    let ids = {
-        let mut tx = st.db.read().await?;
-        store::all_ids(&mut tx).await?
-    };
-    let mut docs = Vec::with_capacity(ids.len());
-    for id in &ids {
-        if let Some(d) = doc(st, *id).await? {
-            docs.push(d);
+    const BATCH: i64 = 20_000;
+    let mut after = 0;
+    let mut n = 0;
+    let mut pending: Option<tokio::task::JoinHandle<anyhow::Result<()>>> = None;
+    loop {
+        let docs = docs_after(st, after, BATCH).await?;
+        if let Some(p) = pending.take() {
+            p.await??;
         }
+        let Some(last) = docs.last() else { break };
+        after = last.id;
+        n += docs.len();
+        let index = index.clone();
+        pending = Some(tokio::task::spawn_blocking(move || {
+            index.add(&docs).map_err(Into::into)
+        }));
     }
     let index = index.clone();
-    let n = docs.len();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        index.add(&docs)?;
-        index.commit()?;
-        Ok(())
-    })
-    .await??;
+    tokio::task::spawn_blocking(move || index.commit()).await??;
     Ok(n)
 }
 

@@ -755,3 +755,52 @@ pub async fn user_of_resident(tx: &mut Tx, resident: i64) -> Result<Option<i64>,
     .fetch_optional(&mut **c)
     .await)
 }
+
+/// What the similar-case index needs of a dispute.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IndexRow {
+    pub id: i64,
+    pub dtype: String,
+    pub title: String,
+    pub account_enc: String,
+    pub status: String,
+    pub resolved_level: Option<String>,
+    pub street_id: i64,
+    pub community_id: i64,
+    pub filed_by: i64,
+}
+
+/// Up to `limit` disputes after `after` (by id), with the users and residents who have
+/// standing in each (parties' accounts and residents, mediators).
+#[allow(clippy::type_complexity)]
+pub async fn index_batch(
+    tx: &mut Tx,
+    after: i64,
+    limit: i64,
+) -> Result<(Vec<IndexRow>, Vec<(i64, Option<i64>, Option<i64>)>), sqlx::Error> {
+    let rows: Vec<IndexRow> = on_tx!(tx, |c| {
+        sqlx::query_as(
+        "select id, dtype, title, account_enc, status, resolved_level, street_id, community_id, filed_by \
+         from disputes where id > $1 order by id limit $2"
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut **c)
+    .await
+    })?;
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return Ok((rows, vec![]));
+    };
+    let (lo, hi) = (first.id, last.id);
+    let people: Vec<(i64, Option<i64>, Option<i64>)> = on_tx!(tx, |c| {
+        sqlx::query_as(
+        "select dispute_id, user_id, resident_id from dispute_parties where dispute_id between $1 and $2 \
+         union all select dispute_id, user_id, null from dispute_mediators where dispute_id between $1 and $2"
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&mut **c)
+    .await
+    })?;
+    Ok((rows, people))
+}

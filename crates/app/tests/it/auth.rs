@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::support::{Auth, PASSWORD, TestApp};
 
-const DEMO_USERS: [&str; 11] = [
+const DEMO_USERS: [&str; 14] = [
     "admin",
     "street1",
     "staff1",
@@ -15,6 +15,9 @@ const DEMO_USERS: [&str; 11] = [
     "unit-property1",
     "unit-water",
     "mediator1",
+    "judicial1",
+    "police1",
+    "lawyer1",
     "auditor1",
     "resident1",
     "resident2",
@@ -31,6 +34,9 @@ async fn every_demo_account_logs_in_with_its_role() {
         "building_head",
         "unit_staff",
         "unit_staff",
+        "mediator",
+        "mediator",
+        "mediator",
         "mediator",
         "auditor",
         "resident",

@@ -379,3 +379,111 @@ async fn a_resident_files_a_report_and_the_dispatcher_sees_it_on_the_map() {
     let _ = std::fs::remove_file(&photo);
     result.expect("browser steps");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_files_a_dispute_and_the_mediator_sees_similar_cases() {
+    let Some((_driver, port)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let c = browser(port, "1366,1000").await;
+    let base = format!("http://{addr}");
+    let dir = screenshots();
+    let result = async {
+        // The resident files a leaking-ceiling dispute against the flat above.
+        login(&c, &base, "resident1").await?;
+        c.goto(&format!("{base}/mediation/new")).await?;
+        c.find(Locator::Css("textarea[name=account]"))
+            .await?
+            .send_keys("楼上卫生间漏水，渗到我家天花板，墙皮发霉脱落，邻居多次协商不肯维修，还说是我家自己的问题。")
+            .await?;
+        c.find(Locator::Css("textarea[name=wants]"))
+            .await?
+            .send_keys("请楼上修好防水，赔偿吊顶维修费")
+            .await?;
+        c.find(Locator::Css("input[name=other_name]"))
+            .await?
+            .send_keys("402室住户")
+            .await?;
+        c.find(Locator::Css("input[name=consent]"))
+            .await?
+            .click()
+            .await?;
+        std::fs::write(dir.join("mediation-new-resident1.png"), c.screenshot().await?)
+            .expect("shot");
+        c.find(Locator::Css("form.report button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("p.flash"))
+            .await?;
+        let url = c.current_url().await?;
+        let id: i64 = url
+            .path()
+            .trim_start_matches("/mediation/disputes/")
+            .parse()
+            .expect("dispute id in the URL");
+        let head = c
+            .find(Locator::Css("section.case-head h2"))
+            .await?
+            .text()
+            .await?;
+        assert!(head.contains("待同意调解"), "status shown: {head}");
+        std::fs::write(dir.join("mediation-dispute-resident1.png"), c.screenshot().await?)
+            .expect("shot");
+        logout(&c).await?;
+
+        // Not a party: the neighbour's account gets the not-found page.
+        login(&c, &base, "resident2").await?;
+        c.goto(&format!("{base}/mediation/disputes/{id}")).await?;
+        let body = c.find(Locator::Css("body")).await?.text().await?;
+        assert!(!body.contains("402室住户") && !body.contains("漏水"), "{body}");
+        std::fs::write(dir.join("mediation-dispute-resident2-404.png"), c.screenshot().await?)
+            .expect("shot");
+        c.goto(&format!("{base}/mediation")).await?;
+        logout(&c).await?;
+
+        // The mediator finds it in the workspace, matched to them, with similar cases.
+        login(&c, &base, "mediator1").await?;
+        c.goto(&format!("{base}/mediation")).await?;
+        let list = c.find(Locator::Css("table.disputes")).await?.text().await?;
+        assert!(list.contains(&id.to_string()), "in the workspace: {list}");
+        std::fs::write(dir.join("mediation-workspace-mediator1.png"), c.screenshot().await?)
+            .expect("shot");
+        c.goto(&format!("{base}/mediation/disputes/{id}")).await?;
+        let hits = c.find_all(Locator::Css("section.similar article.hit")).await?;
+        assert!(hits.len() >= 3, "similar cases: {}", hits.len());
+        let marked = c
+            .find_all(Locator::Css("section.similar p.snippet b"))
+            .await?;
+        assert!(!marked.is_empty(), "matching words highlighted");
+        let mediators = c.find(Locator::Css("body")).await?.text().await?;
+        assert!(mediators.contains("周敏"), "matched to mediator1");
+        // The other party agreed by phone: the mediator records it.
+        c.find(Locator::XPath(
+            "//form[.//input[@name='op' and @value='consent']]//button[@value='yes']",
+        ))
+        .await?
+        .click()
+        .await?;
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("p.flash"))
+            .await?;
+        let head = c
+            .find(Locator::Css("section.case-head h2"))
+            .await?
+            .text()
+            .await?;
+        assert!(head.contains("调解中"), "mediation begins: {head}");
+        std::fs::write(dir.join("mediation-dispute-mediator1.png"), c.screenshot().await?)
+            .expect("shot");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    result.expect("browser steps");
+}

@@ -578,7 +578,7 @@ async fn a_dispute_case_becomes_a_dispute_in_one_click() {
     // The reporter is the applicant, linked to their account: they see it.
     let r = app.get(&format!("/api/v1/disputes/{id}"), &r1).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.json()["standing"]["party"].as_i64().is_some(), true);
+    assert!(r.json()["standing"]["party"].as_i64().is_some());
     // Once only.
     let again = app
         .post_json(&format!("/api/v1/cases/{case}/dispute"), &staff, json!({}))

@@ -221,7 +221,7 @@ async fn the_demo_seed_is_deterministic_and_idempotent() {
         .await
         .expect("seed")
         .expect("accounts");
-    assert_eq!(again.len(), 11, "accounts listed, nothing seeded twice");
+    assert_eq!(again.len(), 14, "accounts listed, nothing seeded twice");
     assert_eq!(
         app.scalar_i64("select count(*) from residents").await,
         crate::support::TEST_RESIDENTS as i64
