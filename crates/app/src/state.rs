@@ -71,6 +71,11 @@ impl AppState {
             .cloned()
     }
 
+    /// The similar-case index if it has been built (background refreshes do not build it).
+    pub fn similar_cases_if_built(&self) -> Option<crate::mediation::index::CaseIndex> {
+        self.0.similar.get().cloned()
+    }
+
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
     }

@@ -28,6 +28,7 @@ create table disputes (
 );
 create index disputes_community on disputes(community_id, created_at);
 create index disputes_status on disputes(status);
+create index disputes_updated on disputes(updated_at);
 create unique index disputes_case on disputes(case_id);
 
 -- the parties (当事人): applicants and respondents, with their consent to mediation

@@ -1169,6 +1169,7 @@ impl Step {
         let (next, next_level) = lifecycle::next(status, level, a)
             .map_err(|e| AppError::Conflict(gongzhi_core::Coded::code(&e)))?;
         let tx = &mut self.tx;
+        store::touch(tx, id, now).await?;
         if next != status || next_level != level {
             let resolved = next == Status::Resolved;
             store::set_state(
@@ -1940,6 +1941,64 @@ pub async fn reindex(st: &AppState, id: i64) {
     if let Err(e) = result {
         tracing::warn!(dispute = id, error = %format!("{e:#}"), "similar-case index not updated");
     }
+}
+
+/// Keeps this node's index in step with disputes changed through other nodes: every few
+/// seconds, re-indexes the disputes changed since the last look (with a margin for
+/// transactions that committed late). Does nothing until the index is first used.
+pub async fn watch(st: AppState) {
+    const EVERY_MS: u64 = 5_000;
+    const MARGIN_MS: i64 = 30_000;
+    // The time of the last look: a change stamped after (it - MARGIN_MS) may not have been
+    // seen yet (its transaction may have committed after that look).
+    let mut last = st.now_ms();
+    let mut every = tokio::time::interval(std::time::Duration::from_millis(EVERY_MS));
+    loop {
+        every.tick().await;
+        let now = st.now_ms();
+        let Some(index) = st.similar_cases_if_built() else {
+            last = now;
+            continue;
+        };
+        let since = last - MARGIN_MS;
+        last = now;
+        if let Err(e) = refresh_index(&st, &index, since).await {
+            tracing::warn!(error = %format!("{e:#}"), "refreshing the similar-case index failed");
+        }
+    }
+}
+
+/// Re-indexes the disputes changed at or after `since` (at most 5,000 a call); returns how
+/// many.
+pub async fn refresh_index(
+    st: &AppState,
+    index: &super::index::CaseIndex,
+    since: i64,
+) -> anyhow::Result<usize> {
+    let changed = {
+        let mut tx = st.db.read().await?;
+        store::changed_since(&mut tx, since, 5_000).await?
+    };
+    let mut docs = vec![];
+    for (id, _) in &changed {
+        docs.extend(
+            docs_after(st, id - 1, 1)
+                .await?
+                .into_iter()
+                .filter(|d| d.id == *id),
+        );
+    }
+    let n = docs.len();
+    if n > 0 {
+        let index = index.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            index.add(&docs)?;
+            index.commit()?;
+            Ok(())
+        })
+        .await??;
+    }
+    Ok(n)
 }
 
 /// Adds every dispute in the database to a freshly built index (at start), in batches

@@ -252,6 +252,35 @@ pub async fn set_state(tx: &mut Tx, id: i64, t: &Transition<'_>) -> Result<(), s
     })
 }
 
+/// Marks a dispute changed (its index entry is refreshed on every node).
+pub async fn touch(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(
+        "update disputes set updated_at = $2 where id = $1"
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut **c)
+    .await
+    .map(|_| ()))
+}
+
+/// Disputes changed at or after `since` (epoch ms), oldest first.
+pub async fn changed_since(
+    tx: &mut Tx,
+    since: i64,
+    limit: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    on_tx!(tx, |c| {
+        sqlx::query_as(
+        "select id, updated_at from disputes where updated_at >= $1 order by updated_at, id limit $2"
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&mut **c)
+    .await
+    })
+}
+
 /// The follow-up visit is done.
 pub async fn clear_follow_up(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
     on_tx!(tx, |c| sqlx::query(

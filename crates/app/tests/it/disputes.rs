@@ -670,3 +670,59 @@ async fn the_type_is_guessed_from_similar_cases_and_past_disputes_are_found() {
         .await;
     assert_eq!(r.error_code(), "K_INVALID");
 }
+
+#[tokio::test]
+async fn a_second_node_finds_disputes_filed_through_the_first() {
+    let app = TestApp::new().await;
+    let staff = app.bearer("staff1").await;
+    // Node B: the same database, its own in-memory index, built before the filing.
+    let b = gongzhi_app::cli::build_state(
+        app.st.db.clone(),
+        gongzhi_core::pii::Cipher::new(&crate::support::TEST_KEY),
+        std::sync::Arc::new(app.clock.clone()),
+        gongzhi_app::config::Config::default(),
+    )
+    .await
+    .expect("node b");
+    let b_index = b.similar_cases().await.expect("index b");
+    let before = app.st.now_ms();
+    let r1 = app.bearer("resident1").await;
+    let id = file_leak(&app, &r1).await["id"].as_i64().expect("id");
+    let key = format!("d:{id}");
+    let found = |idx: &gongzhi_app::mediation::index::CaseIndex| {
+        idx.similar(LEAK, 50, None, None)
+            .expect("search")
+            .iter()
+            .any(|h| h.source == "dispute" && h.id == id)
+    };
+    assert!(!found(&b_index), "{key} not on node b yet");
+    let n = gongzhi_app::mediation::service::refresh_index(&b, &b_index, before - 1)
+        .await
+        .expect("refresh");
+    assert!(n >= 1);
+    assert!(found(&b_index), "{key} on node b after its refresh");
+    // A status change through node A reaches node B's outcome too.
+    let d = app
+        .get(&format!("/api/v1/disputes/{id}"), &staff)
+        .await
+        .json();
+    let respondent = party(&d, "respondent");
+    let r = app
+        .post_json(
+            &format!("/api/v1/disputes/{id}/consent"),
+            &staff,
+            json!({"party_id": respondent, "consent": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    gongzhi_app::mediation::service::refresh_index(&b, &b_index, before - 1)
+        .await
+        .expect("refresh");
+    let hit = b_index
+        .similar(LEAK, 50, None, None)
+        .expect("search")
+        .into_iter()
+        .find(|h| h.id == id && h.source == "dispute")
+        .expect("hit");
+    assert_eq!(hit.outcome, "不同意调解");
+}
