@@ -38,6 +38,15 @@ echo "### first search (builds the index from the database)"
 curl -s -o /dev/null -w "first search: %{time_total} s\n" -H "authorization: Bearer $TOKEN" \
   "$BASE/api/v1/mediation/similar?k=5&q=%E6%A5%BC%E4%B8%8A%E6%BC%8F%E6%B0%B4"
 grep -o "VmRSS:.*" /proc/$PID/status | sed 's/^/server /'
-echo "### wrk: $CONN connections, $DURATION, street1 (a street supervisor)"
-TOKEN=$TOKEN wrk -t2 -c"$CONN" -d"$DURATION" --latency -s bench/similar.lua "$BASE" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
+for c in 1 "$CONN"; do
+  echo "### wrk: $c connection(s), $DURATION, street1 (a street supervisor)"
+  TOKEN=$TOKEN wrk -t1 -c"$c" -d"$DURATION" --latency -s bench/similar.lua "$BASE" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
+done
+echo "### filing 20 disputes one after another (type guess, risk, matching, index update)"
+R1=$(login resident1)
+for i in $(seq 1 20); do
+  curl -s -o /dev/null -w "%{time_total}\n" -H "authorization: Bearer $R1" -H 'content-type: application/json' \
+    -d '{"account":"楼上卫生间漏水，渗到我家天花板，多次协商对方不肯维修也不赔偿。","parties":[{"name":"402室住户"}],"consent":true}' \
+    "$BASE/api/v1/disputes"
+done | sort -n | awk '{a[NR]=$1} END {printf "filing: median %.0f ms, max %.0f ms\n", a[int((NR+1)/2)]*1000, a[NR]*1000}'
 curl -s -H "authorization: Bearer $TOKEN" "$BASE/api/v1/mediation/similar?k=5&q=%E6%A5%BC%E4%B8%8A%E6%BC%8F%E6%B0%B4" | python3 -c 'import json,sys; r=json.load(sys.stdin)["results"]; print("sample:", [(h["source"], h["type"], h["outcome"]) for h in r])'

@@ -426,10 +426,14 @@ pub struct MediatorRow {
 pub async fn mediator_pool(tx: &mut Tx) -> Result<Vec<MediatorRow>, sqlx::Error> {
     on_tx!(tx, |c| {
         sqlx::query_as(
+        // Load counts open disputes only: found through the status index, they are few even
+        // when the closed ones are millions.
         "select m.user_id, u.display_name, m.office, m.skills, m.communities, m.capacity, m.available, \
-           (select count(*) from dispute_mediators dm join disputes d on d.id = dm.dispute_id \
-             where dm.user_id = m.user_id and d.status in ('filed', 'mediating', 'agreed')) as load \
-         from mediators m join users u on u.id = m.user_id where not u.disabled order by m.user_id"
+           coalesce(l.n, 0) as load \
+         from mediators m join users u on u.id = m.user_id \
+         left join (select dm.user_id, count(*) as n from disputes d join dispute_mediators dm on dm.dispute_id = d.id \
+                    where d.status in ('filed', 'mediating', 'agreed') group by dm.user_id) l on l.user_id = m.user_id \
+         where not u.disabled order by m.user_id"
     )
     .fetch_all(&mut **c)
     .await
