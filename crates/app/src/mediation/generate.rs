@@ -59,14 +59,23 @@ pub fn disputes(cases: &[SeedCase], n: usize, first_id: i64, seed: u64) -> Vec<D
         .collect()
 }
 
-/// A sentence with its parties' surnames (X某) and its digits changed.
+/// A sentence with its parties' surnames (X某) and its amounts changed; dates, times, ages
+/// and house numbers are kept (a changed year reads as nonsense: 9223年).
 fn vary(s: &str, rng: &mut ChaCha8Rng) -> String {
     let mut out = String::with_capacity(s.len());
     let chars: Vec<char> = s.chars().collect();
+    let kept = |i: usize| {
+        let end = chars[i..]
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .map(|p| i + p);
+        end.and_then(|e| chars.get(e))
+            .is_some_and(|c| "年月日时分点岁号楼室:：".contains(*c))
+    };
     for (i, c) in chars.iter().enumerate() {
         if chars.get(i + 1) == Some(&'某') && !c.is_ascii() {
             out.push_str(SURNAMES[rng.gen_range(0..SURNAMES.len())]);
-        } else if c.is_ascii_digit() {
+        } else if c.is_ascii_digit() && !kept(i) {
             out.push(char::from(b'0' + rng.gen_range(0..10u8)));
         } else {
             out.push(*c);
@@ -95,6 +104,11 @@ mod tests {
             a.iter()
                 .all(|d| d.dtype.ends_with("纠纷") && d.body.chars().count() >= 16)
         );
+        assert_eq!(
+            vary("2019年3月借款5000元", &mut ChaCha8Rng::seed_from_u64(1)).len(),
+            "2019年3月借款5000元".len()
+        );
+        assert!(vary("2019年3月借款5000元", &mut ChaCha8Rng::seed_from_u64(1)).starts_with("2019年3月借款"));
         let c = disputes(&cases, 50, 1000, 8);
         assert!(a.iter().zip(&c).any(|(x, y)| x.body != y.body));
     }

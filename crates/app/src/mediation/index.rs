@@ -396,10 +396,13 @@ impl CaseIndex {
             ));
         }
         let query = BooleanQuery::new(must);
-        let top = searcher.search(&query, &TopDocs::with_limit(k).order_by_score())?;
+        // Room for cases told in the same words (the same title), which count once; documents
+        // are only read until k distinct ones are found.
+        let top = searcher.search(&query, &TopDocs::with_limit(10 * k).order_by_score())?;
         let wanted: std::collections::HashSet<String> =
             words.iter().map(|(w, _)| w.to_ascii_lowercase()).collect();
-        let mut out = Vec::with_capacity(top.len());
+        let mut titles = std::collections::HashSet::new();
+        let mut out = Vec::with_capacity(k);
         for (score, addr) in top {
             let d: TantivyDocument = searcher.doc(addr)?;
             let get = |f: Field| {
@@ -408,6 +411,10 @@ impl CaseIndex {
                     .unwrap_or_default()
                     .to_string()
             };
+            let title = get(self.f.title);
+            if !titles.insert(title.clone()) {
+                continue;
+            }
             let highlights = passage(&get(self.f.body), &wanted, PASSAGE_CHARS)
                 .into_iter()
                 .collect();
@@ -421,10 +428,13 @@ impl CaseIndex {
                 outcome: get(self.f.outcome),
                 id: d.get_first(self.f.id).and_then(|v| v.as_i64()).unwrap_or(0),
                 dtype: get(self.f.dtype),
-                title: get(self.f.title),
+                title,
                 score,
                 highlights,
             });
+            if out.len() == k {
+                break;
+            }
         }
         Ok(out)
     }

@@ -548,7 +548,9 @@ pub fn guess_type(index: &super::index::CaseIndex, text: &str) -> &'static str {
         .unwrap_or("neighbour")
 }
 
-fn default_title(dtype: &str, account: &str) -> String {
+/// A title from the account's first clause of four characters or more (never names: the
+/// filer's words, which staff see anyway).
+pub(crate) fn default_title(dtype: &str, account: &str) -> String {
     let first: String = account
         .split(['。', '，', '；', '！', '？', ',', '.'])
         .find(|s| s.chars().count() >= 4)
