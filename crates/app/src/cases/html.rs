@@ -282,6 +282,8 @@ struct ShowPage {
     can_dispatch: bool,
     my_unit: Option<i64>,
     can_callback: bool,
+    /// May turn a dispute case into a mediation dispute.
+    can_mediate: bool,
     units: Vec<(String, String)>,
     categories: Vec<(String, String)>,
     flash: &'static str,
@@ -339,6 +341,10 @@ pub async fn show(
         can_dispatch,
         my_unit,
         can_callback,
+        can_mediate: matches!(
+            user.role,
+            Role::CommunityStaff | Role::StreetStaff | Role::Admin | Role::Mediator
+        ),
         units: units(&st),
         categories: categories(),
     })

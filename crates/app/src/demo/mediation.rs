@@ -77,22 +77,70 @@ pub async fn seed_mediators(st: &AppState) -> anyhow::Result<()> {
 /// cases mostly) lacks: one in three demo disputes is one of these, its parties and figures
 /// varied. Written for the demo; not real cases.
 const EVERYDAY: [(&str, &str); 16] = [
-    ("neighbour", "楼上卫生间防水层老化漏水，渗到楼下天花板，吊顶发霉脱落。楼下多次上门协商，楼上认为是楼下自家水管问题，拒绝维修。"),
-    ("neighbour", "楼上住户厨房水管破裂，水漏到楼下，楼下木地板泡坏，要求赔偿，楼上只愿意出一半维修费，双方争执不下。"),
-    ("neighbour", "楼上住户晚上十一点以后还在跳绳、拖椅子，噪音很大，楼下老人睡不着，上楼沟通时双方发生口角。"),
-    ("neighbour", "邻居装修电钻声从早上七点响到晚上，周末也不停，多次沟通无果，物业劝说后仍照旧施工。"),
-    ("neighbour", "单元加装电梯，高层住户全部签字同意，一楼住户担心采光和噪音坚决反对，二楼住户要求补偿，工程停滞。"),
-    ("neighbour", "小区地面车位紧张，一户业主长期用地锁占用公共车位，其他业主多次挪开地锁，双方争吵并报警。"),
-    ("neighbour", "邻居在楼道里堆放纸箱和旧家具，堵住消防通道，劝说后不肯清理，还说楼道是大家的。"),
-    ("neighbour", "邻居家的狗经常在楼道里便溺，夜里狂叫，遛狗不牵绳吓到小孩，双方为此多次争吵。"),
-    ("neighbour", "楼下住户在阳台外搭建雨棚，下雨时雨水打在棚上噪声很大，楼上要求拆除，楼下不同意。"),
-    ("environment", "楼下新开的餐馆油烟管道直接对着住宅窗户排放，油烟和异味很大，居民多次投诉，店主称已装净化器。"),
-    ("environment", "小区旁边的汽修店喷漆时气味刺鼻，粉尘落到居民晾晒的衣物上，居民要求停止露天喷漆。"),
-    ("property", "业主认为物业服务不到位，电梯经常故障、绿化无人管理，拒交物业费两年，物业公司催缴未果。"),
-    ("property", "租客提前退租，房东以损坏家具为由扣下全部押金，租客认为家具是自然老化，要求退还押金。"),
-    ("family", "老人八十多岁独居，三个子女互相推诿，不愿承担赡养费用，老人向社区求助。"),
-    ("debt", "邻居向申请人借款两万元，约定半年归还，已逾期一年，多次催要，对方以生意困难为由拖延。"),
-    ("labour", "小区保洁员被物业公司辞退，认为公司未提前通知也未支付经济补偿，要求补发工资和补偿金。"),
+    (
+        "neighbour",
+        "楼上卫生间防水层老化漏水，渗到楼下天花板，吊顶发霉脱落。楼下多次上门协商，楼上认为是楼下自家水管问题，拒绝维修。",
+    ),
+    (
+        "neighbour",
+        "楼上住户厨房水管破裂，水漏到楼下，楼下木地板泡坏，要求赔偿，楼上只愿意出一半维修费，双方争执不下。",
+    ),
+    (
+        "neighbour",
+        "楼上住户晚上十一点以后还在跳绳、拖椅子，噪音很大，楼下老人睡不着，上楼沟通时双方发生口角。",
+    ),
+    (
+        "neighbour",
+        "邻居装修电钻声从早上七点响到晚上，周末也不停，多次沟通无果，物业劝说后仍照旧施工。",
+    ),
+    (
+        "neighbour",
+        "单元加装电梯，高层住户全部签字同意，一楼住户担心采光和噪音坚决反对，二楼住户要求补偿，工程停滞。",
+    ),
+    (
+        "neighbour",
+        "小区地面车位紧张，一户业主长期用地锁占用公共车位，其他业主多次挪开地锁，双方争吵并报警。",
+    ),
+    (
+        "neighbour",
+        "邻居在楼道里堆放纸箱和旧家具，堵住消防通道，劝说后不肯清理，还说楼道是大家的。",
+    ),
+    (
+        "neighbour",
+        "邻居家的狗经常在楼道里便溺，夜里狂叫，遛狗不牵绳吓到小孩，双方为此多次争吵。",
+    ),
+    (
+        "neighbour",
+        "楼下住户在阳台外搭建雨棚，下雨时雨水打在棚上噪声很大，楼上要求拆除，楼下不同意。",
+    ),
+    (
+        "environment",
+        "楼下新开的餐馆油烟管道直接对着住宅窗户排放，油烟和异味很大，居民多次投诉，店主称已装净化器。",
+    ),
+    (
+        "environment",
+        "小区旁边的汽修店喷漆时气味刺鼻，粉尘落到居民晾晒的衣物上，居民要求停止露天喷漆。",
+    ),
+    (
+        "property",
+        "业主认为物业服务不到位，电梯经常故障、绿化无人管理，拒交物业费两年，物业公司催缴未果。",
+    ),
+    (
+        "property",
+        "租客提前退租，房东以损坏家具为由扣下全部押金，租客认为家具是自然老化，要求退还押金。",
+    ),
+    (
+        "family",
+        "老人八十多岁独居，三个子女互相推诿，不愿承担赡养费用，老人向社区求助。",
+    ),
+    (
+        "debt",
+        "邻居向申请人借款两万元，约定半年归还，已逾期一年，多次催要，对方以生意困难为由拖延。",
+    ),
+    (
+        "labour",
+        "小区保洁员被物业公司辞退，认为公司未提前通知也未支付经济补偿，要求补发工资和补偿金。",
+    ),
 ];
 
 const SURNAMES: [&str; 12] = [
@@ -141,9 +189,15 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
     for d in &docs {
         let (ty, body) = if rng.gen_range(0..3) == 0 {
             let (code, text) = EVERYDAY[rng.gen_range(0..EVERYDAY.len())];
-            (DisputeType::by_code(code).unwrap_or(fallback), text.to_string())
+            (
+                DisputeType::by_code(code).unwrap_or(fallback),
+                text.to_string(),
+            )
         } else {
-            (DisputeType::by_name(&d.dtype).unwrap_or(fallback), d.body.clone())
+            (
+                DisputeType::by_name(&d.dtype).unwrap_or(fallback),
+                d.body.clone(),
+            )
         };
         let (community, _, street) = &communities[rng.gen_range(0..communities.len())];
         let created = now - rng.gen_range(3 * DAY_MS..365 * DAY_MS);

@@ -108,7 +108,10 @@ mod tests {
             vary("2019年3月借款5000元", &mut ChaCha8Rng::seed_from_u64(1)).len(),
             "2019年3月借款5000元".len()
         );
-        assert!(vary("2019年3月借款5000元", &mut ChaCha8Rng::seed_from_u64(1)).starts_with("2019年3月借款"));
+        assert!(
+            vary("2019年3月借款5000元", &mut ChaCha8Rng::seed_from_u64(1))
+                .starts_with("2019年3月借款")
+        );
         let c = disputes(&cases, 50, 1000, 8);
         assert!(a.iter().zip(&c).any(|(x, y)| x.body != y.body));
     }

@@ -420,6 +420,16 @@ pub async fn act(
     Ok(Redirect::to(&format!("/mediation/disputes/{id}?done=1")))
 }
 
+/// The case page's one click: a dispute case becomes a dispute (or opens the one it became).
+pub async fn from_case(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Path(case_id): Path<i64>,
+) -> AppResult<Redirect> {
+    let id = service::from_case(&st, &user, &ctx.actor(), case_id).await?;
+    Ok(Redirect::to(&format!("/mediation/disputes/{id}?filed=1")))
+}
+
 #[derive(Template)]
 #[template(path = "mediation/templates/published.html")]
 struct PublishedPage {

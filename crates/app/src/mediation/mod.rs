@@ -87,6 +87,7 @@ pub fn routes() -> axum::Router<crate::state::AppState> {
         .route("/mediation/disputes/{id}/agreement", get(html::agreement))
         .route("/mediation/disputes/{id}/act", post(html::act))
         .route("/mediation/cases/{id}", get(html::published))
+        .route("/cases/{id}/to-dispute", post(html::from_case))
 }
 
 /// The similar-case index over the shipped case base (ids 1–97 in file order), built on

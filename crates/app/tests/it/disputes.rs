@@ -579,6 +579,19 @@ async fn a_dispute_case_becomes_a_dispute_in_one_click() {
     let r = app.get(&format!("/api/v1/disputes/{id}"), &r1).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.json()["standing"]["party"].as_i64().is_some());
+    // The case page offers the click to staff; the form lands on the same dispute.
+    let web = app.browser("staff1").await;
+    let page = app.get(&format!("/cases/{case}"), &web).await;
+    assert!(page.body.contains(&format!("/cases/{case}/to-dispute")));
+    let csrf = web.csrf();
+    let r = app
+        .post_form(
+            &format!("/cases/{case}/to-dispute"),
+            &web,
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.location(), format!("/mediation/disputes/{id}?filed=1"));
     // Once only.
     let again = app
         .post_json(&format!("/api/v1/cases/{case}/dispute"), &staff, json!({}))
