@@ -189,10 +189,13 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
     for d in &docs {
         let (ty, body) = if rng.gen_range(0..3) == 0 {
             let (code, text) = EVERYDAY[rng.gen_range(0..EVERYDAY.len())];
-            (
-                DisputeType::by_code(code).unwrap_or(fallback),
-                text.to_string(),
-            )
+            // Where it happened, so that each reads as its own case.
+            let place = format!(
+                "{}号楼{}室：",
+                rng.gen_range(1..40),
+                rng.gen_range(1..30) * 100 + rng.gen_range(1..5)
+            );
+            (DisputeType::by_code(code).unwrap_or(fallback), place + text)
         } else {
             (
                 DisputeType::by_name(&d.dtype).unwrap_or(fallback),
