@@ -11,6 +11,7 @@ pub mod identity;
 pub mod mediation;
 pub mod org;
 pub mod pii;
+pub mod tlog;
 
 /// A domain error with a stable machine code (used in API error envelopes and for looking
 /// up the user-facing message in the UI's language).
