@@ -8,6 +8,7 @@
 
 pub mod checkpoint;
 pub mod merkle;
+pub mod store;
 pub mod tiles;
 
 pub use checkpoint::{Checkpoint, CheckpointError};

@@ -453,3 +453,56 @@ fn the_rfc_worked_example() {
         );
     }
 }
+
+/// Tessera's log appended one entry at a time through the tile store: the level-0 tile
+/// after each append is the one tessera wrote.
+#[test]
+fn the_tile_store_writes_tesseras_tiles() {
+    use std::collections::BTreeMap;
+    struct Mem(BTreeMap<(u8, u64), Vec<Hash>>);
+    impl store::TileReader for Mem {
+        type Error = std::convert::Infallible;
+        fn tile(&self, level: u8, index: u64) -> Result<Option<Vec<Hash>>, Self::Error> {
+            Ok(self.0.get(&(level, index)).cloned())
+        }
+    }
+    let v = v();
+    let log = &v["tessera_testdata_log"];
+    let mut mem = Mem(BTreeMap::new());
+    let entries: Vec<Vec<u8>> = log["entries_hex"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| hex(e.as_str().expect("hex")))
+        .collect();
+    for (i, e) in entries.iter().enumerate() {
+        let writes = store::append(&mem, i as u64, &[leaf_hash(e)]).expect("append");
+        mem.0.extend(writes);
+        let t = log["level0_tiles"]
+            .as_array()
+            .expect("tiles")
+            .iter()
+            .find(|t| u(&t["width"]) == i as u64 + 1)
+            .expect("tile of this size");
+        let bytes: Vec<u8> = mem.0[&(0, 0)].iter().flatten().copied().collect();
+        assert_eq!(
+            bytes,
+            hex(t["hex"].as_str().expect("hex")),
+            "size {}",
+            i + 1
+        );
+        let root = store::TileSubtrees {
+            reader: &mem,
+            size: i as u64 + 1,
+        }
+        .root()
+        .expect("root");
+        let cp = log["checkpoints"]
+            .as_array()
+            .expect("checkpoints")
+            .iter()
+            .find(|c| u(&c["tree_size"]) == i as u64 + 1)
+            .expect("checkpoint");
+        assert_eq!(root, h(&cp["root_hash"]));
+    }
+}
