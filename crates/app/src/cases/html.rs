@@ -159,7 +159,8 @@ pub struct NewForm {
     pub address: String,
 }
 
-fn opt(s: &str) -> Option<String> {
+/// A form field, trimmed; `None` when blank.
+pub(crate) fn opt(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
 }
@@ -341,10 +342,7 @@ pub async fn show(
         can_dispatch,
         my_unit,
         can_callback,
-        can_mediate: matches!(
-            user.role,
-            Role::CommunityStaff | Role::StreetStaff | Role::Admin | Role::Mediator
-        ),
+        can_mediate: crate::mediation::service::works_disputes(user.role),
         units: units(&st),
         categories: categories(),
     })

@@ -60,17 +60,22 @@ pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// A photo from the API: a `data:image/…;base64,…` URL or bare base64.
-pub fn decode_photo(s: &str) -> AppResult<Photo> {
+/// The bytes of a `data:…;base64,…` URL (or of bare base64); `None` if it is not base64.
+pub fn data_url_bytes(s: &str) -> Option<Vec<u8>> {
     let b64 = match s.split_once(";base64,") {
         Some((head, body)) if head.starts_with("data:") => body,
         _ => s,
     };
-    let bytes = base64::engine::general_purpose::STANDARD
+    base64::engine::general_purpose::STANDARD
         .decode(b64.trim())
-        .map_err(|_| AppError::Invalid {
-            code: "PHOTO_INVALID",
-            field: Some("photos"),
-        })?;
+        .ok()
+}
+
+pub fn decode_photo(s: &str) -> AppResult<Photo> {
+    let bytes = data_url_bytes(s).ok_or(AppError::Invalid {
+        code: "PHOTO_INVALID",
+        field: Some("photos"),
+    })?;
     photo_from_bytes(bytes)
 }
 

@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gongzhi_core::identity::Role;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
@@ -49,14 +48,6 @@ pub struct SimilarView {
     pub results: Vec<SimilarCase>,
 }
 
-/// Who works disputes: mediators and the community, street and administration staff.
-pub fn may_search(role: Role) -> bool {
-    matches!(
-        role,
-        Role::Mediator | Role::CommunityStaff | Role::StreetStaff | Role::Admin
-    )
-}
-
 /// Past cases most like a dispute's account, best first, among those the caller may see.
 #[utoipa::path(get, path = "/api/v1/mediation/similar", tag = "mediation", params(SimilarQuery),
     responses((status = 200, body = SimilarView), (status = 401), (status = 403), (status = 422)),
@@ -66,7 +57,7 @@ pub async fn similar(
     AuthUser(user, _): AuthUser,
     Query(q): Query<SimilarQuery>,
 ) -> AppResult<Json<SimilarView>> {
-    if !may_search(user.role) {
+    if !service::works_disputes(user.role) {
         return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
     }
     let text = q.q.trim();

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::index::Hit;
 use super::service::{self, DisputeItem, DisputeView, Figures};
+use crate::cases::html::opt;
 use crate::clock::format_cn;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -24,13 +25,6 @@ fn render<T: Template>(t: &T) -> AppResult<Html<String>> {
 
 fn types() -> Vec<(&'static str, &'static str)> {
     TYPES.iter().map(|t| (t.code, t.name)).collect()
-}
-
-fn works_disputes(role: Role) -> bool {
-    matches!(
-        role,
-        Role::Mediator | Role::CommunityStaff | Role::StreetStaff | Role::Admin
-    )
 }
 
 #[derive(Template)]
@@ -68,7 +62,7 @@ pub async fn home(
     Query(q): Query<service::ListQuery>,
 ) -> AppResult<Html<String>> {
     let page = service::list(&st, &user, &q, &p).await?;
-    let worker = works_disputes(user.role);
+    let worker = service::works_disputes(user.role);
     let (due, figures) = if worker {
         (
             service::follow_ups_due(&st, &user).await?,
@@ -116,7 +110,7 @@ pub async fn new_form(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
 ) -> AppResult<Html<String>> {
-    let staff = works_disputes(user.role);
+    let staff = service::works_disputes(user.role);
     if !staff && user.role != Role::Resident {
         return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
     }
@@ -162,17 +156,12 @@ pub struct NewForm {
     pub consent: String,
 }
 
-fn opt(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
 pub async fn create(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
     Form(f): Form<NewForm>,
 ) -> AppResult<Redirect> {
-    let staff = works_disputes(user.role);
+    let staff = service::works_disputes(user.role);
     let mut parties = vec![];
     if staff {
         parties.push(service::PartyInput {

@@ -81,6 +81,14 @@ impl Standing {
     }
 }
 
+/// Who works disputes: mediators and the community, street and administration staff.
+pub fn works_disputes(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Mediator | Role::CommunityStaff | Role::StreetStaff | Role::Admin
+    )
+}
+
 fn supervises(user: &CurrentUser, d: &DisputeRow) -> bool {
     matches!(
         user.role,
@@ -652,7 +660,7 @@ pub async fn file(
                 case_id: None,
             }
         }
-        Role::CommunityStaff | Role::StreetStaff | Role::Admin | Role::Mediator => {
+        r if works_disputes(r) => {
             let channel = match req.channel.as_deref().unwrap_or("office") {
                 "office" => "office",
                 "phone" => "phone",
@@ -805,10 +813,7 @@ pub async fn from_case(
     actor: &Actor,
     case_id: i64,
 ) -> AppResult<i64> {
-    if !matches!(
-        user.role,
-        Role::CommunityStaff | Role::StreetStaff | Role::Admin | Role::Mediator
-    ) {
+    if !works_disputes(user.role) {
         return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
     }
     // Whoever may open the case (404 otherwise) may turn it into a dispute.
@@ -1539,16 +1544,10 @@ pub async fn attach(
     req: &AttachmentRequest,
 ) -> AppResult<i64> {
     let name = text_field(&req.name, 1, 100, "NAME_INVALID", "name")?;
-    let b64 = match req.data.split_once(";base64,") {
-        Some((head, body)) if head.starts_with("data:") => body,
-        _ => req.data.as_str(),
-    };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(b64.trim())
-        .map_err(|_| AppError::Invalid {
-            code: "ATTACHMENT_INVALID",
-            field: Some("data"),
-        })?;
+    let bytes = crate::cases::service::data_url_bytes(&req.data).ok_or(AppError::Invalid {
+        code: "ATTACHMENT_INVALID",
+        field: Some("data"),
+    })?;
     if bytes.len() > MAX_ATTACHMENT {
         return Err(AppError::Invalid {
             code: "ATTACHMENT_TOO_LARGE",
@@ -1799,10 +1798,7 @@ impl Tally {
 /// over the disputes the caller sees, filed in the last `months` months — in total and by
 /// type, lead mediator and month (China time).
 pub async fn figures(st: &AppState, user: &CurrentUser, months: i64) -> AppResult<Figures> {
-    if !matches!(
-        user.role,
-        Role::Admin | Role::StreetStaff | Role::CommunityStaff | Role::Mediator
-    ) {
+    if !works_disputes(user.role) {
         return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
     }
     let since = st.now_ms() - months.clamp(1, 120) * 31 * DAY_MS;
@@ -1919,15 +1915,20 @@ async fn docs_after(
         .collect())
 }
 
+/// The index document of one dispute (`None` if it is gone).
+async fn doc(st: &AppState, id: i64) -> anyhow::Result<Option<super::index::Doc>> {
+    Ok(docs_after(st, id - 1, 1)
+        .await?
+        .into_iter()
+        .find(|d| d.id == id))
+}
+
 /// Puts a dispute's current state into the similar-case index. The index is derived: a
 /// failure here is logged, never fails the (already committed) change.
 pub async fn reindex(st: &AppState, id: i64) {
     let result = async {
         let index = st.similar_cases().await?;
-        let d = docs_after(st, id - 1, 1)
-            .await?
-            .into_iter()
-            .find(|d| d.id == id);
+        let d = doc(st, id).await?;
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             match d {
                 Some(d) => index.add(&[d])?,
@@ -1983,12 +1984,7 @@ pub async fn refresh_index(
     };
     let mut docs = vec![];
     for (id, _) in &changed {
-        docs.extend(
-            docs_after(st, id - 1, 1)
-                .await?
-                .into_iter()
-                .filter(|d| d.id == *id),
-        );
+        docs.extend(doc(st, *id).await?);
     }
     let n = docs.len();
     if n > 0 {
