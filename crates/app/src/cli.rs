@@ -57,6 +57,23 @@ pub struct Common {
         hide_env_values = true
     )]
     pub secret_key: Option<String>,
+    /// File holding the public ledger's signing key, encrypted with the personal-data key
+    /// (created on first start; back it up with that key).
+    #[arg(
+        long,
+        global = true,
+        env = "GONGZHI_LEDGER_KEY_FILE",
+        default_value = "gongzhi-ledger.key"
+    )]
+    pub ledger_key_file: PathBuf,
+    /// The public ledger's origin: a schema-less URL naming this log (and its key) for life.
+    #[arg(
+        long,
+        global = true,
+        env = "GONGZHI_LEDGER_ORIGIN",
+        default_value = config::DEFAULT_LEDGER_ORIGIN
+    )]
+    pub ledger_origin: String,
     /// Log format: text or json.
     #[arg(
         long,
@@ -94,6 +111,38 @@ pub enum Command {
     /// Dispute mediation tasks.
     #[command(subcommand)]
     Mediation(MediationCommand),
+    /// Public ledger (公开存证) tasks.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Verify a public ledger: the checkpoint's signature, every entry and tile, the root,
+    /// and (with --state) that the log only grew since the last run. Over HTTP with --url,
+    /// else straight from the database (--database-url). Exit 0 intact, 2 broken.
+    Verify {
+        /// The server, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        url: Option<String>,
+        /// The verifier key (`name+id+key`, as served at /ledger/key). Without it, the
+        /// database check uses this install's own key file.
+        #[arg(long)]
+        key: Option<String>,
+        /// File keeping the last verified checkpoint; created or updated on success.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+    /// Append benchmark: appends N entries in batches into the database (use a fresh
+    /// one), then times inclusion proofs. Prints one JSON object.
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: u64,
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+        #[arg(long, default_value_t = 10_000)]
+        proofs: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -266,6 +315,15 @@ fn init_tracing(format: &str) {
     }
 }
 
+/// The configuration every command shares (the ledger's key and origin).
+fn base_config(common: &Common) -> Config {
+    Config {
+        ledger_origin: common.ledger_origin.clone(),
+        ledger_key_file: Some(common.ledger_key_file.clone()),
+        ..Config::default()
+    }
+}
+
 async fn open(common: &Common) -> anyhow::Result<(Db, Cipher)> {
     let db = Db::connect(&common.database_url).await?;
     db.migrate().await.context("applying migrations")?;
@@ -326,7 +384,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Mediation(MediationCommand::Generate { count, seed }) => {
             let (db, cipher) = open(&cli.common).await?;
-            let st = build_state(db, cipher, Arc::new(SystemClock), Config::default()).await?;
+            let st =
+                build_state(db, cipher, Arc::new(SystemClock), base_config(&cli.common)).await?;
             let t = Instant::now();
             let n = crate::demo::generate_disputes(&st, seed, count).await?;
             println!("{n} disputes written in {:.1}s", t.elapsed().as_secs_f64());
@@ -341,13 +400,29 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Cases(CasesCommand::Generate { count, seed }) => {
             let (db, cipher) = open(&cli.common).await?;
-            let st = build_state(db, cipher, Arc::new(SystemClock), Config::default()).await?;
+            let st =
+                build_state(db, cipher, Arc::new(SystemClock), base_config(&cli.common)).await?;
             let t = Instant::now();
             let (c, o, k) = crate::cases::generate::generate(&st, count, seed).await?;
             println!(
                 "wrote {c} cases, {o} work orders, {k} call-backs in {:.1}s",
                 t.elapsed().as_secs_f64()
             );
+        }
+        Command::Ledger(LedgerCommand::Verify { url, key, state }) => {
+            return crate::ledger::verify::run_cli(&cli.common, url, key, state).await;
+        }
+        Command::Ledger(LedgerCommand::Bench {
+            entries,
+            batch,
+            proofs,
+        }) => {
+            anyhow::ensure!((1..=100_000).contains(&batch), "--batch must be 1..=100000");
+            let (db, cipher) = open(&cli.common).await?;
+            let st =
+                build_state(db, cipher, Arc::new(SystemClock), base_config(&cli.common)).await?;
+            let r = crate::ledger::bench::run(&st, entries, batch, proofs).await?;
+            println!("{r}");
         }
         Command::Audit(AuditCommand::Verify) => {
             let db = Db::connect(&cli.common.database_url).await?;
@@ -376,7 +451,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
 
 async fn admin(common: &Common, cmd: AdminCommand) -> anyhow::Result<()> {
     let (db, cipher) = open(common).await?;
-    let st = AppState::new(db, cipher, Arc::new(SystemClock), Config::default());
+    let st = AppState::new(db, cipher, Arc::new(SystemClock), base_config(common));
     match cmd {
         AdminCommand::CreateUser {
             username,
@@ -440,6 +515,7 @@ pub async fn build_state(
     config: Config,
 ) -> anyhow::Result<AppState> {
     let st = AppState::new(db, cipher, clock, config);
+    st.ledger_signer()?;
     crate::org::service::reload(&st).await?;
     crate::cases::jobs::ensure_calendar(&st).await?;
     Ok(st)
@@ -458,7 +534,7 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
         smtp_url: args.smtp_url.clone(),
         smtp_from: args.smtp_from.clone(),
         bench: args.bench_endpoints,
-        ..Config::default()
+        ..base_config(common)
     };
     let st = build_state(db.clone(), cipher, Arc::new(SystemClock), config).await?;
     if args.demo {
@@ -484,6 +560,10 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
     tokio::spawn(crate::mediation::service::watch(st.clone()));
     tokio::spawn(crate::notify::deliver::run(st.clone()));
     tokio::spawn(crate::audit::service::sealer(st.db.clone()));
+    tokio::spawn(crate::ledger::service::signer_loop(
+        st.clone(),
+        std::time::Duration::from_secs(1),
+    ));
     if let Some(url) = args.mqtt_url.clone() {
         tokio::spawn(crate::devices::mqtt::run(
             st.clone(),

@@ -38,7 +38,16 @@ pub struct Config {
     pub smtp_from: String,
     /// Serve the benchmark baseline endpoint (bench/cases.sh only).
     pub bench: bool,
+    /// The public ledger's origin (C2SP: a schema-less URL; also its key's name).
+    pub ledger_origin: String,
+    /// The file holding the ledger's signing key, encrypted with the personal-data key
+    /// (created on first start). `None`: a key derived from the personal-data key (tests
+    /// and tools that never publish).
+    pub ledger_key_file: Option<std::path::PathBuf>,
 }
+
+/// The ledger origin of an install that does not choose one.
+pub const DEFAULT_LEDGER_ORIGIN: &str = "gongzhi.local/ledger";
 
 impl Default for Config {
     fn default() -> Self {
@@ -53,6 +62,8 @@ impl Default for Config {
             smtp_url: None,
             smtp_from: "共治平台 <noreply@gongzhi.local>".into(),
             bench: false,
+            ledger_origin: DEFAULT_LEDGER_ORIGIN.into(),
+            ledger_key_file: None,
         }
     }
 }
@@ -86,7 +97,7 @@ pub fn load_or_create_key(secret: Option<&str>, key_file: &Path) -> anyhow::Resu
 }
 
 #[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -101,6 +112,6 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     std::fs::write(path, text).with_context(|| format!("creating key file {}", path.display()))
 }

@@ -15,7 +15,9 @@ pub mod db;
 pub mod demo;
 pub mod devices;
 pub mod error;
+pub mod funds;
 pub mod i18n;
+pub mod ledger;
 pub mod mediation;
 pub mod notify;
 pub mod open311;
@@ -39,7 +41,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "gongzhi API", description = "共治 · 社区治理平台: JSON API. Errors: {\"errors\":[{\"code\",\"detail\"}]}."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "devices"), (name = "mediation"), (name = "ops"))
+    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "devices"), (name = "mediation"), (name = "ledger"), (name = "funds"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -65,6 +67,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routing::api())
         .merge(cases::api())
         .merge(mediation::api())
+        .merge(ledger::api())
+        .merge(funds::api())
         .merge(devices::api())
         .merge(ops::api())
         .split_for_parts()
@@ -89,6 +93,8 @@ pub fn router(st: AppState) -> Router {
         .merge(residents::routes())
         .merge(cases::routes())
         .merge(mediation::routes())
+        .merge(ledger::routes())
+        .merge(funds::routes())
         .merge(devices::routes())
         .merge(open311::routes())
         .merge(admin::routes())

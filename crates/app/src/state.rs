@@ -31,6 +31,8 @@ pub struct Inner {
     pub intake: crate::cases::intake::Intake,
     /// The similar-case index of mediation (derived data, built on first use).
     similar: tokio::sync::OnceCell<crate::mediation::index::CaseIndex>,
+    /// The public ledger's signing key (loaded or made on first use).
+    ledger: std::sync::OnceLock<crate::ledger::Signer>,
 }
 
 impl std::ops::Deref for AppState {
@@ -54,6 +56,7 @@ impl AppState {
             model: crate::routing::Live::default(),
             intake: crate::cases::intake::Intake::new(writers, batch),
             similar: tokio::sync::OnceCell::new(),
+            ledger: std::sync::OnceLock::new(),
         }))
     }
 
@@ -74,6 +77,19 @@ impl AppState {
     /// The similar-case index if it has been built (background refreshes do not build it).
     pub fn similar_cases_if_built(&self) -> Option<crate::mediation::index::CaseIndex> {
         self.0.similar.get().cloned()
+    }
+
+    /// The ledger's signer: its key file is read (or created) on first use.
+    pub fn ledger_signer(&self) -> anyhow::Result<crate::ledger::Signer> {
+        if let Some(s) = self.0.ledger.get() {
+            return Ok(s.clone());
+        }
+        let s = crate::ledger::Signer::load_or_create(
+            &self.cipher,
+            self.config.ledger_key_file.as_deref(),
+            &self.config.ledger_origin,
+        )?;
+        Ok(self.0.ledger.get_or_init(|| s).clone())
     }
 
     pub fn now_ms(&self) -> i64 {

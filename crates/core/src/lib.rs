@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cases;
 pub mod classify;
 pub mod identity;
+pub mod ledger;
 pub mod mediation;
 pub mod org;
 pub mod pii;

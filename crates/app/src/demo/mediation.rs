@@ -186,6 +186,7 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
         .map(|u| u.id)
         .ok_or_else(|| anyhow::anyhow!("demo user admin missing"))?;
     let fallback = &gongzhi_core::mediation::types::TYPES[0];
+    let mut agreements = vec![];
     for d in &docs {
         let (ty, body) = if rng.gen_range(0..3) == 0 {
             let (code, text) = EVERYDAY[rng.gen_range(0..EVERYDAY.len())];
@@ -277,6 +278,13 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
                 closed,
             )
             .await?;
+            if let Some(a) = store::agreement(&mut tx, id).await? {
+                let level = gongzhi_core::mediation::Level::parse(level)
+                    .unwrap_or(gongzhi_core::mediation::Level::Community);
+                agreements.push(crate::mediation::service::agreement_entry(
+                    st, id, &a, level, *community, closed,
+                ));
+            }
         }
         let due = closed + 30 * DAY_MS;
         store::set_state(
@@ -302,6 +310,8 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
         )
         .await?;
     }
+    // The confirmed agreements' hashes on the public ledger, in one append.
+    crate::ledger::service::append(&mut tx, &agreements, now).await?;
     tx.commit().await?;
     Ok(docs.len())
 }

@@ -4,6 +4,7 @@
 
 pub mod cases;
 pub mod devices;
+mod funds;
 pub mod generate;
 mod mediation;
 mod seed;

@@ -86,10 +86,14 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
         crate::notify::set_contacts(st, id, Some(&email), Some(&phone)).await?;
     }
     super::mediation::seed_mediators(st).await?;
+    super::funds::seed(st, SEED).await?;
     if let DemoSize::Full = size {
         super::cases::seed_history(st, SEED, HISTORY_CASES).await?;
         super::mediation::generate(st, SEED, HISTORY_DISPUTES).await?;
     }
+    // The demo's first checkpoint covers everything seeded.
+    let signer = st.ledger_signer()?;
+    crate::ledger::service::sign(&st.db, &signer, st.now_ms()).await?;
     Ok(Some(accounts(st).await?))
 }
 

@@ -1151,6 +1151,28 @@ async fn begin(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<Step> {
     })
 }
 
+/// The ledger entry of a confirmed agreement.
+pub fn agreement_entry(
+    st: &AppState,
+    dispute: i64,
+    a: &store::AgreementRow,
+    level: Level,
+    community_id: i64,
+    now: i64,
+) -> gongzhi_core::ledger::Entry {
+    gongzhi_core::ledger::Entry::Agreement(gongzhi_core::ledger::AgreementRecord {
+        v: gongzhi_core::ledger::VERSION,
+        dispute: st
+            .cipher
+            .blind_index("ledger.dispute", &dispute.to_string()),
+        version: a.version,
+        sha256: a.sha256.clone(),
+        level: level.code().to_string(),
+        community_id,
+        recorded_ms: now,
+    })
+}
+
 impl Step {
     /// Whether the action is possible in the dispute's status (before writing anything).
     fn check(&self, a: Action) -> AppResult<()> {
@@ -1209,6 +1231,23 @@ impl Step {
                 now,
             )
             .await?;
+            if resolved && let Some(a) = store::agreement(tx, id).await? {
+                // The confirmed agreement's hash goes on the public ledger, under a
+                // pseudonym of the dispute (no names, no account).
+                crate::ledger::service::append(
+                    tx,
+                    &[agreement_entry(
+                        st,
+                        id,
+                        &a,
+                        next_level,
+                        self.d.community_id,
+                        now,
+                    )],
+                    now,
+                )
+                .await?;
+            }
             if next_level != level && next == Status::Mediating {
                 // A higher rung brings the judicial office to the table if it is not there.
                 let ty = DisputeType::by_code(&self.d.dtype)
@@ -1525,7 +1564,7 @@ pub struct AttachmentRequest {
     pub data: String,
 }
 
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     crate::cases::service::sniff_image(bytes).or_else(|| {
         if bytes.starts_with(b"%PDF-") {
             Some("application/pdf")

@@ -18,6 +18,7 @@ static ASSETS: &[(&str, &[u8])] = &[
     asset!("app.css"),
     asset!("app.js"),
     asset!("cases.js"),
+    asset!("ledger.js"),
     asset!("favicon.svg"),
     asset!("vendor/htmx/htmx.min.js"),
     asset!("vendor/leaflet/leaflet.js"),

@@ -43,6 +43,7 @@ impl Layout {
             });
         };
         push("/", "nav.home");
+        push("/gongshi", "nav.gongshi");
         if let Some(u) = &ctx.user {
             match (u.role, u.scope) {
                 (Role::Resident, _) => {

@@ -163,6 +163,25 @@ async fn a_dispute_goes_from_filing_through_consent_and_agreement_to_follow_up()
     let due = d["follow_up_due"].as_i64().expect("follow-up scheduled");
     assert_eq!(due - d["closed_at"].as_i64().unwrap_or(0), 30 * 86_400_000);
 
+    // The confirmed agreement's hash is on the public ledger: no names, no account, a
+    // pseudonym instead of the dispute's number.
+    let last = app
+        .scalar_i64("select max(idx) from ledger_entries where kind = 'mediation.agreement'")
+        .await;
+    let e = app
+        .get(&format!("/api/v1/ledger/entries/{last}"), &Auth::None)
+        .await
+        .json();
+    assert_eq!(e["entry"]["sha256"], d["agreement"]["sha256"]);
+    assert_eq!(e["entry"]["level"], "community");
+    let canonical = e["canonical"].as_str().unwrap_or_default();
+    for secret in ["302", "漏水", "13900001111", &id.to_string()] {
+        assert!(
+            !canonical.contains(&format!("\"{secret}\"")) && !canonical.contains("漏水"),
+            "the ledger entry leaks {secret}: {canonical}"
+        );
+    }
+
     // The agreement document: from the dispute's data.
     let doc = app
         .get(&format!("/mediation/disputes/{id}/agreement"), &m)

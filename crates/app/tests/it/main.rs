@@ -10,6 +10,7 @@ mod cases;
 mod db;
 mod devices;
 mod disputes;
+mod ledger;
 mod mediation;
 mod notify;
 mod open311;

@@ -507,3 +507,29 @@ impl TestApp {
         addr
     }
 }
+
+impl TestApp {
+    /// The database as another app node would open it: a pool of its own on PostgreSQL;
+    /// on SQLite (one process owns the file) the same pool.
+    pub async fn other_node_db(&self) -> Db {
+        match (&self.pg_schema, pg_url()) {
+            (Some(s), Some(url)) => Db::connect_with(&url, Some(s)).await.expect("second pool"),
+            _ => self.st.db.clone(),
+        }
+    }
+
+    /// Another app node on the same database (its own state, caches and signer).
+    pub async fn other_node(&self) -> AppState {
+        gongzhi_app::cli::build_state(
+            self.other_node_db().await,
+            Cipher::new(&TEST_KEY),
+            Arc::new(self.clock.clone()),
+            Config {
+                password_cost: PasswordCost::Test,
+                ..Config::default()
+            },
+        )
+        .await
+        .expect("other node")
+    }
+}

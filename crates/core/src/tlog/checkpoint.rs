@@ -104,3 +104,60 @@ pub fn generate_key(name: &str) -> Result<(String, String), CheckpointError> {
     }
     Ok(signed_note::generate_key(&mut rand::rngs::OsRng, name))
 }
+
+/// The Ed25519 key pair for `name` from a 32-byte seed: (signer key, verifier key) in the
+/// Go x/mod forms `PRIVATE+KEY+name+id+key` and `name+id+key` (key id per C2SP signed-note:
+/// the first 4 bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)).
+pub fn key_from_seed(name: &str, seed: &[u8; 32]) -> Result<(String, String), CheckpointError> {
+    use sha2::{Digest, Sha256};
+    if !signed_note::is_key_name_valid(name) {
+        return Err(CheckpointError::Signature(format!(
+            "invalid key name {name}"
+        )));
+    }
+    let public = ed25519_dalek::SigningKey::from_bytes(seed)
+        .verifying_key()
+        .to_bytes();
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update([0x0A, 0x01]);
+    h.update(public);
+    let id = hex8(&h.finalize()[..4]);
+    let with_alg = |k: &[u8]| STANDARD.encode([&[0x01u8][..], k].concat());
+    Ok((
+        format!("PRIVATE+KEY+{name}+{id}+{}", with_alg(seed)),
+        format!("{name}+{id}+{}", with_alg(&public)),
+    ))
+}
+
+fn hex8(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The key name of a verifier key (`name+id+key`).
+pub fn key_name(vkey: &str) -> Option<&str> {
+    vkey.split('+').next().filter(|n| !n.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_from_a_seed_sign_and_verify_like_generated_ones() {
+        let (skey, vkey) = key_from_seed("example.com/log", &[7; 32]).expect("key");
+        assert!(skey.starts_with("PRIVATE+KEY+example.com/log+"));
+        // The signed_note crate accepts both forms and they belong together.
+        let cp = Checkpoint {
+            origin: "example.com/log".into(),
+            size: 3,
+            root: [1; 32],
+        };
+        let note = cp.sign(&skey).expect("sign");
+        assert_eq!(Checkpoint::open(&note, &vkey).expect("open"), cp);
+        let (_, other) = key_from_seed("example.com/log", &[8; 32]).expect("key");
+        assert!(Checkpoint::open(&note, &other).is_err());
+        assert_eq!(key_name(&vkey), Some("example.com/log"));
+        assert!(key_from_seed("bad name", &[7; 32]).is_err());
+    }
+}

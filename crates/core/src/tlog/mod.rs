@@ -11,7 +11,7 @@ pub mod merkle;
 pub mod store;
 pub mod tiles;
 
-pub use checkpoint::{Checkpoint, CheckpointError};
+pub use checkpoint::{Checkpoint, CheckpointError, key_from_seed, key_name};
 pub use merkle::{
     EMPTY_ROOT, Hash, ProofError, Subtrees, consistency_proof, inclusion_proof, leaf_hash,
     node_hash, root_of, verify_consistency, verify_inclusion,

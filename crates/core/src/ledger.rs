@@ -1,0 +1,591 @@
+//! What the public ledger records: typed, versioned entries written as canonical JSON (keys
+//! sorted at every depth, no insignificant whitespace, integers only, UTF-8 — the RFC 8785
+//! form for the values used here), so the same entry always has the same bytes and the same
+//! leaf hash. Personal data never enters an entry: a person appears only masked (`张*`)
+//! or as a keyed pseudonym (PIPL art. 25); the app does the masking before it builds one.
+//!
+//! Also the public account books' rules: books, directions, categories, and the balance a
+//! spending may not exceed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Coded;
+
+/// The entry format's version, written in every entry as `"v"`.
+pub const VERSION: u32 = 1;
+/// C2SP entry bundles prefix each entry with a 16-bit length.
+pub const MAX_ENTRY_BYTES: usize = 65_535;
+/// 10 亿元 in fen: no single movement of a community fund is larger.
+pub const MAX_AMOUNT_FEN: i64 = 100_000_000_000;
+
+/// One ledger entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Entry {
+    /// Money into or out of a public account book.
+    #[serde(rename = "fund.movement")]
+    Fund(FundMovement),
+    /// A published document (公示): minutes, a contract, a receipt — its hash and metadata.
+    #[serde(rename = "document.published")]
+    Document(PublishedDocument),
+    /// A mediation agreement that the parties confirmed: its hash under a pseudonym.
+    #[serde(rename = "mediation.agreement")]
+    Agreement(AgreementRecord),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FundMovement {
+    pub v: u32,
+    /// The app's record (`fund:123`), for cross-checking the books against the log.
+    pub record: String,
+    pub community_id: i64,
+    pub community: String,
+    pub book: Book,
+    pub direction: Direction,
+    pub category: Category,
+    pub amount_fen: i64,
+    pub purpose: String,
+    /// The payer of an income or the payee of a spending; a person only masked.
+    pub counterparty: String,
+    /// The decision that allowed it (`业主大会2026年第2次会议表决通过`).
+    pub approval: String,
+    /// The day it happened, `YYYY-MM-DD`.
+    pub occurred_on: String,
+    /// SHA-256 (hex) of the receipt published with it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_sha256: Option<String>,
+    /// The record this movement reverses (冲正): a mistake is corrected by a new entry,
+    /// never by an edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverses: Option<String>,
+    pub recorded_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedDocument {
+    pub v: u32,
+    pub record: String,
+    pub community_id: i64,
+    pub community: String,
+    pub kind: DocKind,
+    pub title: String,
+    pub media_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+    pub recorded_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementRecord {
+    pub v: u32,
+    /// A keyed pseudonym of the dispute (the same dispute always gets the same one; it
+    /// cannot be turned back into the dispute without the platform's key).
+    pub dispute: String,
+    pub version: i64,
+    /// SHA-256 (hex) of the agreement's terms as the parties confirmed them.
+    pub sha256: String,
+    /// The rung of the ladder that resolved it: community, street or district.
+    pub level: String,
+    pub community_id: i64,
+    pub recorded_ms: i64,
+}
+
+impl Entry {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Entry::Fund(_) => "fund.movement",
+            Entry::Document(_) => "document.published",
+            Entry::Agreement(_) => "mediation.agreement",
+        }
+    }
+
+    /// The entry's canonical bytes (what the log hashes).
+    pub fn canonical(&self) -> Vec<u8> {
+        // Serialising plain structs and strings cannot fail.
+        let v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        let mut out = String::new();
+        write_canonical(&v, &mut out);
+        out.into_bytes()
+    }
+
+    /// Parses an entry and checks that its bytes are canonical and its version known.
+    pub fn parse(bytes: &[u8]) -> Result<Entry, EntryError> {
+        let e: Entry = serde_json::from_slice(bytes).map_err(|_| EntryError::Malformed)?;
+        let v = match &e {
+            Entry::Fund(f) => f.v,
+            Entry::Document(d) => d.v,
+            Entry::Agreement(a) => a.v,
+        };
+        if v != VERSION {
+            return Err(EntryError::Version(v));
+        }
+        if e.canonical() != bytes {
+            return Err(EntryError::NotCanonical);
+        }
+        Ok(e)
+    }
+}
+
+/// Canonical JSON of a value: object keys sorted by their UTF-16 code units (RFC 8785; for
+/// the ASCII keys used here that is byte order), no whitespace.
+pub fn write_canonical(v: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(&m[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(x, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    #[error("not a ledger entry")]
+    Malformed,
+    #[error("unknown entry version {0}")]
+    Version(u32),
+    #[error("entry bytes are not canonical")]
+    NotCanonical,
+}
+
+/// A public account book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Book {
+    /// 专项维修资金: owners' money for repairs of common parts (Civil Code art. 281).
+    Maintenance,
+    /// 微更新基金: subsidy + crowdfunding + residents' share for micro-renewal projects.
+    Renewal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    In,
+    Out,
+}
+
+/// Where income comes from, or what spending is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    // income
+    Subsidy,
+    Crowdfunding,
+    ResidentShare,
+    OwnerDeposit,
+    Interest,
+    Donation,
+    // spending
+    Repair,
+    Renewal,
+    Service,
+    Refund,
+    // either (a reversal)
+    Reversal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    Minutes,
+    Contract,
+    Receipt,
+    Notice,
+    Report,
+}
+
+impl Book {
+    pub const ALL: [Book; 2] = [Book::Maintenance, Book::Renewal];
+    pub fn code(self) -> &'static str {
+        match self {
+            Book::Maintenance => "maintenance",
+            Book::Renewal => "renewal",
+        }
+    }
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Book::Maintenance => "专项维修资金",
+            Book::Renewal => "微更新基金",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Book, FundError> {
+        Book::ALL
+            .into_iter()
+            .find(|b| b.code() == s)
+            .ok_or(FundError::Book)
+    }
+}
+
+impl Direction {
+    pub fn code(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Direction, FundError> {
+        match s {
+            "in" => Ok(Direction::In),
+            "out" => Ok(Direction::Out),
+            _ => Err(FundError::Direction),
+        }
+    }
+}
+
+impl Category {
+    pub const ALL: [Category; 11] = [
+        Category::Subsidy,
+        Category::Crowdfunding,
+        Category::ResidentShare,
+        Category::OwnerDeposit,
+        Category::Interest,
+        Category::Donation,
+        Category::Repair,
+        Category::Renewal,
+        Category::Service,
+        Category::Refund,
+        Category::Reversal,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            Category::Subsidy => "subsidy",
+            Category::Crowdfunding => "crowdfunding",
+            Category::ResidentShare => "resident_share",
+            Category::OwnerDeposit => "owner_deposit",
+            Category::Interest => "interest",
+            Category::Donation => "donation",
+            Category::Repair => "repair",
+            Category::Renewal => "renewal",
+            Category::Service => "service",
+            Category::Refund => "refund",
+            Category::Reversal => "reversal",
+        }
+    }
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Category::Subsidy => "政府补贴",
+            Category::Crowdfunding => "社会众筹",
+            Category::ResidentShare => "居民自筹",
+            Category::OwnerDeposit => "业主缴存",
+            Category::Interest => "利息收入",
+            Category::Donation => "捐赠",
+            Category::Repair => "维修支出",
+            Category::Renewal => "更新改造",
+            Category::Service => "服务采购",
+            Category::Refund => "退还",
+            Category::Reversal => "冲正",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Category, FundError> {
+        Category::ALL
+            .into_iter()
+            .find(|c| c.code() == s)
+            .ok_or(FundError::Category)
+    }
+    /// Which direction the category belongs to (`None`: either — a reversal).
+    pub fn direction(self) -> Option<Direction> {
+        match self {
+            Category::Subsidy
+            | Category::Crowdfunding
+            | Category::ResidentShare
+            | Category::OwnerDeposit
+            | Category::Interest
+            | Category::Donation => Some(Direction::In),
+            Category::Repair | Category::Renewal | Category::Service | Category::Refund => {
+                Some(Direction::Out)
+            }
+            Category::Reversal => None,
+        }
+    }
+    /// Whether the category may be used in the book (the maintenance fund takes no
+    /// crowdfunding or subsidy; the renewal fund takes no owners' deposits).
+    pub fn fits(self, book: Book) -> bool {
+        !matches!(
+            (book, self),
+            (
+                Book::Maintenance,
+                Category::Subsidy | Category::Crowdfunding | Category::Renewal
+            ) | (Book::Renewal, Category::OwnerDeposit)
+        )
+    }
+}
+
+impl DocKind {
+    pub const ALL: [DocKind; 5] = [
+        DocKind::Minutes,
+        DocKind::Contract,
+        DocKind::Receipt,
+        DocKind::Notice,
+        DocKind::Report,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            DocKind::Minutes => "minutes",
+            DocKind::Contract => "contract",
+            DocKind::Receipt => "receipt",
+            DocKind::Notice => "notice",
+            DocKind::Report => "report",
+        }
+    }
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            DocKind::Minutes => "会议纪要",
+            DocKind::Contract => "合同",
+            DocKind::Receipt => "票据",
+            DocKind::Notice => "公告",
+            DocKind::Report => "报告",
+        }
+    }
+    pub fn parse(s: &str) -> Result<DocKind, FundError> {
+        DocKind::ALL
+            .into_iter()
+            .find(|c| c.code() == s)
+            .ok_or(FundError::DocKind)
+    }
+}
+
+/// Why a movement or document is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FundError {
+    #[error("unknown book")]
+    Book,
+    #[error("unknown direction")]
+    Direction,
+    #[error("unknown category")]
+    Category,
+    #[error("the category does not fit the book or direction")]
+    CategoryMismatch,
+    #[error("the amount must be a positive number of fen, at most 10 亿元")]
+    Amount,
+    #[error("spending exceeds the book's balance")]
+    Insufficient,
+    #[error("a required text is empty or too long")]
+    Text,
+    #[error("the date must be YYYY-MM-DD")]
+    Date,
+    #[error("unknown document kind")]
+    DocKind,
+}
+
+impl Coded for FundError {
+    fn code(&self) -> &'static str {
+        match self {
+            FundError::Book => "FUND_BOOK_INVALID",
+            FundError::Direction => "FUND_DIRECTION_INVALID",
+            FundError::Category => "FUND_CATEGORY_INVALID",
+            FundError::CategoryMismatch => "FUND_CATEGORY_MISMATCH",
+            FundError::Amount => "FUND_AMOUNT_INVALID",
+            FundError::Insufficient => "FUND_INSUFFICIENT",
+            FundError::Text => "FUND_TEXT_INVALID",
+            FundError::Date => "FUND_DATE_INVALID",
+            FundError::DocKind => "DOC_KIND_INVALID",
+        }
+    }
+}
+
+/// Checks a movement before it is recorded: the category fits the book and direction, the
+/// amount is sane, and a spending does not take the book below zero (`balance_fen` is the
+/// book's balance before it).
+pub fn check_movement(
+    book: Book,
+    direction: Direction,
+    category: Category,
+    amount_fen: i64,
+    balance_fen: i64,
+) -> Result<(), FundError> {
+    if category.direction().is_some_and(|d| d != direction) || !category.fits(book) {
+        return Err(FundError::CategoryMismatch);
+    }
+    if amount_fen <= 0 || amount_fen > MAX_AMOUNT_FEN {
+        return Err(FundError::Amount);
+    }
+    if direction == Direction::Out && amount_fen > balance_fen {
+        return Err(FundError::Insufficient);
+    }
+    Ok(())
+}
+
+/// A required one-line text of at most `max` characters, trimmed.
+pub fn check_text(s: &str, max: usize) -> Result<String, FundError> {
+    let t = s.trim();
+    if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
+        return Err(FundError::Text);
+    }
+    Ok(t.to_string())
+}
+
+/// A calendar date `YYYY-MM-DD`.
+pub fn check_date(s: &str) -> Result<String, FundError> {
+    let t = s.trim();
+    let parts: Vec<&str> = t.split('-').collect();
+    let ok = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
+            match (y.parse::<i32>(), m.parse::<u8>(), d.parse::<u8>()) {
+                (Ok(y), Ok(m), Ok(d)) => time::Month::try_from(m)
+                    .ok()
+                    .and_then(|m| time::Date::from_calendar_date(y, m, d).ok())
+                    .is_some(),
+                _ => false,
+            }
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(FundError::Date)
+    }
+}
+
+/// Yuan with two decimals from fen: `1234567` → `12,345.67`.
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let f = fen.unsigned_abs();
+    let whole = (f / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{:02}", f % 100)
+}
+
+/// Parses an amount in yuan (`1234.5`, `1,234.50`) into fen, exactly (no floating point).
+pub fn parse_yuan(s: &str) -> Result<i64, FundError> {
+    let t: String = s.trim().chars().filter(|c| *c != ',').collect();
+    let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+    if whole.is_empty()
+        || whole.len() > 12
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(FundError::Amount);
+    }
+    let w: i64 = whole.parse().map_err(|_| FundError::Amount)?;
+    let f: i64 = format!("{frac:0<2}")
+        .parse()
+        .map_err(|_| FundError::Amount)?;
+    Ok(w * 100 + f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn movement() -> Entry {
+        Entry::Fund(FundMovement {
+            v: VERSION,
+            record: "fund:7".into(),
+            community_id: 3,
+            community: "翠竹社区".into(),
+            book: Book::Maintenance,
+            direction: Direction::Out,
+            category: Category::Repair,
+            amount_fen: 1_234_500,
+            purpose: "3号楼电梯更换曳引机".into(),
+            counterparty: "某电梯工程有限公司".into(),
+            approval: "业主大会表决通过（双三分之二）".into(),
+            occurred_on: "2026-05-03".into(),
+            receipt_sha256: Some("ab".repeat(32)),
+            reverses: None,
+            recorded_ms: 1_780_000_000_000,
+        })
+    }
+
+    #[test]
+    fn canonical_bytes_sort_keys_and_round_trip() {
+        let e = movement();
+        let b = e.canonical();
+        let s = std::str::from_utf8(&b).expect("utf-8");
+        assert!(s.starts_with(r#"{"amount_fen":1234500,"approval":"#), "{s}");
+        assert!(s.contains(r#""type":"fund.movement""#));
+        assert!(!s.contains("reverses"), "absent options are left out");
+        assert!(
+            !s.contains(' ') || s.contains("（"),
+            "no whitespace between tokens"
+        );
+        assert_eq!(Entry::parse(&b).expect("parses"), e);
+        // Same entry, same bytes: whitespace or reordered keys are refused.
+        let pretty = serde_json::to_vec_pretty(&e).expect("json");
+        assert_eq!(Entry::parse(&pretty), Err(EntryError::NotCanonical));
+        let v2 = s.replace(r#""v":1"#, r#""v":2"#);
+        assert_eq!(Entry::parse(v2.as_bytes()), Err(EntryError::Version(2)));
+        assert_eq!(Entry::parse(b"{}"), Err(EntryError::Malformed));
+        let extra = s.replacen('{', r#"{"name":"张三","#, 1);
+        assert_eq!(Entry::parse(extra.as_bytes()), Err(EntryError::Malformed));
+    }
+
+    #[test]
+    fn movements_are_checked() {
+        use Category::*;
+        let ok = |b, d, c, a, bal| check_movement(b, d, c, a, bal);
+        assert_eq!(
+            ok(Book::Renewal, Direction::In, Subsidy, 100, 0),
+            Ok(()),
+            "income needs no balance"
+        );
+        assert_eq!(
+            ok(Book::Maintenance, Direction::Out, Repair, 101, 100),
+            Err(FundError::Insufficient)
+        );
+        assert_eq!(
+            ok(Book::Maintenance, Direction::Out, Repair, 100, 100),
+            Ok(())
+        );
+        assert_eq!(
+            ok(Book::Maintenance, Direction::In, Subsidy, 100, 0),
+            Err(FundError::CategoryMismatch)
+        );
+        assert_eq!(
+            ok(Book::Renewal, Direction::In, Repair, 100, 0),
+            Err(FundError::CategoryMismatch)
+        );
+        assert_eq!(
+            ok(Book::Renewal, Direction::In, Subsidy, 0, 0),
+            Err(FundError::Amount)
+        );
+        assert_eq!(ok(Book::Renewal, Direction::Out, Reversal, 50, 50), Ok(()));
+    }
+
+    #[test]
+    fn yuan_is_exact() {
+        assert_eq!(parse_yuan("1,234.5"), Ok(123_450));
+        assert_eq!(parse_yuan("0.01"), Ok(1));
+        assert_eq!(parse_yuan("12"), Ok(1200));
+        assert!(parse_yuan("1.234").is_err());
+        assert!(parse_yuan("-5").is_err());
+        assert!(parse_yuan("").is_err());
+        assert_eq!(yuan(123_456_789), "1,234,567.89");
+        assert_eq!(yuan(5), "0.05");
+        assert_eq!(check_date("2026-02-30"), Err(FundError::Date));
+        assert_eq!(check_date("2026-02-28"), Ok("2026-02-28".into()));
+    }
+}
