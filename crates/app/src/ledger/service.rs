@@ -79,8 +79,8 @@ impl Signer {
     }
 
     fn from_skey(skey: &str, origin: &str) -> anyhow::Result<Signer> {
-        // PRIVATE+KEY+name+id+base64(0x01 ‖ seed)
-        let parts: Vec<&str> = skey.split('+').collect();
+        // PRIVATE+KEY+name+id+base64(0x01 ‖ seed); base64 may itself hold '+'.
+        let parts: Vec<&str> = skey.splitn(5, '+').collect();
         let [_, _, name, _, key] = parts.as_slice() else {
             anyhow::bail!("the ledger key is malformed");
         };
@@ -402,6 +402,13 @@ mod tests {
         let err = Signer::load_or_create(&cipher, Some(&p), "other.origin/log")
             .expect_err("origin is fixed");
         assert!(format!("{err}").contains("gongzhi.test/ledger"));
+        // Keys whose base64 holds '+' load too (every fresh key, many times over).
+        for n in 0..64 {
+            let p = dir.path().join(format!("k{n}"));
+            let a = Signer::load_or_create(&cipher, Some(&p), "gongzhi.test/ledger").expect("new");
+            let b = Signer::load_or_create(&cipher, Some(&p), "gongzhi.test/ledger").expect("load");
+            assert_eq!(a.vkey, b.vkey);
+        }
         let wrong = Cipher::new(&[1; 32]);
         assert!(Signer::load_or_create(&wrong, Some(&p), "gongzhi.test/ledger").is_err());
         let note = c.sign(1, [3; 32]).expect("sign");
