@@ -309,7 +309,7 @@ pub async fn tile(db: &Db, level: u8, index: u64, width: u64) -> anyhow::Result<
 pub async fn bundle(db: &Db, index: u64, width: u64) -> anyhow::Result<Option<Vec<u8>>> {
     let mut tx = db.read().await?;
     let from = index * TILE_WIDTH;
-    let rows = store::entries(&mut tx, from, from + width).await?;
+    let rows = store::entries_joined(&mut tx, from, from + width).await?;
     if (rows.len() as u64) < width {
         return Ok(None);
     }
