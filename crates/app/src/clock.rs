@@ -47,6 +47,16 @@ pub fn format_cn(ms: i64) -> String {
     }
 }
 
+/// The calendar day in China (UTC+8), `YYYY-MM-DD`.
+pub fn date_cn(ms: i64) -> String {
+    use chrono::{FixedOffset, TimeZone};
+    let tz = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("valid offset"));
+    tz.timestamp_millis_opt(ms)
+        .single()
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
 /// RFC 3339 in UTC, for the API.
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)

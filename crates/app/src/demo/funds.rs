@@ -4,11 +4,11 @@
 //! for every spending, published; every movement and document on the ledger. Deterministic
 //! for a seed. Written through the same functions as the live books.
 
-use chrono::{FixedOffset, TimeZone};
 use gongzhi_core::ledger::{Book, Category, Direction, DocKind};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::clock::date_cn as date;
 use crate::funds::service::{Document, Movement, write_document, write_movement};
 use crate::state::AppState;
 
@@ -61,14 +61,6 @@ const PROJECTS: &[(&str, &str, i64, i64)] = &[
     ),
     ("单元入口无障碍坡道", "某市政工程有限公司", 18_000, 32_000),
 ];
-
-fn date(ms: i64) -> String {
-    let tz = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("valid offset"));
-    tz.timestamp_millis_opt(ms)
-        .single()
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
 
 /// A one-page PDF with lines of ASCII text (Helvetica): the demo's receipts and minutes.
 fn pdf(lines: &[String]) -> Vec<u8> {

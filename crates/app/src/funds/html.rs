@@ -146,7 +146,7 @@ pub async fn community(
             .iter()
             .map(|k| (k.code(), k.name_zh()))
             .collect(),
-        today: format_cn(st.now_ms()).chars().take(10).collect(),
+        today: crate::clock::date_cn(st.now_ms()),
     })
 }
 

@@ -487,3 +487,100 @@ async fn a_resident_files_a_dispute_and_the_mediator_sees_similar_cases() {
     let _ = c.close().await;
     result.expect("browser steps");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anyone_checks_a_fund_movement_on_the_public_ledger_and_staff_record_one() {
+    let Some((_driver, port)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let signer = app.st.ledger_signer().expect("signer");
+    gongzhi_app::ledger::service::sign(&app.st.db, &signer, app.st.now_ms())
+        .await
+        .expect("checkpoint");
+    let addr = app.serve().await;
+    let c = browser(port, "1366,1000").await;
+    let base = format!("http://{addr}");
+    let dir = screenshots();
+    let result = async {
+        // No sign-in: the books of every community and the ledger's key and checkpoint.
+        c.goto(&format!("{base}/gongshi")).await?;
+        let body = c.find(Locator::Css("body")).await?.text().await?;
+        for want in ["专项维修资金", "微更新基金", "怎样自己核对", "gongzhi ledger verify"] {
+            assert!(body.contains(want), "/gongshi lacks {want}");
+        }
+        std::fs::write(dir.join("gongshi-overview.png"), c.screenshot().await?).expect("shot");
+        c.find(Locator::Css("table.funds tbody a")).await?.click().await?;
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("#movements"))
+            .await?;
+        std::fs::write(dir.join("gongshi-community.png"), c.screenshot().await?).expect("shot");
+        // A movement's proof, checked by the browser itself.
+        c.find(Locator::Css("#movements tbody td:last-child a"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("#check"))
+            .await?;
+        c.find(Locator::Css("#check")).await?.click().await?;
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for(|c: &fantoccini::Client| {
+                let c = c.clone();
+                async move {
+                    let t = c.find(Locator::Css("#check-result")).await?.text().await?;
+                    Ok::<_, fantoccini::error::CmdError>(!t.is_empty())
+                }
+            })
+            .await?;
+        let verdict = c.find(Locator::Css("#check-result")).await?.text().await?;
+        assert!(verdict.contains("核对通过"), "the browser's check: {verdict}");
+        std::fs::write(dir.join("gongshi-entry.png"), c.screenshot().await?).expect("shot");
+
+        // Community staff record a movement on their community's page.
+        login(&c, &base, "staff1").await?;
+        let community: i64 = app
+            .scalar_i64("select scope_id from users where username = 'staff1'")
+            .await;
+        c.goto(&format!("{base}/gongshi/communities/{community}")).await?;
+        c.find(Locator::Css("select[name=category]"))
+            .await?
+            .select_by_value("interest")
+            .await?;
+        c.find(Locator::Css("input[name=amount]"))
+            .await?
+            .send_keys("321.09")
+            .await?;
+        c.find(Locator::Css("input[name=purpose]"))
+            .await?
+            .send_keys("第四季度专户利息")
+            .await?;
+        c.find(Locator::Css("input[name=counterparty]"))
+            .await?
+            .send_keys("某商业银行")
+            .await?;
+        c.find(Locator::Css("input[name=approval]"))
+            .await?
+            .send_keys("银行结息")
+            .await?;
+        std::fs::write(dir.join("gongshi-record-staff1.png"), c.screenshot().await?)
+            .expect("shot");
+        c.find(Locator::Css("form.formgrid button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("p.flash"))
+            .await?;
+        let table = c.find(Locator::Css("#movements")).await?.text().await?;
+        assert!(table.contains("+321.09") && table.contains("第四季度专户利息"), "{table}");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    result.expect("browser steps");
+}
