@@ -506,11 +506,19 @@ async fn anyone_checks_a_fund_movement_on_the_public_ledger_and_staff_record_one
         // No sign-in: the books of every community and the ledger's key and checkpoint.
         c.goto(&format!("{base}/gongshi")).await?;
         let body = c.find(Locator::Css("body")).await?.text().await?;
-        for want in ["专项维修资金", "微更新基金", "怎样自己核对", "gongzhi ledger verify"] {
+        for want in [
+            "专项维修资金",
+            "微更新基金",
+            "怎样自己核对",
+            "gongzhi ledger verify",
+        ] {
             assert!(body.contains(want), "/gongshi lacks {want}");
         }
         std::fs::write(dir.join("gongshi-overview.png"), c.screenshot().await?).expect("shot");
-        c.find(Locator::Css("table.funds tbody a")).await?.click().await?;
+        c.find(Locator::Css("table.funds tbody a"))
+            .await?
+            .click()
+            .await?;
         c.wait()
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("#movements"))
@@ -526,18 +534,19 @@ async fn anyone_checks_a_fund_movement_on_the_public_ledger_and_staff_record_one
             .for_element(Locator::Css("#check"))
             .await?;
         c.find(Locator::Css("#check")).await?.click().await?;
-        c.wait()
-            .at_most(Duration::from_secs(15))
-            .for(|c: &fantoccini::Client| {
-                let c = c.clone();
-                async move {
-                    let t = c.find(Locator::Css("#check-result")).await?.text().await?;
-                    Ok::<_, fantoccini::error::CmdError>(!t.is_empty())
-                }
-            })
-            .await?;
+        // The check is asynchronous (WebCrypto): wait for its verdict.
+        for _ in 0..150 {
+            let t = c.find(Locator::Css("#check-result")).await?.text().await?;
+            if !t.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         let verdict = c.find(Locator::Css("#check-result")).await?.text().await?;
-        assert!(verdict.contains("核对通过"), "the browser's check: {verdict}");
+        assert!(
+            verdict.contains("核对通过"),
+            "the browser's check: {verdict}"
+        );
         std::fs::write(dir.join("gongshi-entry.png"), c.screenshot().await?).expect("shot");
 
         // Community staff record a movement on their community's page.
@@ -545,7 +554,8 @@ async fn anyone_checks_a_fund_movement_on_the_public_ledger_and_staff_record_one
         let community: i64 = app
             .scalar_i64("select scope_id from users where username = 'staff1'")
             .await;
-        c.goto(&format!("{base}/gongshi/communities/{community}")).await?;
+        c.goto(&format!("{base}/gongshi/communities/{community}"))
+            .await?;
         c.find(Locator::Css("select[name=category]"))
             .await?
             .select_by_value("interest")
@@ -566,8 +576,7 @@ async fn anyone_checks_a_fund_movement_on_the_public_ledger_and_staff_record_one
             .await?
             .send_keys("银行结息")
             .await?;
-        std::fs::write(dir.join("gongshi-record-staff1.png"), c.screenshot().await?)
-            .expect("shot");
+        std::fs::write(dir.join("gongshi-record-staff1.png"), c.screenshot().await?).expect("shot");
         c.find(Locator::Css("form.formgrid button[type=submit]"))
             .await?
             .click()
@@ -577,7 +586,10 @@ async fn anyone_checks_a_fund_movement_on_the_public_ledger_and_staff_record_one
             .for_element(Locator::Css("p.flash"))
             .await?;
         let table = c.find(Locator::Css("#movements")).await?.text().await?;
-        assert!(table.contains("+321.09") && table.contains("第四季度专户利息"), "{table}");
+        assert!(
+            table.contains("+321.09") && table.contains("第四季度专户利息"),
+            "{table}"
+        );
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

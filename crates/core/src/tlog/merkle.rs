@@ -301,4 +301,47 @@ mod tests {
             }
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Random trees: every proof verifies, and flipping any bit of any byte of the
+        /// proof, the leaf or either root makes it fail.
+        #[test]
+        fn random_trees_proofs_verify_and_any_flipped_byte_fails(
+            n in 1u64..3000,
+            a in proptest::num::u64::ANY,
+            b in proptest::num::u64::ANY,
+            pick in proptest::num::usize::ANY,
+            byte in 0usize..32,
+            bit in 0u8..8,
+        ) {
+            let l: Vec<Hash> = (0..n).map(|i| leaf_hash(&(i ^ a).to_le_bytes())).collect();
+            let root = root_of(&l);
+            let i = a % n;
+            let p = inclusion_proof(i, n, l.as_slice()).unwrap().unwrap();
+            proptest::prop_assert_eq!(verify_inclusion(i, n, &l[i as usize], &p, &root), Ok(()));
+            // Flip one bit in one of: the path's elements, the leaf, the root.
+            let mut parts: Vec<Hash> = p.clone();
+            parts.push(l[i as usize]);
+            parts.push(root);
+            let k = pick % parts.len();
+            parts[k][byte] ^= 1 << bit;
+            let (bp, rest) = parts.split_at(p.len());
+            proptest::prop_assert!(verify_inclusion(i, n, &rest[0], bp, &rest[1]).is_err());
+
+            let m = 1 + b % n;
+            let p = consistency_proof(m, n, l.as_slice()).unwrap().unwrap();
+            let r1 = root_of(&l[..m as usize]);
+            proptest::prop_assert_eq!(verify_consistency(m, n, &r1, &root, &p), Ok(()));
+            let mut parts: Vec<Hash> = p.clone();
+            parts.push(r1);
+            parts.push(root);
+            let k = pick % parts.len();
+            parts[k][byte] ^= 1 << bit;
+            let (bp, rest) = parts.split_at(p.len());
+            // With m == n the proof is empty and the roots equal: a flipped root must fail.
+            proptest::prop_assert!(verify_consistency(m, n, &rest[0], &rest[1], bp).is_err());
+        }
+    }
 }

@@ -506,3 +506,76 @@ fn the_tile_store_writes_tesseras_tiles() {
         assert_eq!(root, h(&cp["root_hash"]));
     }
 }
+
+#[test]
+fn checkpoint_text_examples_and_the_go_sumdb_forms() {
+    let v = v();
+    // transparency-dev's marshal cases: roots that are not 32 bytes format alike, and our
+    // parser, for a SHA-256 log, refuses them.
+    for m in v["checkpoint_text_examples"]["marshal"]
+        .as_array()
+        .expect("marshal")
+    {
+        let root = hex(m["root_hash_hex"].as_str().expect("root"));
+        let text = checkpoint::checkpoint_text(
+            m["origin"].as_str().expect("origin"),
+            u(&m["tree_size"]),
+            &root,
+        );
+        assert_eq!(text, m["text"].as_str().expect("text"));
+        assert_eq!(Checkpoint::parse(&text), Err(CheckpointError::Malformed));
+    }
+    // The spec's illustration: its text parses (no key is published to check it with).
+    let note = v["checkpoint_text_examples"]["c2sp_spec_example"]["signed_note"]
+        .as_str()
+        .expect("note");
+    let n = signed_note::Note::from_bytes(note.as_bytes()).expect("a signed note");
+    let cp = Checkpoint::parse(std::str::from_utf8(n.text()).expect("utf-8")).expect("parses");
+    assert_eq!(
+        (cp.origin.as_str(), cp.size),
+        ("example.com/behind-the-sofa", 20_852_163)
+    );
+    // Go's tlog.FormatTree: the same three lines.
+    let f = &v["sumdb_tlog"]["format_tree"];
+    let root = leaf_hash(&hex(f["record_data_hex"].as_str().expect("data")));
+    assert_eq!(root, h(&f["root_hash"]));
+    let cp = Checkpoint {
+        origin: "go.sum database tree".into(),
+        size: u(&f["tree_size"]),
+        root,
+    };
+    assert_eq!(cp.text(), f["text"].as_str().expect("text"));
+    assert_eq!(Checkpoint::parse(&cp.text()), Ok(cp));
+    // Go's older tile paths `tile/H/L/N[.p/W]` share the N[.p/W] encoding with C2SP; we
+    // serve only C2SP's form but parse the shared part the same way.
+    let g = &v["sumdb_tlog"]["go_sumdb_tile_paths"];
+    let go_parse = |p: &str| -> Option<(u32, i64, u64, u64)> {
+        let rest = p.strip_prefix("tile/")?;
+        let (hh, rest) = rest.split_once('/')?;
+        let (l, rest) = rest.split_once('/')?;
+        let hh: u32 = hh.parse().ok()?;
+        let l: i64 = if l == "data" {
+            -1
+        } else {
+            i64::from(tiles::parse_level(l).ok()?)
+        };
+        let (n, w) = parse_tile_index(rest).ok()?;
+        Some((hh, l, n, if w == 0 { 1 << hh } else { w }))
+    };
+    for c in g["cases"].as_array().expect("cases") {
+        let got = go_parse(c["path"].as_str().expect("path")).expect("valid path");
+        assert_eq!(
+            got,
+            (
+                c["H"].as_u64().expect("H") as u32,
+                c["L"].as_i64().expect("L"),
+                u(&c["N"]),
+                u(&c["W"])
+            ),
+            "{c}"
+        );
+    }
+    for bad in g["invalid_paths"].as_array().expect("invalid") {
+        assert_eq!(go_parse(bad.as_str().expect("path")), None, "{bad}");
+    }
+}
