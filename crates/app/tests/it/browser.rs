@@ -35,7 +35,7 @@ async fn browser(port: u16, window: &str) -> fantoccini::Client {
         serde_json::json!({
             "binary": CHROMIUM,
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", format!("--window-size={window}"),
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+                     "--lang=zh-CN", "--accept-lang=zh-CN", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
         }),
     );
     ClientBuilder::native()
@@ -577,7 +577,7 @@ async fn anyone_checks_a_fund_movement_on_the_public_ledger_and_staff_record_one
             .send_keys("银行结息")
             .await?;
         std::fs::write(dir.join("gongshi-record-staff1.png"), c.screenshot().await?).expect("shot");
-        c.find(Locator::Css("form.formgrid button[type=submit]"))
+        c.find(Locator::Css("form.fields button[type=submit]"))
             .await?
             .click()
             .await?;
