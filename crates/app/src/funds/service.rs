@@ -545,7 +545,5 @@ pub async fn overview(st: &AppState) -> AppResult<Vec<(i64, String, Vec<BookView
 /// A published document's file (public).
 pub async fn content(st: &AppState, id: i64) -> AppResult<(String, Vec<u8>)> {
     let mut tx = st.db.read().await?;
-    Ok(store::content(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?)
+    store::content(&mut tx, id).await?.ok_or(AppError::NotFound)
 }

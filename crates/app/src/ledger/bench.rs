@@ -11,13 +11,13 @@ use crate::state::AppState;
 
 /// A plausible fund movement (the same shape and size as the demo's).
 pub fn synthetic(i: u64) -> Entry {
-    let out = i % 3 == 0;
+    let out = i.is_multiple_of(3);
     Entry::Fund(FundMovement {
         v: VERSION,
         record: format!("fund:{}", i + 1),
         community_id: (i % 12 + 1) as i64,
         community: "翠竹社区".into(),
-        book: if i % 2 == 0 {
+        book: if i.is_multiple_of(2) {
             Book::Maintenance
         } else {
             Book::Renewal

@@ -194,7 +194,7 @@ fn right_edge(size: u64) -> Vec<(u8, u64)> {
         if count == 0 {
             break;
         }
-        if count % TILE_WIDTH != 0 {
+        if !count.is_multiple_of(TILE_WIDTH) {
             out.push((level, count / TILE_WIDTH));
         }
         level += 1;
