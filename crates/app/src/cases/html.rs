@@ -5,8 +5,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Redirect, Response};
 use gongzhi_core::cases::calendar;
 use gongzhi_core::identity::{Role, Scope};
 use serde::Deserialize;
@@ -754,15 +753,11 @@ pub async fn attachment(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let (mime, bytes) = service::attachment(&st, &user, id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime),
-            (header::CACHE_CONTROL, "private, max-age=3600".into()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
-        ],
+    Ok(crate::web::file_response(
+        mime,
+        "private, max-age=3600",
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 pub struct YearText {

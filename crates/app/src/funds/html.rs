@@ -6,7 +6,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use gongzhi_core::ledger::{Book, Category, DocKind};
@@ -261,13 +261,9 @@ pub async fn entry(
 /// A published file, as it was hashed.
 pub async fn document(State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
     let (media_type, bytes) = service::content(&st, id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, media_type),
-            (header::CACHE_CONTROL, "public, max-age=86400".to_string()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-        ],
+    Ok(crate::web::file_response(
+        media_type,
+        "public, max-age=86400",
         bytes,
-    )
-        .into_response())
+    ))
 }

@@ -12,3 +12,23 @@ pub mod paging;
 pub use context::{AuthUser, Ctx};
 pub use layout::Layout;
 pub use paging::{Page, PageParams};
+
+/// A stored file as a response: its sniffed type (never re-sniffed by the browser) and how
+/// long it may be cached (`private, …` for anything behind an access check).
+pub fn file_response(
+    media_type: String,
+    cache: &'static str,
+    bytes: Vec<u8>,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, media_type),
+            (header::CACHE_CONTROL, cache.to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
