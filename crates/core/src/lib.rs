@@ -13,6 +13,7 @@ pub mod mediation;
 pub mod org;
 pub mod pii;
 pub mod tlog;
+pub mod twin;
 
 /// A domain error with a stable machine code (used in API error envelopes and for looking
 /// up the user-facing message in the UI's language).
