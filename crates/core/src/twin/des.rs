@@ -3,9 +3,6 @@
 //! so that changing how one stream is used does not shift the others (common random
 //! numbers when two plans are compared).
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -13,32 +10,28 @@ use rand_chacha::ChaCha8Rng;
 pub type Time = f64;
 
 struct Scheduled<E> {
-    at: Time,
+    /// The time's bits: for the non-negative times used here the bits of an f64 order
+    /// like the numbers, so integer comparisons order the events.
+    bits: u64,
     seq: u64,
     event: E,
 }
 
-impl<E> PartialEq for Scheduled<E> {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
-    }
-}
-impl<E> Eq for Scheduled<E> {}
-impl<E> PartialOrd for Scheduled<E> {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl<E> Ord for Scheduled<E> {
-    /// Reversed: the heap's top is the earliest event, then the first scheduled.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.at.total_cmp(&self.at).then(o.seq.cmp(&self.seq))
+impl<E> Scheduled<E> {
+    #[inline]
+    fn before(&self, o: &Self) -> bool {
+        (self.bits, self.seq) < (o.bits, o.seq)
     }
 }
 
+/// Children per node of the event heap: a 4-ary heap is shallower than a binary one and
+/// its children share a cache line.
+const ARITY: usize = 4;
+
 /// The future-event list and the clock.
 pub struct Engine<E> {
-    heap: BinaryHeap<Scheduled<E>>,
+    /// A 4-ary min-heap on (time, sequence).
+    heap: Vec<Scheduled<E>>,
     seq: u64,
     now: Time,
     processed: u64,
@@ -53,7 +46,7 @@ impl<E> Default for Engine<E> {
 impl<E> Engine<E> {
     pub fn new() -> Self {
         Engine {
-            heap: BinaryHeap::new(),
+            heap: Vec::new(),
             seq: 0,
             now: 0.0,
             processed: 0,
@@ -62,33 +55,74 @@ impl<E> Engine<E> {
 
     pub fn with_capacity(n: usize) -> Self {
         Engine {
-            heap: BinaryHeap::with_capacity(n),
+            heap: Vec::with_capacity(n),
             ..Self::new()
         }
     }
 
     /// Schedules `event` at time `at` (never before now: the past cannot change).
+    #[inline]
     pub fn at(&mut self, at: Time, event: E) {
-        let at = if at < self.now { self.now } else { at };
-        self.heap.push(Scheduled {
-            at,
+        // Never before now (also catches NaN); now is never negative.
+        let at = if at >= self.now { at } else { self.now };
+        let item = Scheduled {
+            bits: at.to_bits(),
             seq: self.seq,
             event,
-        });
+        };
         self.seq += 1;
+        // Sift up.
+        let mut i = self.heap.len();
+        self.heap.push(item);
+        while i > 0 {
+            let parent = (i - 1) / ARITY;
+            if self.heap[i].before(&self.heap[parent]) {
+                self.heap.swap(i, parent);
+                i = parent;
+            } else {
+                break;
+            }
+        }
     }
 
     /// Schedules `event` after `delay`.
+    #[inline]
     pub fn after(&mut self, delay: Time, event: E) {
         self.at(self.now + delay.max(0.0), event);
     }
 
     /// The next event, advancing the clock to it.
+    #[inline]
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        let s = self.heap.pop()?;
-        self.now = s.at;
+        let n = self.heap.len();
+        if n == 0 {
+            return None;
+        }
+        let top = self.heap.swap_remove(0);
+        // Sift the moved last element down.
+        let n = n - 1;
+        let mut i = 0;
+        loop {
+            let first = i * ARITY + 1;
+            if first >= n {
+                break;
+            }
+            let mut best = first;
+            for c in first + 1..(first + ARITY).min(n) {
+                if self.heap[c].before(&self.heap[best]) {
+                    best = c;
+                }
+            }
+            if self.heap[best].before(&self.heap[i]) {
+                self.heap.swap(i, best);
+                i = best;
+            } else {
+                break;
+            }
+        }
+        self.now = f64::from_bits(top.bits);
         self.processed += 1;
-        Some((s.at, s.event))
+        Some((self.now, top.event))
     }
 
     pub fn now(&self) -> Time {
@@ -113,10 +147,26 @@ pub fn stream(seed: u64, k: u64) -> ChaCha8Rng {
     r
 }
 
-/// An exponential variate of the given rate (mean 1/rate).
+/// Exponential variates of a given rate, by the ziggurat method (`rand_distr`), several
+/// times faster than inverting the distribution with a logarithm.
+#[derive(Debug, Clone, Copy)]
+pub struct Exp {
+    mean: f64,
+}
+
+impl Exp {
+    pub fn rate(rate: f64) -> Exp {
+        Exp { mean: 1.0 / rate }
+    }
+    #[inline]
+    pub fn sample(&self, rng: &mut impl Rng) -> f64 {
+        rng.sample::<f64, _>(rand_distr::Exp1) * self.mean
+    }
+}
+
+/// One exponential variate of the given rate (mean 1/rate).
 pub fn exp(rng: &mut impl Rng, rate: f64) -> f64 {
-    // 1 − U lies in (0, 1]: the logarithm is finite.
-    -(1.0 - rng.r#gen::<f64>()).ln() / rate
+    Exp::rate(rate).sample(rng)
 }
 
 #[cfg(test)]
@@ -133,9 +183,45 @@ mod tests {
         let got: Vec<_> = std::iter::from_fn(|| e.pop()).collect();
         assert_eq!(got, vec![(1.0, "a"), (2.0, "b"), (3.0, "c"), (3.0, "d")]);
         assert_eq!(e.processed(), 4);
-        // Scheduling in the past lands at now.
+        // Scheduling in the past (or at NaN) lands at now.
         e.at(1.0, "late");
+        e.at(f64::NAN, "nan");
         assert_eq!(e.pop(), Some((3.0, "late")));
+        assert_eq!(e.pop(), Some((3.0, "nan")));
+        // Times order as numbers across magnitudes.
+        for t in [1e-300, 0.5, 7.0, 1e12] {
+            e.at(t, "x");
+        }
+        let ts: Vec<f64> = std::iter::from_fn(|| e.pop()).map(|(t, _)| t).collect();
+        assert_eq!(
+            ts,
+            vec![3.0, 3.0, 7.0, 1e12],
+            "past times land at now (3.0)"
+        );
+    }
+
+    proptest::proptest! {
+        /// The heap gives every event back in (time, scheduling) order, however events
+        /// are interleaved with taking them.
+        #[test]
+        fn the_heap_orders_like_a_sort(ops in proptest::collection::vec((0u8..4, 0u32..50), 1..300)) {
+            let mut e = Engine::new();
+            let mut model: Vec<(f64, u64)> = vec![];
+            let mut seq = 0u64;
+            for (op, t) in ops {
+                if op == 0 {
+                    let got = e.pop();
+                    model.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    let want = if model.is_empty() { None } else { Some(model.remove(0)) };
+                    proptest::prop_assert_eq!(got.map(|(t, s)| (t, s)), want);
+                } else {
+                    let at = e.now() + f64::from(t) / 4.0;
+                    e.at(at, seq);
+                    model.push((at, seq));
+                    seq += 1;
+                }
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::des::{Engine, Time, exp, stream};
+use super::des::{Engine, Exp, Time, stream};
 use super::erlang::erlang_c;
 use crate::Coded;
 
@@ -152,13 +152,14 @@ pub fn simulate(p: &Params) -> Result<MmcResult, MmcError> {
     };
     let mut arrivals = stream(p.seed, 1);
     let mut services = stream(p.seed, 2);
-    let (lambda, mu, n) = (p.lambda, p.mu, p.customers);
+    let (inter, service, n) = (Exp::rate(p.lambda), Exp::rate(p.mu), p.customers);
     let mut t = 0.0;
     let mut made = 0u64;
     let warm_up = n / 50;
     let batch = (n - warm_up) / BATCHES;
     let mut sums = [0.0f64; BATCHES as usize];
     let mut waited = 0u64;
+    let (mut current, mut in_batch) = (0usize, 0u64);
     let events = run_fcfs(
         p.servers,
         || {
@@ -166,19 +167,22 @@ pub fn simulate(p: &Params) -> Result<MmcResult, MmcError> {
                 return None;
             }
             made += 1;
-            t += exp(&mut arrivals, lambda);
+            t += inter.sample(&mut arrivals);
             Some(t)
         },
-        || exp(&mut services, mu),
+        || service.sample(&mut services),
+        // Services begin in arrival order (FCFS): count batches off as they fill.
         |s| {
-            if s.customer < warm_up {
+            if s.customer < warm_up || current == BATCHES as usize {
                 return;
             }
-            let b = (s.customer - warm_up) / batch;
-            if b < BATCHES {
-                let w = s.start - s.arrived;
-                sums[b as usize] += w;
-                waited += u64::from(w > 0.0);
+            let w = s.start - s.arrived;
+            sums[current] += w;
+            waited += u64::from(w > 0.0);
+            in_batch += 1;
+            if in_batch == batch {
+                in_batch = 0;
+                current += 1;
             }
         },
     );
@@ -310,8 +314,8 @@ mod tests {
             let mut t = 0.0;
             let mut k = 0;
             let mut starts: Vec<Start> = vec![];
-            run_fcfs(servers, || { k += 1; (k <= 2_000).then(|| { t += exp(&mut arr, p.lambda); t }) },
-                || exp(&mut svc, 1.0), |s| starts.push(s));
+            run_fcfs(servers, || { k += 1; (k <= 2_000).then(|| { t += super::super::des::exp(&mut arr, p.lambda); t }) },
+                || super::super::des::exp(&mut svc, 1.0), |s| starts.push(s));
             let mut last_end = vec![0.0f64; servers as usize];
             let mut last_customer = None;
             for s in &starts {
