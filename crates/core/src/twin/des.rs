@@ -213,7 +213,7 @@ mod tests {
                     let got = e.pop();
                     model.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                     let want = if model.is_empty() { None } else { Some(model.remove(0)) };
-                    proptest::prop_assert_eq!(got.map(|(t, s)| (t, s)), want);
+                    proptest::prop_assert_eq!(got, want);
                 } else {
                     let at = e.now() + f64::from(t) / 4.0;
                     e.at(at, seq);
