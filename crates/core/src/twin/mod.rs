@@ -5,3 +5,4 @@
 pub mod des;
 pub mod erlang;
 pub mod mmc;
+pub mod placement;
