@@ -136,6 +136,10 @@ pub enum SimulateCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// A community emergency scenario (TOML: roads, incident kinds and rates, responders
+    /// with posts, skills and shifts, vulnerable residents, the target time; see
+    /// data/twin/fire-drill.toml); prints its metrics as one JSON object.
+    Scenario { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -473,6 +477,18 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 })
             );
         }
+        Command::Simulate(SimulateCommand::Scenario { file }) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read the scenario file {}", file.display()))?;
+            let scenario: gongzhi_core::twin::scenario::Scenario = toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{} is not a valid scenario: {e}", file.display()))?;
+            let t = Instant::now();
+            let m = gongzhi_core::twin::scenario::run(&scenario)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", gongzhi_core::Coded::code(&e)))?;
+            let mut v = serde_json::to_value(&m)?;
+            v["seconds"] = serde_json::json!(t.elapsed().as_secs_f64());
+            println!("{v}");
+        }
         Command::Audit(AuditCommand::Verify) => {
             let db = Db::connect(&cli.common.database_url).await?;
             match crate::audit::service::verify(&db).await? {
@@ -658,4 +674,18 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_example_scenario_parses_and_runs() {
+        let s: gongzhi_core::twin::scenario::Scenario =
+            toml::from_str(include_str!("../../../data/twin/fire-drill.toml")).expect("parses");
+        let m = gongzhi_core::twin::scenario::run(&s).expect("runs");
+        assert!(m.incidents > 100, "{m:?}");
+        assert!(m.within_target > 0.5 && m.within_target <= 1.0, "{m:?}");
+        assert!(m.vulnerable_affected > 0);
+        assert_eq!(m.responders.len(), 3);
+    }
 }

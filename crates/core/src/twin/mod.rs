@@ -6,3 +6,4 @@ pub mod des;
 pub mod erlang;
 pub mod mmc;
 pub mod placement;
+pub mod scenario;

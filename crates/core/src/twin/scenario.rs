@@ -1,0 +1,748 @@
+//! A community emergency scenario on the event engine: incidents of several kinds arrive
+//! (Poisson, by kind and hour of day) at places on a road graph; the nearest available
+//! responder on duty with the skill is sent, travels the shortest road path, stays on scene
+//! and goes back to their post; vulnerable residents at the place (the elderly living
+//! alone, the disabled) count as reached when the first responder arrives.
+//!
+//! Outputs: the response-time distribution, the share of incidents and of vulnerable
+//! residents reached within the target time, those never reached, and each responder's
+//! utilisation. Deterministic for a seed.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use super::des::{Engine, Exp, stream};
+use crate::Coded;
+
+/// Minutes in a day.
+const DAY: f64 = 1440.0;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default = "one")]
+    pub seed: u64,
+    /// Simulated days.
+    pub days: f64,
+    /// The response target in minutes (e.g. 5).
+    pub target_minutes: f64,
+    pub roads: Roads,
+    pub incidents: Vec<IncidentKind>,
+    pub responders: Vec<Responder>,
+    /// Residents who need help to evacuate, by place.
+    #[serde(default)]
+    pub vulnerable: Vec<Vulnerable>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// The road graph: nodes (WGS-84 lng/lat) and two-way edges; an edge's length is the
+/// great-circle distance of its ends unless given (metres).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Roads {
+    pub nodes: Vec<[f64; 2]>,
+    pub edges: Vec<Edge>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Edge {
+    Ends([usize; 2]),
+    Measured { a: usize, b: usize, metres: f64 },
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentKind {
+    /// fire, burst_pipe, lift_entrapment, collapse, flooding …
+    pub kind: String,
+    pub per_day: f64,
+    pub on_scene_minutes: f64,
+    /// The skill a responder needs.
+    pub skill: String,
+    /// Relative rate by hour of day (24 numbers; default flat).
+    #[serde(default)]
+    pub by_hour: Option<Vec<f64>>,
+    /// Where it can happen (nodes; default: every node), uniformly.
+    #[serde(default)]
+    pub places: Option<Vec<usize>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Responder {
+    pub name: String,
+    pub post: usize,
+    pub skills: Vec<String>,
+    /// Walking or driving speed on the roads.
+    pub speed_kmh: f64,
+    /// On duty from..to, hours of the day (default the whole day; 20..8 wraps midnight).
+    #[serde(default)]
+    pub shift: Option<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vulnerable {
+    pub node: usize,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("the scenario refers to road node {0}, which does not exist")]
+    Node(usize),
+    #[error("{0} must be a positive number")]
+    NotPositive(&'static str),
+    #[error("by_hour needs 24 non-negative numbers, not all zero")]
+    Hours,
+    #[error("shift hours must lie within 0–24")]
+    Shift,
+}
+
+impl Coded for ScenarioError {
+    fn code(&self) -> &'static str {
+        match self {
+            ScenarioError::Node(_) => "SCENARIO_NODE_INVALID",
+            ScenarioError::NotPositive(_) => "SCENARIO_VALUE_INVALID",
+            ScenarioError::Hours => "SCENARIO_HOURS_INVALID",
+            ScenarioError::Shift => "SCENARIO_SHIFT_INVALID",
+        }
+    }
+}
+
+/// Percentiles and mean of response times (minutes).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Distribution {
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+    /// Incidents answered in minute 0–1, 1–2, … (the last bin: 30 or more).
+    pub by_minute: Vec<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResponderUse {
+    pub name: String,
+    /// Busy minutes (travelling, on scene, going back) over on-duty minutes.
+    pub utilisation: f64,
+    pub incidents: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metrics {
+    pub name: String,
+    pub incidents: u64,
+    /// From the call to the first responder's arrival, incidents that were answered.
+    pub response_minutes: Distribution,
+    /// Share of incidents answered within the target.
+    pub within_target: f64,
+    /// Vulnerable residents at the incidents' places …
+    pub vulnerable_affected: u64,
+    /// … reached within the target …
+    pub vulnerable_reached_in_time: u64,
+    /// … and never reached before the simulation ended.
+    pub vulnerable_not_reached: u64,
+    pub incidents_not_reached: u64,
+    pub responders: Vec<ResponderUse>,
+    pub events: u64,
+}
+
+/// Shortest travel distances (metres) from every node, Dijkstra over the road graph.
+pub fn distances(roads: &Roads) -> Result<Vec<Vec<f64>>, ScenarioError> {
+    let n = roads.nodes.len();
+    let mut adj: Vec<Vec<(usize, f64)>> = vec![vec![]; n];
+    for e in &roads.edges {
+        let (a, b, m) = match *e {
+            Edge::Ends([a, b]) => (a, b, None),
+            Edge::Measured { a, b, metres } => (a, b, Some(metres)),
+        };
+        for x in [a, b] {
+            if x >= n {
+                return Err(ScenarioError::Node(x));
+            }
+        }
+        let m = m.unwrap_or_else(|| haversine(roads.nodes[a], roads.nodes[b]));
+        if !(m.is_finite() && m >= 0.0) {
+            return Err(ScenarioError::NotPositive("an edge's length"));
+        }
+        adj[a].push((b, m));
+        adj[b].push((a, m));
+    }
+    Ok((0..n)
+        .map(|s| {
+            let mut d = vec![f64::INFINITY; n];
+            let mut heap = std::collections::BinaryHeap::new();
+            d[s] = 0.0;
+            heap.push((std::cmp::Reverse(0u64), s));
+            while let Some((std::cmp::Reverse(bits), u)) = heap.pop() {
+                let du = f64::from_bits(bits);
+                if du > d[u] {
+                    continue;
+                }
+                for &(v, w) in &adj[u] {
+                    let nd = du + w;
+                    if nd < d[v] {
+                        d[v] = nd;
+                        heap.push((std::cmp::Reverse(nd.to_bits()), v));
+                    }
+                }
+            }
+            d
+        })
+        .collect())
+}
+
+/// Great-circle distance in metres between two lng/lat points.
+pub fn haversine(a: [f64; 2], b: [f64; 2]) -> f64 {
+    let r = 6_371_008.8;
+    let (la1, la2) = (a[1].to_radians(), b[1].to_radians());
+    let dla = la2 - la1;
+    let dlo = (b[0] - a[0]).to_radians();
+    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+    2.0 * r * h.sqrt().asin()
+}
+
+impl Scenario {
+    fn check(&self) -> Result<(), ScenarioError> {
+        let n = self.roads.nodes.len();
+        let node = |i: usize| {
+            if i < n {
+                Ok(())
+            } else {
+                Err(ScenarioError::Node(i))
+            }
+        };
+        let pos = |x: f64, what| {
+            if x.is_finite() && x > 0.0 {
+                Ok(())
+            } else {
+                Err(ScenarioError::NotPositive(what))
+            }
+        };
+        pos(self.days, "days")?;
+        pos(self.target_minutes, "target_minutes")?;
+        for k in &self.incidents {
+            pos(k.per_day, "per_day")?;
+            pos(k.on_scene_minutes, "on_scene_minutes")?;
+            if let Some(h) = &k.by_hour
+                && (h.len() != 24
+                    || h.iter().any(|x| !(x.is_finite() && *x >= 0.0))
+                    || h.iter().sum::<f64>() <= 0.0)
+            {
+                return Err(ScenarioError::Hours);
+            }
+            for &p in k.places.iter().flatten() {
+                node(p)?;
+            }
+            if k.places.as_ref().is_some_and(Vec::is_empty) || n == 0 {
+                return Err(ScenarioError::NotPositive("the number of places"));
+            }
+        }
+        for r in &self.responders {
+            node(r.post)?;
+            pos(r.speed_kmh, "speed_kmh")?;
+            if let Some([a, b]) = r.shift
+                && !((0.0..=24.0).contains(&a) && (0.0..=24.0).contains(&b))
+            {
+                return Err(ScenarioError::Shift);
+            }
+        }
+        for v in &self.vulnerable {
+            node(v.node)?;
+        }
+        Ok(())
+    }
+}
+
+fn on_duty(shift: Option<[f64; 2]>, t: f64) -> bool {
+    let Some([a, b]) = shift else { return true };
+    let h = (t % DAY) / 60.0;
+    if a <= b {
+        a <= h && h < b
+    } else {
+        h >= a || h < b
+    }
+}
+
+/// Minutes on duty within [0, end).
+fn duty_minutes(shift: Option<[f64; 2]>, end: f64) -> f64 {
+    match shift {
+        None => end,
+        Some([a, b]) => {
+            let per_day = if a <= b { b - a } else { 24.0 - a + b } * 60.0;
+            let whole = (end / DAY).floor();
+            let rest = end - whole * DAY;
+            // The last partial day, minute by minute is too slow; step by the shift edges.
+            let mut part = 0.0;
+            let mut t = 0.0;
+            while t < rest {
+                let step = (rest - t).min(1.0);
+                if on_duty(shift, t) {
+                    part += step;
+                }
+                t += step;
+            }
+            whole * per_day + part
+        }
+    }
+}
+
+enum Ev {
+    Incident { kind: usize },
+    Arrive { incident: usize, responder: usize },
+    Cleared { responder: usize, node: usize },
+    Back { responder: usize },
+    Tick,
+}
+
+struct Open {
+    node: usize,
+    kind: usize,
+    at: f64,
+    answered: Option<f64>,
+}
+
+/// Runs the scenario.
+pub fn run(s: &Scenario) -> Result<Metrics, ScenarioError> {
+    run_traced(s, |_, _, _| {})
+}
+
+/// [`run`], telling `busy(responder, from, to)` each stretch a responder was busy.
+pub fn run_traced(
+    s: &Scenario,
+    mut busy: impl FnMut(usize, f64, f64),
+) -> Result<Metrics, ScenarioError> {
+    s.check()?;
+    let dist = distances(&s.roads)?;
+    let end = s.days * DAY;
+    let minutes = |r: &Responder, a: usize, b: usize| dist[a][b] / (r.speed_kmh * 1000.0 / 60.0);
+    let mut vulnerable_at = vec![0u64; s.roads.nodes.len()];
+    for v in &s.vulnerable {
+        vulnerable_at[v.node] += u64::from(v.count);
+    }
+    let mut engine: Engine<Ev> = Engine::new();
+    // One stream per incident kind (arrivals and places): plans compared with the same seed
+    // meet the same incidents.
+    let mut rngs: Vec<_> = (0..s.incidents.len())
+        .map(|k| stream(s.seed, 100 + k as u64))
+        .collect();
+    // Time-of-day rates by thinning: draw at the peak hour's rate, keep with rate/peak.
+    let peaks: Vec<f64> = s
+        .incidents
+        .iter()
+        .map(|k| {
+            let h = k.by_hour.clone().unwrap_or_else(|| vec![1.0; 24]);
+            let mean = h.iter().sum::<f64>() / 24.0;
+            h.iter().fold(0.0f64, |m, x| m.max(*x)) / mean
+        })
+        .collect();
+    for (k, kind) in s.incidents.iter().enumerate() {
+        let t = Exp::rate(kind.per_day * peaks[k] / DAY).sample(&mut rngs[k]);
+        if t < end {
+            engine.at(t, Ev::Incident { kind: k });
+        }
+    }
+    // Responders: where they are and whether they are free.
+    let mut at_node: Vec<usize> = s.responders.iter().map(|r| r.post).collect();
+    let mut free: Vec<bool> = vec![true; s.responders.len()];
+    let mut busy_since: Vec<f64> = vec![0.0; s.responders.len()];
+    let mut busy_total: Vec<f64> = vec![0.0; s.responders.len()];
+    let mut served: Vec<u64> = vec![0; s.responders.len()];
+    let mut incidents: Vec<Open> = vec![];
+    let mut waiting: VecDeque<usize> = VecDeque::new();
+    let mut responses: Vec<f64> = vec![];
+
+    // Sends the nearest free responder on duty with the skill to `i`, if any.
+    let dispatch = |i: usize,
+                    now: f64,
+                    engine: &mut Engine<Ev>,
+                    incidents: &[Open],
+                    at_node: &[usize],
+                    free: &mut [bool],
+                    busy_since: &mut [f64]|
+     -> bool {
+        let inc = &incidents[i];
+        let skill = &s.incidents[inc.kind].skill;
+        let best = s
+            .responders
+            .iter()
+            .enumerate()
+            .filter(|(r, resp)| {
+                free[*r] && on_duty(resp.shift, now) && resp.skills.iter().any(|x| x == skill)
+            })
+            .map(|(r, resp)| (r, minutes(resp, at_node[r], inc.node)))
+            .filter(|(_, m)| m.is_finite())
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        match best {
+            Some((r, m)) => {
+                free[r] = false;
+                busy_since[r] = now;
+                engine.after(
+                    m,
+                    Ev::Arrive {
+                        incident: i,
+                        responder: r,
+                    },
+                );
+                true
+            }
+            None => false,
+        }
+    };
+
+    // Offers each waiting incident, in order, to the free responders.
+    let drain = |now: f64,
+                 engine: &mut Engine<Ev>,
+                 incidents: &[Open],
+                 at_node: &[usize],
+                 free: &mut [bool],
+                 busy_since: &mut [f64],
+                 waiting: &mut VecDeque<usize>| {
+        for _ in 0..waiting.len() {
+            let Some(i) = waiting.pop_front() else { break };
+            if !dispatch(i, now, engine, incidents, at_node, free, busy_since) {
+                waiting.push_back(i);
+            }
+        }
+    };
+    engine.at(60.0, Ev::Tick);
+
+    while let Some((now, ev)) = engine.pop() {
+        if now >= end {
+            break;
+        }
+        match ev {
+            Ev::Incident { kind } => {
+                let k = &s.incidents[kind];
+                let rng = &mut rngs[kind];
+                // Next arrival of this kind (thinned to the hour's rate).
+                let next = now + Exp::rate(k.per_day * peaks[kind] / DAY).sample(rng);
+                if next < end {
+                    engine.at(next, Ev::Incident { kind });
+                }
+                if let Some(h) = &k.by_hour {
+                    let peak = h.iter().fold(0.0f64, |m, x| m.max(*x));
+                    let hour = ((now % DAY) / 60.0) as usize % 24;
+                    if rand::Rng::r#gen::<f64>(rng) * peak >= h[hour] {
+                        continue;
+                    }
+                }
+                let node = match &k.places {
+                    Some(p) => p[rand::Rng::gen_range(rng, 0..p.len())],
+                    None => rand::Rng::gen_range(rng, 0..s.roads.nodes.len()),
+                };
+                incidents.push(Open {
+                    node,
+                    kind,
+                    at: now,
+                    answered: None,
+                });
+                let i = incidents.len() - 1;
+                if !dispatch(
+                    i,
+                    now,
+                    &mut engine,
+                    &incidents,
+                    &at_node,
+                    &mut free,
+                    &mut busy_since,
+                ) {
+                    waiting.push_back(i);
+                }
+            }
+            Ev::Arrive {
+                incident,
+                responder,
+            } => {
+                let inc = &mut incidents[incident];
+                at_node[responder] = inc.node;
+                if inc.answered.is_none() {
+                    inc.answered = Some(now);
+                    responses.push(now - inc.at);
+                }
+                served[responder] += 1;
+                let stay = s.incidents[inc.kind].on_scene_minutes;
+                engine.after(
+                    stay,
+                    Ev::Cleared {
+                        responder,
+                        node: inc.node,
+                    },
+                );
+            }
+            Ev::Cleared { responder, node } => {
+                at_node[responder] = node;
+                free[responder] = true;
+                busy_total[responder] += now - busy_since[responder];
+                busy(responder, busy_since[responder], now);
+                // Waiting incidents first (the nearest free responder takes each) …
+                drain(
+                    now,
+                    &mut engine,
+                    &incidents,
+                    &at_node,
+                    &mut free,
+                    &mut busy_since,
+                    &mut waiting,
+                );
+                if free[responder] {
+                    // … else back to the post, busy until there.
+                    free[responder] = false;
+                    busy_since[responder] = now;
+                    let r = &s.responders[responder];
+                    let m = minutes(r, node, r.post);
+                    engine.after(if m.is_finite() { m } else { 0.0 }, Ev::Back { responder });
+                }
+            }
+            Ev::Back { responder } => {
+                at_node[responder] = s.responders[responder].post;
+                free[responder] = true;
+                busy_total[responder] += now - busy_since[responder];
+                busy(responder, busy_since[responder], now);
+                drain(
+                    now,
+                    &mut engine,
+                    &incidents,
+                    &at_node,
+                    &mut free,
+                    &mut busy_since,
+                    &mut waiting,
+                );
+            }
+            Ev::Tick => {
+                // Shifts begin on the hour: whoever came on duty takes what is waiting.
+                drain(
+                    now,
+                    &mut engine,
+                    &incidents,
+                    &at_node,
+                    &mut free,
+                    &mut busy_since,
+                    &mut waiting,
+                );
+                if now + 60.0 < end {
+                    engine.after(60.0, Ev::Tick);
+                }
+            }
+        }
+    }
+    // Responders still busy at the end count their time up to it.
+    for r in 0..s.responders.len() {
+        if !free[r] {
+            busy_total[r] += end - busy_since[r];
+            busy(r, busy_since[r], end);
+        }
+    }
+    let target = s.target_minutes;
+    let mut affected = 0;
+    let mut in_time = 0;
+    let mut never = 0;
+    for inc in &incidents {
+        let v = vulnerable_at[inc.node];
+        affected += v;
+        match inc.answered {
+            Some(t) if t - inc.at <= target => in_time += v,
+            Some(_) => {}
+            None => never += v,
+        }
+    }
+    let answered = responses.len() as u64;
+    let within = responses.iter().filter(|r| **r <= target).count();
+    Ok(Metrics {
+        name: s.name.clone(),
+        incidents: incidents.len() as u64,
+        within_target: if incidents.is_empty() {
+            1.0
+        } else {
+            within as f64 / incidents.len() as f64
+        },
+        response_minutes: distribution(responses),
+        vulnerable_affected: affected,
+        vulnerable_reached_in_time: in_time,
+        vulnerable_not_reached: never,
+        incidents_not_reached: incidents.len() as u64 - answered,
+        responders: s
+            .responders
+            .iter()
+            .enumerate()
+            .map(|(r, resp)| ResponderUse {
+                name: resp.name.clone(),
+                utilisation: {
+                    let duty = duty_minutes(resp.shift, end);
+                    if duty > 0.0 {
+                        (busy_total[r] / duty).min(1.0)
+                    } else {
+                        0.0
+                    }
+                },
+                incidents: served[r],
+            })
+            .collect(),
+        events: engine.processed(),
+    })
+}
+
+fn distribution(mut v: Vec<f64>) -> Distribution {
+    if v.is_empty() {
+        return Distribution::default();
+    }
+    v.sort_by(f64::total_cmp);
+    let q = |p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
+    let mut by_minute = vec![0u64; 31];
+    for x in &v {
+        by_minute[(*x as usize).min(30)] += 1;
+    }
+    Distribution {
+        count: v.len() as u64,
+        mean: v.iter().sum::<f64>() / v.len() as f64,
+        p50: q(0.5),
+        p90: q(0.9),
+        p99: q(0.99),
+        max: v[v.len() - 1],
+        by_minute,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Five nodes on a line, 100 m apart; one responder walking 100 m a minute.
+    fn line(post: usize, per_day: f64) -> Scenario {
+        Scenario {
+            name: "line".into(),
+            seed: 3,
+            days: 60.0,
+            target_minutes: 5.0,
+            roads: Roads {
+                nodes: (0..5)
+                    .map(|i| [121.5 + f64::from(i) * 0.001, 31.24])
+                    .collect(),
+                edges: (0..4)
+                    .map(|i| Edge::Measured {
+                        a: i,
+                        b: i + 1,
+                        metres: 100.0,
+                    })
+                    .collect(),
+            },
+            incidents: vec![IncidentKind {
+                kind: "fire".into(),
+                per_day,
+                on_scene_minutes: 20.0,
+                skill: "fire".into(),
+                by_hour: None,
+                places: Some(vec![4]),
+            }],
+            responders: vec![Responder {
+                name: "志愿者".into(),
+                post,
+                skills: vec!["fire".into()],
+                speed_kmh: 6.0,
+                shift: None,
+            }],
+            vulnerable: vec![Vulnerable { node: 4, count: 2 }],
+        }
+    }
+
+    #[test]
+    fn travel_on_the_roads_decides_who_is_reached_in_time() {
+        let m = run(&line(0, 0.5)).expect("runs");
+        assert!(m.incidents > 10, "{m:?}");
+        // 400 m at 100 m/min: four minutes, every time (the calls never overlap here).
+        assert!((m.response_minutes.p50 - 4.0).abs() < 1e-9, "{m:?}");
+        assert!((m.response_minutes.max - 4.0).abs() < 1e-9, "{m:?}");
+        assert_eq!(m.within_target, 1.0);
+        assert_eq!(m.vulnerable_affected, 2 * m.incidents);
+        assert_eq!(m.vulnerable_reached_in_time, m.vulnerable_affected);
+        // Posted at the same place: reached at once.
+        let m = run(&line(4, 0.5)).expect("runs");
+        assert_eq!(m.response_minutes.max, 0.0);
+        // A road cut: the far end cannot be reached; nobody is.
+        let mut cut = line(0, 0.5);
+        cut.roads.edges.remove(2);
+        let m = run(&cut).expect("runs");
+        assert_eq!(m.vulnerable_reached_in_time, 0);
+        assert_eq!(m.vulnerable_not_reached, m.vulnerable_affected);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_run_and_a_busy_responder_makes_calls_wait() {
+        let s = line(0, 40.0);
+        assert_eq!(run(&s).expect("a"), run(&s).expect("b"));
+        let other = run(&Scenario {
+            seed: 4,
+            ..s.clone()
+        })
+        .expect("c");
+        assert_ne!(run(&s).expect("a").incidents, 0);
+        assert_ne!(run(&s).expect("a"), other);
+        // 40 calls a day of 28 minutes' work each keep one responder busy: calls queue.
+        let m = run(&s).expect("a");
+        assert!(m.response_minutes.p90 > 5.0, "{:?}", m.response_minutes);
+        assert!(m.responders[0].utilisation > 0.6 && m.responders[0].utilisation <= 1.0);
+    }
+
+    #[test]
+    fn nobody_is_in_two_places_at_once_and_shifts_are_kept() {
+        let mut s = line(2, 30.0);
+        s.responders.push(Responder {
+            name: "夜班保安".into(),
+            post: 0,
+            skills: vec!["fire".into()],
+            speed_kmh: 12.0,
+            shift: Some([20.0, 8.0]),
+        });
+        let mut spans: Vec<Vec<(f64, f64)>> = vec![vec![]; 2];
+        run_traced(&s, |r, a, b| spans[r].push((a, b))).expect("runs");
+        for (r, sp) in spans.iter().enumerate() {
+            assert!(!sp.is_empty());
+            for w in sp.windows(2) {
+                assert!(
+                    w[0].1 <= w[1].0 + 1e-9,
+                    "responder {r} double-booked: {w:?}"
+                );
+            }
+            for (a, b) in sp {
+                assert!(a <= b);
+            }
+        }
+        // The night guard is only ever sent out at night: a stretch that begins by day is
+        // the walk back to the post that continues a night call.
+        for (k, (a, _)) in spans[1].iter().enumerate() {
+            let h = (a % DAY) / 60.0;
+            if (8.0..20.0).contains(&h) {
+                let continues = k > 0 && (spans[1][k - 1].1 - a).abs() < 1e-9;
+                assert!(continues, "sent at {h}h");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_scenarios_are_refused_with_a_reason() {
+        let mut s = line(0, 1.0);
+        s.responders[0].post = 9;
+        assert_eq!(run(&s).err(), Some(ScenarioError::Node(9)));
+        let mut s = line(0, 1.0);
+        s.incidents[0].per_day = -1.0;
+        assert_eq!(
+            run(&s).err().map(|e| e.code()),
+            Some("SCENARIO_VALUE_INVALID")
+        );
+        let mut s = line(0, 1.0);
+        s.incidents[0].by_hour = Some(vec![1.0; 23]);
+        assert_eq!(run(&s).err(), Some(ScenarioError::Hours));
+        let mut s = line(0, 1.0);
+        s.responders[0].shift = Some([8.0, 25.0]);
+        assert_eq!(run(&s).err(), Some(ScenarioError::Shift));
+    }
+}
