@@ -139,7 +139,13 @@ pub enum SimulateCommand {
     /// A community emergency scenario (TOML: roads, incident kinds and rates, responders
     /// with posts, skills and shifts, vulnerable residents, the target time; see
     /// data/twin/fire-drill.toml); prints its metrics as one JSON object.
-    Scenario { file: PathBuf },
+    Scenario {
+        file: PathBuf,
+        /// Also place the responders to cover the most vulnerable residents within the
+        /// target (exact MIP and greedy) and simulate each plan beside today's posts.
+        #[arg(long)]
+        compare: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -477,7 +483,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 })
             );
         }
-        Command::Simulate(SimulateCommand::Scenario { file }) => {
+        Command::Simulate(SimulateCommand::Scenario { file, compare }) => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read the scenario file {}", file.display()))?;
             let scenario: gongzhi_core::twin::scenario::Scenario = toml::from_str(&text)
@@ -487,6 +493,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", gongzhi_core::Coded::code(&e)))?;
             let mut v = serde_json::to_value(&m)?;
             v["seconds"] = serde_json::json!(t.elapsed().as_secs_f64());
+            if compare {
+                let c = gongzhi_core::twin::scenario::compare(&scenario)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                v["placement"] = serde_json::to_value(&c)?;
+            }
             println!("{v}");
         }
         Command::Audit(AuditCommand::Verify) => {
