@@ -18,3 +18,25 @@ for model in "2.25 0.25 10" "8 2 5" "0.8 1 1"; do
 done
 echo "### whole-process time of ours at λ=2.25 μ=0.25 c=10 (hyperfine)"
 hyperfine --warmup 1 --runs 10 "$BIN simulate mmc --lambda 2.25 --mu 0.25 --servers 10 --customers $N --seed 1"
+
+DIR=$(mktemp -d)
+trap 'rm -rf "$DIR"' EXIT
+echo "### city scale: a street of ~100,000 residents for a year (bench/city_scenario.py 60: 3,600 road nodes, 50 responders, 4,000 vulnerable residents)"
+python3 bench/city_scenario.py 60 > "$DIR/city.toml"
+/usr/bin/time -f "peak RSS %M KiB, wall %e s" "$BIN" simulate scenario "$DIR/city.toml" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+print("incidents", v["incidents"], "events", v["events"], "simulated in %.3f s" % v["seconds"],
+      "within 5 min %.3f" % v["within_target"], "vulnerable reached in time %d / %d" % (v["vulnerable_reached_in_time"], v["vulnerable_affected"]))'
+echo "### placement: exact MIP (good_lp + microlp) vs greedy vs today, by grid size (every node a candidate post)"
+for side in 10 15 20; do
+  python3 bench/city_scenario.py "$side" > "$DIR/p$side.toml"
+  timeout 600 "$BIN" simulate scenario "$DIR/p$side.toml" --compare | python3 -c '
+import json, sys
+v = json.load(sys.stdin)["placement"]
+side = sys.argv[1]
+print("side %s (%d candidates): vulnerable %d; covered today %d, greedy %d, exact %d; exact solved in %.1f ms; reached in time: today %d, greedy %d, exact %d of %d" % (
+    side, int(side) ** 2, v["vulnerable"], v["today"]["covered"], v["greedy"]["covered"], v["optimised"]["covered"], v["solve_ms"],
+    v["today"]["metrics"]["vulnerable_reached_in_time"], v["greedy"]["metrics"]["vulnerable_reached_in_time"],
+    v["optimised"]["metrics"]["vulnerable_reached_in_time"], v["optimised"]["metrics"]["vulnerable_affected"]))' "$side" || echo "side $side: no answer within 600 s"
+done
