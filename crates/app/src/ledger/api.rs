@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -202,17 +202,14 @@ pub struct CheckpointView {
 pub async fn sign_now(
     State(st): State<AppState>,
     AuthUser(user, _): AuthUser,
-) -> AppResult<(StatusCode, Json<CheckpointView>)> {
+) -> AppResult<Json<CheckpointView>> {
     if !user.role.is_staff() {
         return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
     }
     let signer = st.ledger_signer()?;
     let (size, note) = service::sign(&st.db, &signer, st.now_ms()).await?;
-    Ok((
-        StatusCode::OK,
-        Json(CheckpointView {
-            size,
-            checkpoint: note,
-        }),
-    ))
+    Ok(Json(CheckpointView {
+        size,
+        checkpoint: note,
+    }))
 }

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use anyhow::Context;
 use gongzhi_core::ledger::Entry;
-use gongzhi_core::tlog::store::{TileReader, TileSubtrees, TileWrites, append};
+use gongzhi_core::tlog::store::{TileSubtrees, TileWrites, append};
 use gongzhi_core::tlog::tiles::{full_tiles, partial_width};
 use gongzhi_core::tlog::{
     Checkpoint, Hash, TILE_HEIGHT, TILE_WIDTH, entries_path, leaf_hash, tile_path,
@@ -167,23 +167,6 @@ pub struct Verified {
 
 struct Leaves(Vec<Hash>);
 
-impl TileReader for TileWrites2 {
-    type Error = std::convert::Infallible;
-    fn tile(&self, level: u8, index: u64) -> Result<Option<Vec<Hash>>, Self::Error> {
-        Ok(self.0.get(&(level, index)).cloned())
-    }
-}
-
-struct TileWrites2(TileWrites);
-
-struct Empty;
-impl TileReader for Empty {
-    type Error = std::convert::Infallible;
-    fn tile(&self, _: u8, _: u64) -> Result<Option<Vec<Hash>>, Self::Error> {
-        Ok(None)
-    }
-}
-
 /// Checks bundle `t` (`width` entries) against level-0 tile `t`: its leaf hashes, or the
 /// first bad entry.
 async fn check_tile<S: Source>(
@@ -303,7 +286,7 @@ pub async fn verify<S: Source>(
         next = end;
     }
     // The levels above, recomputed from the leaves, against the tiles served.
-    let Ok(computed) = append(&Empty, 0, &leaves);
+    let Ok(computed) = append(&TileWrites::new(), 0, &leaves);
     for level in 1..=63u8 {
         if size >> (TILE_HEIGHT * level as u32) == 0 {
             break;
@@ -335,22 +318,20 @@ pub async fn verify<S: Source>(
             }
         }
     }
-    let tree = TileWrites2(computed);
     let root_at = |n: u64| {
         TileSubtrees {
-            reader: &tree,
+            reader: &computed,
             size: n,
         }
         .root()
+        .map_err(|e| anyhow::anyhow!("recomputing the root: {e}"))
     };
-    let Ok(root) = root_at(size).map_err(|e| anyhow::anyhow!("{e}")) else {
-        anyhow::bail!("recomputing the root");
-    };
+    let root = root_at(size)?;
     if root != cp.root {
         return Ok(Err(Broken::Root { size }));
     }
     if let Some(o) = &old {
-        let r = root_at(o.size).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let r = root_at(o.size)?;
         if r != o.root {
             return Ok(Err(Broken::Rewritten { size: o.size }));
         }

@@ -18,6 +18,14 @@ pub trait TileReader {
 /// Tiles written by an append: (level, index) → the tile's hashes after it.
 pub type TileWrites = BTreeMap<(u8, u64), Vec<Hash>>;
 
+/// Tiles held in memory are a log too (an empty map: the empty log).
+impl TileReader for TileWrites {
+    type Error = std::convert::Infallible;
+    fn tile(&self, level: u8, index: u64) -> Result<Option<Vec<Hash>>, Self::Error> {
+        Ok(self.get(&(level, index)).cloned())
+    }
+}
+
 /// Appends `leaves` to a log of `size` entries; returns every tile that changed, whole.
 pub fn append<R: TileReader + ?Sized>(
     reader: &R,
@@ -124,18 +132,9 @@ mod tests {
     use super::*;
     use crate::tlog::{consistency_proof, inclusion_proof, leaf_hash};
 
-    struct Mem(std::cell::RefCell<TileWrites>);
-
-    impl TileReader for Mem {
-        type Error = std::convert::Infallible;
-        fn tile(&self, level: u8, index: u64) -> Result<Option<Vec<Hash>>, Self::Error> {
-            Ok(self.0.borrow().get(&(level, index)).cloned())
-        }
-    }
-
     #[test]
     fn tiles_give_the_same_roots_and_proofs_as_the_leaves() {
-        let mem = Mem(Default::default());
+        let mut mem = TileWrites::new();
         let mut leaves: Vec<Hash> = vec![];
         let mut size = 0u64;
         // Batches of awkward sizes across tile and level boundaries (256, 65,536).
@@ -147,7 +146,7 @@ mod tests {
                 .map(|i| leaf_hash(format!("{b}-{i}").as_bytes()))
                 .collect();
             let writes = append(&mem, size, &batch).expect("append");
-            mem.0.borrow_mut().extend(writes);
+            mem.extend(writes);
             leaves.extend(batch);
             size = leaves.len() as u64;
             let t = TileSubtrees { reader: &mem, size };
@@ -175,8 +174,8 @@ mod tests {
             );
         }
         // Level 1 holds the roots of full level-0 tiles; level 2 one full level-1 tile's.
-        let l1 = mem.0.borrow().get(&(1, 0)).cloned().expect("level 1");
+        let l1 = mem.get(&(1, 0)).cloned().expect("level 1");
         assert_eq!(l1[0], root_of(&leaves[..256]));
-        assert!(mem.0.borrow().contains_key(&(2, 0)));
+        assert!(mem.contains_key(&(2, 0)));
     }
 }

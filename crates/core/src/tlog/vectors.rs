@@ -122,6 +122,25 @@ fn probe_root(x: &Value) -> Option<Hash> {
     maybe_hash(x).or_else(|| x.as_str().map(|s| leaf_hash(&hex(s))))
 }
 
+/// A probe's proof, unless one of its hashes is malformed (the probe must then fail).
+fn probe_proof(p: &Value) -> Option<Vec<Hash>> {
+    p["proof"]
+        .as_array()
+        .expect("proof")
+        .iter()
+        .map(maybe_hash)
+        .collect()
+}
+
+fn assert_probe(p: &Value, accepted: bool) {
+    assert_eq!(
+        accepted,
+        !p["want_err"].as_bool().expect("want_err"),
+        "{}",
+        p["desc"]
+    );
+}
+
 #[test]
 fn probes_accept_exactly_the_good_proofs() {
     let v = v();
@@ -130,48 +149,34 @@ fn probes_accept_exactly_the_good_proofs() {
         .as_array()
         .expect("inclusion probes")
     {
-        let proof: Option<Vec<Hash>> = p["proof"]
-            .as_array()
-            .expect("proof")
-            .iter()
-            .map(maybe_hash)
-            .collect();
-        let got = match (maybe_hash(&p["leaf_hash"]), probe_root(&p["root"]), proof) {
+        let got = match (
+            maybe_hash(&p["leaf_hash"]),
+            probe_root(&p["root"]),
+            probe_proof(p),
+        ) {
             (Some(l), Some(r), Some(proof)) => {
                 verify_inclusion(u(&p["leaf_index"]), u(&p["tree_size"]), &l, &proof, &r).is_ok()
             }
             _ => false,
         };
-        assert_eq!(
-            got,
-            !p["want_err"].as_bool().expect("want_err"),
-            "{}",
-            p["desc"]
-        );
+        assert_probe(p, got);
         checked += 1;
     }
     for p in v["proof_probes"]["consistency"]
         .as_array()
         .expect("consistency probes")
     {
-        let proof: Option<Vec<Hash>> = p["proof"]
-            .as_array()
-            .expect("proof")
-            .iter()
-            .map(maybe_hash)
-            .collect();
-        let got = match (probe_root(&p["root1"]), probe_root(&p["root2"]), proof) {
+        let got = match (
+            probe_root(&p["root1"]),
+            probe_root(&p["root2"]),
+            probe_proof(p),
+        ) {
             (Some(a), Some(b), Some(proof)) => {
                 verify_consistency(u(&p["size1"]), u(&p["size2"]), &a, &b, &proof).is_ok()
             }
             _ => false,
         };
-        assert_eq!(
-            got,
-            !p["want_err"].as_bool().expect("want_err"),
-            "{}",
-            p["desc"]
-        );
+        assert_probe(p, got);
         checked += 1;
     }
     assert_eq!(checked, 196);

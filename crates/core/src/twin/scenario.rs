@@ -276,25 +276,19 @@ fn on_duty(shift: Option<[f64; 2]>, t: f64) -> bool {
 
 /// Minutes on duty within [0, end).
 fn duty_minutes(shift: Option<[f64; 2]>, end: f64) -> f64 {
-    match shift {
-        None => end,
-        Some([a, b]) => {
-            let per_day = if a <= b { b - a } else { 24.0 - a + b } * 60.0;
-            let whole = (end / DAY).floor();
-            let rest = end - whole * DAY;
-            // The last partial day, minute by minute is too slow; step by the shift edges.
-            let mut part = 0.0;
-            let mut t = 0.0;
-            while t < rest {
-                let step = (rest - t).min(1.0);
-                if on_duty(shift, t) {
-                    part += step;
-                }
-                t += step;
-            }
-            whole * per_day + part
-        }
-    }
+    let Some([a, b]) = shift else { return end };
+    // The shift as stretches of one day, in minutes.
+    let spans: Vec<(f64, f64)> = if a <= b {
+        vec![(a * 60.0, b * 60.0)]
+    } else {
+        vec![(0.0, b * 60.0), (a * 60.0, DAY)]
+    };
+    let whole = (end / DAY).floor();
+    let rest = end - whole * DAY;
+    spans
+        .iter()
+        .map(|&(x, y)| whole * (y - x) + (y.min(rest) - x).max(0.0))
+        .sum()
 }
 
 enum Ev {
@@ -312,6 +306,99 @@ struct Open {
     answered: Option<f64>,
 }
 
+/// The responders during a run: where each is, whether free, their busy time, and the
+/// calls waiting for one of them.
+struct Crew<'a> {
+    s: &'a Scenario,
+    dist: &'a [Vec<f64>],
+    at_node: Vec<usize>,
+    free: Vec<bool>,
+    busy_since: Vec<f64>,
+    busy_total: Vec<f64>,
+    served: Vec<u64>,
+    waiting: VecDeque<usize>,
+}
+
+impl<'a> Crew<'a> {
+    fn new(s: &'a Scenario, dist: &'a [Vec<f64>]) -> Self {
+        let n = s.responders.len();
+        Crew {
+            s,
+            dist,
+            at_node: s.responders.iter().map(|r| r.post).collect(),
+            free: vec![true; n],
+            busy_since: vec![0.0; n],
+            busy_total: vec![0.0; n],
+            served: vec![0; n],
+            waiting: VecDeque::new(),
+        }
+    }
+
+    /// Travel minutes of responder `r` from node `a` to node `b`.
+    fn minutes(&self, r: usize, a: usize, b: usize) -> f64 {
+        self.dist[a][b] / (self.s.responders[r].speed_kmh * 1000.0 / 60.0)
+    }
+
+    /// Sends the nearest free responder on duty with the skill to incident `i`, if any.
+    fn dispatch(
+        &mut self,
+        i: usize,
+        incidents: &[Open],
+        now: f64,
+        engine: &mut Engine<Ev>,
+    ) -> bool {
+        let inc = &incidents[i];
+        let skill = &self.s.incidents[inc.kind].skill;
+        let best = self
+            .s
+            .responders
+            .iter()
+            .enumerate()
+            .filter(|(r, resp)| {
+                self.free[*r] && on_duty(resp.shift, now) && resp.skills.iter().any(|x| x == skill)
+            })
+            .map(|(r, _)| (r, self.minutes(r, self.at_node[r], inc.node)))
+            .filter(|(_, m)| m.is_finite())
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let Some((r, m)) = best else { return false };
+        self.free[r] = false;
+        self.busy_since[r] = now;
+        engine.after(
+            m,
+            Ev::Arrive {
+                incident: i,
+                responder: r,
+            },
+        );
+        true
+    }
+
+    /// A new call: sent at once, or waiting its turn.
+    fn offer(&mut self, i: usize, incidents: &[Open], now: f64, engine: &mut Engine<Ev>) {
+        if !self.dispatch(i, incidents, now, engine) {
+            self.waiting.push_back(i);
+        }
+    }
+
+    /// Offers each waiting call, in order, to the free responders.
+    fn drain(&mut self, incidents: &[Open], now: f64, engine: &mut Engine<Ev>) {
+        for _ in 0..self.waiting.len() {
+            let Some(i) = self.waiting.pop_front() else {
+                break;
+            };
+            self.offer(i, incidents, now, engine);
+        }
+    }
+
+    /// Responder `r` is free at `node`; the stretch they were busy is counted and told.
+    fn release(&mut self, r: usize, node: usize, now: f64, busy: &mut impl FnMut(usize, f64, f64)) {
+        self.at_node[r] = node;
+        self.free[r] = true;
+        self.busy_total[r] += now - self.busy_since[r];
+        busy(r, self.busy_since[r], now);
+    }
+}
+
 /// Runs the scenario.
 pub fn run(s: &Scenario) -> Result<Metrics, ScenarioError> {
     run_traced(s, |_, _, _| {})
@@ -325,7 +412,6 @@ pub fn run_traced(
     s.check()?;
     let dist = distances(&s.roads)?;
     let end = s.days * DAY;
-    let minutes = |r: &Responder, a: usize, b: usize| dist[a][b] / (r.speed_kmh * 1000.0 / 60.0);
     let mut vulnerable_at = vec![0u64; s.roads.nodes.len()];
     for v in &s.vulnerable {
         vulnerable_at[v.node] += u64::from(v.count);
@@ -352,69 +438,9 @@ pub fn run_traced(
             engine.at(t, Ev::Incident { kind: k });
         }
     }
-    // Responders: where they are and whether they are free.
-    let mut at_node: Vec<usize> = s.responders.iter().map(|r| r.post).collect();
-    let mut free: Vec<bool> = vec![true; s.responders.len()];
-    let mut busy_since: Vec<f64> = vec![0.0; s.responders.len()];
-    let mut busy_total: Vec<f64> = vec![0.0; s.responders.len()];
-    let mut served: Vec<u64> = vec![0; s.responders.len()];
+    let mut crew = Crew::new(s, &dist);
     let mut incidents: Vec<Open> = vec![];
-    let mut waiting: VecDeque<usize> = VecDeque::new();
     let mut responses: Vec<f64> = vec![];
-
-    // Sends the nearest free responder on duty with the skill to `i`, if any.
-    let dispatch = |i: usize,
-                    now: f64,
-                    engine: &mut Engine<Ev>,
-                    incidents: &[Open],
-                    at_node: &[usize],
-                    free: &mut [bool],
-                    busy_since: &mut [f64]|
-     -> bool {
-        let inc = &incidents[i];
-        let skill = &s.incidents[inc.kind].skill;
-        let best = s
-            .responders
-            .iter()
-            .enumerate()
-            .filter(|(r, resp)| {
-                free[*r] && on_duty(resp.shift, now) && resp.skills.iter().any(|x| x == skill)
-            })
-            .map(|(r, resp)| (r, minutes(resp, at_node[r], inc.node)))
-            .filter(|(_, m)| m.is_finite())
-            .min_by(|a, b| a.1.total_cmp(&b.1));
-        match best {
-            Some((r, m)) => {
-                free[r] = false;
-                busy_since[r] = now;
-                engine.after(
-                    m,
-                    Ev::Arrive {
-                        incident: i,
-                        responder: r,
-                    },
-                );
-                true
-            }
-            None => false,
-        }
-    };
-
-    // Offers each waiting incident, in order, to the free responders.
-    let drain = |now: f64,
-                 engine: &mut Engine<Ev>,
-                 incidents: &[Open],
-                 at_node: &[usize],
-                 free: &mut [bool],
-                 busy_since: &mut [f64],
-                 waiting: &mut VecDeque<usize>| {
-        for _ in 0..waiting.len() {
-            let Some(i) = waiting.pop_front() else { break };
-            if !dispatch(i, now, engine, incidents, at_node, free, busy_since) {
-                waiting.push_back(i);
-            }
-        }
-    };
     engine.at(60.0, Ev::Tick);
 
     while let Some((now, ev)) = engine.pop() {
@@ -447,30 +473,19 @@ pub fn run_traced(
                     at: now,
                     answered: None,
                 });
-                let i = incidents.len() - 1;
-                if !dispatch(
-                    i,
-                    now,
-                    &mut engine,
-                    &incidents,
-                    &at_node,
-                    &mut free,
-                    &mut busy_since,
-                ) {
-                    waiting.push_back(i);
-                }
+                crew.offer(incidents.len() - 1, &incidents, now, &mut engine);
             }
             Ev::Arrive {
                 incident,
                 responder,
             } => {
                 let inc = &mut incidents[incident];
-                at_node[responder] = inc.node;
+                crew.at_node[responder] = inc.node;
                 if inc.answered.is_none() {
                     inc.answered = Some(now);
                     responses.push(now - inc.at);
                 }
-                served[responder] += 1;
+                crew.served[responder] += 1;
                 let stay = s.incidents[inc.kind].on_scene_minutes;
                 engine.after(
                     stay,
@@ -481,55 +496,24 @@ pub fn run_traced(
                 );
             }
             Ev::Cleared { responder, node } => {
-                at_node[responder] = node;
-                free[responder] = true;
-                busy_total[responder] += now - busy_since[responder];
-                busy(responder, busy_since[responder], now);
+                crew.release(responder, node, now, &mut busy);
                 // Waiting incidents first (the nearest free responder takes each) …
-                drain(
-                    now,
-                    &mut engine,
-                    &incidents,
-                    &at_node,
-                    &mut free,
-                    &mut busy_since,
-                    &mut waiting,
-                );
-                if free[responder] {
+                crew.drain(&incidents, now, &mut engine);
+                if crew.free[responder] {
                     // … else back to the post, busy until there.
-                    free[responder] = false;
-                    busy_since[responder] = now;
-                    let r = &s.responders[responder];
-                    let m = minutes(r, node, r.post);
+                    crew.free[responder] = false;
+                    crew.busy_since[responder] = now;
+                    let m = crew.minutes(responder, node, s.responders[responder].post);
                     engine.after(if m.is_finite() { m } else { 0.0 }, Ev::Back { responder });
                 }
             }
             Ev::Back { responder } => {
-                at_node[responder] = s.responders[responder].post;
-                free[responder] = true;
-                busy_total[responder] += now - busy_since[responder];
-                busy(responder, busy_since[responder], now);
-                drain(
-                    now,
-                    &mut engine,
-                    &incidents,
-                    &at_node,
-                    &mut free,
-                    &mut busy_since,
-                    &mut waiting,
-                );
+                crew.release(responder, s.responders[responder].post, now, &mut busy);
+                crew.drain(&incidents, now, &mut engine);
             }
             Ev::Tick => {
                 // Shifts begin on the hour: whoever came on duty takes what is waiting.
-                drain(
-                    now,
-                    &mut engine,
-                    &incidents,
-                    &at_node,
-                    &mut free,
-                    &mut busy_since,
-                    &mut waiting,
-                );
+                crew.drain(&incidents, now, &mut engine);
                 if now + 60.0 < end {
                     engine.after(60.0, Ev::Tick);
                 }
@@ -538,9 +522,9 @@ pub fn run_traced(
     }
     // Responders still busy at the end count their time up to it.
     for r in 0..s.responders.len() {
-        if !free[r] {
-            busy_total[r] += end - busy_since[r];
-            busy(r, busy_since[r], end);
+        if !crew.free[r] {
+            crew.busy_total[r] += end - crew.busy_since[r];
+            busy(r, crew.busy_since[r], end);
         }
     }
     let target = s.target_minutes;
@@ -580,12 +564,12 @@ pub fn run_traced(
                 utilisation: {
                     let duty = duty_minutes(resp.shift, end);
                     if duty > 0.0 {
-                        (busy_total[r] / duty).min(1.0)
+                        (crew.busy_total[r] / duty).min(1.0)
                     } else {
                         0.0
                     }
                 },
-                incidents: served[r],
+                incidents: crew.served[r],
             })
             .collect(),
         events: engine.processed(),
