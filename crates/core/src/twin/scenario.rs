@@ -12,6 +12,9 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use pathfinding::kuhn_munkres::kuhn_munkres_min;
+use pathfinding::matrix::Matrix;
+
 use super::des::{Engine, Exp, stream};
 use super::placement::{Instance, PlacementError, exact, greedy};
 use crate::Coded;
@@ -35,6 +38,24 @@ pub struct Scenario {
     /// Residents who need help to evacuate, by place.
     #[serde(default)]
     pub vulnerable: Vec<Vulnerable>,
+    /// Where responders may be posted when placement is optimised (default: every node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<Vec<usize>>,
+    /// Who is sent when calls wait and responders are free.
+    #[serde(default)]
+    pub dispatch: Dispatch,
+}
+
+/// Dispatch policies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dispatch {
+    /// Calls in order of arrival, each to the nearest free responder with the skill.
+    #[default]
+    Nearest,
+    /// At each decision, waiting calls and free responders are matched so that as many
+    /// calls as possible are answered with the least total travel (Kuhn–Munkres).
+    Optimal,
 }
 
 fn one() -> u64 {
@@ -85,6 +106,10 @@ pub struct Responder {
     /// On duty from..to, hours of the day (default the whole day; 20..8 wraps midnight).
     #[serde(default)]
     pub shift: Option<[f64; 2]>,
+    /// Stationed outside the community's control (a fire station, an ambulance base):
+    /// placement does not move them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fixed: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -260,6 +285,9 @@ impl Scenario {
         for v in &self.vulnerable {
             node(v.node)?;
         }
+        for &c in self.candidates.iter().flatten() {
+            node(c)?;
+        }
         Ok(())
     }
 }
@@ -339,28 +367,15 @@ impl<'a> Crew<'a> {
         self.dist[a][b] / (self.s.responders[r].speed_kmh * 1000.0 / 60.0)
     }
 
-    /// Sends the nearest free responder on duty with the skill to incident `i`, if any.
-    fn dispatch(
-        &mut self,
-        i: usize,
-        incidents: &[Open],
-        now: f64,
-        engine: &mut Engine<Ev>,
-    ) -> bool {
-        let inc = &incidents[i];
-        let skill = &self.s.incidents[inc.kind].skill;
-        let best = self
-            .s
-            .responders
-            .iter()
-            .enumerate()
-            .filter(|(r, resp)| {
-                self.free[*r] && on_duty(resp.shift, now) && resp.skills.iter().any(|x| x == skill)
-            })
-            .map(|(r, _)| (r, self.minutes(r, self.at_node[r], inc.node)))
-            .filter(|(_, m)| m.is_finite())
-            .min_by(|a, b| a.1.total_cmp(&b.1));
-        let Some((r, m)) = best else { return false };
+    /// Whether responder `r` can take a call of incident kind `kind` now.
+    fn can_take(&self, r: usize, kind: usize, now: f64) -> bool {
+        let resp = &self.s.responders[r];
+        let skill = &self.s.incidents[kind].skill;
+        self.free[r] && on_duty(resp.shift, now) && resp.skills.iter().any(|x| x == skill)
+    }
+
+    /// Sends responder `r`, `m` minutes away, to incident `i`.
+    fn send(&mut self, r: usize, i: usize, m: f64, now: f64, engine: &mut Engine<Ev>) {
         self.free[r] = false;
         self.busy_since[r] = now;
         engine.after(
@@ -370,24 +385,105 @@ impl<'a> Crew<'a> {
                 responder: r,
             },
         );
+    }
+
+    /// Sends the nearest free responder on duty with the skill to incident `i`, if any.
+    fn dispatch(
+        &mut self,
+        i: usize,
+        incidents: &[Open],
+        now: f64,
+        engine: &mut Engine<Ev>,
+    ) -> bool {
+        let inc = &incidents[i];
+        let best = (0..self.s.responders.len())
+            .filter(|&r| self.can_take(r, inc.kind, now))
+            .map(|r| (r, self.minutes(r, self.at_node[r], inc.node)))
+            .filter(|(_, m)| m.is_finite())
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let Some((r, m)) = best else { return false };
+        self.send(r, i, m, now, engine);
         true
     }
 
     /// A new call: sent at once, or waiting its turn.
     fn offer(&mut self, i: usize, incidents: &[Open], now: f64, engine: &mut Engine<Ev>) {
-        if !self.dispatch(i, incidents, now, engine) {
-            self.waiting.push_back(i);
+        match self.s.dispatch {
+            Dispatch::Nearest => {
+                if !self.dispatch(i, incidents, now, engine) {
+                    self.waiting.push_back(i);
+                }
+            }
+            Dispatch::Optimal => {
+                self.waiting.push_back(i);
+                self.match_all(incidents, now, engine);
+            }
         }
     }
 
-    /// Offers each waiting call, in order, to the free responders.
+    /// Offers the waiting calls to the free responders: in order (nearest) or matched all
+    /// at once (optimal).
     fn drain(&mut self, incidents: &[Open], now: f64, engine: &mut Engine<Ev>) {
+        if self.s.dispatch == Dispatch::Optimal {
+            return self.match_all(incidents, now, engine);
+        }
         for _ in 0..self.waiting.len() {
             let Some(i) = self.waiting.pop_front() else {
                 break;
             };
             self.offer(i, incidents, now, engine);
         }
+    }
+
+    /// The optimal policy: the most waiting calls answered with the least total travel
+    /// (Kuhn–Munkres on travel seconds; an impossible pair costs more than any matching
+    /// of possible ones, so it is only chosen when nothing better exists, and then not
+    /// sent). Calls left over keep their order.
+    fn match_all(&mut self, incidents: &[Open], now: f64, engine: &mut Engine<Ev>) {
+        let calls: Vec<usize> = self.waiting.iter().copied().collect();
+        let free: Vec<usize> = (0..self.s.responders.len())
+            .filter(|&r| self.free[r] && on_duty(self.s.responders[r].shift, now))
+            .collect();
+        if calls.is_empty() || free.is_empty() {
+            return;
+        }
+        const NONE: i64 = 1 << 40;
+        let cost = |c: usize, r: usize| -> (i64, f64) {
+            let inc = &incidents[c];
+            let m = self.minutes(r, self.at_node[r], inc.node);
+            if self.can_take(r, inc.kind, now) && m.is_finite() {
+                ((m * 60.0).round() as i64, m)
+            } else {
+                (NONE, f64::INFINITY)
+            }
+        };
+        let pairs: Vec<(usize, usize)> = if calls.len() <= free.len() {
+            let w = Matrix::from_fn(calls.len(), free.len(), |(c, r)| cost(calls[c], free[r]).0);
+            let (_, cols) = kuhn_munkres_min(&w);
+            cols.iter().enumerate().map(|(c, &r)| (c, r)).collect()
+        } else {
+            let w = Matrix::from_fn(free.len(), calls.len(), |(r, c)| cost(calls[c], free[r]).0);
+            let (_, cols) = kuhn_munkres_min(&w);
+            cols.iter().enumerate().map(|(r, &c)| (c, r)).collect()
+        };
+        let go: Vec<(usize, usize, f64)> = pairs
+            .into_iter()
+            .filter_map(|(c, r)| {
+                let (w, m) = cost(calls[c], free[r]);
+                (w < NONE).then_some((c, r, m))
+            })
+            .collect();
+        let mut sent = vec![false; calls.len()];
+        for (c, r, m) in go {
+            self.send(free[r], calls[c], m, now, engine);
+            sent[c] = true;
+        }
+        self.waiting = calls
+            .iter()
+            .zip(&sent)
+            .filter(|(_, s)| !**s)
+            .map(|(c, _)| *c)
+            .collect();
     }
 
     /// Responder `r` is free at `node`; the stretch they were busy is counted and told.
@@ -576,26 +672,57 @@ pub fn run_traced(
     })
 }
 
-/// The covering problem of a scenario: demand points are the places of vulnerable
-/// residents (weighted by how many live there), candidate posts are every road node, and a
-/// post covers a place within the target time at the slowest responder's speed (so the
-/// cover holds whoever stands there); `p` is the number of responders.
-pub fn coverage_instance(s: &Scenario) -> Result<(Instance, Vec<usize>), ScenarioError> {
+/// The covering problem of a scenario. Demand points are the places of vulnerable
+/// residents, weighted by how many live there. Fixed responders (a fire station) stay
+/// where they are and what they reach in time at their own speed is covered already;
+/// the others (`p` of them) may stand at any candidate post, and a post covers a place
+/// within the target time at the slowest of their speeds, so the cover holds whoever
+/// stands there.
+#[derive(Debug, Clone)]
+pub struct Covering {
+    /// Over the candidates, with the places the fixed responders cover weighing nothing.
+    pub instance: Instance,
+    /// Candidate posts (road nodes), indexed like `instance.covers`.
+    pub candidates: Vec<usize>,
+    /// Demand points (road nodes), indexed like `instance.weights`.
+    pub places: Vec<usize>,
+    /// Each place's vulnerable residents.
+    pub weights: Vec<f64>,
+    /// Whether a fixed responder reaches the place in time.
+    pub fixed_cover: Vec<bool>,
+    /// How far (metres) a movable responder gets within the target time.
+    pub reach: f64,
+    dist: Vec<Vec<f64>>,
+}
+
+impl Covering {
+    /// Vulnerable residents covered with the movable responders at `posts` (road nodes).
+    pub fn covered(&self, posts: &[usize]) -> f64 {
+        self.places
+            .iter()
+            .enumerate()
+            .filter(|&(i, &n)| {
+                self.fixed_cover[i] || posts.iter().any(|&p| self.dist[p][n] <= self.reach)
+            })
+            .map(|(i, _)| self.weights[i])
+            .sum()
+    }
+}
+
+pub fn coverage_instance(s: &Scenario) -> Result<Covering, ScenarioError> {
     s.check()?;
     let dist = distances(&s.roads)?;
     let speed = s
         .responders
         .iter()
+        .filter(|r| !r.fixed)
         .map(|r| r.speed_kmh)
         .fold(f64::INFINITY, f64::min);
     let reach = s.target_minutes * speed * 1000.0 / 60.0;
-    let places: Vec<usize> = {
-        let mut p: Vec<usize> = s.vulnerable.iter().map(|v| v.node).collect();
-        p.sort_unstable();
-        p.dedup();
-        p
-    };
-    let weights = places
+    let mut places: Vec<usize> = s.vulnerable.iter().map(|v| v.node).collect();
+    places.sort_unstable();
+    places.dedup();
+    let weights: Vec<f64> = places
         .iter()
         .map(|&n| {
             s.vulnerable
@@ -605,8 +732,21 @@ pub fn coverage_instance(s: &Scenario) -> Result<(Instance, Vec<usize>), Scenari
                 .sum()
         })
         .collect();
-    let covers = (0..s.roads.nodes.len())
-        .map(|j| {
+    let fixed_cover: Vec<bool> = places
+        .iter()
+        .map(|&n| {
+            s.responders.iter().filter(|r| r.fixed).any(|r| {
+                dist[r.post][n] <= s.target_minutes * r.speed_kmh * 1000.0 / 60.0
+            })
+        })
+        .collect();
+    let candidates: Vec<usize> = match &s.candidates {
+        Some(c) => c.clone(),
+        None => (0..s.roads.nodes.len()).collect(),
+    };
+    let covers = candidates
+        .iter()
+        .map(|&j| {
             places
                 .iter()
                 .enumerate()
@@ -615,18 +755,27 @@ pub fn coverage_instance(s: &Scenario) -> Result<(Instance, Vec<usize>), Scenari
                 .collect()
         })
         .collect();
-    Ok((
-        Instance {
-            weights,
+    Ok(Covering {
+        instance: Instance {
+            weights: weights
+                .iter()
+                .zip(&fixed_cover)
+                .map(|(w, f)| if *f { 0.0 } else { *w })
+                .collect(),
             covers,
-            p: s.responders.len(),
+            p: s.responders.iter().filter(|r| !r.fixed).count(),
         },
+        candidates,
         places,
-    ))
+        weights,
+        fixed_cover,
+        reach,
+        dist,
+    })
 }
 
-/// One plan: where the responders stand, the vulnerable residents that reach covers, and
-/// the simulated metrics with them standing there.
+/// One plan: where each responder stands (in the scenario's order), the vulnerable
+/// residents that covers, and the simulated metrics with them standing there.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub posts: Vec<usize>,
@@ -636,12 +785,23 @@ pub struct Plan {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
+    /// Vulnerable residents in all.
     pub vulnerable: f64,
+    /// How far (metres) a movable responder gets within the target time.
+    pub reach_metres: f64,
     pub today: Plan,
     pub greedy: Plan,
     pub optimised: Plan,
     /// Time to solve the covering problem exactly.
     pub solve_ms: f64,
+    /// Today's posts under each dispatch policy.
+    pub dispatch: DispatchComparison,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DispatchComparison {
+    pub nearest: Metrics,
+    pub optimal: Metrics,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -652,33 +812,72 @@ pub enum CompareError {
     Placement(#[from] PlacementError),
 }
 
+impl Coded for CompareError {
+    fn code(&self) -> &'static str {
+        match self {
+            CompareError::Scenario(e) => e.code(),
+            CompareError::Placement(e) => e.code(),
+        }
+    }
+}
+
 /// Today's posts beside the greedy and the exact covering placements, each simulated with
-/// the same incidents (same seed, same streams). Responders keep their order: the i-th
-/// responder takes the i-th chosen post.
+/// the same incidents (same seed, same streams), and today's posts under both dispatch
+/// policies. Fixed responders stay; the movable ones take the chosen posts so that the
+/// total distance they move is least (Kuhn–Munkres).
 pub fn compare(s: &Scenario) -> Result<Comparison, CompareError> {
-    let (inst, _) = coverage_instance(s)?;
-    let plan = |posts: Vec<usize>| -> Result<Plan, CompareError> {
+    let cov = coverage_instance(s)?;
+    let movable: Vec<usize> = (0..s.responders.len())
+        .filter(|&r| !s.responders[r].fixed)
+        .collect();
+    let simulate = |posts: &[usize], dispatch: Dispatch| -> Result<Metrics, ScenarioError> {
         let mut moved = s.clone();
-        for (r, p) in moved.responders.iter_mut().zip(&posts) {
+        moved.dispatch = dispatch;
+        for (r, p) in moved.responders.iter_mut().zip(posts) {
             r.post = *p;
         }
+        run(&moved)
+    };
+    let plan = |chosen: &[usize]| -> Result<Plan, CompareError> {
+        let nodes: Vec<usize> = chosen.iter().map(|&j| cov.candidates[j]).collect();
+        let mut posts: Vec<usize> = s.responders.iter().map(|r| r.post).collect();
+        if !movable.is_empty() {
+            let w = Matrix::from_fn(movable.len(), nodes.len(), |(i, j)| {
+                let d = cov.dist[posts[movable[i]]][nodes[j]];
+                if d.is_finite() { d.round() as i64 } else { 1 << 40 }
+            });
+            let (_, cols) = kuhn_munkres_min(&w);
+            for (i, j) in cols.into_iter().enumerate() {
+                posts[movable[i]] = nodes[j];
+            }
+        }
         Ok(Plan {
-            covered: inst.coverage(&posts),
-            metrics: run(&moved)?,
+            covered: cov.covered(&movable.iter().map(|&r| posts[r]).collect::<Vec<_>>()),
+            metrics: simulate(&posts, s.dispatch)?,
             posts,
         })
     };
     let today: Vec<usize> = s.responders.iter().map(|r| r.post).collect();
-    let g = greedy(&inst)?;
+    let today_movable: Vec<usize> = movable.iter().map(|&r| today[r]).collect();
+    let g = greedy(&cov.instance)?;
     let t = std::time::Instant::now();
-    let e = exact(&inst)?;
+    let e = exact(&cov.instance)?;
     let solve_ms = t.elapsed().as_secs_f64() * 1000.0;
     Ok(Comparison {
-        vulnerable: inst.weights.iter().sum(),
-        today: plan(today)?,
-        greedy: plan(g.posts)?,
-        optimised: plan(e.posts)?,
+        vulnerable: cov.weights.iter().sum(),
+        reach_metres: cov.reach,
+        today: Plan {
+            covered: cov.covered(&today_movable),
+            metrics: simulate(&today, s.dispatch)?,
+            posts: today.clone(),
+        },
+        greedy: plan(&g.posts)?,
+        optimised: plan(&e.posts)?,
         solve_ms,
+        dispatch: DispatchComparison {
+            nearest: simulate(&today, Dispatch::Nearest)?,
+            optimal: simulate(&today, Dispatch::Optimal)?,
+        },
     })
 }
 
@@ -740,8 +939,11 @@ mod tests {
                 skills: vec!["fire".into()],
                 speed_kmh: 6.0,
                 shift: None,
+                fixed: false,
             }],
             vulnerable: vec![Vulnerable { node: 4, count: 2 }],
+            candidates: None,
+            dispatch: Dispatch::Nearest,
         }
     }
 
@@ -792,6 +994,7 @@ mod tests {
             skills: vec!["fire".into()],
             speed_kmh: 12.0,
             shift: Some([20.0, 8.0]),
+            fixed: false,
         });
         let mut spans: Vec<Vec<(f64, f64)>> = vec![vec![]; 2];
         run_traced(&s, |r, a, b| spans[r].push((a, b))).expect("runs");
@@ -849,6 +1052,84 @@ mod tests {
         assert_eq!(c.today.metrics.vulnerable_reached_in_time, 0);
         // The same incidents in every plan.
         assert_eq!(c.today.metrics.incidents, c.optimised.metrics.incidents);
+    }
+
+    #[test]
+    fn optimal_dispatch_matches_waiting_calls_with_the_least_travel() {
+        // Calls wait at nodes 3 (first) and 4; responders stand at 1 and 4. In order, the
+        // first call takes its nearest (node 4's, 1 min) and the second the other (3 min);
+        // matched at once, node 1's goes to 3 (2 min) and node 4's stays (0 min).
+        let mut s = line(1, 1.0);
+        s.incidents[0].places = None;
+        s.responders.push(Responder {
+            post: 4,
+            ..s.responders[0].clone()
+        });
+        let dist = distances(&s.roads).expect("roads");
+        let calls = [3, 4].map(|node| Open {
+            node,
+            kind: 0,
+            at: 0.0,
+            answered: None,
+        });
+        let travel = |policy: Dispatch| {
+            let mut s = s.clone();
+            s.dispatch = policy;
+            let mut crew = Crew::new(&s, &dist);
+            let mut engine: Engine<Ev> = Engine::new();
+            crew.waiting.extend([0, 1]);
+            crew.drain(&calls, 0.0, &mut engine);
+            assert!(crew.waiting.is_empty() && crew.free.iter().all(|f| !f));
+            let mut sent = vec![];
+            while let Some((t, ev)) = engine.pop() {
+                if let Ev::Arrive {
+                    incident,
+                    responder,
+                } = ev
+                {
+                    sent.push((incident, responder, (t * 1e6).round() / 1e6));
+                }
+            }
+            sent.sort_by_key(|x| x.0);
+            sent
+        };
+        assert_eq!(travel(Dispatch::Nearest), vec![(0, 1, 1.0), (1, 0, 3.0)]);
+        assert_eq!(travel(Dispatch::Optimal), vec![(0, 0, 2.0), (1, 1, 0.0)]);
+        // Under load over a year, both policies keep everyone in one place at a time and
+        // answer the same calls.
+        let mut busy = line(2, 40.0);
+        busy.dispatch = Dispatch::Optimal;
+        let mut spans: Vec<(f64, f64)> = vec![];
+        let m = run_traced(&busy, |_, a, b| spans.push((a, b))).expect("runs");
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0 + 1e-9));
+        assert_eq!(m.incidents, run(&line(2, 40.0)).expect("runs").incidents);
+    }
+
+    #[test]
+    fn fixed_responders_stay_and_count_for_the_places_they_reach() {
+        // A fire station outside at the far end (node 4) reaches node 4 in time; the one
+        // movable volunteer then serves node 0, and the station is never moved.
+        let mut s = line(2, 2.0);
+        s.target_minutes = 1.0;
+        s.vulnerable = vec![
+            Vulnerable { node: 0, count: 1 },
+            Vulnerable { node: 4, count: 3 },
+        ];
+        s.responders.push(Responder {
+            name: "消防站".into(),
+            post: 4,
+            fixed: true,
+            ..s.responders[0].clone()
+        });
+        s.candidates = Some(vec![0, 1, 2, 3]);
+        let c = compare(&s).expect("compare");
+        assert_eq!(c.today.covered, 3.0);
+        assert_eq!(c.optimised.posts, vec![0, 4]);
+        assert_eq!(c.optimised.covered, 4.0);
+        assert_eq!(c.dispatch.nearest.incidents, c.dispatch.optimal.incidents);
+        s.candidates = Some(vec![7]);
+        assert_eq!(compare(&s).err().map(|e| e.code()), Some("SCENARIO_NODE_INVALID"));
     }
 
     #[test]
