@@ -2,6 +2,7 @@
 //! engine with seeded random streams (`des`), Erlang C (`erlang`) and the M/M/c model that
 //! validates the engine against it (`mmc`).
 
+pub mod community;
 pub mod des;
 pub mod erlang;
 pub mod mmc;

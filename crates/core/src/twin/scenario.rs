@@ -735,9 +735,10 @@ pub fn coverage_instance(s: &Scenario) -> Result<Covering, ScenarioError> {
     let fixed_cover: Vec<bool> = places
         .iter()
         .map(|&n| {
-            s.responders.iter().filter(|r| r.fixed).any(|r| {
-                dist[r.post][n] <= s.target_minutes * r.speed_kmh * 1000.0 / 60.0
-            })
+            s.responders
+                .iter()
+                .filter(|r| r.fixed)
+                .any(|r| dist[r.post][n] <= s.target_minutes * r.speed_kmh * 1000.0 / 60.0)
         })
         .collect();
     let candidates: Vec<usize> = match &s.candidates {
@@ -844,7 +845,11 @@ pub fn compare(s: &Scenario) -> Result<Comparison, CompareError> {
         if !movable.is_empty() {
             let w = Matrix::from_fn(movable.len(), nodes.len(), |(i, j)| {
                 let d = cov.dist[posts[movable[i]]][nodes[j]];
-                if d.is_finite() { d.round() as i64 } else { 1 << 40 }
+                if d.is_finite() {
+                    d.round() as i64
+                } else {
+                    1 << 40
+                }
             });
             let (_, cols) = kuhn_munkres_min(&w);
             for (i, j) in cols.into_iter().enumerate() {
@@ -1129,7 +1134,10 @@ mod tests {
         assert_eq!(c.optimised.covered, 4.0);
         assert_eq!(c.dispatch.nearest.incidents, c.dispatch.optimal.incidents);
         s.candidates = Some(vec![7]);
-        assert_eq!(compare(&s).err().map(|e| e.code()), Some("SCENARIO_NODE_INVALID"));
+        assert_eq!(
+            compare(&s).err().map(|e| e.code()),
+            Some("SCENARIO_NODE_INVALID")
+        );
     }
 
     #[test]
