@@ -27,6 +27,7 @@ pub mod residents;
 pub mod routing;
 pub mod state;
 pub mod taxonomy;
+pub mod twin;
 pub mod web;
 
 use axum::Router;
@@ -41,7 +42,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "gongzhi API", description = "共治 · 社区治理平台: JSON API. Errors: {\"errors\":[{\"code\",\"detail\"}]}."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "devices"), (name = "mediation"), (name = "ledger"), (name = "funds"), (name = "ops"))
+    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "devices"), (name = "mediation"), (name = "ledger"), (name = "funds"), (name = "twin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -69,6 +70,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(mediation::api())
         .merge(ledger::api())
         .merge(funds::api())
+        .merge(twin::api())
         .merge(devices::api())
         .merge(ops::api())
         .split_for_parts()
@@ -95,6 +97,7 @@ pub fn router(st: AppState) -> Router {
         .merge(mediation::routes())
         .merge(ledger::routes())
         .merge(funds::routes())
+        .merge(twin::routes())
         .merge(devices::routes())
         .merge(open311::routes())
         .merge(admin::routes())

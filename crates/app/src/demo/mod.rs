@@ -8,6 +8,7 @@ mod funds;
 pub mod generate;
 mod mediation;
 mod seed;
+mod twin;
 
 pub use seed::{DEMO_PASSWORD, DemoAccount, DemoSize, seed};
 

@@ -87,6 +87,7 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
     }
     super::mediation::seed_mediators(st).await?;
     super::funds::seed(st, SEED).await?;
+    super::twin::seed(st).await?;
     if let DemoSize::Full = size {
         super::cases::seed_history(st, SEED, HISTORY_CASES).await?;
         super::mediation::generate(st, SEED, HISTORY_DISPUTES).await?;

@@ -19,6 +19,7 @@ static ASSETS: &[(&str, &[u8])] = &[
     asset!("app.js"),
     asset!("cases.js"),
     asset!("ledger.js"),
+    asset!("twin.js"),
     asset!("favicon.svg"),
     asset!("vendor/htmx/htmx.min.js"),
     asset!("vendor/leaflet/leaflet.js"),

@@ -67,6 +67,9 @@ impl Layout {
                     }
                     push("/supervision", "nav.supervision");
                     push("/devices", "nav.devices");
+                    if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
+                        push("/twin", "nav.twin");
+                    }
                 }
                 _ => {
                     push("/cases/new", "nav.report");

@@ -596,3 +596,94 @@ async fn anyone_checks_a_fund_movement_on_the_public_ledger_and_staff_record_one
     let _ = c.close().await;
     result.expect("browser steps");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_build_a_fire_scenario_and_see_today_s_posts_beside_the_optimised_ones() {
+    let Some((_driver, port)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let c = browser(port, "1366,1000").await;
+    let base = format!("http://{addr}");
+    let dir = screenshots();
+    let result = async {
+        login(&c, &base, "staff1").await?;
+        c.goto(&format!("{base}/twin")).await?;
+        c.find(Locator::Css("form.filters button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("form.twin-builder"))
+            .await?;
+        let form = c
+            .find(Locator::Css("form.twin-builder"))
+            .await?
+            .text()
+            .await?;
+        assert!(form.contains("火灾") && form.contains("网格员"), "{form}");
+        std::fs::write(dir.join("twin-builder-staff1.png"), c.screenshot().await?).expect("shot");
+        c.find(Locator::Css("form.twin-builder button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#covered-optimised"))
+            .await?;
+        let today = c.find(Locator::Css("#covered-today")).await?.text().await?;
+        let optimised = c
+            .find(Locator::Css("#covered-optimised"))
+            .await?
+            .text()
+            .await?;
+        let num = |s: &str| -> (u32, u32) {
+            let mut it = s
+                .split('/')
+                .map(|x| x.trim().parse::<u32>().expect("a count"));
+            (it.next().expect("reached"), it.next().expect("of"))
+        };
+        let (t, total) = num(&today);
+        let (o, total2) = num(&optimised);
+        assert_eq!(total, total2);
+        assert!(o >= t && total > 0, "{today} vs {optimised}");
+        // The map and the charts drew.
+        for _ in 0..100 {
+            let ready = c
+                .find(Locator::Css("#twin-map"))
+                .await?
+                .attr("data-ready")
+                .await?;
+            let charts = c
+                .find(Locator::Css("#twin-minutes"))
+                .await?
+                .attr("data-ready")
+                .await?;
+            if ready.is_some() && charts.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            c.find(Locator::Css("#twin-map"))
+                .await?
+                .attr("data-ready")
+                .await?,
+            Some("1".into())
+        );
+        assert_eq!(
+            c.find(Locator::Css("#twin-minutes"))
+                .await?
+                .attr("data-ready")
+                .await?,
+            Some("1".into())
+        );
+        std::fs::write(dir.join("twin-result-staff1.png"), c.screenshot().await?).expect("shot");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    result.expect("browser steps");
+}

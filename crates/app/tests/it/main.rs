@@ -19,4 +19,5 @@ mod residents;
 mod routing;
 mod schema;
 mod support;
+mod twin;
 mod web;

@@ -708,6 +708,7 @@ impl Model {
                 .collect(),
             candidates: Some(self.posts()),
             dispatch: spec.dispatch,
+            cover_skill: None,
         })
     }
 }

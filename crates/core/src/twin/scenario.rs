@@ -16,7 +16,7 @@ use pathfinding::kuhn_munkres::kuhn_munkres_min;
 use pathfinding::matrix::Matrix;
 
 use super::des::{Engine, Exp, stream};
-use super::placement::{Instance, PlacementError, exact, greedy};
+use super::placement::{PlacementError, Team, TeamPlacement, team_exact, team_greedy};
 use crate::Coded;
 
 /// Minutes in a day.
@@ -44,6 +44,9 @@ pub struct Scenario {
     /// Who is sent when calls wait and responders are free.
     #[serde(default)]
     pub dispatch: Dispatch,
+    /// The skill whose responders placement moves (default: the first incident kind's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover_skill: Option<String>,
 }
 
 /// Dispatch policies.
@@ -143,7 +146,7 @@ impl Coded for ScenarioError {
 }
 
 /// Percentiles and mean of response times (minutes).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Distribution {
     pub count: u64,
     pub mean: f64,
@@ -155,7 +158,7 @@ pub struct Distribution {
     pub by_minute: Vec<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResponderUse {
     pub name: String,
     /// Busy minutes (travelling, on scene, going back) over on-duty minutes.
@@ -163,7 +166,7 @@ pub struct ResponderUse {
     pub incidents: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     pub name: String,
     pub incidents: u64,
@@ -672,53 +675,68 @@ pub fn run_traced(
     })
 }
 
-/// The covering problem of a scenario. Demand points are the places of vulnerable
-/// residents, weighted by how many live there. Fixed responders (a fire station) stay
-/// where they are and what they reach in time at their own speed is covered already;
-/// the others (`p` of them) may stand at any candidate post, and a post covers a place
-/// within the target time at the slowest of their speeds, so the cover holds whoever
-/// stands there.
+/// The covering problem of a scenario: where should the responders stand so that the
+/// vulnerable residents are reached within the target time, at every hour of the day?
+///
+/// Demand points are the places of vulnerable residents, weighted by how many live there.
+/// The responders placed are those who are not fixed and have the covering skill (the
+/// scenario's `cover_skill`, by default the first incident kind's: for a fire scenario,
+/// `fire`). Each reaches, within the target, as far as their own speed takes them along the
+/// roads, and only while on duty: the day is cut into periods at the shift changes, and a
+/// place counts in a period when someone on duty then reaches it, or a fixed force with the
+/// skill (the fire station) does. Coverage is averaged over the day.
 #[derive(Debug, Clone)]
 pub struct Covering {
-    /// Over the candidates, with the places the fixed responders cover weighing nothing.
-    pub instance: Instance,
-    /// Candidate posts (road nodes), indexed like `instance.covers`.
+    pub team: Team,
+    /// The responders placed (indexes into the scenario's responders).
+    pub placed: Vec<usize>,
+    /// Candidate posts (road nodes), indexed like each responder's `team.covers[r]`.
     pub candidates: Vec<usize>,
-    /// Demand points (road nodes), indexed like `instance.weights`.
+    /// Demand points (road nodes), indexed like `team.weights`.
     pub places: Vec<usize>,
-    /// Each place's vulnerable residents.
-    pub weights: Vec<f64>,
-    /// Whether a fixed responder reaches the place in time.
-    pub fixed_cover: Vec<bool>,
-    /// How far (metres) a movable responder gets within the target time.
+    /// The periods of the day (from, to hours).
+    pub periods: Vec<[f64; 2]>,
+    pub skill: String,
+    /// How far (metres) the slowest placed responder gets within the target.
     pub reach: f64,
-    dist: Vec<Vec<f64>>,
 }
 
 impl Covering {
-    /// Vulnerable residents covered with the movable responders at `posts` (road nodes).
-    pub fn covered(&self, posts: &[usize]) -> f64 {
-        self.places
+    /// The placed responders' posts (candidate indexes) when everyone stands at `posts`
+    /// (road nodes, in the scenario's order).
+    fn team_posts(&self, posts: &[usize]) -> Vec<usize> {
+        self.placed
             .iter()
-            .enumerate()
-            .filter(|&(i, &n)| {
-                self.fixed_cover[i] || posts.iter().any(|&p| self.dist[p][n] <= self.reach)
+            .map(|&r| {
+                self.candidates
+                    .iter()
+                    .position(|&c| c == posts[r])
+                    .expect("every post is a candidate")
             })
-            .map(|(i, _)| self.weights[i])
-            .sum()
+            .collect()
+    }
+
+    /// Vulnerable residents covered with everyone at `posts` (road nodes, in the
+    /// scenario's order): averaged over the day, and in each period.
+    pub fn covered(&self, posts: &[usize]) -> (f64, Vec<f64>) {
+        let p = self.team_posts(posts);
+        (self.team.coverage(&p), self.team.coverage_by_period(&p))
     }
 }
 
 pub fn coverage_instance(s: &Scenario) -> Result<Covering, ScenarioError> {
     s.check()?;
     let dist = distances(&s.roads)?;
-    let speed = s
-        .responders
-        .iter()
-        .filter(|r| !r.fixed)
-        .map(|r| r.speed_kmh)
-        .fold(f64::INFINITY, f64::min);
-    let reach = s.target_minutes * speed * 1000.0 / 60.0;
+    let skill = s
+        .cover_skill
+        .clone()
+        .or_else(|| s.incidents.first().map(|k| k.skill.clone()))
+        .unwrap_or_default();
+    let has = |r: &Responder| r.skills.iter().any(|x| *x == skill);
+    let placed: Vec<usize> = (0..s.responders.len())
+        .filter(|&r| !s.responders[r].fixed && has(&s.responders[r]))
+        .collect();
+    let reach_of = |r: &Responder| s.target_minutes * r.speed_kmh * 1000.0 / 60.0;
     let mut places: Vec<usize> = s.vulnerable.iter().map(|v| v.node).collect();
     places.sort_unstable();
     places.dedup();
@@ -732,63 +750,136 @@ pub fn coverage_instance(s: &Scenario) -> Result<Covering, ScenarioError> {
                 .sum()
         })
         .collect();
-    let fixed_cover: Vec<bool> = places
-        .iter()
-        .map(|&n| {
-            s.responders
-                .iter()
-                .filter(|r| r.fixed)
-                .any(|r| dist[r.post][n] <= s.target_minutes * r.speed_kmh * 1000.0 / 60.0)
-        })
-        .collect();
-    let candidates: Vec<usize> = match &s.candidates {
+    let mut candidates: Vec<usize> = match &s.candidates {
         Some(c) => c.clone(),
         None => (0..s.roads.nodes.len()).collect(),
     };
-    let covers = candidates
+    for &r in &placed {
+        if !candidates.contains(&s.responders[r].post) {
+            candidates.push(s.responders[r].post);
+        }
+    }
+    // The day cut at every shift change of those who count.
+    let mut cuts: Vec<f64> = s
+        .responders
         .iter()
-        .map(|&j| {
-            places
+        .filter(|r| has(r))
+        .filter_map(|r| r.shift)
+        .flat_map(|[a, b]| [a % 24.0, b % 24.0])
+        .collect();
+    cuts.sort_by(f64::total_cmp);
+    cuts.dedup();
+    let periods: Vec<[f64; 2]> = match cuts.len() {
+        0 => vec![[0.0, 24.0]],
+        n => (0..n).map(|k| [cuts[k], cuts[(k + 1) % n]]).collect(),
+    };
+    let length = |p: &[f64; 2]| {
+        let d = p[1] - p[0];
+        if d <= 0.0 { d + 24.0 } else { d }
+    };
+    let mid = |p: &[f64; 2]| ((p[0] + length(p) / 2.0) % 24.0) * 60.0;
+    let pre = places
+        .iter()
+        .map(|&n| {
+            periods
                 .iter()
-                .enumerate()
-                .filter(|(_, n)| dist[j][**n] <= reach)
-                .map(|(i, _)| i)
+                .map(|p| {
+                    s.responders
+                        .iter()
+                        .filter(|r| r.fixed && has(r))
+                        .any(|r| on_duty(r.shift, mid(p)) && dist[r.post][n] <= reach_of(r))
+                })
                 .collect()
         })
         .collect();
+    let team = Team {
+        covers: placed
+            .iter()
+            .map(|&r| {
+                let reach = reach_of(&s.responders[r]);
+                candidates
+                    .iter()
+                    .map(|&j| {
+                        places
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, n)| dist[j][**n] <= reach)
+                            .map(|(i, _)| i)
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect(),
+        on: placed
+            .iter()
+            .map(|&r| {
+                periods
+                    .iter()
+                    .map(|p| on_duty(s.responders[r].shift, mid(p)))
+                    .collect()
+            })
+            .collect(),
+        current: placed
+            .iter()
+            .map(|&r| {
+                candidates
+                    .iter()
+                    .position(|&c| c == s.responders[r].post)
+                    .expect("added above")
+            })
+            .collect(),
+        moving: placed
+            .iter()
+            .map(|&r| {
+                candidates
+                    .iter()
+                    .map(|&j| {
+                        let d = dist[s.responders[r].post][j];
+                        if d.is_finite() { d } else { 1e7 }
+                    })
+                    .collect()
+            })
+            .collect(),
+        periods: periods.iter().map(length).collect(),
+        weights,
+        pre,
+    };
+    let reach = placed
+        .iter()
+        .map(|&r| reach_of(&s.responders[r]))
+        .fold(f64::INFINITY, f64::min);
     Ok(Covering {
-        instance: Instance {
-            weights: weights
-                .iter()
-                .zip(&fixed_cover)
-                .map(|(w, f)| if *f { 0.0 } else { *w })
-                .collect(),
-            covers,
-            p: s.responders.iter().filter(|r| !r.fixed).count(),
-        },
+        team,
+        placed,
         candidates,
         places,
-        weights,
-        fixed_cover,
-        reach,
-        dist,
+        periods,
+        skill,
+        reach: if reach.is_finite() { reach } else { 0.0 },
     })
 }
 
 /// One plan: where each responder stands (in the scenario's order), the vulnerable
-/// residents that covers, and the simulated metrics with them standing there.
-#[derive(Debug, Clone, Serialize)]
+/// residents that covers (averaged over the day, and in each period), and the
+/// simulated metrics with them standing there.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
     pub posts: Vec<usize>,
     pub covered: f64,
+    /// Covered in each of the comparison's `periods`.
+    pub covered_by_period: Vec<f64>,
     pub metrics: Metrics,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Comparison {
     /// Vulnerable residents in all.
     pub vulnerable: f64,
-    /// How far (metres) a movable responder gets within the target time.
+    /// The skill whose responders are placed.
+    pub skill: String,
+    /// The periods of the day coverage is counted in (from, to hours).
+    pub periods: Vec<[f64; 2]>,
+    /// How far (metres) the slowest placed responder gets within the target time.
     pub reach_metres: f64,
     pub today: Plan,
     pub greedy: Plan,
@@ -799,7 +890,7 @@ pub struct Comparison {
     pub dispatch: DispatchComparison,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DispatchComparison {
     pub nearest: Metrics,
     pub optimal: Metrics,
@@ -822,15 +913,11 @@ impl Coded for CompareError {
     }
 }
 
-/// Today's posts beside the greedy and the exact covering placements, each simulated with
-/// the same incidents (same seed, same streams), and today's posts under both dispatch
-/// policies. Fixed responders stay; the movable ones take the chosen posts so that the
-/// total distance they move is least (Kuhn–Munkres).
+/// Today's posts beside the greedy and the exact placements, each simulated with the same
+/// incidents (same seed, same streams), and today's posts under both dispatch policies.
+/// Fixed responders and those without the covering skill stay where they are.
 pub fn compare(s: &Scenario) -> Result<Comparison, CompareError> {
     let cov = coverage_instance(s)?;
-    let movable: Vec<usize> = (0..s.responders.len())
-        .filter(|&r| !s.responders[r].fixed)
-        .collect();
     let simulate = |posts: &[usize], dispatch: Dispatch| -> Result<Metrics, ScenarioError> {
         let mut moved = s.clone();
         moved.dispatch = dispatch;
@@ -839,45 +926,35 @@ pub fn compare(s: &Scenario) -> Result<Comparison, CompareError> {
         }
         run(&moved)
     };
-    let plan = |chosen: &[usize]| -> Result<Plan, CompareError> {
-        let nodes: Vec<usize> = chosen.iter().map(|&j| cov.candidates[j]).collect();
-        let mut posts: Vec<usize> = s.responders.iter().map(|r| r.post).collect();
-        if !movable.is_empty() {
-            let w = Matrix::from_fn(movable.len(), nodes.len(), |(i, j)| {
-                let d = cov.dist[posts[movable[i]]][nodes[j]];
-                if d.is_finite() {
-                    d.round() as i64
-                } else {
-                    1 << 40
-                }
-            });
-            let (_, cols) = kuhn_munkres_min(&w);
-            for (i, j) in cols.into_iter().enumerate() {
-                posts[movable[i]] = nodes[j];
-            }
-        }
+    let today: Vec<usize> = s.responders.iter().map(|r| r.post).collect();
+    let plan = |posts: Vec<usize>| -> Result<Plan, CompareError> {
+        let (covered, covered_by_period) = cov.covered(&posts);
         Ok(Plan {
-            covered: cov.covered(&movable.iter().map(|&r| posts[r]).collect::<Vec<_>>()),
+            covered,
+            covered_by_period,
             metrics: simulate(&posts, s.dispatch)?,
             posts,
         })
     };
-    let today: Vec<usize> = s.responders.iter().map(|r| r.post).collect();
-    let today_movable: Vec<usize> = movable.iter().map(|&r| today[r]).collect();
-    let g = greedy(&cov.instance)?;
+    let with = |p: &TeamPlacement| -> Vec<usize> {
+        let mut posts = today.clone();
+        for (k, &r) in cov.placed.iter().enumerate() {
+            posts[r] = cov.candidates[p.posts[k]];
+        }
+        posts
+    };
+    let g = team_greedy(&cov.team)?;
     let t = std::time::Instant::now();
-    let e = exact(&cov.instance)?;
+    let e = team_exact(&cov.team)?;
     let solve_ms = t.elapsed().as_secs_f64() * 1000.0;
     Ok(Comparison {
-        vulnerable: cov.weights.iter().sum(),
+        vulnerable: cov.team.weights.iter().sum(),
+        skill: cov.skill.clone(),
+        periods: cov.periods.clone(),
         reach_metres: cov.reach,
-        today: Plan {
-            covered: cov.covered(&today_movable),
-            metrics: simulate(&today, s.dispatch)?,
-            posts: today.clone(),
-        },
-        greedy: plan(&g.posts)?,
-        optimised: plan(&e.posts)?,
+        today: plan(today.clone())?,
+        greedy: plan(with(&g))?,
+        optimised: plan(with(&e))?,
         solve_ms,
         dispatch: DispatchComparison {
             nearest: simulate(&today, Dispatch::Nearest)?,
@@ -949,6 +1026,7 @@ mod tests {
             vulnerable: vec![Vulnerable { node: 4, count: 2 }],
             candidates: None,
             dispatch: Dispatch::Nearest,
+            cover_skill: None,
         }
     }
 
@@ -1114,7 +1192,8 @@ mod tests {
     #[test]
     fn fixed_responders_stay_and_count_for_the_places_they_reach() {
         // A fire station outside at the far end (node 4) reaches node 4 in time; the one
-        // movable volunteer then serves node 0, and the station is never moved.
+        // movable volunteer then serves node 0 (the least move that does), and the station is
+        // never moved.
         let mut s = line(2, 2.0);
         s.target_minutes = 1.0;
         s.vulnerable = vec![
@@ -1130,7 +1209,8 @@ mod tests {
         s.candidates = Some(vec![0, 1, 2, 3]);
         let c = compare(&s).expect("compare");
         assert_eq!(c.today.covered, 3.0);
-        assert_eq!(c.optimised.posts, vec![0, 4]);
+        // Node 1 reaches node 0 within the minute too, and is the shorter move from node 2.
+        assert_eq!(c.optimised.posts, vec![1, 4]);
         assert_eq!(c.optimised.covered, 4.0);
         assert_eq!(c.dispatch.nearest.incidents, c.dispatch.optimal.incidents);
         s.candidates = Some(vec![7]);
