@@ -180,7 +180,7 @@ pub async fn new(
         rows,
         roles: ROLES
             .iter()
-            .map(|&r| (r, role_facts(r).map(|f| f.0).unwrap_or_default()))
+            .map(|&r| (r, role_facts(r).map(|f| f.name).unwrap_or_default()))
             .collect(),
         posts: post_choices(&model),
         vulnerable: model.vulnerable.iter().map(|v| v.1).sum(),
@@ -425,7 +425,7 @@ pub async fn show(
                         .responders
                         .get(r)
                         .and_then(|s| role_facts(&s.role))
-                        .map(|f| f.0)
+                        .map(|f| f.name)
                         .unwrap_or_default(),
                     today: label(c.today.posts[r]),
                     optimised: label(c.optimised.posts[r]),

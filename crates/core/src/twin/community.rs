@@ -122,54 +122,62 @@ pub fn kind_facts(kind: &str) -> Option<(&'static str, &'static str, f64, f64)> 
     })
 }
 
-/// A responder role's Chinese name, skills, speed (km/h), default shift and whether it is
-/// stationed outside the community.
-pub fn role_facts(
-    role: &str,
-) -> Option<(
-    &'static str,
-    &'static [&'static str],
-    f64,
-    Option<[f64; 2]>,
-    bool,
-)> {
+/// What a responder role is: its Chinese name, skills, speed, default shift and whether it
+/// is stationed outside the community.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleFacts {
+    pub name: &'static str,
+    pub skills: &'static [&'static str],
+    pub speed_kmh: f64,
+    pub shift: Option<[f64; 2]>,
+    pub fixed: bool,
+}
+
+pub fn role_facts(role: &str) -> Option<RoleFacts> {
+    let f = |name, skills, speed_kmh, shift, fixed| RoleFacts {
+        name,
+        skills,
+        speed_kmh,
+        shift,
+        fixed,
+    };
     Some(match role {
-        "technician" => (
+        "technician" => f(
             "物业值班技工",
             &["plumbing", "lift", "flooding", "fire"],
             5.0,
             None,
             false,
         ),
-        "grid_worker" => (
+        "grid_worker" => f(
             "网格员",
             &["first_aid", "fire", "flooding"],
             5.0,
             Some([8.0, 18.0]),
             false,
         ),
-        "volunteer" => (
+        "volunteer" => f(
             "楼组长志愿者",
             &["first_aid", "fire"],
             4.5,
             Some([18.0, 8.0]),
             false,
         ),
-        "micro_fire_station" => (
+        "micro_fire_station" => f(
             "微型消防站队员",
             &["fire", "first_aid", "lift"],
             12.0,
             None,
             false,
         ),
-        "fire_station" => (
+        "fire_station" => f(
             "消防救援站",
             &["fire", "lift", "flooding"],
             30.0,
             None,
             true,
         ),
-        "ambulance" => ("120急救站", &["first_aid"], 30.0, None, true),
+        "ambulance" => f("120急救站", &["first_aid"], 30.0, None, true),
         _ => return None,
     })
 }
@@ -531,7 +539,7 @@ pub fn build(
     ] {
         today.push(ResponderSpec {
             role: role.into(),
-            name: role_facts(role).map(|f| f.0).unwrap_or_default().into(),
+            name: role_facts(role).map(|f| f.name).unwrap_or_default().into(),
             post,
             shift: None,
         });
@@ -609,9 +617,8 @@ impl Model {
         let mut incidents = vec![];
         for k in &spec.incidents {
             let (_, skill, _, _) = kind_facts(&k.kind).ok_or(TwinError::Kind)?;
-            if !(k.per_year > 0.0 && k.per_year <= 10_000.0)
-                || !(1.0..=600.0).contains(&k.on_scene_minutes)
-            {
+            let rate_ok = k.per_year > 0.0 && k.per_year <= 10_000.0;
+            if !(rate_ok && (1.0..=600.0).contains(&k.on_scene_minutes)) {
                 return Err(TwinError::Rate);
             }
             let places = match k.kind.as_str() {
@@ -645,7 +652,13 @@ impl Model {
         }
         let mut responders = vec![];
         for r in &spec.responders {
-            let (_, skills, speed, _, fixed) = role_facts(&r.role).ok_or(TwinError::Role)?;
+            let RoleFacts {
+                name: role_name,
+                skills,
+                speed_kmh,
+                fixed,
+                ..
+            } = role_facts(&r.role).ok_or(TwinError::Role)?;
             let post = match r.role.as_str() {
                 "fire_station" => self.fire_station,
                 "ambulance" => self.ambulance_base,
@@ -667,13 +680,13 @@ impl Model {
             let label = r.name.trim();
             responders.push(Responder {
                 name: if label.is_empty() {
-                    role_facts(&r.role).map(|f| f.0).unwrap_or_default().into()
+                    role_name.into()
                 } else {
                     label.chars().take(40).collect()
                 },
                 post,
                 skills: skills.iter().map(|s| s.to_string()).collect(),
-                speed_kmh: speed,
+                speed_kmh,
                 shift: r.shift,
                 fixed,
             });
@@ -683,7 +696,7 @@ impl Model {
             (self.fire_station, "fire_station", spec.fire_station_minutes),
             (self.ambulance_base, "ambulance", spec.ambulance_minutes),
         ] {
-            let speed = role_facts(role).map(|f| f.2).unwrap_or(30.0);
+            let speed = role_facts(role).map_or(30.0, |f| f.speed_kmh);
             edges.push(Edge::Measured {
                 a: node,
                 b: self.entrance,

@@ -362,8 +362,8 @@ pub fn team_exact(team: &Team) -> Result<TeamPlacement, PlacementError> {
         }
     }
     let mut model = vars.maximise(objective).using(microlp);
-    for r in 0..n {
-        let one: Expression = x[r].iter().copied().sum();
+    for xr in &x {
+        let one: Expression = xr.iter().copied().sum();
         model = model.with(constraint!(one == 1.0));
     }
     let mut reach: Vec<Vec<Expression>> =

@@ -732,7 +732,7 @@ pub fn coverage_instance(s: &Scenario) -> Result<Covering, ScenarioError> {
         .clone()
         .or_else(|| s.incidents.first().map(|k| k.skill.clone()))
         .unwrap_or_default();
-    let has = |r: &Responder| r.skills.iter().any(|x| *x == skill);
+    let has = |r: &Responder| r.skills.contains(&skill);
     let placed: Vec<usize> = (0..s.responders.len())
         .filter(|&r| !s.responders[r].fixed && has(&s.responders[r]))
         .collect();
