@@ -540,7 +540,26 @@ pub fn run_traced(
     let mut crew = Crew::new(s, &dist);
     let mut incidents: Vec<Open> = vec![];
     let mut responses: Vec<f64> = vec![];
-    engine.at(60.0, Ev::Tick);
+    // Shift changes: whoever comes on duty takes what is waiting (a responder who frees up
+    // takes it anyway). Minutes of the day at which some shift begins, ascending.
+    let mut starts: Vec<f64> = s
+        .responders
+        .iter()
+        .filter_map(|r| r.shift.map(|[a, _]| (a % 24.0) * 60.0))
+        .collect();
+    starts.sort_by(f64::total_cmp);
+    starts.dedup();
+    let next_start = |now: f64| -> Option<f64> {
+        let day = (now / DAY).floor() * DAY;
+        starts
+            .iter()
+            .map(|m| day + m)
+            .find(|t| *t > now)
+            .or_else(|| starts.first().map(|m| day + DAY + m))
+    };
+    if let Some(t) = next_start(-1.0) {
+        engine.at(t.max(0.0), Ev::Tick);
+    }
 
     while let Some((now, ev)) = engine.pop() {
         if now >= end {
@@ -611,10 +630,9 @@ pub fn run_traced(
                 crew.drain(&incidents, now, &mut engine);
             }
             Ev::Tick => {
-                // Shifts begin on the hour: whoever came on duty takes what is waiting.
                 crew.drain(&incidents, now, &mut engine);
-                if now + 60.0 < end {
-                    engine.after(60.0, Ev::Tick);
+                if let Some(t) = next_start(now).filter(|t| *t < end) {
+                    engine.at(t, Ev::Tick);
                 }
             }
         }
