@@ -645,8 +645,10 @@ struct DrillPage {
     scenario: Option<(i64, String)>,
     /// The simulated run of today's posts: (p50, p90, within target, reached in time).
     simulated: Option<(String, String, String, String)>,
-    /// How the drill's first arrival compares with the simulation.
+    /// How the drill's first arrival compares with the simulation, and whether that is a
+    /// warning (slower than the simulated median).
     verdict: String,
+    slower: bool,
     target: String,
 }
 
@@ -662,10 +664,12 @@ pub async fn drill(
         None => None,
     };
     let mut verdict = String::new();
+    let mut slower = false;
     let simulated = sc.as_ref().and_then(|v| v.result.as_ref()).map(|c| {
         let m = &c.today.metrics;
         if let Some(t) = d.first_arrival_minutes {
             let r = &m.response_minutes;
+            slower = t > r.p50;
             verdict = if t <= r.p50 {
                 layout.t("twin.verdict_fast").to_string()
             } else if t <= r.p90 {
@@ -692,6 +696,7 @@ pub async fn drill(
         scenario: sc.map(|v| (v.id, v.name)),
         simulated,
         verdict,
+        slower,
         layout,
         d,
     })
