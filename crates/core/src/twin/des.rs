@@ -9,41 +9,34 @@ use rand_chacha::ChaCha8Rng;
 /// Simulated time (the unit is the model's: minutes, hours …).
 pub type Time = f64;
 
+#[derive(Clone, Copy)]
 struct Scheduled<E> {
-    /// The time's bits: for the non-negative times used here the bits of an f64 order
-    /// like the numbers, so integer comparisons order the events.
-    bits: u64,
-    seq: u64,
+    /// The time's bits above the scheduling sequence number: one integer comparison orders
+    /// by time, then by scheduling order (non-negative times order like their bits).
+    key: u128,
     event: E,
 }
 
-impl<E> Scheduled<E> {
-    #[inline]
-    fn before(&self, o: &Self) -> bool {
-        (self.bits, self.seq) < (o.bits, o.seq)
-    }
-}
-
-/// Children per node of the event heap: a 4-ary heap is shallower than a binary one and
-/// its children share a cache line.
+/// Children per heap node: a shallower heap, and the four children of a node share a cache
+/// line or two.
 const ARITY: usize = 4;
 
-/// The future-event list and the clock.
-pub struct Engine<E> {
-    /// A 4-ary min-heap on (time, sequence).
+/// The future-event list and the clock. Events are small `Copy` values, so sifting moves
+/// each displaced entry once into the hole instead of swapping.
+pub struct Engine<E: Copy> {
     heap: Vec<Scheduled<E>>,
     seq: u64,
     now: Time,
     processed: u64,
 }
 
-impl<E> Default for Engine<E> {
+impl<E: Copy> Default for Engine<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> Engine<E> {
+impl<E: Copy> Engine<E> {
     pub fn new() -> Self {
         Engine {
             heap: Vec::new(),
@@ -53,6 +46,7 @@ impl<E> Engine<E> {
         }
     }
 
+    /// An engine expecting about `n` pending events at a time.
     pub fn with_capacity(n: usize) -> Self {
         Engine {
             heap: Vec::with_capacity(n),
@@ -60,67 +54,74 @@ impl<E> Engine<E> {
         }
     }
 
-    /// Schedules `event` at time `at` (never before now: the past cannot change).
+    /// Schedules `event` at absolute time `at` (clamped to now: the past cannot change).
     #[inline]
     pub fn at(&mut self, at: Time, event: E) {
         // Never before now (also catches NaN); now is never negative.
         let at = if at >= self.now { at } else { self.now };
         let item = Scheduled {
-            bits: at.to_bits(),
-            seq: self.seq,
+            key: (u128::from(at.to_bits()) << 64) | u128::from(self.seq),
             event,
         };
         self.seq += 1;
-        // Sift up.
+        // Sift up: parents later than the item move down into the hole.
         let mut i = self.heap.len();
         self.heap.push(item);
         while i > 0 {
             let parent = (i - 1) / ARITY;
-            if self.heap[i].before(&self.heap[parent]) {
-                self.heap.swap(i, parent);
+            let p = self.heap[parent];
+            if item.key < p.key {
+                self.heap[i] = p;
                 i = parent;
             } else {
                 break;
             }
         }
+        self.heap[i] = item;
     }
 
-    /// Schedules `event` after `delay`.
     #[inline]
     pub fn after(&mut self, delay: Time, event: E) {
         self.at(self.now + delay.max(0.0), event);
     }
 
     /// The next event, advancing the clock to it.
+    /// The next event, advancing the clock to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(Time, E)> {
+        let last = self.heap.pop()?;
         let n = self.heap.len();
-        if n == 0 {
-            return None;
-        }
-        let top = self.heap.swap_remove(0);
-        // Sift the moved last element down.
-        let n = n - 1;
-        let mut i = 0;
-        loop {
-            let first = i * ARITY + 1;
-            if first >= n {
-                break;
-            }
-            let mut best = first;
-            for c in first + 1..(first + ARITY).min(n) {
-                if self.heap[c].before(&self.heap[best]) {
-                    best = c;
+        let top = if n == 0 {
+            last
+        } else {
+            let top = self.heap[0];
+            // Sift the last entry down from the root: earlier children move up into the hole.
+            let mut i = 0;
+            loop {
+                let first = i * ARITY + 1;
+                if first >= n {
+                    break;
+                }
+                let mut best = first;
+                let mut best_key = self.heap[first].key;
+                for c in first + 1..(first + ARITY).min(n) {
+                    let k = self.heap[c].key;
+                    if k < best_key {
+                        best = c;
+                        best_key = k;
+                    }
+                }
+                if best_key < last.key {
+                    self.heap[i] = self.heap[best];
+                    i = best;
+                } else {
+                    break;
                 }
             }
-            if self.heap[best].before(&self.heap[i]) {
-                self.heap.swap(i, best);
-                i = best;
-            } else {
-                break;
-            }
-        }
-        self.now = f64::from_bits(top.bits);
+            self.heap[i] = last;
+            top
+        };
+        self.now = f64::from_bits((top.key >> 64) as u64);
         self.processed += 1;
         Some((self.now, top.event))
     }

@@ -70,6 +70,7 @@ pub struct MmcResult {
     pub erlang_c: Exact,
 }
 
+#[derive(Clone, Copy)]
 enum Ev {
     Arrival,
     Departure { server: u32 },

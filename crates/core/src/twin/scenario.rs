@@ -322,6 +322,7 @@ fn duty_minutes(shift: Option<[f64; 2]>, end: f64) -> f64 {
         .sum()
 }
 
+#[derive(Clone, Copy)]
 enum Ev {
     Incident { kind: usize },
     Arrive { incident: usize, responder: usize },
