@@ -122,6 +122,33 @@ pub fn kind_facts(kind: &str) -> Option<(&'static str, &'static str, f64, f64)> 
     })
 }
 
+/// When in the day an incident kind happens: relative rates by hour (0–23). Illustrative
+/// shapes, not statistics: residential fires peak at cooking times, lift entrapments at
+/// the commutes, collapses of the elderly in the morning, burst pipes when water is used;
+/// street flooding follows the rain, any hour.
+pub fn kind_hours(kind: &str) -> Option<[f64; 24]> {
+    Some(match kind {
+        "fire" => [
+            1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.5, 1.5, 1.5, 1.5, 2.0, 2.0, 1.5, 1.5, 1.5, 1.5,
+            2.5, 3.0, 3.0, 2.5, 2.0, 1.5, 1.0,
+        ],
+        "burst_pipe" => [
+            0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.5, 2.0, 1.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,
+            1.0, 1.5, 2.0, 1.5, 1.0, 1.0, 0.5,
+        ],
+        "lift_entrapment" => [
+            0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 1.0, 2.5, 2.0, 1.0, 1.0, 1.5, 1.5, 1.0, 1.0, 1.0, 1.5,
+            2.5, 2.0, 1.5, 1.0, 0.8, 0.4, 0.3,
+        ],
+        "collapse" => [
+            0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 1.5, 2.0, 2.0, 1.5, 1.2, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,
+            1.2, 1.2, 1.0, 1.0, 0.8, 0.6, 0.5,
+        ],
+        "flooding" => [1.0; 24],
+        _ => return None,
+    })
+}
+
 /// What a responder role is: its Chinese name, skills, speed, default shift and whether it
 /// is stationed outside the community.
 #[derive(Debug, Clone, Copy)]
@@ -642,7 +669,7 @@ impl Model {
                 per_day: k.per_year / 365.0,
                 on_scene_minutes: k.on_scene_minutes,
                 skill: skill.into(),
-                by_hour: None,
+                by_hour: kind_hours(&k.kind).map(|h| h.to_vec()),
                 places: Some(if places.is_empty() {
                     streets.clone()
                 } else {
@@ -814,6 +841,11 @@ mod tests {
                 "fire_station",
                 "ambulance"
             ]
+        );
+        // Each kind happens by its hours of the day.
+        assert_eq!(
+            s.incidents[0].by_hour.as_deref(),
+            kind_hours("fire").as_ref().map(|h| &h[..])
         );
         // The fire station's road takes the stated minutes at its speed.
         let fs = &s.responders[6];
