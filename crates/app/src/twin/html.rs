@@ -53,10 +53,7 @@ pub async fn home(
         layout: Layout::new(&st, &ctx, "twin.title", "/twin"),
         scenarios: service::list(&st, &user).await?,
         drills: service::drills(&st, &user).await?,
-        communities: service::communities(&st, &user)
-            .into_iter()
-            .filter(|(c, _)| service::plans(&st, &user, *c))
-            .collect(),
+        communities: service::planned(&st, &user),
     })
 }
 
@@ -123,10 +120,9 @@ pub async fn new(
             (v.community_id, Some(v.spec))
         }
         None => {
-            let plans: Vec<i64> = service::communities(&st, &user)
+            let plans: Vec<i64> = service::planned(&st, &user)
                 .into_iter()
                 .map(|c| c.0)
-                .filter(|c| service::plans(&st, &user, *c))
                 .collect();
             (
                 q.community
@@ -567,10 +563,7 @@ pub async fn drill_new(
     AuthUser(user, ctx): AuthUser,
     Query(q): Query<DrillQuery>,
 ) -> AppResult<Html<String>> {
-    let communities: Vec<(i64, String)> = service::communities(&st, &user)
-        .into_iter()
-        .filter(|(c, _)| service::plans(&st, &user, *c))
-        .collect();
+    let communities = service::planned(&st, &user);
     let scenarios = service::list(&st, &user).await?;
     let community = match q.scenario {
         Some(s) => scenarios

@@ -46,6 +46,29 @@ pub fn communities(st: &AppState, user: &CurrentUser) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// The communities the user plans for, by id and name.
+pub fn planned(st: &AppState, user: &CurrentUser) -> Vec<(i64, String)> {
+    communities(st, user)
+        .into_iter()
+        .filter(|(c, _)| plans(st, user, *c))
+        .collect()
+}
+
+/// `community` is a community and the user plans for it.
+fn check_plans(st: &AppState, user: &CurrentUser, community: i64) -> AppResult<()> {
+    if st
+        .org_map()
+        .unit(community)
+        .is_none_or(|u| u.level != "community")
+    {
+        return Err(AppError::invalid("COMMUNITY_UNKNOWN"));
+    }
+    if !plans(st, user, community) {
+        return Err(AppError::Forbidden("TWIN_FORBIDDEN"));
+    }
+    Ok(())
+}
+
 fn refuse(e: impl Coded) -> AppError {
     AppError::invalid(e.code())
 }
@@ -177,16 +200,7 @@ pub async fn create(
     community: i64,
     spec: &Spec,
 ) -> AppResult<i64> {
-    if st
-        .org_map()
-        .unit(community)
-        .is_none_or(|u| u.level != "community")
-    {
-        return Err(AppError::invalid("COMMUNITY_UNKNOWN"));
-    }
-    if !plans(st, user, community) {
-        return Err(AppError::Forbidden("TWIN_FORBIDDEN"));
-    }
+    check_plans(st, user, community)?;
     save(st, actor, Some(user.id), community, spec).await
 }
 
@@ -386,16 +400,7 @@ pub async fn record_drill(
     actor: &Actor,
     req: &DrillRequest,
 ) -> AppResult<i64> {
-    if st
-        .org_map()
-        .unit(req.community_id)
-        .is_none_or(|u| u.level != "community")
-    {
-        return Err(AppError::invalid("COMMUNITY_UNKNOWN"));
-    }
-    if !plans(st, user, req.community_id) {
-        return Err(AppError::Forbidden("TWIN_FORBIDDEN"));
-    }
+    check_plans(st, user, req.community_id)?;
     if let Some(s) = req.scenario_id {
         let r = row(st, user, s)
             .await
