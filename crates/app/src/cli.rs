@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use gongzhi_core::identity::{Role, Scope};
 use gongzhi_core::pii::Cipher;
 
-use crate::audit::Actor;
+use crate::auth::service::Who;
 use crate::clock::SystemClock;
 use crate::config::{self, Config, PasswordCost};
 use crate::db::Db;
@@ -419,15 +419,14 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let st =
                 build_state(db, cipher, Arc::new(SystemClock), base_config(&cli.common)).await?;
             let t = Instant::now();
-            let n = crate::demo::generate_disputes(&st, seed, count).await?;
+            let n = crate::mediation::demo::generate(&st, seed, count).await?;
             println!("{n} disputes written in {:.1}s", t.elapsed().as_secs_f64());
         }
         Command::Cases(CasesCommand::RebuildRollups) => {
             let (db, _) = open(&cli.common).await?;
             let t = Instant::now();
-            let mut tx = db.begin().await?;
-            crate::cases::rollup::rebuild(&mut tx, chrono::Utc::now().timestamp_millis()).await?;
-            tx.commit().await?;
+            crate::cases::service::rebuild_rollups(&db, chrono::Utc::now().timestamp_millis())
+                .await?;
             println!("daily tallies rebuilt in {:.1}s", t.elapsed().as_secs_f64());
         }
         Command::Cases(CasesCommand::Generate { count, seed }) => {
@@ -558,25 +557,22 @@ async fn admin(common: &Common, cmd: AdminCommand) -> anyhow::Result<()> {
                 scope: scope_v,
                 resident_id: None,
             };
-            let id = crate::auth::service::create_user(
-                &st,
-                &Actor {
-                    id: None,
-                    name: "cli".into(),
-                    ip: None,
-                },
-                &spec,
-            )
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!("{}: {}", e.code(), crate::i18n::Lang::En.error(e.code()))
-            })?;
+            let id = crate::auth::service::create_user(&st, Who::System("cli"), &spec)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("{}: {}", e.code(), crate::i18n::Lang::En.error(e.code()))
+                })?;
             println!("created user {username} (id {id}, role {})", role.code());
         }
         AdminCommand::CreateToken { username, days } => {
-            let token = crate::auth::service::create_integration_token(&st, &username, days)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.code()))?;
+            let token = crate::auth::service::create_integration_token(
+                &st,
+                Who::System("cli"),
+                &username,
+                days,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.code()))?;
             println!("{token}");
         }
     }
@@ -593,6 +589,7 @@ pub async fn build_state(
     let st = AppState::new(db, cipher, clock, config);
     st.ledger_signer()?;
     crate::org::service::reload(&st).await?;
+    crate::devices::service::locate_unplaced(&st).await?;
     crate::cases::jobs::ensure_calendar(&st).await?;
     Ok(st)
 }
@@ -613,6 +610,9 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
         ..base_config(common)
     };
     let st = build_state(db.clone(), cipher, Arc::new(SystemClock), config).await?;
+    if args.bench_endpoints {
+        crate::ops::prepare_bench(&st).await?;
+    }
     if args.demo {
         match crate::demo::seed(&st, crate::demo::DemoSize::Full).await? {
             Some(accounts) => {

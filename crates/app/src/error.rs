@@ -55,6 +55,16 @@ impl AppError {
         }
     }
 
+    /// A database write refused by a unique constraint (a race the caller may resolve).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            AppError::Internal(a) => a
+                .downcast_ref::<sqlx::Error>()
+                .is_some_and(crate::db::is_unique_violation),
+            _ => false,
+        }
+    }
+
     pub fn invalid(code: &'static str) -> Self {
         AppError::Invalid { code, field: None }
     }

@@ -72,6 +72,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(funds::api())
         .merge(twin::api())
         .merge(devices::api())
+        .merge(notify::api())
         .merge(ops::api())
         .split_for_parts()
 }
@@ -99,6 +100,7 @@ pub fn router(st: AppState) -> Router {
         .merge(funds::routes())
         .merge(twin::routes())
         .merge(devices::routes())
+        .merge(notify::routes())
         .merge(open311::routes())
         .merge(admin::routes())
         .merge(audit::routes())

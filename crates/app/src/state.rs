@@ -9,7 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::org::OrgMap;
-use crate::residents::store::BuildingStats;
+use crate::residents::service::BuildingStats;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);

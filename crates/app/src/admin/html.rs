@@ -6,14 +6,13 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use gongzhi_core::identity::Role;
+use gongzhi_core::identity::Scope;
 use gongzhi_core::org::Level;
 use serde::Deserialize;
 
-use super::service::{self, UserItem, require_admin};
-use crate::auth::service::UserSpec;
+use crate::auth::service::{self as users, UserItem, UserSpec, Who};
 use crate::error::{AppError, AppResult};
-use crate::org::service::{self as org, UnitSpec};
-use crate::org::store::{HandlingUnitRow, UnitRow};
+use crate::org::service::{self as org, HandlingUnitRow, UnitRow, UnitSpec};
 use crate::state::AppState;
 use crate::web::{AuthUser, Ctx, Layout, Page, PageParams};
 
@@ -89,7 +88,7 @@ pub async fn users(
     Query(n): Query<Notice>,
 ) -> AppResult<Html<String>> {
     let role = n.role.clone().unwrap_or_default();
-    let page = service::list_users(&st, &user, &role, &p).await?;
+    let page = users::list_users(&st, &user, &role, &p).await?;
     let (error, ok) = message(&ctx, &n);
     render(UsersPage {
         layout: Layout::new(&st, &ctx, "admin.users", "/admin/users"),
@@ -112,27 +111,36 @@ pub struct UserForm {
     disabled: Option<String>,
 }
 
-fn scope_id(raw: &Option<String>) -> AppResult<Option<i64>> {
-    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| AppError::Invalid {
+/// The scope of the form's kind and id (whether its unit exists is the service's check).
+fn parse_scope(kind: &str, raw: &Option<String>) -> AppResult<Scope> {
+    let invalid = AppError::Invalid {
+        code: "SCOPE_INVALID",
+        field: Some("scope_id"),
+    };
+    let id = match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(s.parse().map_err(|_| invalid)?),
+    };
+    let scope = Scope::from_parts(kind, id);
+    if scope.kind() != kind {
+        return Err(AppError::Invalid {
             code: "SCOPE_INVALID",
             field: Some("scope_id"),
-        }),
+        });
     }
+    Ok(scope)
 }
 
 pub async fn create_user(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Form(f): Form<UserForm>,
 ) -> AppResult<Response> {
-    require_admin(&user)?;
     let r = async {
         let role = Role::parse(&f.role).map_err(|e| AppError::field("role", e))?;
-        let scope = service::parse_scope(&st, &f.scope_kind, scope_id(&f.scope_id)?).await?;
+        let scope = parse_scope(&f.scope_kind, &f.scope_id)?;
         let resident_id = match scope {
-            gongzhi_core::identity::Scope::OwnResident(id) => Some(id),
+            Scope::OwnResident(id) => Some(id),
             _ => None,
         };
         let spec = UserSpec {
@@ -143,7 +151,7 @@ pub async fn create_user(
             scope,
             resident_id,
         };
-        service::create_user(&st, &ctx, &user, &spec)
+        users::create_user(&st, Who::User(&user), &spec)
             .await
             .map(|_| ())
     }
@@ -153,20 +161,18 @@ pub async fn create_user(
 
 pub async fn update_user(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Form(f): Form<UserForm>,
 ) -> AppResult<Response> {
-    require_admin(&user)?;
     let r = async {
         let role = Role::parse(&f.role).map_err(|e| AppError::field("role", e))?;
-        let scope = service::parse_scope(&st, &f.scope_kind, scope_id(&f.scope_id)?).await?;
-        service::update_user(
+        let scope = parse_scope(&f.scope_kind, &f.scope_id)?;
+        users::update_user(
             &st,
-            &ctx,
             &user,
             id,
-            service::Access {
+            users::Access {
                 role,
                 scope,
                 display_name: &f.display_name,
@@ -204,8 +210,7 @@ pub async fn org(
     Query(p): Query<PageParams>,
     Query(n): Query<Notice>,
 ) -> AppResult<Html<String>> {
-    require_admin(&user)?;
-    let (parent, items, total) = org::children_page(&st, n.parent, &p).await?;
+    let (parent, items, total) = org::children_page(&st, &user, n.parent, &p).await?;
     let child = match &parent {
         Some(u) => Level::parse(&u.level).and_then(Level::child),
         None => Some(Level::District),
@@ -255,10 +260,9 @@ fn coord(s: &Option<String>) -> AppResult<Option<f64>> {
 
 pub async fn create_unit(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Form(f): Form<UnitForm>,
 ) -> AppResult<Response> {
-    require_admin(&user)?;
     let to = match f.parent_id {
         Some(p) => format!("/admin/org?parent={p}"),
         None => "/admin/org".into(),
@@ -273,7 +277,7 @@ pub async fn create_unit(
             lng: coord(&f.lng)?,
             lat: coord(&f.lat)?,
         };
-        org::create_unit(&st, &ctx.actor(), spec).await.map(|_| ())
+        org::create_unit(&st, &user, spec).await.map(|_| ())
     }
     .await;
     back(&to, r)
@@ -287,16 +291,15 @@ pub struct RenameForm {
 
 pub async fn rename_unit(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Form(f): Form<RenameForm>,
 ) -> AppResult<Response> {
-    require_admin(&user)?;
     let to = match f.back {
         Some(p) => format!("/admin/org?parent={p}"),
         None => "/admin/org".into(),
     };
-    back(&to, org::rename_unit(&st, &ctx.actor(), id, &f.name).await)
+    back(&to, org::rename_unit(&st, &user, id, &f.name).await)
 }
 
 #[derive(Template)]
@@ -325,8 +328,7 @@ pub async fn units(
     Query(p): Query<PageParams>,
     Query(n): Query<Notice>,
 ) -> AppResult<Html<String>> {
-    require_admin(&user)?;
-    let (rows, total) = org::handling_units_page(&st, &p).await?;
+    let (rows, total) = org::handling_units_page(&st, &user, &p).await?;
     let (error, ok) = message(&ctx, &n);
     render(UnitsPage {
         layout: Layout::new(&st, &ctx, "admin.units", "/admin/units"),
@@ -346,11 +348,10 @@ pub struct HandlingForm {
 
 pub async fn create_handling_unit(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Form(f): Form<HandlingForm>,
 ) -> AppResult<Response> {
-    require_admin(&user)?;
-    let r = org::create_handling_unit(&st, &ctx.actor(), f.code.trim(), &f.kind, &f.name)
+    let r = org::create_handling_unit(&st, &user, f.code.trim(), &f.kind, &f.name)
         .await
         .map(|_| ());
     back("/admin/units", r)

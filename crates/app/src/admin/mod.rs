@@ -1,8 +1,9 @@
-//! 系统管理: administrators manage users (roles and data scopes), organisation units and
-//! handling units. Every change is audited; disabling a user ends their sessions.
+//! 系统管理: the administrator's pages for users (roles and data scopes), organisation units
+//! and handling units. The rules live in the owning domains' services (`auth` for accounts,
+//! `org` for units), which refuse anyone but an administrator; every change is audited and
+//! disabling a user ends their sessions.
 
 pub mod html;
-pub mod service;
 
 use axum::Router;
 use axum::routing::{get, post};

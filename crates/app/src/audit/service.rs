@@ -16,9 +16,14 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Self {
+        Self::named("system")
+    }
+
+    /// The platform itself acting as `name` (a job, the command line, the demo seeder).
+    pub fn named(name: &str) -> Self {
         Actor {
             id: None,
-            name: "system".into(),
+            name: name.into(),
             ip: None,
         }
     }

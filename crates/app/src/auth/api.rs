@@ -101,10 +101,10 @@ pub async fn login(
     responses((status = 204), (status = 401)), security(("bearer" = [])))]
 pub async fn logout(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     jar: CookieJar,
 ) -> AppResult<Response> {
-    service::logout(&st, &user, ctx.ip.clone()).await?;
+    service::logout(&st, &user).await?;
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((axum::http::StatusCode::NO_CONTENT, jar).into_response())
 }

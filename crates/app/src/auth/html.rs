@@ -154,7 +154,7 @@ pub async fn login(
 
 pub async fn logout(State(st): State<AppState>, ctx: Ctx, jar: CookieJar) -> AppResult<Response> {
     if let Some(u) = &ctx.user {
-        service::logout(&st, u, ctx.ip.clone()).await?;
+        service::logout(&st, u).await?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/login")).into_response())
@@ -181,7 +181,7 @@ pub async fn prefs(
         _ => return Err(AppError::invalid("PREF_UNKNOWN")),
     }
     if let Some(u) = &ctx.user {
-        service::set_prefs(&st, u, lang, elder, ctx.ip.clone()).await?;
+        service::set_prefs(&st, u, lang, elder).await?;
     }
     let year = Some(365 * 86_400);
     let jar = jar

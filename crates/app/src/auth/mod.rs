@@ -5,7 +5,7 @@ pub mod api;
 pub mod html;
 pub mod password;
 pub mod service;
-pub mod store;
+mod store;
 
 use axum::Router;
 use axum::routing::{get, post};

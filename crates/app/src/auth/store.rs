@@ -26,7 +26,6 @@ pub struct SessionUser {
     pub session_id: String,
     pub kind: String,
     pub csrf: String,
-    pub created_at: i64,
     pub last_seen: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
@@ -52,7 +51,6 @@ const LIST_USERS: &str = "select id, username, display_name, role, scope_kind, s
 const COUNT_USERS: &str = "select count(*) from users where ($1 = '' or role = $1)";
 const UPDATE_ACCESS: &str = "update users set role = $2, scope_kind = $3, scope_id = $4, display_name = $5, updated_at = $6 where id = $1";
 const SET_DISABLED: &str = "update users set disabled = $2, updated_at = $3 where id = $1";
-const SET_PASSWORD: &str = "update users set password_hash = $2, updated_at = $3 where id = $1";
 const SET_PREFS: &str =
     "update users set lang = $2, elder_mode = $3, updated_at = $4 where id = $1";
 const SET_LOCKED: &str = "update users set locked_until = $2 where id = $1";
@@ -159,16 +157,6 @@ pub async fn set_disabled(
     on_tx!(tx, |c| sqlx::query(SET_DISABLED)
         .bind(id)
         .bind(disabled)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))
-}
-
-pub async fn set_password(tx: &mut Tx, id: i64, hash: &str, now: i64) -> Result<u64, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(SET_PASSWORD)
-        .bind(id)
-        .bind(hash)
         .bind(now)
         .execute(&mut **c)
         .await

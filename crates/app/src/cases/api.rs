@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use super::insight::{self, RatesQuery, RatesView};
 use super::service::{self, Act, CaseListItem, CaseQuery, CaseView, FiledView, Filer, Report};
-use super::store::NotificationRow;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::{AuthUser, Page, PageParams};
@@ -43,7 +42,7 @@ pub struct CaseRequest {
     security(("bearer" = [])))]
 pub async fn create(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Json(req): Json<CaseRequest>,
 ) -> AppResult<(StatusCode, Json<FiledView>)> {
     let photos = req
@@ -63,11 +62,7 @@ pub async fn create(
         address: req.address,
         intake_key: None,
     };
-    let who = Filer {
-        user: Some(&user),
-        actor: ctx.actor(),
-        channel: None,
-    };
+    let who = Filer::user(&user);
     let filed = service::file(&st, &who, report).await?;
     let code = if filed.merged {
         StatusCode::OK
@@ -118,20 +113,11 @@ pub struct CallbackRequest {
     security(("bearer" = [])))]
 pub async fn callback(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Json(req): Json<CallbackRequest>,
 ) -> AppResult<Json<CaseView>> {
-    service::callback(
-        &st,
-        &user,
-        &ctx.actor(),
-        id,
-        req.solved,
-        req.satisfaction,
-        &req.comment,
-    )
-    .await?;
+    service::callback(&st, &user, id, req.solved, req.satisfaction, &req.comment).await?;
     Ok(Json(service::get(&st, &user, id).await?))
 }
 
@@ -156,12 +142,12 @@ fn unit_id(st: &AppState, code: &str) -> AppResult<i64> {
     security(("bearer" = [])))]
 pub async fn dispatch(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Json(req): Json<DispatchRequest>,
 ) -> AppResult<Json<CaseView>> {
     let unit = unit_id(&st, &req.unit)?;
-    service::dispatch(&st, &user, &ctx.actor(), id, unit).await?;
+    service::dispatch(&st, &user, id, unit).await?;
     Ok(Json(service::get(&st, &user, id).await?))
 }
 
@@ -176,11 +162,11 @@ pub struct ReclassifyRequest {
     security(("bearer" = [])))]
 pub async fn reclassify(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Json(req): Json<ReclassifyRequest>,
 ) -> AppResult<Json<CaseView>> {
-    service::reclassify(&st, &user, &ctx.actor(), id, &req.category).await?;
+    service::reclassify(&st, &user, id, &req.category).await?;
     Ok(Json(service::get(&st, &user, id).await?))
 }
 
@@ -195,17 +181,17 @@ pub struct NoteRequest {
     security(("bearer" = [])))]
 pub async fn supervise(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Json(req): Json<NoteRequest>,
 ) -> AppResult<Json<CaseView>> {
-    service::supervise(&st, &user, &ctx.actor(), id, &req.note).await?;
+    service::supervise(&st, &user, id, &req.note).await?;
     Ok(Json(service::get(&st, &user, id).await?))
 }
 
 async fn order_act(st: &AppState, u: AuthUser, id: i64, act: Act) -> AppResult<Json<CaseView>> {
-    let AuthUser(user, ctx) = u;
-    let case_id = service::act(st, &user, &ctx.actor(), id, act).await?;
+    let AuthUser(user, _) = u;
+    let case_id = service::act(st, &user, id, act).await?;
     Ok(Json(service::get(st, &user, case_id).await?))
 }
 
@@ -377,34 +363,6 @@ pub async fn rates(
     Ok(Json(insight::rates(&st, &user, &q).await?))
 }
 
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct Inbox {
-    pub unread: i64,
-    pub items: Vec<NotificationRow>,
-}
-
-/// The caller's in-app inbox (latest 50).
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "cases",
-    responses((status = 200, body = Inbox), (status = 401)), security(("bearer" = [])))]
-pub async fn inbox(
-    State(st): State<AppState>,
-    AuthUser(user, _): AuthUser,
-) -> AppResult<Json<Inbox>> {
-    let (unread, items) = super::inbox(&st, user.id).await?;
-    Ok(Json(Inbox { unread, items }))
-}
-
-/// Marks every message of the caller's inbox read.
-#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "cases",
-    responses((status = 204), (status = 401)), security(("bearer" = [])))]
-pub async fn inbox_read(
-    State(st): State<AppState>,
-    AuthUser(user, _): AuthUser,
-) -> AppResult<StatusCode> {
-    super::mark_read(&st, user.id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
 /// Imports 12345 work orders from a CSV or XLSX export (the raw file as the body). Each
 /// row goes through the normal intake; a re-imported order number changes nothing.
 #[utoipa::path(post, path = "/api/v1/cases/import", tag = "cases",
@@ -413,12 +371,10 @@ pub async fn inbox_read(
     security(("bearer" = [])))]
 pub async fn import(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     body: axum::body::Bytes,
 ) -> AppResult<Json<super::import::ImportReport>> {
-    Ok(Json(
-        super::import::import(&st, &user, &ctx.actor(), &body).await?,
-    ))
+    Ok(Json(super::import::import(&st, &user, &body).await?))
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -433,8 +389,8 @@ pub struct Assigned {
     responses((status = 200, body = Assigned), (status = 403)), security(("bearer" = [])))]
 pub async fn assign_batch(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
 ) -> AppResult<Json<Assigned>> {
-    let assigned = service::assign_batch(&st, &user, &ctx.actor()).await?;
+    let assigned = service::assign_batch(&st, &user).await?;
     Ok(Json(Assigned { assigned }))
 }

@@ -6,14 +6,12 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect, Response};
-use gongzhi_core::cases::calendar;
 use gongzhi_core::identity::{Role, Scope};
 use serde::Deserialize;
 
+use super::calendar::YearText;
 use super::insight::{self, HeatCell, RateRow, RatesQuery};
-use super::service::{self, Act, CaseListItem, CaseQuery, CaseView, Filer, Report};
-use super::store::{self, NotificationRow};
-use crate::audit::{self, Event};
+use super::service::{self, Act, CaseListItem, CaseQuery, CaseView, Filer, Report, UnitOrder};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::{AuthUser, Layout, Page, PageParams};
@@ -80,32 +78,10 @@ pub async fn new_form(
     AuthUser(user, ctx): AuthUser,
 ) -> AppResult<Html<String>> {
     let layout = Layout::new(&st, &ctx, "cases.new_title", "/cases/new");
-    let staff = user.role.is_staff();
-    let map = st.org_map();
-    let my_building = match user.resident_id {
-        Some(rid) => {
-            let mut tx = st.db.read().await?;
-            crate::residents::store::find(&mut tx, rid)
-                .await?
-                .map(|r| r.building_id)
-                .unwrap_or(0)
-        }
-        None => 0,
-    };
-    // Residents pick among the buildings of their community; staff among their scope's.
-    let my_community = map.unit(my_building).and_then(|u| u.community);
-    let buildings = map
+    let form = service::report_form(&st, &user).await?;
+    let buildings = form
         .buildings
         .iter()
-        .filter(|b| match user.role {
-            Role::Resident => my_community.is_none() || b.community == my_community,
-            _ => match user.scope {
-                Scope::Street(_) | Scope::Community(_) | Scope::Grid(_) | Scope::Building(_) => {
-                    map.unit_in_scope(b.id, user.scope)
-                }
-                _ => true,
-            },
-        })
         .map(|b| BuildingOpt {
             id: b.id,
             label: format!("{} {}", b.compound, b.name),
@@ -113,13 +89,6 @@ pub async fn new_form(
             lat: b.lat,
         })
         .collect();
-    let scope = if user.role == Role::Resident {
-        my_community
-            .map(Scope::Community)
-            .unwrap_or(Scope::District)
-    } else {
-        user.scope
-    };
     let channels = CHANNEL_LABELS
         .iter()
         .filter(|(c, _)| service::STAFF_CHANNELS.contains(c))
@@ -127,11 +96,11 @@ pub async fn new_form(
         .collect();
     render(&NewPage {
         categories: categories(),
-        staff,
+        staff: form.staff,
         channels,
         buildings,
-        my_building,
-        focus: focus(&st, scope),
+        my_building: form.my_building,
+        focus: focus(&st, form.focus),
         tile_url: st.config.tile_url.clone().unwrap_or_default(),
         layout,
     })
@@ -167,7 +136,7 @@ pub(crate) fn opt(s: &str) -> Option<String> {
 /// The form without JavaScript (no photos; the page's script posts photos through the API).
 pub async fn create(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Form(f): Form<NewForm>,
 ) -> AppResult<Redirect> {
     let map = st.org_map();
@@ -204,11 +173,7 @@ pub async fn create(
         address: opt(&f.address),
         intake_key: None,
     };
-    let who = Filer {
-        user: Some(&user),
-        actor: ctx.actor(),
-        channel: None,
-    };
+    let who = Filer::user(&user);
     let filed = service::file(&st, &who, report).await?;
     let flag = if filed.merged { "merged" } else { "filed" };
     Ok(Redirect::to(&format!("/cases/{}?{flag}=1", filed.id)))
@@ -313,13 +278,8 @@ pub async fn show(
     Query(flags): Query<ShowFlags>,
 ) -> AppResult<Html<String>> {
     let c = service::get(&st, &user, id).await?;
-    let row = service::load_visible(&st, &user, id).await?;
-    let can_dispatch = service::dispatches(&user, &row);
-    let my_unit = match (user.role, user.scope) {
-        (Role::UnitStaff | Role::Mediator, Scope::Unit(u)) => Some(u),
-        _ => None,
-    };
-    let can_callback = c.status == "feedback" && (user.role == Role::Resident || can_dispatch);
+    let (can_dispatch, my_unit, can_callback) =
+        (c.allowed.dispatch, c.allowed.unit, c.allowed.callback);
     let flash = if flags.merged.is_some() {
         "cases.flash_merged"
     } else if flags.filed.is_some() {
@@ -375,11 +335,10 @@ pub struct ActForm {
 
 pub async fn act(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Form(f): Form<ActForm>,
 ) -> AppResult<Redirect> {
-    let actor = ctx.actor();
     let order = || {
         f.order
             .trim()
@@ -399,13 +358,12 @@ pub async fn act(
     };
     match f.op.as_str() {
         "sign" => {
-            service::act(&st, &user, &actor, order()?, Act::Sign).await?;
+            service::act(&st, &user, order()?, Act::Sign).await?;
         }
         "return" => {
             service::act(
                 &st,
                 &user,
-                &actor,
                 order()?,
                 Act::Return {
                     reason: f.reason.clone(),
@@ -421,7 +379,6 @@ pub async fn act(
             service::act(
                 &st,
                 &user,
-                &actor,
                 order()?,
                 Act::Extend {
                     until,
@@ -432,20 +389,12 @@ pub async fn act(
         }
         "decide" => {
             let approve = f.approve == "yes";
-            service::act(
-                &st,
-                &user,
-                &actor,
-                order()?,
-                Act::DecideExtension { approve },
-            )
-            .await?;
+            service::act(&st, &user, order()?, Act::DecideExtension { approve }).await?;
         }
         "feedback" => {
             service::act(
                 &st,
                 &user,
-                &actor,
                 order()?,
                 Act::Feedback {
                     text: f.text.clone(),
@@ -458,7 +407,6 @@ pub async fn act(
             service::act(
                 &st,
                 &user,
-                &actor,
                 order()?,
                 Act::Reroute {
                     unit: unit()?,
@@ -467,21 +415,12 @@ pub async fn act(
             )
             .await?;
         }
-        "dispatch" => service::dispatch(&st, &user, &actor, id, unit()?).await?,
-        "reclassify" => service::reclassify(&st, &user, &actor, id, &f.category).await?,
-        "supervise" => service::supervise(&st, &user, &actor, id, &f.text).await?,
+        "dispatch" => service::dispatch(&st, &user, id, unit()?).await?,
+        "reclassify" => service::reclassify(&st, &user, id, &f.category).await?,
+        "supervise" => service::supervise(&st, &user, id, &f.text).await?,
         "callback" => {
             let satisfaction = f.satisfaction.trim().parse::<i64>().ok();
-            service::callback(
-                &st,
-                &user,
-                &actor,
-                id,
-                f.solved == "yes",
-                satisfaction,
-                &f.text,
-            )
-            .await?;
+            service::callback(&st, &user, id, f.solved == "yes", satisfaction, &f.text).await?;
         }
         _ => return Err(AppError::invalid("OP_UNKNOWN")),
     }
@@ -523,20 +462,6 @@ pub async fn dispatch_console(
     })
 }
 
-pub struct UnitOrder {
-    pub id: i64,
-    pub case_id: i64,
-    pub status: String,
-    pub status_name: &'static str,
-    pub category: String,
-    pub text: String,
-    pub urgent: bool,
-    pub sign_by: String,
-    pub due_at: String,
-    pub overdue: bool,
-    pub pending_ext: bool,
-}
-
 #[derive(Template)]
 #[template(path = "cases/templates/orders.html")]
 struct OrdersPage {
@@ -559,35 +484,9 @@ pub async fn unit_orders(
     Query(p): Query<PageParams>,
     Query(q): Query<OrdersQuery>,
 ) -> AppResult<Html<String>> {
-    let Scope::Unit(unit) = user.scope else {
-        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
-    };
     let status = q.status.unwrap_or_else(|| "open".into());
-    let mut tx = st.db.read().await?;
-    let (rows, total) =
-        store::unit_orders(&mut tx, unit, &status, p.per_page(), p.offset()).await?;
-    drop(tx);
-    let now = st.now_ms();
-    let names = crate::routing::category_names();
-    let orders = rows
-        .into_iter()
-        .map(|r| {
-            let s = gongzhi_core::cases::OrderStatus::parse(&r.status);
-            UnitOrder {
-                id: r.id,
-                case_id: r.case_id,
-                status_name: s.map(|s| s.name_zh()).unwrap_or_default(),
-                overdue: s.is_some_and(|s| s.is_open()) && r.due_at < now,
-                status: r.status,
-                category: names.get(&r.category).cloned().unwrap_or(r.category),
-                text: r.text,
-                urgent: r.urgent,
-                sign_by: crate::clock::short(r.sign_by),
-                due_at: crate::clock::short(r.due_at),
-                pending_ext: r.ext_until.is_some(),
-            }
-        })
-        .collect();
+    let page = service::unit_orders(&st, &user, &status, &p).await?;
+    let (orders, total) = (page.items, page.total);
     let per = p.per_page();
     render(&OrdersPage {
         layout: Layout::new(&st, &ctx, "cases.orders_title", "/orders"),
@@ -715,37 +614,6 @@ pub async fn supervision(
     })
 }
 
-pub struct NoteLine {
-    pub n: NotificationRow,
-    pub at: String,
-}
-
-#[derive(Template)]
-#[template(path = "cases/templates/inbox.html")]
-struct InboxPage {
-    layout: Layout,
-    unread: i64,
-    items: Vec<NoteLine>,
-}
-
-pub async fn inbox(
-    State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
-) -> AppResult<Html<String>> {
-    let (unread, items) = super::inbox(&st, user.id).await?;
-    render(&InboxPage {
-        layout: Layout::new(&st, &ctx, "cases.inbox_title", "/inbox"),
-        unread,
-        items: items
-            .into_iter()
-            .map(|n| NoteLine {
-                at: crate::clock::format_cn(n.created_at),
-                n,
-            })
-            .collect(),
-    })
-}
-
 /// A photo, to whoever may see its case (404 otherwise, audited).
 pub async fn attachment(
     State(st): State<AppState>,
@@ -760,12 +628,6 @@ pub async fn attachment(
     ))
 }
 
-pub struct YearText {
-    pub year: i32,
-    pub text: String,
-    pub days: usize,
-}
-
 #[derive(Template)]
 #[template(path = "cases/templates/calendar.html")]
 struct CalendarPage {
@@ -774,60 +636,16 @@ struct CalendarPage {
     missing: Vec<i32>,
 }
 
-async fn calendar_years(st: &AppState) -> AppResult<Vec<YearText>> {
-    let mut tx = st.db.read().await?;
-    let rows = store::calendar_days(&mut tx).await?;
-    drop(tx);
-    let mut years: Vec<YearText> = vec![];
-    for (d, k, n) in rows {
-        let Some(day) = calendar::parse_date(&d) else {
-            continue;
-        };
-        let kind = calendar::DayKind::parse(&k).unwrap_or(calendar::DayKind::Holiday);
-        let line = calendar::format_days(&[calendar::CalendarDay { day, kind, name: n }]);
-        match years.iter_mut().find(|y| y.year == day.year()) {
-            Some(y) => {
-                y.text.push_str(&line);
-                y.days += 1;
-            }
-            None => years.push(YearText {
-                year: day.year(),
-                text: line,
-                days: 1,
-            }),
-        }
-    }
-    Ok(years)
-}
-
-fn this_year(st: &AppState) -> i32 {
-    let ms = st.now_ms() + calendar::CST_OFFSET_MS;
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| chrono::Datelike::year(&t))
-        .unwrap_or(2026)
-}
-
 pub async fn calendar_page(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
 ) -> AppResult<Html<String>> {
-    if !user.role.may_administer() {
-        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
-    }
-    let mut years = calendar_years(&st).await?;
-    let y = this_year(&st);
-    let missing: Vec<i32> = [y, y + 1]
-        .into_iter()
-        .filter(|x| !years.iter().any(|t| t.year == *x))
+    let years = super::calendar::years(&st, &user).await?;
+    let missing = years
+        .iter()
+        .filter(|y| y.days == 0)
+        .map(|y| y.year)
         .collect();
-    for m in &missing {
-        years.push(YearText {
-            year: *m,
-            text: String::new(),
-            days: 0,
-        });
-    }
-    years.sort_by_key(|t| std::cmp::Reverse(t.year));
     render(&CalendarPage {
         layout: Layout::new(&st, &ctx, "cases.calendar_title", "/admin/calendar"),
         years,
@@ -841,52 +659,13 @@ pub struct CalendarForm {
     pub text: String,
 }
 
-/// Replaces one year's listed days (the whole year at once, as the State Council's notice
-/// is published once a year).
+/// Replaces one year's listed days.
 pub async fn calendar_save(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Form(f): Form<CalendarForm>,
 ) -> AppResult<Redirect> {
-    if !user.role.may_administer() {
-        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
-    }
-    if !(2000..=2100).contains(&f.year) {
-        return Err(AppError::Invalid {
-            code: "YEAR_INVALID",
-            field: Some("year"),
-        });
-    }
-    let days = calendar::parse_days(&f.text).map_err(|e| AppError::field("text", e))?;
-    if days.iter().any(|d| d.day.year() != f.year) {
-        return Err(AppError::Invalid {
-            code: "CALENDAR_YEAR_MISMATCH",
-            field: Some("text"),
-        });
-    }
-    let rows: Vec<(String, String, String)> = days
-        .iter()
-        .map(|d| {
-            (
-                calendar::format_date(d.day),
-                d.kind.code().to_string(),
-                d.name.clone(),
-            )
-        })
-        .collect();
-    let now = st.now_ms();
-    let mut tx = st.db.begin().await?;
-    store::replace_year(&mut tx, f.year, &rows).await?;
-    audit::record(
-        &mut tx,
-        now,
-        &ctx.actor(),
-        Event::ok("calendar.update", "calendar", f.year)
-            .with(serde_json::json!({"days": rows.len()})),
-    )
-    .await?;
-    tx.commit().await?;
-    st.calendar_cache.clear().await;
+    super::calendar::save_year(&st, &user, f.year, &f.text).await?;
     Ok(Redirect::to("/admin/calendar"))
 }
 

@@ -9,7 +9,6 @@ use calamine::{Reader, Xlsx, open_workbook_from_rs};
 use serde::Serialize;
 
 use super::service::{self, Filer, Report};
-use crate::audit::Actor;
 use crate::auth::service::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -97,12 +96,7 @@ fn place_address(st: &AppState, address: &str) -> Option<(f64, f64)> {
 }
 
 /// Imports a file as `user` (dispatchers and street/district staff).
-pub async fn import(
-    st: &AppState,
-    user: &CurrentUser,
-    actor: &Actor,
-    bytes: &[u8],
-) -> AppResult<ImportReport> {
+pub async fn import(st: &AppState, user: &CurrentUser, bytes: &[u8]) -> AppResult<ImportReport> {
     if !service::is_dispatcher(user.role) {
         return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
     }
@@ -185,11 +179,7 @@ pub async fn import(
             intake_key: Some(("12345".into(), no.clone())),
             ..Report::default()
         };
-        let who = Filer {
-            user: None,
-            actor: actor.clone(),
-            channel: Some("import"),
-        };
+        let who = Filer::channel(user.actor(), "import");
         let before = {
             let mut tx = st.db.read().await?;
             super::store::find_intake_key(&mut tx, "12345", &no).await?

@@ -95,11 +95,11 @@ pub async fn rates(st: &AppState, u: &CurrentUser, q: &RatesQuery) -> AppResult<
     let now = st.now_ms();
     let (from, to) = period(q.from.as_deref(), q.to.as_deref(), now)?;
     let (from_day, to_day) = (
-        super::rollup::day_of(from),
-        super::rollup::day_of(to - 1) + 1,
+        super::store::rollup::day_of(from),
+        super::store::rollup::day_of(to - 1) + 1,
     );
     let mut tx = st.db.read().await?;
-    let rows = super::rollup::sums(&mut tx, level, from_day, to_day).await?;
+    let rows = super::store::rollup::sums(&mut tx, level, from_day, to_day).await?;
     drop(tx);
     let mut by: BTreeMap<i64, Tally> = BTreeMap::new();
     for r in rows {
@@ -187,10 +187,10 @@ pub async fn heat(
     check_role(u)?;
     let (from, to) = period(from, to, st.now_ms())?;
     let mut tx = st.db.read().await?;
-    let rows = super::rollup::heat(
+    let rows = super::store::rollup::heat(
         &mut tx,
-        super::rollup::day_of(from),
-        super::rollup::day_of(to - 1) + 1,
+        super::store::rollup::day_of(from),
+        super::store::rollup::day_of(to - 1) + 1,
     )
     .await?;
     drop(tx);

@@ -73,21 +73,21 @@ pub async fn tick(st: &AppState) -> AppResult<TickReport> {
     // Orders nobody signed for in time count against the response rate (once).
     for (id, unit, created, sign_by, grid, community, street) in unanswered {
         let mut tx = st.db.begin().await?;
-        super::rollup::count_response(
+        super::store::rollup::count_response(
             &mut tx,
             id,
             unit,
             created,
             sign_by,
             None,
-            super::rollup::places(grid, community, street),
+            super::store::rollup::places(grid, community, street),
         )
         .await?;
         tx.commit().await?;
     }
     // The heat-map tallies that intake appended since the last pass, one row per key again.
     let mut tx = st.db.begin().await?;
-    super::rollup::fold(&mut tx).await?;
+    super::store::rollup::fold(&mut tx).await?;
     tx.commit().await?;
     for id in warn {
         if warn_one(st, id, now).await? {
@@ -110,7 +110,7 @@ async fn warn_one(st: &AppState, id: i64, now: i64) -> AppResult<bool> {
     let Some(o) = store::find_order(&mut tx, id).await? else {
         return Ok(false);
     };
-    let to = store::staff_at(&mut tx, "unit", Some(o.unit_id)).await?;
+    let to = crate::notify::service::staff_at(&mut tx, "unit", Some(o.unit_id)).await?;
     crate::notify::send(
         st,
         &mut tx,
@@ -164,7 +164,7 @@ async fn escalate_one(st: &AppState, id: i64, now: i64) -> AppResult<bool> {
     if !store::claim_rung(&mut tx, id, &from, target.code()).await? {
         return Ok(false);
     }
-    let mut to = store::staff_at(&mut tx, "unit", Some(o.unit_id)).await?;
+    let mut to = crate::notify::service::staff_at(&mut tx, "unit", Some(o.unit_id)).await?;
     // Every rung passed is told (a long outage may climb several at once).
     for rung in Rung::ALL {
         if rung <= current.unwrap_or(Rung::Grid) || rung > target {
@@ -172,10 +172,12 @@ async fn escalate_one(st: &AppState, id: i64, now: i64) -> AppResult<bool> {
         }
         to.extend(match rung {
             Rung::Grid | Rung::Community => {
-                store::staff_at(&mut tx, "community", Some(c.community_id)).await?
+                crate::notify::service::staff_at(&mut tx, "community", Some(c.community_id)).await?
             }
-            Rung::Street => store::staff_at(&mut tx, "street", Some(c.street_id)).await?,
-            Rung::District => store::staff_at(&mut tx, "district", None).await?,
+            Rung::Street => {
+                crate::notify::service::staff_at(&mut tx, "street", Some(c.street_id)).await?
+            }
+            Rung::District => crate::notify::service::staff_at(&mut tx, "district", None).await?,
         });
     }
     to.sort_unstable();

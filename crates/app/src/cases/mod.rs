@@ -4,22 +4,22 @@
 //! escalation in background jobs, the in-app inbox, and the supervision figures (三率).
 
 pub mod api;
+pub mod calendar;
+pub mod demo;
 pub mod generate;
 pub mod html;
 pub mod import;
 pub mod insight;
 pub mod intake;
 pub mod jobs;
-pub mod rollup;
 pub mod service;
-pub mod store;
+mod store;
 
 use axum::Router;
 use axum::routing::{get, post};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::AppResult;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -32,7 +32,6 @@ pub fn routes() -> Router<AppState> {
         .route("/dispatch", get(html::dispatch_console))
         .route("/orders", get(html::unit_orders))
         .route("/supervision", get(html::supervision))
-        .route("/inbox", get(html::inbox))
         .route("/attachments/{id}", get(html::attachment))
         .route(
             "/admin/calendar",
@@ -55,23 +54,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::feedback))
         .routes(routes!(api::reroute))
         .routes(routes!(api::rates))
-        .routes(routes!(api::inbox))
-        .routes(routes!(api::inbox_read))
         .routes(routes!(api::import))
         .routes(routes!(api::assign_batch))
-}
-
-/// Unread count and the latest messages of a user's inbox.
-pub async fn inbox(st: &AppState, user: i64) -> AppResult<(i64, Vec<store::NotificationRow>)> {
-    let mut tx = st.db.read().await?;
-    let unread = store::unread(&mut tx, user).await?;
-    let items = store::notifications(&mut tx, user, 50).await?;
-    Ok((unread, items))
-}
-
-pub async fn mark_read(st: &AppState, user: i64) -> AppResult<()> {
-    let mut tx = st.db.begin().await?;
-    store::mark_read(&mut tx, user, st.now_ms()).await?;
-    tx.commit().await?;
-    Ok(())
 }

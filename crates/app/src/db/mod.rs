@@ -202,6 +202,25 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
         .is_some_and(|d| d.is_unique_violation())
 }
 
+/// A write whose unique constraint names a taken value: the violation becomes a 422 with
+/// `code` on `field`; any other failure stays an internal error.
+pub fn unique_or<T>(
+    r: Result<T, sqlx::Error>,
+    code: &'static str,
+    field: &'static str,
+) -> Result<T, crate::error::AppError> {
+    r.map_err(|e| {
+        if is_unique_violation(&e) {
+            crate::error::AppError::Invalid {
+                code,
+                field: Some(field),
+            }
+        } else {
+            e.into()
+        }
+    })
+}
+
 /// A value of a deferred row.
 #[derive(Debug, Clone)]
 pub enum Val {

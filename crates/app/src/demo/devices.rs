@@ -2,7 +2,7 @@
 //! cameras on public land, each with the token `gzd_demo_<code>` (demo databases only;
 //! real devices get random tokens, shown once).
 
-use crate::audit::Actor;
+use crate::auth::service::Who;
 use crate::devices::service::{NewDevice, register};
 use crate::state::AppState;
 
@@ -13,11 +13,6 @@ pub fn demo_token(code: &str) -> String {
 
 pub async fn seed_devices(st: &AppState) -> anyhow::Result<usize> {
     let map = st.org_map();
-    let system = Actor {
-        id: None,
-        name: "system".into(),
-        ip: None,
-    };
     let plan: [(&str, &str, &str, usize); 5] = [
         ("SMOKE", "smoke", "烟感探测器", 4),
         ("WATER", "water", "水浸传感器", 2),
@@ -50,7 +45,7 @@ pub async fn seed_devices(st: &AppState) -> anyhow::Result<usize> {
                 lng,
                 lat,
             };
-            register(st, &system, &d, Some(demo_token(&code)))
+            register(st, Who::System("demo"), &d, Some(demo_token(&code)))
                 .await
                 .map_err(|e| anyhow::anyhow!("demo device {code}: {e}"))?;
             made += 1;

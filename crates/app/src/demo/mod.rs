@@ -2,14 +2,9 @@
 //! communities, grids, compounds, buildings, 20,000 residents, the taxonomy's handling units
 //! and one account per role. `serve --demo` seeds it into an empty database.
 
-pub mod cases;
 pub mod devices;
-mod funds;
 pub mod generate;
-mod mediation;
 mod seed;
 mod twin;
 
 pub use seed::{DEMO_PASSWORD, DemoAccount, DemoSize, seed};
-
-pub use mediation::generate as generate_disputes;

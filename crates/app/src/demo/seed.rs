@@ -6,10 +6,10 @@ use gongzhi_core::identity::{Role, Scope};
 
 use super::generate::{self, Demo};
 use crate::audit::{self, Actor, Event};
-use crate::auth::service::{self as auth, UserSpec};
-use crate::org::store::{self as org_store, NewUnit};
+use crate::auth::service::{self as auth, UserSpec, Who};
+use crate::org::service::{self as org, NewUnit};
+use crate::residents::service::Place;
 use crate::residents::service::{self as residents, Registration};
-use crate::residents::store::{self as res_store, Place};
 use crate::state::AppState;
 
 /// The password of every demo account (printed at start; demo databases only).
@@ -42,10 +42,8 @@ const META_KEY: &str = "demo_seeded";
 /// demo accounts (also when the demo was seeded earlier), or `None` when the database
 /// holds a real (non-demo) organisation.
 pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<DemoAccount>>> {
-    let mut tx = st.db.read().await?;
-    let seeded = org_store::get_meta(&mut tx, META_KEY).await?;
-    let any_org = !org_store::by_level(&mut tx, "district").await?.is_empty();
-    drop(tx);
+    let seeded = org::meta(st, META_KEY).await?;
+    let any_org = org::has_district(st).await?;
     if seeded.is_some() {
         return Ok(Some(accounts(st).await?));
     }
@@ -58,39 +56,37 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
     };
     let demo = generate::generate(SEED, residents);
     write(st, &demo).await?;
-    crate::org::service::reload(st).await?;
+    org::reload(st).await?;
     super::devices::seed_devices(st).await?;
-    let mut tx = st.db.read().await?;
-    let admin = crate::auth::store::find_by_username(&mut tx, "admin").await?;
-    drop(tx);
-    if let Some(a) = admin {
-        crate::open311::create_key(st, "demo", a.id, Some(crate::open311::DEMO_KEY)).await?;
+    if let Some(a) = auth::account_named(st, "admin").await? {
+        crate::open311::service::create_key(
+            st,
+            Who::System("demo"),
+            "demo",
+            a.id,
+            Some(crate::open311::DEMO_KEY),
+        )
+        .await?;
     }
     // Staff who act on cases can be reached outside the app (fictional numbers, 139 0000 xxxx).
-    let mut tx = st.db.read().await?;
-    let mut contacts = vec![];
     for (i, name) in ["staff1", "street1", "unit-property1", "unit-water", "grid1"]
         .iter()
         .enumerate()
     {
-        if let Some(u) = crate::auth::store::find_by_username(&mut tx, name).await? {
-            contacts.push((
-                u.id,
+        if let Some(u) = auth::account_named(st, name).await? {
+            let (email, phone) = (
                 format!("{name}@demo.gongzhi.local"),
                 format!("1390000{:04}", i + 1),
-            ));
+            );
+            crate::notify::set_contacts(st, u.id, Some(&email), Some(&phone)).await?;
         }
     }
-    drop(tx);
-    for (id, email, phone) in contacts {
-        crate::notify::set_contacts(st, id, Some(&email), Some(&phone)).await?;
-    }
-    super::mediation::seed_mediators(st).await?;
-    super::funds::seed(st, SEED).await?;
+    crate::mediation::demo::seed_mediators(st).await?;
+    crate::funds::demo::seed(st, SEED).await?;
     super::twin::seed(st).await?;
     if let DemoSize::Full = size {
-        super::cases::seed_history(st, SEED, HISTORY_CASES).await?;
-        super::mediation::generate(st, SEED, HISTORY_DISPUTES).await?;
+        crate::cases::demo::seed_history(st, SEED, HISTORY_CASES).await?;
+        crate::mediation::demo::generate(st, SEED, HISTORY_DISPUTES).await?;
     }
     // The demo's first checkpoint covers everything seeded.
     let signer = st.ledger_signer()?;
@@ -115,7 +111,7 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
             for i in 1..=PROPERTY_COMPANIES {
                 let code = format!("PROPERTY-{i}");
                 let label = ["安居", "锦华", "顺心"][i - 1];
-                let id = org_store::insert_handling(
+                let id = org::insert_handling_in(
                     &mut tx,
                     &code,
                     kind,
@@ -127,12 +123,12 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
             }
         } else {
             let code = kind.to_ascii_uppercase().replace('_', "-");
-            let id = org_store::insert_handling(&mut tx, &code, kind, name, now).await?;
+            let id = org::insert_handling_in(&mut tx, &code, kind, name, now).await?;
             unit_ids.insert(code, id);
         }
     }
 
-    let district = org_store::insert(
+    let district = org::insert_unit_in(
         &mut tx,
         &unit("district", &d.district.code, &d.district.name),
         now,
@@ -142,7 +138,7 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
     for s in &d.streets {
         let mut u = unit("street", &s.code, &s.name);
         u.parent_id = Some(district);
-        let id = org_store::insert(&mut tx, &u, now).await?;
+        let id = org::insert_unit_in(&mut tx, &u, now).await?;
         streets.push(id);
     }
     let mut communities = vec![];
@@ -151,7 +147,7 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
         u.parent_id = Some(streets[c.street]);
         u.street_id = Some(streets[c.street]);
         communities.push((
-            org_store::insert(&mut tx, &u, now).await?,
+            org::insert_unit_in(&mut tx, &u, now).await?,
             streets[c.street],
         ));
     }
@@ -164,7 +160,7 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
         u.community_id = Some(community);
         u.geometry = Some(g.geometry.clone());
         grids.push((
-            org_store::insert(&mut tx, &u, now).await?,
+            org::insert_unit_in(&mut tx, &u, now).await?,
             community,
             street,
         ));
@@ -181,7 +177,7 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
         let company = i * PROPERTY_COMPANIES / d.compounds.len().max(1) + 1;
         u.property_unit_id = unit_ids.get(&format!("PROPERTY-{company}")).copied();
         compounds.push((
-            org_store::insert(&mut tx, &u, now).await?,
+            org::insert_unit_in(&mut tx, &u, now).await?,
             grid,
             community,
             street,
@@ -199,7 +195,7 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
         u.lat = Some(b.lat);
         u.floors = Some(b.floors);
         u.geometry = Some(gongzhi_core::org::point_geojson(b.lng, b.lat));
-        let id = org_store::insert(&mut tx, &u, now).await?;
+        let id = org::insert_unit_in(&mut tx, &u, now).await?;
         buildings.push(Place {
             building_id: id,
             grid_id: grid,
@@ -211,7 +207,7 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
     for h in &d.households {
         let place = buildings[h.building];
         households.push((
-            res_store::insert_household(&mut tx, place, &h.room).await?,
+            crate::residents::service::insert_household_in(&mut tx, place, &h.room).await?,
             place,
         ));
     }
@@ -368,8 +364,8 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("demo user {username}: {e}"))?;
     }
-    org_store::put_meta(&mut tx, META_KEY, &now.to_string()).await?;
-    crate::org::service::bump_version(&mut tx, now).await?;
+    org::put_meta_in(&mut tx, META_KEY, &now.to_string()).await?;
+    org::bump_version(&mut tx, now).await?;
     audit::record(&mut tx, now, &system, Event::ok("demo.seed", "district", district).with(serde_json::json!({
         "streets": d.streets.len(), "communities": d.communities.len(), "grids": d.grids.len(),
         "compounds": d.compounds.len(), "buildings": d.buildings.len(), "residents": d.residents.len()
@@ -397,15 +393,12 @@ async fn accounts(st: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
         "resident2",
     ];
     let mut out = vec![];
-    let mut tx = st.db.read().await?;
     for username in NAMES {
-        if let Some(u) = crate::auth::store::find_by_username(&mut tx, username).await? {
-            let role = Role::parse(&u.role).unwrap_or(Role::Resident);
-            let scope = Scope::from_parts(&u.scope_kind, u.scope_id);
+        if let Some(u) = auth::account_named(st, username).await? {
             out.push(DemoAccount {
                 username,
-                role,
-                scope: crate::web::layout::scope_label(st, scope, crate::i18n::Lang::Zh),
+                role: u.role.unwrap_or(Role::Resident),
+                scope: crate::web::layout::scope_label(st, u.scope, crate::i18n::Lang::Zh),
             });
         }
     }

@@ -9,10 +9,8 @@ use crate::twin::service::{self, DrillRequest};
 const DAY_MS: i64 = 86_400_000;
 
 pub async fn seed(st: &AppState) -> anyhow::Result<()> {
-    let mut tx = st.db.read().await?;
-    let staff = crate::auth::store::find_by_username(&mut tx, "staff1").await?;
-    drop(tx);
-    let Some(community) = staff.and_then(|u| u.scope_id) else {
+    let staff = crate::auth::service::account_named(st, "staff1").await?;
+    let Some(community) = staff.and_then(|u| u.scope.id()) else {
         return Ok(());
     };
     let system = Actor::system();

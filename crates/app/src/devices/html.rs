@@ -28,10 +28,7 @@ pub async fn list(
     AuthUser(user, ctx): AuthUser,
     Query(p): Query<PageParams>,
 ) -> AppResult<Html<String>> {
-    if !user.role.is_staff() {
-        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
-    }
-    let mut page = service::list(&st, &p).await?;
+    let mut page = service::list(&st, &user, &p).await?;
     let rows = std::mem::take(&mut page.items)
         .into_iter()
         .map(|d| Row {

@@ -6,7 +6,7 @@ pub mod api;
 pub mod html;
 pub mod mqtt;
 pub mod service;
-pub mod store;
+mod store;
 
 use axum::Router;
 use axum::routing::get;

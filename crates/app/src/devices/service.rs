@@ -6,11 +6,60 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::store::{self, DeviceRow};
+use gongzhi_core::identity::{Placement, Role, Scope};
+
+use super::store;
+pub use super::store::DeviceRow;
 use crate::audit::{self, Actor, Event};
+use crate::auth::service::{CurrentUser, Who};
 use crate::cases::service::{self as cases, FiledView, Filer, Report};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+
+/// Who watches the registry: the staff who answer alarms where the devices stand — grid
+/// workers, community and street staff, administrators — each within their own area.
+/// Building heads, handling units, mediators and auditors do not.
+pub fn sees_devices(u: &CurrentUser) -> bool {
+    matches!(
+        (u.role, u.scope),
+        (
+            Role::GridWorker | Role::CommunityStaff | Role::StreetStaff | Role::Admin,
+            Scope::District | Scope::Street(_) | Scope::Community(_) | Scope::Grid(_)
+        )
+    )
+}
+
+/// Where a point lies in the organisation (none outside every grid).
+fn place_of(st: &AppState, lng: f64, lat: f64) -> Option<Placement> {
+    let map = st.org_map();
+    let loc = map.locate(lng, lat)?;
+    Some(Placement {
+        street: map.unit(loc.community).and_then(|u| u.street),
+        community: Some(loc.community),
+        grid: Some(loc.grid),
+        ..Placement::default()
+    })
+}
+
+/// Locates the devices registered before devices carried their place (at start).
+pub async fn locate_unplaced(st: &AppState) -> anyhow::Result<usize> {
+    let mut tx = st.db.read().await?;
+    let rows = store::unplaced(&mut tx).await?;
+    drop(tx);
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = st.db.begin().await?;
+    let mut n = 0;
+    for (id, lng, lat) in rows {
+        if let Some(p) = place_of(st, lng, lat) {
+            store::set_place(&mut tx, id, &p).await?;
+            n += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(n)
+}
 
 /// Every device token starts so; the request middleware leaves such bearer tokens to the
 /// device endpoint instead of treating them as user sessions.
@@ -181,11 +230,7 @@ pub async fn ingest(st: &AppState, d: &DeviceRow, ev: DeviceEvent) -> AppResult<
                 intake_key: Some((format!("device:{}", d.id), event_id.clone())),
                 ..Report::default()
             };
-            let who = Filer {
-                user: None,
-                actor: actor.clone(),
-                channel: Some("device"),
-            };
+            let who = Filer::channel(actor.clone(), "device");
             Some(cases::file(st, &who, report).await?)
         }
         None => None,
@@ -243,13 +288,19 @@ pub struct Registered {
     pub token: String,
 }
 
-/// Registers a device; `token` is given for demo devices, else a random one is made.
+/// Registers a device (an administrator, or the demo seeder as the system); `token` is given
+/// for demo devices, else a random one is made.
 pub async fn register(
     st: &AppState,
-    actor: &Actor,
+    who: Who<'_>,
     d: &NewDevice,
     token: Option<String>,
 ) -> AppResult<Registered> {
+    if let Who::User(u) = who
+        && !u.role.may_administer()
+    {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
     let code = d.code.trim();
     if !(3..=40).contains(&code.len())
         || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -271,16 +322,14 @@ pub async fn register(
             field: Some("name"),
         });
     }
-    if st.org_map().locate(d.lng, d.lat).is_none() {
-        return Err(AppError::Invalid {
-            code: "LOCATION_OUTSIDE",
-            field: Some("lng"),
-        });
-    }
+    let place = place_of(st, d.lng, d.lat).ok_or(AppError::Invalid {
+        code: "LOCATION_OUTSIDE",
+        field: Some("lng"),
+    })?;
     let token = token.unwrap_or_else(new_token);
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
-    match store::insert(
+    let inserted = store::insert(
         &mut tx,
         code,
         d.name.trim(),
@@ -288,23 +337,15 @@ pub async fn register(
         &token_hash(&token),
         d.lng,
         d.lat,
+        &place,
         now,
     )
-    .await
-    {
-        Ok(_) => {}
-        Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(AppError::Invalid {
-                code: "CODE_TAKEN",
-                field: Some("code"),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    }
+    .await;
+    crate::db::unique_or(inserted, "CODE_TAKEN", "code")?;
     audit::record(
         &mut tx,
         now,
-        actor,
+        &who.actor(),
         Event::ok("device.register", "device", code),
     )
     .await?;
@@ -329,12 +370,18 @@ pub struct DeviceView {
     pub online: bool,
 }
 
+/// The devices in the user's area with their last event (see [`sees_devices`]).
 pub async fn list(
     st: &AppState,
+    user: &CurrentUser,
     p: &crate::web::PageParams,
 ) -> AppResult<crate::web::Page<DeviceView>> {
+    if !sees_devices(user) {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
     let mut tx = st.db.read().await?;
-    let (rows, total) = store::list(&mut tx, p.per_page(), p.offset()).await?;
+    let (rows, total) =
+        store::list(&mut tx, &user.scope.filter(), p.per_page(), p.offset()).await?;
     let now = st.now_ms();
     let items = rows
         .into_iter()

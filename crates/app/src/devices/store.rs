@@ -1,5 +1,7 @@
 //! Every SQL statement of the devices domain.
 
+use gongzhi_core::identity::{Placement, ScopeFilter};
+
 use crate::db::Tx;
 use crate::on_tx;
 
@@ -15,10 +17,14 @@ pub struct DeviceRow {
     pub last_event_at: Option<i64>,
     pub last_event_type: Option<String>,
     pub created_at: i64,
+    pub street_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub grid_id: Option<i64>,
 }
 
-const COLS: &str =
-    "id, code, name, kind, token_hash, lng, lat, last_event_at, last_event_type, created_at";
+const COLS: &str = "id, code, name, kind, token_hash, lng, lat, last_event_at, last_event_type, created_at, street_id, community_id, grid_id";
+/// The scope filter: bind (all, street, community, grid).
+const IN_SCOPE: &str = "($1 or street_id = $2 or community_id = $3 or grid_id = $4)";
 
 pub async fn by_code(tx: &mut Tx, code: &str) -> Result<Option<DeviceRow>, sqlx::Error> {
     let sql = format!("select {COLS} from devices where code = $1");
@@ -28,24 +34,58 @@ pub async fn by_code(tx: &mut Tx, code: &str) -> Result<Option<DeviceRow>, sqlx:
         .await)
 }
 
+/// The devices within a scope, a page of them and how many there are.
 pub async fn list(
     tx: &mut Tx,
+    f: &ScopeFilter,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<DeviceRow>, i64), sqlx::Error> {
-    let sql = format!("select {COLS} from devices order by code limit $1 offset $2");
+    let sql =
+        format!("select {COLS} from devices where {IN_SCOPE} order by code limit $5 offset $6");
     let rows = on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(f.all)
+        .bind(f.street)
+        .bind(f.community)
+        .bind(f.grid)
         .bind(limit)
         .bind(offset)
         .fetch_all(&mut **x)
         .await)?;
-    let total = on_tx!(tx, |x| sqlx::query_scalar("select count(*) from devices")
+    let count = format!("select count(*) from devices where {IN_SCOPE}");
+    let total = on_tx!(tx, |x| sqlx::query_scalar(&count)
+        .bind(f.all)
+        .bind(f.street)
+        .bind(f.community)
+        .bind(f.grid)
         .fetch_one(&mut **x)
         .await)?;
     Ok((rows, total))
 }
 
-const INSERT: &str = "insert into devices (code, name, kind, token_hash, lng, lat, created_at) values ($1, $2, $3, $4, $5, $6, $7) returning id";
+/// Devices not yet located (registered before devices carried their place).
+pub async fn unplaced(tx: &mut Tx) -> Result<Vec<(i64, f64, f64)>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(
+        "select id, lng, lat from devices where community_id is null order by id"
+    )
+    .fetch_all(&mut **x)
+    .await)
+}
+
+pub async fn set_place(tx: &mut Tx, id: i64, p: &Placement) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(
+        "update devices set street_id = $2, community_id = $3, grid_id = $4 where id = $1"
+    )
+    .bind(id)
+    .bind(p.street)
+    .bind(p.community)
+    .bind(p.grid)
+    .execute(&mut **x)
+    .await
+    .map(|_| ()))
+}
+
+const INSERT: &str = "insert into devices (code, name, kind, token_hash, lng, lat, created_at, street_id, community_id, grid_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id";
 
 #[allow(clippy::too_many_arguments)]
 pub async fn insert(
@@ -56,6 +96,7 @@ pub async fn insert(
     token_hash: &str,
     lng: f64,
     lat: f64,
+    place: &Placement,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     on_tx!(tx, |x| sqlx::query_scalar(INSERT)
@@ -66,6 +107,9 @@ pub async fn insert(
         .bind(lng)
         .bind(lat)
         .bind(now)
+        .bind(place.street)
+        .bind(place.community)
+        .bind(place.grid)
         .fetch_one(&mut **x)
         .await)
 }

@@ -3,9 +3,10 @@
 //! document on the public ledger; the public pages that show them with their proofs.
 
 pub mod api;
+pub mod demo;
 pub mod html;
 pub mod service;
-pub mod store;
+mod store;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -204,7 +204,7 @@ pub struct Movement {
 /// Writes a movement and its ledger entry in `tx`: (movement id, ledger index).
 pub async fn write_movement(tx: &mut crate::db::Tx, m: Movement) -> anyhow::Result<(i64, u64)> {
     // The ledger's head first: while this transaction holds it, the next index is ours.
-    let (index, _) = crate::ledger::store::lock_head(tx).await?;
+    let index = ledger::reserve_next(tx).await?;
     let id = store::insert_movement(
         tx,
         &NewMovement {
@@ -262,7 +262,7 @@ pub struct Document<'a> {
 /// Writes a published document and its ledger entry in `tx`: (document id, ledger index).
 pub async fn write_document(tx: &mut crate::db::Tx, d: Document<'_>) -> anyhow::Result<(i64, u64)> {
     let sha = hex::encode(Sha256::digest(d.content));
-    let (index, _) = crate::ledger::store::lock_head(tx).await?;
+    let index = ledger::reserve_next(tx).await?;
     let id = store::insert_document(
         tx,
         &NewDocument {
@@ -324,7 +324,7 @@ pub async fn record(
     let mut tx = st.db.begin().await?;
     // Movements take turns on the ledger's head (PostgreSQL row lock, SQLite write gate),
     // so the balance read below cannot be spent twice by concurrent writers.
-    crate::ledger::store::lock_head(&mut tx).await?;
+    ledger::reserve_next(&mut tx).await?;
     let receipt = match req.receipt_id {
         Some(id) => {
             let d = store::document(&mut tx, id)

@@ -203,11 +203,7 @@ pub async fn sign_now(
     State(st): State<AppState>,
     AuthUser(user, _): AuthUser,
 ) -> AppResult<Json<CheckpointView>> {
-    if !user.role.is_staff() {
-        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
-    }
-    let signer = st.ledger_signer()?;
-    let (size, note) = service::sign(&st.db, &signer, st.now_ms()).await?;
+    let (size, note) = service::sign_now(&st, &user).await?;
     Ok(Json(CheckpointView {
         size,
         checkpoint: note,

@@ -13,7 +13,7 @@
 pub mod api;
 pub mod bench;
 pub mod service;
-pub mod store;
+mod store;
 pub mod verify;
 
 use axum::Router;

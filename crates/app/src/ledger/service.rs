@@ -241,6 +241,27 @@ pub async fn append_raw(
     Ok(size)
 }
 
+/// Holds the log's head for the rest of `tx` and returns the index the next entry appended
+/// in `tx` will have: a domain that writes that index into its own row before appending
+/// (a fund movement names its ledger entry) calls this first, so no other appender on any
+/// node can take the index in between (PostgreSQL row lock; SQLite's single writer).
+pub async fn reserve_next(tx: &mut Tx) -> anyhow::Result<u64> {
+    Ok(store::lock_head(tx).await?.0)
+}
+
+/// Signs a checkpoint now, for a staff member who wants one at once (otherwise the signer
+/// loop signs within a second while the log grows).
+pub async fn sign_now(
+    st: &crate::state::AppState,
+    user: &crate::auth::service::CurrentUser,
+) -> crate::error::AppResult<(u64, String)> {
+    if !user.role.is_staff() {
+        return Err(crate::error::AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    let signer = st.ledger_signer()?;
+    Ok(sign(&st.db, &signer, st.now_ms()).await?)
+}
+
 /// Signs a checkpoint of the log as it stands, unless the latest one already covers it;
 /// returns the latest signed note. Checkpoints are deterministic (Ed25519), so two nodes
 /// signing the same size write the same note.

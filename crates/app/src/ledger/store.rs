@@ -22,7 +22,6 @@ const RANGE_PG: &str = "select count(*), coalesce(string_agg(octet_length(body):
      from ledger_entries where idx >= $1 and idx < $2";
 const LATEST_CHECKPOINT: &str =
     "select size, note from ledger_checkpoints order by size desc limit 1";
-const CHECKPOINT_AT: &str = "select note from ledger_checkpoints where size = $1";
 const PUT_CHECKPOINT: &str = "insert into ledger_checkpoints (size, root, note, at_ms) \
      values ($1, $2, $3, $4) on conflict (size) do nothing";
 /// Rows per multi-row insert of entries (4 parameters each).
@@ -160,13 +159,6 @@ pub async fn latest_checkpoint(tx: &mut Tx) -> anyhow::Result<Option<(u64, Strin
         .fetch_optional(&mut **c)
         .await)?;
     Ok(row.map(|(s, n)| (s as u64, n)))
-}
-
-pub async fn checkpoint_at(tx: &mut Tx, size: u64) -> anyhow::Result<Option<String>> {
-    Ok(on_tx!(tx, |c| sqlx::query_scalar(CHECKPOINT_AT)
-        .bind(size as i64)
-        .fetch_optional(&mut **c)
-        .await)?)
 }
 
 pub async fn put_checkpoint(

@@ -4,12 +4,13 @@
 //! leave-one-out retrieval-quality measure.
 
 pub mod api;
+pub mod demo;
 pub mod generate;
 pub mod html;
 pub mod index;
 pub mod peer;
 pub mod service;
-pub mod store;
+mod store;
 
 use gongzhi_core::mediation::search::{precision_at_k, precision_per_query};
 use serde::{Deserialize, Serialize};

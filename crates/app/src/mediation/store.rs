@@ -192,15 +192,6 @@ pub async fn figures(tx: &mut Tx, v: Visible, since: i64) -> Result<Vec<FigureRo
         .await)
 }
 
-/// Every dispute's id (for rebuilding the search index).
-pub async fn all_ids(tx: &mut Tx) -> Result<Vec<i64>, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_scalar(
-        "select id from disputes order by id"
-    )
-    .fetch_all(&mut **c)
-    .await)
-}
-
 /// Resolved disputes whose follow-up visit is due, visible to `v`.
 pub async fn follow_ups_due(
     tx: &mut Tx,
@@ -297,7 +288,6 @@ pub async fn clear_follow_up(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PartyRow {
     pub id: i64,
-    pub dispute_id: i64,
     pub side: String,
     pub name_enc: String,
     pub phone_enc: Option<String>,
@@ -308,7 +298,6 @@ pub struct PartyRow {
     pub consent_by: Option<i64>,
     pub position_enc: Option<String>,
     pub confirmed_at: Option<i64>,
-    pub confirmed_by: Option<i64>,
 }
 
 pub struct NewParty<'a> {
@@ -475,7 +464,6 @@ pub struct AssignedRow {
     pub office: String,
     pub lead: bool,
     pub score: Option<f64>,
-    pub assigned_at: i64,
 }
 
 pub async fn assigned(tx: &mut Tx, dispute: i64) -> Result<Vec<AssignedRow>, sqlx::Error> {
@@ -525,7 +513,6 @@ pub struct SessionRow {
     pub mode: String,
     pub place: String,
     pub minutes_enc: String,
-    pub recorded_by: i64,
     pub recorder: String,
 }
 
@@ -658,12 +645,10 @@ pub async fn followups(tx: &mut Tx, dispute: i64) -> Result<Vec<FollowUpRow>, sq
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttachmentRow {
     pub id: i64,
-    pub dispute_id: i64,
     pub name: String,
     pub mime: String,
     pub size: i64,
     pub sha256: String,
-    pub created_at: i64,
 }
 
 pub struct NewAttachment<'a> {

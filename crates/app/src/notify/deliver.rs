@@ -83,7 +83,9 @@ pub async fn tick(st: &AppState) -> anyhow::Result<(usize, usize)> {
         if !mine {
             continue;
         }
-        let to = st.cipher.decrypt(super::RECIPIENT_FIELD, &m.recipient);
+        let to = st
+            .cipher
+            .decrypt(super::service::RECIPIENT_FIELD, &m.recipient);
         let result = match (&to, m.channel.as_str()) {
             (Err(_), _) => Err(anyhow::anyhow!("recipient cannot be decrypted")),
             (Ok(to), "email") => send_email(st, &m, to).await,

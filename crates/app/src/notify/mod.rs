@@ -3,140 +3,30 @@
 //! city's gateway) and e-mail (SMTP). The outbox row is written in the same transaction as
 //! the change that caused it, and a delivery job retries it until it is delivered: a crash
 //! or an unreachable gateway delays a message, never loses it.
+//!
+//! `service` is the way in for every other domain; `deliver` is the outbox job.
 
+pub mod api;
 pub mod deliver;
+pub mod html;
+pub mod service;
 mod store;
 
-use crate::db::Tx;
+pub use service::{Recipient, send, send_to, send_to_deferred, set_contacts};
+
+use axum::Router;
+use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::state::AppState;
 
-/// Kinds important enough for an SMS / push as well as e-mail.
-const URGENT_KINDS: [&str; 4] = ["urgent", "overdue", "warning", "supervise"];
-pub const RECIPIENT_FIELD: &str = "outbox.recipient";
-
-/// A user to tell, with where they are reached outside the app.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Recipient {
-    pub id: i64,
-    pub notify_email: Option<String>,
-    pub notify_phone_enc: Option<String>,
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/inbox", get(html::inbox))
 }
 
-/// Sends one message to each user (once per user even if listed twice).
-#[allow(clippy::too_many_arguments)]
-pub async fn send(
-    st: &AppState,
-    tx: &mut Tx,
-    users: &[i64],
-    case_id: Option<i64>,
-    kind: &str,
-    title: &str,
-    body: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let mut to = Vec::with_capacity(users.len());
-    for &u in users {
-        let (email, phone) = store::contacts(tx, u).await?;
-        to.push(Recipient {
-            id: u,
-            notify_email: email,
-            notify_phone_enc: phone,
-        });
-    }
-    send_to(st, tx, &to, case_id, kind, title, body, now).await
-}
-
-/// Sends one message to each recipient whose contacts are already known.
-#[allow(clippy::too_many_arguments)]
-pub async fn send_to(
-    st: &AppState,
-    tx: &mut Tx,
-    to: &[Recipient],
-    case_id: Option<i64>,
-    kind: &str,
-    title: &str,
-    body: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let mut buf = crate::db::Deferred::default();
-    send_to_deferred(st, tx, &mut buf, to, case_id, kind, title, body, now).await?;
-    buf.flush(tx).await
-}
-
-/// [`send_to`] with the inbox messages added to `buf` (written when the caller flushes it);
-/// outbox rows for SMS and e-mail are queued at once.
-#[allow(clippy::too_many_arguments)]
-pub async fn send_to_deferred(
-    st: &AppState,
-    tx: &mut Tx,
-    buf: &mut crate::db::Deferred,
-    to: &[Recipient],
-    case_id: Option<i64>,
-    kind: &str,
-    title: &str,
-    body: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let mut seen: Vec<i64> = Vec::with_capacity(to.len());
-    for r in to {
-        if seen.contains(&r.id) {
-            continue;
-        }
-        seen.push(r.id);
-        crate::cases::store::insert_notification_later(buf, r.id, case_id, kind, title, body, now);
-        let text = if body.is_empty() {
-            title.to_string()
-        } else {
-            format!("{title}：{body}")
-        };
-        if let Some(e) = r
-            .notify_email
-            .as_deref()
-            .filter(|_| st.config.smtp_url.is_some())
-        {
-            let addr = st.cipher.encrypt(RECIPIENT_FIELD, e);
-            store::queue(tx, "email", &addr, title, &text, now).await?;
-        }
-        if URGENT_KINDS.contains(&kind)
-            && st.config.sms_webhook.is_some()
-            && let Some(p) = &r.notify_phone_enc
-        {
-            // Already encrypted under the users field; re-encrypted under the outbox's.
-            if let Ok(plain) = st.cipher.decrypt(store::USER_PHONE_FIELD, p) {
-                let addr = st.cipher.encrypt(RECIPIENT_FIELD, &plain);
-                store::queue(tx, "sms", &addr, title, &text, now).await?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Sets where a user is reached outside the app (phone encrypted at rest).
-pub async fn set_contacts(
-    st: &AppState,
-    user: i64,
-    email: Option<&str>,
-    phone: Option<&str>,
-) -> anyhow::Result<()> {
-    let phone = match phone {
-        Some(p) => Some(
-            st.cipher.encrypt(
-                store::USER_PHONE_FIELD,
-                gongzhi_core::pii::PhoneNumber::parse(p)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?
-                    .as_str(),
-            ),
-        ),
-        None => None,
-    };
-    if let Some(e) = email {
-        anyhow::ensure!(
-            e.len() <= 200 && e.contains('@') && !e.contains(char::is_whitespace),
-            "not an e-mail address: {e}"
-        );
-    }
-    let mut tx = st.db.begin().await?;
-    store::set_contacts(&mut tx, user, email, phone.as_deref()).await?;
-    tx.commit().await?;
-    Ok(())
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::inbox))
+        .routes(routes!(api::inbox_read))
 }

@@ -1,6 +1,7 @@
-//! Every SQL statement of notifications outside the app.
+//! Every SQL statement of notifications: inbox messages, the outbox, users' contacts, and
+//! whom to tell at a place.
 
-use crate::db::Tx;
+use crate::db::{Deferred, Tx};
 use crate::on_tx;
 
 pub const USER_PHONE_FIELD: &str = "users.notify_phone";
@@ -105,6 +106,102 @@ pub async fn failed(tx: &mut Tx, id: i64, next_at: i64, error: &str) -> Result<(
         .bind(id)
         .bind(next_at)
         .bind(error)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+/// Staff to notify at a place: users whose scope is exactly that unit or place.
+const STAFF_AT: &str = "select id from users where scope_kind = $1 and (scope_id = $2 or $1 = 'district') and not disabled and role <> 'resident' and role <> 'auditor' order by id limit 50";
+
+const STAFF_CONTACTS_AT: &str = "select id, notify_email, notify_phone_enc from users where scope_kind = $1 and (scope_id = $2 or $1 = 'district') and not disabled and role <> 'resident' and role <> 'auditor' order by id limit 50";
+
+/// Staff at a place with their contacts (one query for a notification).
+pub async fn staff_contacts_at(
+    tx: &mut Tx,
+    kind: &str,
+    id: Option<i64>,
+) -> Result<Vec<super::service::Recipient>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(STAFF_CONTACTS_AT)
+        .bind(kind)
+        .bind(id)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+pub async fn staff_at(tx: &mut Tx, kind: &str, id: Option<i64>) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(STAFF_AT)
+        .bind(kind)
+        .bind(id)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+const NOTE_PREFIX: &str =
+    "insert into notifications (user_id, case_id, kind, title, body, created_at) ";
+
+/// An inbox message, written when `buf` is flushed.
+pub fn insert_notification_later(
+    buf: &mut Deferred,
+    user: i64,
+    case_id: Option<i64>,
+    kind: &str,
+    title: &str,
+    body: &str,
+    now: i64,
+) {
+    buf.push(
+        NOTE_PREFIX,
+        vec![
+            user.into(),
+            case_id.into(),
+            kind.into(),
+            title.into(),
+            body.into(),
+            now.into(),
+        ],
+    );
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+const NOTES: &str = "select id, case_id, kind, title, body, created_at, read_at from notifications where user_id = $1 order by id desc limit $2";
+const UNREAD: &str = "select count(*) from notifications where user_id = $1 and read_at is null";
+const MARK_READ: &str =
+    "update notifications set read_at = $2 where user_id = $1 and read_at is null";
+
+pub async fn notifications(
+    tx: &mut Tx,
+    user: i64,
+    limit: i64,
+) -> Result<Vec<NotificationRow>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(NOTES)
+        .bind(user)
+        .bind(limit)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+pub async fn unread(tx: &mut Tx, user: i64) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(UNREAD)
+        .bind(user)
+        .fetch_one(&mut **x)
+        .await)
+}
+
+pub async fn mark_read(tx: &mut Tx, user: i64, now: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(MARK_READ)
+        .bind(user)
+        .bind(now)
         .execute(&mut **x)
         .await
         .map(|_| ()))

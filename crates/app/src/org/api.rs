@@ -114,15 +114,12 @@ pub struct RouteRule {
     security(("bearer" = [])))]
 pub async fn set_route(
     State(st): State<AppState>,
-    crate::web::AuthUser(user, ctx): crate::web::AuthUser,
+    crate::web::AuthUser(user, _): crate::web::AuthUser,
     Json(req): Json<RouteRule>,
 ) -> AppResult<Json<RouteRule>> {
-    if user.role != gongzhi_core::identity::Role::Admin {
-        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
-    }
     let unit = super::service::set_route(
         &st,
-        &ctx.actor(),
+        &user,
         req.community.trim(),
         req.category.trim(),
         req.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()),

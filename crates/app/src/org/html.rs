@@ -29,7 +29,7 @@ pub async fn home(
 ) -> AppResult<Html<String>> {
     let map = st.org_map();
     let counts = map.counts_in(user.scope);
-    let stats = residents::stats(&st, user.scope).await?;
+    let stats = residents::stats(&st, &user).await?;
     let me = match user.resident_id {
         Some(id) => residents::get(&st, &user, id).await.ok(),
         None => None,

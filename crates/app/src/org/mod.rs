@@ -3,10 +3,11 @@
 
 pub mod api;
 pub mod html;
+mod map;
 pub mod service;
-pub mod store;
+mod store;
 
-pub use service::OrgMap;
+pub use map::OrgMap;
 
 use axum::Router;
 use axum::routing::get;

@@ -38,8 +38,6 @@ const COUNT_CHILDREN: &str = "select count(*) from org_units where parent_id = $
 const INSERT: &str = "insert into org_units (level, code, name, parent_id, street_id, community_id, grid_id, geometry, lng, lat, floors, property_unit_id, created_at) \
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning id";
 const RENAME: &str = "update org_units set name = $2 where id = $1";
-const SET_GEOMETRY: &str = "update org_units set geometry = $2 where id = $1";
-const COUNT_LEVELS: &str = "select level, count(*) from org_units group by level";
 const GET_META: &str = "select value from app_meta where key = $1";
 const PUT_META: &str = "insert into app_meta (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value";
 const LIST_HANDLING: &str =
@@ -47,7 +45,6 @@ const LIST_HANDLING: &str =
 const COUNT_HANDLING: &str = "select count(*) from units";
 const INSERT_HANDLING: &str =
     "insert into units (code, kind, name, created_at) values ($1, $2, $3, $4) returning id";
-const HANDLING_BY_ID: &str = "select id, code, kind, name from units where id = $1";
 
 pub async fn by_level(tx: &mut Tx, level: &str) -> Result<Vec<UnitRow>, sqlx::Error> {
     on_tx!(tx, |c| sqlx::query_as(BY_LEVEL)
@@ -127,21 +124,6 @@ pub async fn rename(tx: &mut Tx, id: i64, name: &str) -> Result<u64, sqlx::Error
         .map(|r| r.rows_affected()))
 }
 
-pub async fn set_geometry(tx: &mut Tx, id: i64, geometry: &str) -> Result<u64, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(SET_GEOMETRY)
-        .bind(id)
-        .bind(geometry)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))
-}
-
-pub async fn count_levels(tx: &mut Tx) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_as(COUNT_LEVELS)
-        .fetch_all(&mut **c)
-        .await)
-}
-
 pub async fn get_meta(tx: &mut Tx, key: &str) -> Result<Option<String>, sqlx::Error> {
     on_tx!(tx, |c| sqlx::query_scalar(GET_META)
         .bind(key)
@@ -187,13 +169,6 @@ pub async fn insert_handling(
         .bind(name)
         .bind(now)
         .fetch_one(&mut **c)
-        .await)
-}
-
-pub async fn find_handling(tx: &mut Tx, id: i64) -> Result<Option<HandlingUnitRow>, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_as(HANDLING_BY_ID)
-        .bind(id)
-        .fetch_optional(&mut **c)
         .await)
 }
 

@@ -1,10 +1,12 @@
-//! Resident use-cases: scoped, masked listing and reading, and registration with encryption.
+//! Resident use-cases: scoped, masked listing and reading, registration with encryption, and
+//! what other domains may learn of a resident (where they live, how to name them as a party).
 
-use gongzhi_core::identity::Placement;
+use gongzhi_core::identity::{Placement, Role};
 use gongzhi_core::pii::{IdNumber, PhoneNumber, mask_id_number, mask_phone};
 use serde::Serialize;
 
-use super::store::{self, Filters, NewResident, Place, ResidentRow};
+use super::store::{self, Filters, NewResident, ResidentRow};
+pub use super::store::{BuildingStats, Place};
 use crate::auth::service::CurrentUser;
 use crate::db::Tx;
 use crate::error::{AppError, AppResult};
@@ -120,28 +122,121 @@ pub async fn list(
     Ok(Page::new(items, p, total))
 }
 
-/// One resident, if within the user's scope (a resident sees only their own record).
-#[tracing::instrument(skip_all, fields(user = user.id, resident = id))]
-pub async fn get(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<ResidentView> {
-    let mut tx = st.db.read().await?;
-    let r = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let placement = Placement {
+fn placement(r: &ResidentRow) -> Placement {
+    Placement {
         street: Some(r.street_id),
         community: Some(r.community_id),
         grid: Some(r.grid_id),
         building: Some(r.building_id),
         resident: Some(r.id),
-    };
-    // Residents reach only their own record (their scope); other roles must work with residents.
-    let role_ok =
-        user.role.may_list_residents() || user.role == gongzhi_core::identity::Role::Resident;
-    if !role_ok || !user.scope.covers(&placement) {
+    }
+}
+
+/// Whether the user may read this resident's record: residents only their own (their
+/// scope), other roles only if they work with residents, within their scope.
+fn reads(user: &CurrentUser, r: &ResidentRow) -> bool {
+    (user.role.may_list_residents() || user.role == Role::Resident)
+        && user.scope.covers(&placement(r))
+}
+
+/// One resident, if within the user's scope (a resident sees only their own record).
+#[tracing::instrument(skip_all, fields(user = user.id, resident = id))]
+pub async fn get(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<ResidentView> {
+    let mut tx = st.db.read().await?;
+    let r = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if !reads(user, &r) {
         return Err(AppError::Denied {
             object_type: "resident",
             object_id: id.to_string(),
         });
     }
     Ok(view(st, r))
+}
+
+/// Where a resident lives, for a staff member acting for them (filing a report on their
+/// behalf): `RESIDENT_UNKNOWN` on `field` unless the resident exists within the user's scope
+/// (and the user is staff), so an id outside it reveals nothing.
+pub async fn home_for(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    field: &'static str,
+) -> AppResult<Place> {
+    let unknown = AppError::Invalid {
+        code: "RESIDENT_UNKNOWN",
+        field: Some(field),
+    };
+    if !user.role.is_staff() {
+        return Err(unknown);
+    }
+    let mut tx = st.db.read().await?;
+    let r = store::find(&mut tx, id).await?.ok_or(unknown)?;
+    if !user.scope.covers(&placement(&r)) {
+        return Err(AppError::Invalid {
+            code: "RESIDENT_UNKNOWN",
+            field: Some(field),
+        });
+    }
+    Ok(Place {
+        building_id: r.building_id,
+        grid_id: r.grid_id,
+        community_id: r.community_id,
+        street_id: r.street_id,
+    })
+}
+
+/// A resident as a party to a matter: name, phone in clear and home.
+#[derive(Debug, Clone)]
+pub struct Party {
+    pub id: i64,
+    pub name: String,
+    /// In clear, for the calling service to store encrypted under its own field; never
+    /// shown unmasked.
+    pub phone: Option<String>,
+    pub place: Place,
+}
+
+fn party_of(st: &AppState, r: ResidentRow) -> Party {
+    Party {
+        id: r.id,
+        phone: st.cipher.decrypt(PHONE_FIELD, &r.phone_enc).ok(),
+        place: Place {
+            building_id: r.building_id,
+            grid_id: r.grid_id,
+            community_id: r.community_id,
+            street_id: r.street_id,
+        },
+        name: r.name,
+    }
+}
+
+/// The signed-in resident's own record as a party (a resident filing a dispute), or `None`
+/// for an account without one.
+pub async fn own(st: &AppState, user: &CurrentUser) -> AppResult<Option<Party>> {
+    let Some(id) = user.resident_id else {
+        return Ok(None);
+    };
+    let mut tx = st.db.read().await?;
+    Ok(store::find(&mut tx, id).await?.map(|r| party_of(st, r)))
+}
+
+/// A resident named as a party, for a service that has already decided its caller may act
+/// on the matter (staff filing a dispute between residents, a mediator taking over a case);
+/// `None` if no such resident exists.
+pub async fn party(st: &AppState, id: i64) -> AppResult<Option<Party>> {
+    let mut tx = st.db.read().await?;
+    Ok(store::find(&mut tx, id).await?.map(|r| party_of(st, r)))
+}
+
+/// Writes a household inside the demo seeder's transaction.
+pub async fn insert_household_in(tx: &mut Tx, place: Place, room: &str) -> AppResult<i64> {
+    Ok(store::insert_household(tx, place, room).await?)
+}
+
+/// Every resident's id (the demo seeder picks reporters among them).
+pub async fn all_ids(st: &AppState) -> AppResult<Vec<i64>> {
+    let mut tx = st.db.read().await?;
+    Ok(store::all_ids(&mut tx).await?)
 }
 
 /// A resident to register, as entered.
@@ -190,14 +285,11 @@ pub async fn register(
         id_number_idx: st.cipher.blind_index(ID_FIELD, id_number.as_str()),
         tags: serde_json::to_string(r.tags).unwrap_or_else(|_| "[]".into()),
     };
-    match store::insert(tx, &new, now).await {
-        Ok(id) => Ok(id),
-        Err(e) if crate::db::is_unique_violation(&e) => Err(AppError::Invalid {
-            code: "ID_NUMBER_TAKEN",
-            field: Some("id_number"),
-        }),
-        Err(e) => Err(e.into()),
-    }
+    crate::db::unique_or(
+        store::insert(tx, &new, now).await,
+        "ID_NUMBER_TAKEN",
+        "id_number",
+    )
 }
 
 /// Finds a resident by exact ID number through the keyed hash.
@@ -225,9 +317,11 @@ pub struct Stats {
 }
 
 /// Counts within the user's scope, from a per-building aggregate cached for a few seconds
-/// (dashboards tolerate that; lists and records are always read live).
-pub async fn stats(st: &AppState, scope: gongzhi_core::identity::Scope) -> AppResult<Stats> {
+/// (dashboards tolerate that; lists and records are always read live). Counts carry no
+/// personal data; a scope without residents (a unit, a resident's own) counts nothing.
+pub async fn stats(st: &AppState, user: &CurrentUser) -> AppResult<Stats> {
     use gongzhi_core::identity::Scope;
+    let scope = user.scope;
     let rows = st
         .stats_cache
         .get_or_refresh(st.now_ms(), async {

@@ -8,7 +8,6 @@ use crate::on_tx;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ResidentRow {
     pub id: i64,
-    pub household_id: i64,
     pub room: String,
     pub building_id: i64,
     pub grid_id: i64,

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod cli;
+mod store;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -103,13 +104,28 @@ pub fn live(st: &crate::state::AppState) -> anyhow::Result<std::sync::Arc<Model>
     Ok(m)
 }
 
+/// Stores a correction inside the transaction of the change that made it (a staff member
+/// filing under another category than the model's, or reclassifying a case); call
+/// [`sync_corrections`] after the commit to learn it here at once.
+pub async fn record_correction(
+    tx: &mut crate::db::Tx,
+    case_id: Option<i64>,
+    text: &str,
+    model_label: &str,
+    label: &str,
+    user: Option<i64>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    store::insert_correction(tx, case_id, text, model_label, label, user, now).await
+}
+
 /// Learns the corrections stored since the last sync. Returns how many were applied.
 pub async fn sync_corrections(st: &crate::state::AppState) -> crate::error::AppResult<usize> {
     use std::sync::atomic::Ordering;
     let _one = st.model.sync.lock().await;
     let after = st.model.applied.load(Ordering::SeqCst);
     let mut tx = st.db.read().await?;
-    let rows = crate::cases::store::corrections_after(&mut tx, after).await?;
+    let rows = store::corrections_after(&mut tx, after).await?;
     drop(tx);
     if rows.is_empty() {
         return Ok(0);

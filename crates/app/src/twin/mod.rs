@@ -4,7 +4,7 @@
 pub mod api;
 pub mod html;
 pub mod service;
-pub mod store;
+mod store;
 
 use axum::Router;
 use axum::routing::get;

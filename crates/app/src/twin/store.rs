@@ -25,17 +25,13 @@ pub struct ScenarioRow {
     pub name: String,
     pub spec: String,
     pub model_enc: String,
-    pub created_by: Option<i64>,
     pub created_at: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RunRow {
-    pub id: i64,
-    pub scenario_id: i64,
     pub result_enc: String,
     pub seconds: f64,
-    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -39,7 +39,7 @@ pub struct Ctx {
 impl Ctx {
     pub fn actor(&self) -> Actor {
         match &self.user {
-            Some(u) => u.actor(self.ip.clone()),
+            Some(u) => u.actor(),
             None => Actor {
                 id: None,
                 name: "anonymous".into(),
@@ -152,7 +152,7 @@ async fn resolve_inner(st: AppState, mut req: Request, next: Next) -> Result<Res
     let cookie_token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
     let via_cookie = bearer_token.is_none() && cookie_token.is_some();
     let user = match bearer_token.as_deref().or(cookie_token.as_deref()) {
-        Some(t) if !t.is_empty() => auth::authenticate(&st, t).await?,
+        Some(t) if !t.is_empty() => auth::authenticate(&st, t, ip.clone()).await?,
         _ => None,
     };
     if bearer_token.is_some() && user.is_none() {

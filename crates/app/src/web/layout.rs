@@ -66,7 +66,6 @@ impl Layout {
                         push("/mediation", "nav.mediation");
                     }
                     push("/supervision", "nav.supervision");
-                    push("/devices", "nav.devices");
                     if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
                         push("/twin", "nav.twin");
                     }
@@ -75,6 +74,9 @@ impl Layout {
                     push("/cases/new", "nav.report");
                     push("/cases", "nav.cases");
                 }
+            }
+            if crate::devices::service::sees_devices(u) {
+                push("/devices", "nav.devices");
             }
             push("/inbox", "nav.inbox");
             if u.role.may_list_residents() {

@@ -320,15 +320,10 @@ async fn a_fresh_install_has_no_default_credentials() {
 
 #[tokio::test]
 async fn the_first_administrator_is_created_with_a_strong_password() {
-    use gongzhi_app::audit::Actor;
-    use gongzhi_app::auth::service::{UserSpec, create_user};
+    use gongzhi_app::auth::service::{UserSpec, Who, create_user};
     use gongzhi_core::identity::{Role, Scope};
     let app = TestApp::empty().await;
-    let cli = Actor {
-        id: None,
-        name: "cli".into(),
-        ip: None,
-    };
+    let cli = Who::System("cli");
     let weak = UserSpec {
         username: "root",
         display_name: "管理员",
@@ -337,7 +332,7 @@ async fn the_first_administrator_is_created_with_a_strong_password() {
         scope: Scope::District,
         resident_id: None,
     };
-    let err = create_user(&app.st, &cli, &weak)
+    let err = create_user(&app.st, cli, &weak)
         .await
         .expect_err("weak password refused");
     assert_eq!(err.code(), "PASSWORD_TOO_COMMON");
@@ -345,7 +340,7 @@ async fn the_first_administrator_is_created_with_a_strong_password() {
         password: "a-long-passphrase",
         ..weak
     };
-    create_user(&app.st, &cli, &good).await.expect("created");
+    create_user(&app.st, cli, &good).await.expect("created");
     let hash = app
         .scalar_text("select password_hash from users where username = 'root'")
         .await
@@ -422,9 +417,14 @@ async fn bad_bearer_tokens_get_401_and_next_is_never_an_open_redirect() {
 #[tokio::test]
 async fn integration_tokens_authenticate_without_idle_expiry() {
     let app = TestApp::new().await;
-    let token = gongzhi_app::auth::service::create_integration_token(&app.st, "unit-water", 30)
-        .await
-        .expect("token");
+    let token = gongzhi_app::auth::service::create_integration_token(
+        &app.st,
+        gongzhi_app::auth::service::Who::System("cli"),
+        "unit-water",
+        30,
+    )
+    .await
+    .expect("token");
     let auth = Auth::Bearer(token);
     app.clock.advance_ms(5 * 3600 * 1000);
     let r = app.get("/api/v1/me", &auth).await;

@@ -260,7 +260,7 @@ async fn a_resident_files_a_report_and_the_dispatcher_sees_it_on_the_map() {
         return;
     };
     let app = TestApp::new().await;
-    gongzhi_app::demo::cases::seed_history(&app.st, 11, 300)
+    gongzhi_app::cases::demo::seed_history(&app.st, 11, 300)
         .await
         .expect("history");
     let addr = app.serve().await;

@@ -907,7 +907,7 @@ async fn the_calendar_is_data_an_administrator_edits() {
 #[tokio::test]
 async fn demo_history_brings_the_screens_to_life() {
     let app = TestApp::new().await;
-    let made = gongzhi_app::demo::cases::seed_history(&app.st, 7, 400)
+    let made = gongzhi_app::cases::demo::seed_history(&app.st, 7, 400)
         .await
         .expect("history");
     assert!(made >= 350, "{made}");
@@ -1167,11 +1167,9 @@ async fn rollup_snapshot(app: &TestApp) -> Vec<i64> {
 /// The daily tallies kept up to date live equal a rebuild from the base tables.
 async fn assert_rollups_match_rebuild(app: &TestApp) {
     let live = rollup_snapshot(app).await;
-    let mut tx = app.st.db.begin().await.expect("begin");
-    gongzhi_app::cases::rollup::rebuild(&mut tx, app.st.now_ms())
+    gongzhi_app::cases::service::rebuild_rollups(&app.st.db, app.st.now_ms())
         .await
         .expect("rebuild");
-    tx.commit().await.expect("commit");
     assert_eq!(
         live,
         rollup_snapshot(app).await,
@@ -1244,7 +1242,7 @@ async fn live_tallies_equal_a_rebuild() {
     assert_eq!(rate_of(&rates, "PROPERTY-1", "resolution_rate"), Some(0.5));
     assert_eq!(rate_of(&rates, "WATER", "satisfaction_rate"), Some(1.0));
     // Demo history is rolled up too.
-    gongzhi_app::demo::cases::seed_history(&app.st, 5, 200)
+    gongzhi_app::cases::demo::seed_history(&app.st, 5, 200)
         .await
         .expect("history");
     assert_rollups_match_rebuild(&app).await;
@@ -1446,4 +1444,78 @@ async fn per_community_routing_rules() {
     assert_eq!(r.status, StatusCode::OK);
     let (_, after) = file(&app, &r1, light(2)).await;
     assert_eq!(units_of(&after), units_of(&before));
+}
+
+/// The call-back form is on the page exactly for those the service lets call back: the
+/// resident who reported the case and a dispatcher over its place. Everyone else who sees
+/// the case — the grid worker and building head of its place, the units on it, a resident
+/// account scoped to a unit — neither sees the form nor may post it (the page used to
+/// offer it to any resident account that could see the case).
+#[tokio::test]
+async fn the_call_back_form_is_shown_exactly_to_those_allowed_to_call_back() {
+    use gongzhi_core::identity::Role;
+    let app = TestApp::new().await;
+    let reporter = app.bearer("resident1").await;
+    let (lng, lat) = home_of(&app, "resident1").await;
+    let (status, filed) = file(
+        &app,
+        &reporter,
+        json!({"text": "3号楼门口水管爆裂了，地上全是水，请尽快来修", "lng": lng, "lat": lat}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let case_id = filed["id"].as_i64().expect("id");
+    for unit in ["PROPERTY-1", "WATER"] {
+        let staff = if unit == "WATER" {
+            app.bearer("unit-water").await
+        } else {
+            app.bearer("unit-property1").await
+        };
+        let order = order_for(&filed, unit);
+        for (op, body) in [("sign", json!({})), ("feedback", json!({"text": "已修复"}))] {
+            let r = app
+                .post_json(&format!("/api/v1/orders/{order}/{op}"), &staff, body)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{unit} {op}: {}", r.body);
+        }
+    }
+    let water = app
+        .st
+        .org_map()
+        .handling_unit_by_code("WATER")
+        .expect("water");
+    crate::support::make_user(&app, "resident-odd", Role::Resident, Scope::Unit(water)).await;
+    let form = r#"name="op" value="callback""#;
+    for (user, allowed) in [
+        ("grid1", false),
+        ("head1", false),
+        ("unit-water", false),
+        ("resident-odd", false),
+        ("staff1", true),
+        ("resident1", true),
+    ] {
+        let page = app
+            .get(&format!("/cases/{case_id}"), &app.browser(user).await)
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{user} sees the case");
+        assert_eq!(page.body.contains(form), allowed, "{user}: form shown");
+        if !allowed {
+            let r = app
+                .post_json(
+                    &format!("/api/v1/cases/{case_id}/callback"),
+                    &app.bearer(user).await,
+                    json!({"solved": true, "satisfaction": 5}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}: {}", r.body);
+        }
+    }
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{case_id}/callback"),
+            &reporter,
+            json!({"solved": true, "satisfaction": 5}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }

@@ -9,7 +9,7 @@ use crate::support::TestApp;
 async fn write_one(db: &Db, n: i64) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     gongzhi_app::on_tx!(&mut tx, |c| sqlx::query(
-        "insert into bench_rows (body, created_at) values ('x', $1)"
+        "insert into probe_rows (body, created_at) values ('x', $1)"
     )
     .bind(n)
     .execute(&mut **c)
@@ -22,13 +22,17 @@ async fn write_one(db: &Db, n: i64) -> Result<(), sqlx::Error> {
 /// time-out) never leaves the write lock behind: the next writer gets through at once.
 #[tokio::test]
 async fn callers_dropped_mid_transaction_never_leave_a_lock_behind() {
-    let app = TestApp::new().await;
+    let app = TestApp::empty().await;
+    // A table of the test's own (the product's schema has none to spare).
+    app.exec("create table probe_rows (body text not null, created_at bigint not null)")
+        .await
+        .expect("probe table");
     for i in 0..60u64 {
         let db = app.st.db.clone();
         let t = tokio::spawn(async move {
             let mut tx = db.begin().await.expect("begin");
             gongzhi_app::on_tx!(&mut tx, |c| sqlx::query(
-                "insert into bench_rows (body, created_at) values ('dropped', 0)"
+                "insert into probe_rows (body, created_at) values ('dropped', 0)"
             )
             .execute(&mut **c)
             .await
@@ -48,13 +52,13 @@ async fn callers_dropped_mid_transaction_never_leave_a_lock_behind() {
             .expect("write");
     }
     assert_eq!(
-        app.scalar_i64("select count(*) from bench_rows where body = 'dropped'")
+        app.scalar_i64("select count(*) from probe_rows where body = 'dropped'")
             .await,
         0,
         "abandoned transactions rolled back"
     );
     assert_eq!(
-        app.scalar_i64("select count(*) from bench_rows where body = 'x'")
+        app.scalar_i64("select count(*) from probe_rows where body = 'x'")
             .await,
         60
     );

@@ -307,3 +307,104 @@ async fn mqtt_events_survive_a_broker_restart_exactly_once() {
     pump.abort();
     drop(broker);
 }
+
+/// The registry lists each role only the devices where it works: grid workers their grid,
+/// community and street staff their area, administrators everything; building heads,
+/// handling units, mediators, auditors and residents get no registry at all (they used to
+/// list every device of the district).
+#[tokio::test]
+async fn the_registry_lists_each_role_only_the_devices_of_its_area() {
+    let app = TestApp::new().await;
+    let admin = app.bearer("admin").await;
+    // One device at resident1's building (grid1's grid, staff1's community), one in
+    // another community.
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let home_community = app
+        .scalar_i64(
+            "select r.community_id from users u join residents r on r.id = u.resident_id \
+             where u.username = 'resident1'",
+        )
+        .await;
+    let other = app
+        .st
+        .org_map()
+        .buildings
+        .iter()
+        .find(|b| b.community.is_some_and(|c| c != home_community))
+        .map(|b| (b.lng, b.lat))
+        .expect("a building in another community");
+    for (code, (x, y)) in [("TEST-IN", (lng, lat)), ("TEST-OUT", other)] {
+        let r = app
+            .post_json(
+                "/api/v1/devices",
+                &admin,
+                json!({"code": code, "name": "测试烟感", "kind": "smoke", "lng": x, "lat": y}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let codes = |v: serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|d| d["code"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let all = app.scalar_i64("select count(*) from devices").await;
+    let r = app.get("/api/v1/devices?per_page=500", &admin).await;
+    assert_eq!(r.json()["total"], all);
+    for (user, sees_out) in [("staff1", false), ("grid1", false)] {
+        let r = app
+            .get("/api/v1/devices?per_page=500", &app.bearer(user).await)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{user}");
+        let mine = codes(r.json());
+        assert!(mine.contains(&"TEST-IN".to_string()), "{user}: {mine:?}");
+        assert_eq!(mine.contains(&"TEST-OUT".to_string()), sees_out, "{user}");
+        assert!(
+            (mine.len() as i64) < all,
+            "{user} sees less than the district"
+        );
+    }
+    let in_community = app
+        .scalar_i64(&format!(
+            "select count(*) from devices where community_id = {home_community}"
+        ))
+        .await;
+    let r = app
+        .get("/api/v1/devices", &app.bearer("staff1").await)
+        .await;
+    assert_eq!(r.json()["total"], in_community);
+    for user in [
+        "head1",
+        "unit-property1",
+        "mediator1",
+        "auditor1",
+        "resident1",
+    ] {
+        let r = app.get("/api/v1/devices", &app.bearer(user).await).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}: {}", r.body);
+        let page = app.get("/devices", &app.browser(user).await).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{user}");
+        let home = app.get("/", &app.browser(user).await).await;
+        assert!(
+            !home.body.contains("href=\"/devices\""),
+            "{user} has no registry menu"
+        );
+    }
+    // Devices registered before they carried their place are located at the next start.
+    app.exec("update devices set street_id = null, community_id = null, grid_id = null")
+        .await
+        .expect("forget places");
+    app.other_node().await;
+    assert_eq!(
+        app.scalar_i64("select count(*) from devices where community_id is null")
+            .await,
+        0
+    );
+    let r = app
+        .get("/api/v1/devices", &app.bearer("staff1").await)
+        .await;
+    assert_eq!(r.json()["total"], in_community);
+}

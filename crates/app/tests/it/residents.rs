@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use gongzhi_app::demo::generate;
 
-use crate::support::{Auth, TEST_RESIDENTS, TestApp};
+use crate::support::{TEST_RESIDENTS, TestApp};
 
 fn demo() -> generate::Demo {
     generate::generate(20_261_122, TEST_RESIDENTS)
@@ -234,14 +234,9 @@ async fn staff_find_a_resident_by_exact_phone_through_the_keyed_hash() {
 }
 
 async fn admin_user(app: &TestApp) -> gongzhi_app::auth::service::CurrentUser {
-    let token = match app.bearer("admin").await {
-        Auth::Bearer(t) => t,
-        _ => unreachable!(),
-    };
-    gongzhi_app::auth::service::authenticate(&app.st, &token)
+    gongzhi_app::auth::service::acting_as(&app.st, "admin")
         .await
-        .expect("auth")
-        .expect("user")
+        .expect("admin")
 }
 
 #[tokio::test]

@@ -433,9 +433,34 @@ impl Resp {
     }
 }
 
+/// Creates an account with the given role and scope (through the users service, as the
+/// system) and logs it in.
+pub async fn make_user(
+    app: &TestApp,
+    username: &str,
+    role: gongzhi_core::identity::Role,
+    scope: gongzhi_core::identity::Scope,
+) -> Auth {
+    use gongzhi_app::auth::service::{UserSpec, Who, create_user};
+    create_user(
+        &app.st,
+        Who::System("test"),
+        &UserSpec {
+            username,
+            display_name: "测试账号",
+            password: PASSWORD,
+            role,
+            scope,
+            resident_id: None,
+        },
+    )
+    .await
+    .expect("create user");
+    app.bearer(username).await
+}
+
 /// Creates a staff account of a handling unit (by unit code) and logs it in.
 pub async fn make_unit_user(app: &TestApp, unit_code: &str) -> Auth {
-    use gongzhi_app::auth::service::{UserSpec, create_user_in};
     use gongzhi_core::identity::{Role, Scope};
     let unit = app
         .st
@@ -443,29 +468,7 @@ pub async fn make_unit_user(app: &TestApp, unit_code: &str) -> Auth {
         .handling_unit_by_code(unit_code)
         .expect("unit exists");
     let username = format!("u-{}", unit_code.to_lowercase().replace('_', "-"));
-    let actor = gongzhi_app::audit::Actor {
-        id: None,
-        name: "test".into(),
-        ip: None,
-    };
-    let mut tx = app.st.db.begin().await.expect("begin");
-    create_user_in(
-        &app.st,
-        &mut tx,
-        &actor,
-        &UserSpec {
-            username: &username,
-            display_name: "单位测试账号",
-            password: PASSWORD,
-            role: Role::UnitStaff,
-            scope: Scope::Unit(unit),
-            resident_id: None,
-        },
-    )
-    .await
-    .expect("create unit user");
-    tx.commit().await.expect("commit");
-    app.bearer(&username).await
+    make_user(app, &username, Role::UnitStaff, Scope::Unit(unit)).await
 }
 
 /// A TCP port nobody listens on right now.

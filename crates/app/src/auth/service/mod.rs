@@ -1,4 +1,13 @@
-//! Identity use-cases: logging in and out, resolving a request's session, creating users.
+//! Identity use-cases: logging in and out, resolving a request's session, preferences, and
+//! who acts on every other service ([`CurrentUser`] or [`Who::System`]). Accounts are in
+//! [`users`].
+
+mod users;
+
+pub use users::{
+    Access, Account, UserItem, UserSpec, account, account_named, acting_as, create_user,
+    create_user_in, list_users, update_user,
+};
 
 use base64::Engine as _;
 use gongzhi_core::identity::{self, Role, Scope};
@@ -6,7 +15,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::password;
-use super::store::{self, NewSession, NewUser};
+use super::store::{self, NewSession};
 use crate::audit::{self, Actor, Event};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -25,14 +34,42 @@ pub struct CurrentUser {
     pub elder_mode: bool,
     pub session_id: String,
     pub csrf: String,
+    /// Where the request came from (for the audit trail).
+    pub ip: Option<String>,
 }
 
 impl CurrentUser {
-    pub fn actor(&self, ip: Option<String>) -> Actor {
+    /// The user as the audit trail records them.
+    pub fn actor(&self) -> Actor {
         Actor {
             id: Some(self.id),
             name: self.username.clone(),
-            ip,
+            ip: self.ip.clone(),
+        }
+    }
+}
+
+/// Who acts on a service that both people and the platform itself call: a signed-in user
+/// (whose role and scope the service checks), or the system — a background job, the
+/// command line, the demo seeder — named for the audit trail.
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    User(&'a CurrentUser),
+    System(&'static str),
+}
+
+impl Who<'_> {
+    pub fn actor(&self) -> Actor {
+        match self {
+            Who::User(u) => u.actor(),
+            Who::System(name) => Actor::named(name),
+        }
+    }
+
+    pub fn user(&self) -> Option<&CurrentUser> {
+        match self {
+            Who::User(u) => Some(u),
+            Who::System(_) => None,
         }
     }
 }
@@ -180,13 +217,18 @@ pub async fn login(
             elder_mode: user.elder_mode,
             session_id: id,
             csrf,
+            ip,
         },
     })
 }
 
 /// Resolves a token to its user if the session is live; refreshes `last_seen` at most once
-/// a minute (so reads stay reads).
-pub async fn authenticate(st: &AppState, token: &str) -> AppResult<Option<CurrentUser>> {
+/// a minute (so reads stay reads). `ip` is where the request came from.
+pub async fn authenticate(
+    st: &AppState,
+    token: &str,
+    ip: Option<String>,
+) -> AppResult<Option<CurrentUser>> {
     let now = st.now_ms();
     let id = token_id(token);
     let mut tx = st.db.read().await?;
@@ -217,19 +259,20 @@ pub async fn authenticate(st: &AppState, token: &str) -> AppResult<Option<Curren
         elder_mode: s.elder_mode,
         session_id: s.session_id,
         csrf: s.csrf,
+        ip,
     }))
 }
 
 /// Ends the session on the server.
 #[tracing::instrument(skip_all, fields(user = user.id))]
-pub async fn logout(st: &AppState, user: &CurrentUser, ip: Option<String>) -> AppResult<()> {
+pub async fn logout(st: &AppState, user: &CurrentUser) -> AppResult<()> {
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
     store::revoke_session(&mut tx, &user.session_id, now).await?;
     audit::record(
         &mut tx,
         now,
-        &user.actor(ip),
+        &user.actor(),
         Event::ok("auth.logout", "user", user.id),
     )
     .await?;
@@ -237,77 +280,19 @@ pub async fn logout(st: &AppState, user: &CurrentUser, ip: Option<String>) -> Ap
     Ok(())
 }
 
-/// What a new account is.
-pub struct UserSpec<'a> {
-    pub username: &'a str,
-    pub display_name: &'a str,
-    pub password: &'a str,
-    pub role: Role,
-    pub scope: Scope,
-    pub resident_id: Option<i64>,
-}
-
-/// Validates and creates a user inside the caller's transaction.
-#[tracing::instrument(skip_all, fields(username = %spec.username))]
-pub async fn create_user_in(
-    st: &AppState,
-    tx: &mut crate::db::Tx,
-    actor: &Actor,
-    spec: &UserSpec<'_>,
-) -> AppResult<i64> {
-    if !identity::check_username(spec.username) {
-        return Err(AppError::Invalid {
-            code: "USERNAME_INVALID",
-            field: Some("username"),
-        });
-    }
-    identity::check_new_password(spec.password).map_err(|e| AppError::field("password", e))?;
-    if !gongzhi_core::org::check_name(spec.display_name) {
-        return Err(AppError::Invalid {
-            code: "NAME_INVALID",
-            field: Some("display_name"),
-        });
-    }
-    let hash = password::hash(st.config.password_cost, spec.password)?;
-    let now = st.now_ms();
-    let new = NewUser {
-        username: spec.username,
-        display_name: spec.display_name.trim(),
-        role: spec.role.code(),
-        scope_kind: spec.scope.kind(),
-        scope_id: spec.scope.id(),
-        resident_id: spec.resident_id,
-        password_hash: &hash,
-    };
-    let id = match store::insert(tx, &new, now).await {
-        Ok(id) => id,
-        Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(AppError::Invalid {
-                code: "USERNAME_TAKEN",
-                field: Some("username"),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    audit::record(tx, now, actor, Event::ok("user.create", "user", id).with(serde_json::json!({
-        "username": spec.username, "role": spec.role.code(), "scope": spec.scope.kind(), "scope_id": spec.scope.id()
-    }))).await?;
-    Ok(id)
-}
-
-pub async fn create_user(st: &AppState, actor: &Actor, spec: &UserSpec<'_>) -> AppResult<i64> {
-    let mut tx = st.db.begin().await?;
-    let id = create_user_in(st, &mut tx, actor, spec).await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
 /// Creates a long-lived integration token for a user (shown once).
+/// The command line's call (`gongzhi admin create-token`): the system acts.
 pub async fn create_integration_token(
     st: &AppState,
+    who: Who<'_>,
     username: &str,
     days: i64,
 ) -> AppResult<String> {
+    if let Who::User(u) = who
+        && !u.role.may_administer()
+    {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
     let user = store::find_by_username(&mut tx, username)
@@ -331,11 +316,7 @@ pub async fn create_integration_token(
     audit::record(
         &mut tx,
         now,
-        &Actor {
-            id: None,
-            name: "cli".into(),
-            ip: None,
-        },
+        &who.actor(),
         Event::ok("token.create", "user", user.id).with(serde_json::json!({"days": days})),
     )
     .await?;
@@ -349,7 +330,6 @@ pub async fn set_prefs(
     user: &CurrentUser,
     lang: Lang,
     elder: bool,
-    ip: Option<String>,
 ) -> AppResult<()> {
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
@@ -357,7 +337,7 @@ pub async fn set_prefs(
     audit::record(
         &mut tx,
         now,
-        &user.actor(ip),
+        &user.actor(),
         Event::ok("user.prefs", "user", user.id)
             .with(serde_json::json!({"lang": lang.code(), "elder_mode": elder})),
     )

@@ -1,5 +1,7 @@
-//! Operations endpoints: liveness, readiness (checks the database), the 404 fallback, and
-//! the small API route that reports the version.
+//! Operations endpoints: liveness, readiness (checks the database), the 404 fallback, the
+//! small API route that reports the version, and the intake benchmark's bare baseline.
+
+mod store;
 
 use axum::Json;
 use axum::extract::State;
@@ -9,7 +11,8 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::AppError;
+use crate::auth::service::CurrentUser;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -56,26 +59,32 @@ pub async fn version(State(st): State<AppState>) -> Json<Version> {
     })
 }
 
-const BASELINE: &str = "insert into bench_rows (body, created_at) values ($1, $2)";
-
-/// The benchmark baseline: authenticate, insert one row, commit. Only with
-/// `--bench-endpoints`; otherwise 404 like any unknown path.
-pub async fn bench_baseline(
-    axum::extract::State(st): axum::extract::State<AppState>,
-    crate::web::AuthUser(_user, _): crate::web::AuthUser,
-    body: axum::body::Bytes,
-) -> crate::error::AppResult<axum::http::StatusCode> {
-    if !st.config.bench {
-        return Err(crate::error::AppError::NotFound);
-    }
-    let body = String::from_utf8_lossy(&body).into_owned();
+/// Creates the benchmark baseline's table (`serve --bench-endpoints` only).
+pub async fn prepare_bench(st: &AppState) -> anyhow::Result<()> {
     let mut tx = st.db.begin().await?;
-    crate::on_tx!(&mut tx, |c| sqlx::query(BASELINE)
-        .bind(&body)
-        .bind(st.now_ms())
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))?;
+    store::create(&mut tx).await?;
     tx.commit().await?;
-    Ok(axum::http::StatusCode::CREATED)
+    Ok(())
+}
+
+/// The benchmark baseline: a signed-in user, one row inserted, committed. Only with
+/// `--bench-endpoints`; otherwise 404 like any unknown path.
+async fn baseline(st: &AppState, _user: &CurrentUser, body: &str) -> AppResult<()> {
+    if !st.config.bench {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = st.db.begin().await?;
+    store::insert(&mut tx, body, st.now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /api/v1/bench/baseline`: authenticate, insert one row, commit.
+pub async fn bench_baseline(
+    State(st): State<AppState>,
+    crate::web::AuthUser(user, _): crate::web::AuthUser,
+    body: axum::body::Bytes,
+) -> AppResult<StatusCode> {
+    baseline(&st, &user, &String::from_utf8_lossy(&body)).await?;
+    Ok(StatusCode::CREATED)
 }

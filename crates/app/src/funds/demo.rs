@@ -8,8 +8,8 @@ use gongzhi_core::ledger::{Book, Category, Direction, DocKind};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::service::{Document, Movement, write_document, write_movement};
 use crate::clock::date_cn as date;
-use crate::funds::service::{Document, Movement, write_document, write_movement};
 use crate::state::AppState;
 
 const DAY_MS: i64 = 86_400_000;
@@ -125,12 +125,9 @@ pub async fn seed(st: &AppState, seed: u64) -> anyhow::Result<usize> {
     let now = st.now_ms();
     let year_ago = now - 365 * DAY_MS;
     let map = st.org_map();
-    let admin = {
-        let mut tx = st.db.read().await?;
-        crate::auth::store::find_by_username(&mut tx, "admin")
-            .await?
-            .map(|u| u.id)
-    };
+    let admin = crate::auth::service::account_named(st, "admin")
+        .await?
+        .map(|u| u.id);
     let mut written = 0;
     for (community, name, street) in map.communities() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (community as u64).wrapping_mul(0x9E37));

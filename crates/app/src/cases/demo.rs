@@ -13,8 +13,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::cases::service::{category, route_units};
-use crate::cases::store::{self, NewCase, OrderRow};
+use super::service::{category, route_units};
+use super::store::{self, NewCase, OrderRow};
 use crate::db::Tx;
 use crate::state::AppState;
 
@@ -99,14 +99,19 @@ async fn event(
 /// report there is filed, not merged into an old one.
 pub async fn seed_history(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize> {
     let now = st.now_ms();
-    let mut tx = st.db.begin().await?;
-    let resident_ids = crate::residents::store::all_ids(&mut tx).await?;
-    let own = match crate::auth::store::find_by_username(&mut tx, "resident1").await? {
-        Some(u) => u.resident_id.map(|r| (u.id, r)),
+    let resident_ids = crate::residents::service::all_ids(st).await?;
+    let own = match crate::auth::service::account_named(st, "resident1").await? {
+        Some(u) => match u.resident_id {
+            Some(r) => crate::residents::service::party(st, r)
+                .await?
+                .map(|p| (u.id, r, p.place.building_id)),
+            None => None,
+        },
         None => None,
     };
+    let mut tx = st.db.begin().await?;
     let made = history(st, &mut tx, seed, n, now, &resident_ids, own).await?;
-    crate::cases::rollup::rebuild(&mut tx, now).await?;
+    store::rollup::rebuild(&mut tx, now).await?;
     tx.commit().await?;
     Ok(made)
 }
@@ -119,7 +124,7 @@ async fn history(
     n: usize,
     now: i64,
     resident_ids: &[i64],
-    own: Option<(i64, i64)>,
+    own: Option<(i64, i64, i64)>,
 ) -> anyhow::Result<usize> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xCA5E);
     let corpus = gongzhi_core::classify::read_csv(crate::routing::SEED_CORPUS.as_bytes())
@@ -134,12 +139,7 @@ async fn history(
             Some((calendar::parse_date(&d)?, calendar::DayKind::parse(&k)?))
         }));
     let handling: Vec<i64> = map.handling_units().iter().map(|h| h.0).collect();
-    let own_building = match own {
-        Some((_, r)) => crate::residents::store::find(tx, r)
-            .await?
-            .map(|x| x.building_id),
-        None => None,
-    };
+    let own_building = own.map(|(_, _, b)| b);
     let avoid = own_building
         .and_then(|b| map.buildings.iter().find(|x| x.id == b))
         .map(|b| b.compound.clone());
@@ -177,7 +177,7 @@ async fn history(
         let created = (local_midnight + rng.gen_range(7 * HOUR..22 * HOUR)).min(now - 60_000);
         let channel = channel_of(&ex.text, &mut rng);
         let (reporter_user, resident) = match own {
-            Some((user, res)) if is_own => (Some(user), Some(res)),
+            Some((user, res, _)) if is_own => (Some(user), Some(res)),
             _ if channel == "device" => (None, None),
             _ => (None, resident_ids.choose(&mut rng).copied()),
         };

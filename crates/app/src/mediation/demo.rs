@@ -6,8 +6,9 @@ use gongzhi_core::mediation::DisputeType;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::mediation::service::{ACCOUNT_FIELD, NAME_FIELD, TERMS_FIELD, WANTS_FIELD};
-use crate::mediation::store;
+use super::service::{ACCOUNT_FIELD, NAME_FIELD, TERMS_FIELD, WANTS_FIELD};
+use super::store;
+use crate::auth::service::account_named;
 use crate::state::AppState;
 
 const DAY_MS: i64 = 86_400_000;
@@ -45,13 +46,16 @@ const PROFILES: [(&str, &str, &[&str], bool); 4] = [
 /// Puts the demo mediators' profiles in place.
 pub async fn seed_mediators(st: &AppState) -> anyhow::Result<()> {
     let map = st.org_map();
-    let mut tx = st.db.begin().await?;
-    let staff = crate::auth::store::find_by_username(&mut tx, "staff1").await?;
-    let first_community = staff.and_then(|u| u.scope_id);
+    let staff = account_named(st, "staff1").await?;
+    let first_community = staff.and_then(|u| u.scope.id());
+    let mut mediators = vec![];
     for (username, office, skills, local) in PROFILES {
-        let Some(u) = crate::auth::store::find_by_username(&mut tx, username).await? else {
-            continue;
-        };
+        if let Some(u) = account_named(st, username).await? {
+            mediators.push((u, office, skills, local));
+        }
+    }
+    let mut tx = st.db.begin().await?;
+    for (u, office, skills, local) in mediators {
         let communities: Vec<i64> = match (local, first_community) {
             (true, Some(c)) if map.unit(c).is_some() => vec![c],
             _ => vec![],
@@ -173,18 +177,18 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
     if communities.is_empty() {
         return Ok(0);
     }
-    let cases = crate::mediation::seed_cases()?;
-    let docs = crate::mediation::generate::disputes(&cases, n, 1, seed ^ 0xD15B);
+    let cases = super::seed_cases()?;
+    let docs = super::generate::disputes(&cases, n, 1, seed ^ 0xD15B);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x3ED1);
-    let mut tx = st.db.begin().await?;
-    let pool = store::mediator_pool(&mut tx).await?;
     // Recorded as entered by the administrator (a migration from an older register): a
     // filer keeps standing in what they filed, and no community's staff should see every
     // community's disputes.
-    let admin = crate::auth::store::find_by_username(&mut tx, "admin")
+    let admin = account_named(st, "admin")
         .await?
         .map(|u| u.id)
         .ok_or_else(|| anyhow::anyhow!("demo user admin missing"))?;
+    let mut tx = st.db.begin().await?;
+    let pool = store::mediator_pool(&mut tx).await?;
     let fallback = &gongzhi_core::mediation::types::TYPES[0];
     let mut agreements = vec![];
     for d in &docs {
