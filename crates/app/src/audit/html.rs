@@ -40,11 +40,9 @@ pub async fn list(
     Query(p): Query<PageParams>,
     Query(f): Query<Filter>,
 ) -> AppResult<Html<String>> {
-    if !user.role.may_read_audit() {
-        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
-    }
     let action = f.action.unwrap_or_default();
-    let (rows, total) = service::recent(&st.db, action.trim(), p.per_page(), p.offset()).await?;
+    let (rows, total) =
+        service::recent(&st.db, &user, action.trim(), p.per_page(), p.offset()).await?;
     let items = rows
         .into_iter()
         .map(|r: Row| RowView {

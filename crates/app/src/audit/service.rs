@@ -201,13 +201,18 @@ pub async fn verify(db: &Db) -> Result<Verdict, sqlx::Error> {
     })
 }
 
-/// A page of the newest records, optionally of one action.
+/// A page of the newest records, optionally of one action, for an auditor (separation of
+/// duties: not the administrator whose actions the trail records).
 pub async fn recent(
     db: &Db,
+    user: &crate::auth::service::CurrentUser,
     action: &str,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Row>, i64), sqlx::Error> {
+) -> crate::error::AppResult<(Vec<Row>, i64)> {
+    if !user.role.may_read_audit() {
+        return Err(crate::error::AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
     seal(db).await?;
     let mut tx = db.read().await?;
     let rows = store::recent(&mut tx, action, limit, offset).await?;

@@ -10,7 +10,7 @@ use gongzhi_core::identity::{Role, Scope};
 use serde::Deserialize;
 
 use super::calendar::YearText;
-use super::insight::{self, HeatCell, RateRow, RatesQuery};
+use super::insight::{self, RateRow};
 use super::service::{self, Act, CaseListItem, CaseQuery, CaseView, Filer, Report, UnitOrder};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -445,15 +445,7 @@ pub async fn dispatch_console(
     AuthUser(user, ctx): AuthUser,
     Query(p): Query<PageParams>,
 ) -> AppResult<Html<String>> {
-    if !service::is_dispatcher(user.role) {
-        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
-    }
-    let q = CaseQuery {
-        status: Some("open".into()),
-        order: Some("queue".into()),
-        ..Default::default()
-    };
-    let page = service::list(&st, &user, &q, &p).await?;
+    let page = service::dispatch_queue(&st, &user, &p).await?;
     render(&DispatchPage {
         layout: Layout::new(&st, &ctx, "cases.dispatch_title", "/dispatch"),
         page,
@@ -554,45 +546,14 @@ pub async fn supervision(
     AuthUser(user, ctx): AuthUser,
     Query(pq): Query<PeriodQuery>,
 ) -> AppResult<Html<String>> {
-    if !(service::is_dispatcher(user.role) || user.role == Role::Auditor) {
-        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
-    }
-    let rq = |level: &str| RatesQuery {
-        level: Some(level.into()),
-        from: pq.from.clone(),
-        to: pq.to.clone(),
-    };
-    let by_unit = insight::rates(&st, &user, &rq("unit")).await?;
-    let by_community = insight::rates(&st, &user, &rq("community")).await?;
-    let p = PageParams {
-        page: None,
-        per_page: Some(20),
-    };
-    let overdue = service::list(
-        &st,
-        &user,
-        &CaseQuery {
-            status: Some("open".into()),
-            overdue: Some(true),
-            order: Some("queue".into()),
-            ..Default::default()
-        },
-        &p,
-    )
-    .await?;
-    let supervised = service::list(
-        &st,
-        &user,
-        &CaseQuery {
-            status: Some("open".into()),
-            supervised: Some(true),
-            ..Default::default()
-        },
-        &p,
-    )
-    .await?;
-    let heat: Vec<HeatCell> =
-        insight::heat(&st, &user, pq.from.as_deref(), pq.to.as_deref()).await?;
+    let board = insight::board(&st, &user, pq.from, pq.to).await?;
+    let (by_unit, by_community, overdue, supervised, heat) = (
+        board.by_unit,
+        board.by_community,
+        board.overdue,
+        board.supervised,
+        board.heat,
+    );
     let names = crate::routing::category_names();
     let heat_json = serde_json::json!({
         "cells": heat,
@@ -679,7 +640,7 @@ pub async fn import_page(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
 ) -> AppResult<Html<String>> {
-    if !service::is_dispatcher(user.role) {
+    if !super::import::may_import(&user) {
         return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
     }
     render(&ImportPage {

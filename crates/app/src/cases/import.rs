@@ -96,8 +96,13 @@ fn place_address(st: &AppState, address: &str) -> Option<(f64, f64)> {
 }
 
 /// Imports a file as `user` (dispatchers and street/district staff).
+/// Who imports hotline exports: dispatchers.
+pub fn may_import(user: &CurrentUser) -> bool {
+    service::is_dispatcher(user.role)
+}
+
 pub async fn import(st: &AppState, user: &CurrentUser, bytes: &[u8]) -> AppResult<ImportReport> {
-    if !service::is_dispatcher(user.role) {
+    if !may_import(user) {
         return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
     }
     let table = read_table(bytes)?;

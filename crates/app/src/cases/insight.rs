@@ -205,3 +205,53 @@ pub async fn heat(
         })
         .collect())
 }
+
+/// Who reads the supervision board (监督考核): dispatchers over their area and auditors.
+pub fn reads_board(u: &CurrentUser) -> bool {
+    super::service::is_dispatcher(u.role) || u.role == Role::Auditor
+}
+
+/// The supervision board of a period: the 三率 by unit and by community with their totals,
+/// open overdue and supervised cases, and the heat map.
+pub struct Board {
+    pub by_unit: RatesView,
+    pub by_community: RatesView,
+    pub overdue: crate::web::Page<super::service::CaseListItem>,
+    pub supervised: crate::web::Page<super::service::CaseListItem>,
+    pub heat: Vec<HeatCell>,
+}
+
+pub async fn board(
+    st: &AppState,
+    u: &CurrentUser,
+    from: Option<String>,
+    to: Option<String>,
+) -> AppResult<Board> {
+    use super::service::{self, CaseQuery};
+    if !reads_board(u) {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    let rq = |level: &str| RatesQuery {
+        level: Some(level.into()),
+        from: from.clone(),
+        to: to.clone(),
+    };
+    let p = crate::web::PageParams {
+        page: None,
+        per_page: Some(20),
+    };
+    let open = |overdue: bool, supervised: bool| CaseQuery {
+        status: Some("open".into()),
+        overdue: overdue.then_some(true),
+        supervised: supervised.then_some(true),
+        order: overdue.then(|| "queue".to_string()),
+        ..Default::default()
+    };
+    Ok(Board {
+        by_unit: rates(st, u, &rq("unit")).await?,
+        by_community: rates(st, u, &rq("community")).await?,
+        overdue: service::list(st, u, &open(true, false), &p).await?,
+        supervised: service::list(st, u, &open(false, true), &p).await?,
+        heat: heat(st, u, from.as_deref(), to.as_deref()).await?,
+    })
+}

@@ -2,7 +2,7 @@
 //! posts beside the optimised ones, and last month's evacuation drill that rehearsed it.
 //! Written through the same functions as the live pages.
 
-use crate::audit::Actor;
+use crate::auth::service::Who;
 use crate::state::AppState;
 use crate::twin::service::{self, DrillRequest};
 
@@ -13,15 +13,14 @@ pub async fn seed(st: &AppState) -> anyhow::Result<()> {
     let Some(community) = staff.and_then(|u| u.scope.id()) else {
         return Ok(());
     };
-    let system = Actor::system();
-    let model = service::model(st, community).await?;
+    let system = Who::System("demo");
+    let model = service::builder(st, system, community).await?;
     let mut spec = model.default_spec();
     spec.name = "冬季夜间火灾疏散（今天的值守安排）".into();
-    let scenario = service::save(st, &system, None, community, &spec).await?;
-    service::save_drill(
+    let scenario = service::create(st, system, community, &spec).await?;
+    service::record_drill(
         st,
-        &system,
-        None,
+        system,
         &DrillRequest {
             community_id: community,
             scenario_id: Some(scenario),

@@ -27,11 +27,11 @@ pub async fn books(State(st): State<AppState>, Path(id): Path<i64>) -> AppResult
     security(("bearer" = [])))]
 pub async fn record(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Json(req): Json<MovementRequest>,
 ) -> AppResult<(StatusCode, Json<MovementView>)> {
-    let m = service::record(&st, &user, &ctx.actor(), id, &req).await?;
+    let m = service::record(&st, &user, id, &req).await?;
     Ok((StatusCode::CREATED, Json(m)))
 }
 
@@ -42,10 +42,10 @@ pub async fn record(
     security(("bearer" = [])))]
 pub async fn publish(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Json(req): Json<DocumentRequest>,
 ) -> AppResult<(StatusCode, Json<DocumentView>)> {
-    let d = service::publish(&st, &user, &ctx.actor(), id, &req).await?;
+    let d = service::publish(&st, &user, id, &req).await?;
     Ok((StatusCode::CREATED, Json(d)))
 }

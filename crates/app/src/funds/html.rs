@@ -166,7 +166,7 @@ pub struct MovementForm {
 
 pub async fn record(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Form(f): Form<MovementForm>,
 ) -> AppResult<Redirect> {
@@ -199,7 +199,7 @@ pub async fn record(
             .transpose()?,
         reverses: None,
     };
-    service::record(&st, &user, &ctx.actor(), id, &req).await?;
+    service::record(&st, &user, id, &req).await?;
     Ok(Redirect::to(&format!(
         "/gongshi/communities/{id}?recorded=1#movements"
     )))

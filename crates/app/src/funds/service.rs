@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::store::{self, DocumentRow, MovementRow, NewDocument, NewMovement};
-use crate::audit::{self, Actor, Event};
+use crate::audit::{self, Event};
 use crate::auth::service::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::ledger::service as ledger;
@@ -202,7 +202,10 @@ pub struct Movement {
 }
 
 /// Writes a movement and its ledger entry in `tx`: (movement id, ledger index).
-pub async fn write_movement(tx: &mut crate::db::Tx, m: Movement) -> anyhow::Result<(i64, u64)> {
+pub(super) async fn write_movement(
+    tx: &mut crate::db::Tx,
+    m: Movement,
+) -> anyhow::Result<(i64, u64)> {
     // The ledger's head first: while this transaction holds it, the next index is ours.
     let index = ledger::reserve_next(tx).await?;
     let id = store::insert_movement(
@@ -260,7 +263,10 @@ pub struct Document<'a> {
 }
 
 /// Writes a published document and its ledger entry in `tx`: (document id, ledger index).
-pub async fn write_document(tx: &mut crate::db::Tx, d: Document<'_>) -> anyhow::Result<(i64, u64)> {
+pub(super) async fn write_document(
+    tx: &mut crate::db::Tx,
+    d: Document<'_>,
+) -> anyhow::Result<(i64, u64)> {
     let sha = hex::encode(Sha256::digest(d.content));
     let index = ledger::reserve_next(tx).await?;
     let id = store::insert_document(
@@ -299,10 +305,10 @@ pub async fn write_document(tx: &mut crate::db::Tx, d: Document<'_>) -> anyhow::
 pub async fn record(
     st: &AppState,
     user: &CurrentUser,
-    actor: &Actor,
     community: i64,
     req: &MovementRequest,
 ) -> AppResult<MovementView> {
+    let actor = &user.actor();
     let name = community_name(st, community)?;
     if !keeps_books(st, user, community) {
         return Err(AppError::Forbidden("FUND_FORBIDDEN"));
@@ -428,10 +434,10 @@ pub struct DocumentRequest {
 pub async fn publish(
     st: &AppState,
     user: &CurrentUser,
-    actor: &Actor,
     community: i64,
     req: &DocumentRequest,
 ) -> AppResult<DocumentView> {
+    let actor = &user.actor();
     let name = community_name(st, community)?;
     if !keeps_books(st, user, community) {
         return Err(AppError::Forbidden("FUND_FORBIDDEN"));

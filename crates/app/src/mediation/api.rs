@@ -57,31 +57,7 @@ pub async fn similar(
     AuthUser(user, _): AuthUser,
     Query(q): Query<SimilarQuery>,
 ) -> AppResult<Json<SimilarView>> {
-    if !service::works_disputes(user.role) {
-        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
-    }
-    let text = q.q.trim();
-    if text.is_empty() || text.chars().count() > 2000 {
-        return Err(AppError::Invalid {
-            code: "TEXT_INVALID",
-            field: Some("q"),
-        });
-    }
-    let k = q.k.unwrap_or(5);
-    if !(1..=50).contains(&k) {
-        return Err(AppError::Invalid {
-            code: "K_INVALID",
-            field: Some("k"),
-        });
-    }
-    let keys = super::service::access_keys(&user);
-    let index = st.similar_cases().await?;
-    let text = text.to_string();
-    // Searching is CPU work (tokenizing the account, scoring): off the async workers.
-    let hits = tokio::task::spawn_blocking(move || index.similar(&text, k, Some(&keys), None))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let hits = service::similar(&st, &user, &q.q, q.k.unwrap_or(5)).await?;
     Ok(Json(view(hits)))
 }
 
@@ -137,10 +113,10 @@ pub async fn similar_to(
     security(("bearer" = [])))]
 pub async fn file(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Json(req): Json<FileRequest>,
 ) -> AppResult<(StatusCode, Json<DisputeView>)> {
-    let id = service::file(&st, &user, &ctx.actor(), &req).await?;
+    let id = service::file(&st, &user, &req).await?;
     Ok((
         StatusCode::CREATED,
         Json(service::get(&st, &user, id).await?),
@@ -179,10 +155,10 @@ pub async fn show(
     security(("bearer" = [])))]
 pub async fn from_case(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
 ) -> AppResult<(StatusCode, Json<DisputeView>)> {
-    let did = service::from_case(&st, &user, &ctx.actor(), id).await?;
+    let did = service::from_case(&st, &user, id).await?;
     Ok((
         StatusCode::CREATED,
         Json(service::get(&st, &user, did).await?),
@@ -198,11 +174,11 @@ macro_rules! action {
             security(("bearer" = [])))]
         pub async fn $name(
             State(st): State<AppState>,
-            AuthUser(user, ctx): AuthUser,
+            AuthUser(user, _): AuthUser,
             Path(id): Path<i64>,
             Json(req): Json<$req>,
         ) -> AppResult<Json<DisputeView>> {
-            $call(&st, &user, &ctx.actor(), id, &req).await?;
+            $call(&st, &user, id, &req).await?;
             Ok(Json(service::get(&st, &user, id).await?))
         }
     };
@@ -269,11 +245,11 @@ pub struct Created {
     security(("bearer" = [])))]
 pub async fn attach(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Json(req): Json<AttachmentRequest>,
 ) -> AppResult<(StatusCode, Json<Created>)> {
-    let aid = service::attach(&st, &user, &ctx.actor(), id, &req).await?;
+    let aid = service::attach(&st, &user, id, &req).await?;
     Ok((StatusCode::CREATED, Json(Created { id: aid })))
 }
 
@@ -332,10 +308,10 @@ pub async fn figures(
     security(("bearer" = [])))]
 pub async fn put_mediator(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(user_id): Path<i64>,
     Json(req): Json<MediatorRequest>,
 ) -> AppResult<StatusCode> {
-    service::put_mediator(&st, &user, &ctx.actor(), user_id, &req).await?;
+    service::put_mediator(&st, &user, user_id, &req).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
-use gongzhi_core::identity::{Role, Scope};
+use gongzhi_core::identity::Scope;
 use gongzhi_core::mediation::types::TYPES;
 use serde::Deserialize;
 
@@ -93,7 +93,7 @@ pub async fn home(
         due,
         figures,
         worker,
-        may_file: user.role == Role::Resident || worker,
+        may_file: service::may_file(&user),
     })
 }
 
@@ -111,7 +111,7 @@ pub async fn new_form(
     AuthUser(user, ctx): AuthUser,
 ) -> AppResult<Html<String>> {
     let staff = service::works_disputes(user.role);
-    if !staff && user.role != Role::Resident {
+    if !service::may_file(&user) {
         return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
     }
     let map = st.org_map();
@@ -158,7 +158,7 @@ pub struct NewForm {
 
 pub async fn create(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Form(f): Form<NewForm>,
 ) -> AppResult<Redirect> {
     let staff = service::works_disputes(user.role);
@@ -192,7 +192,7 @@ pub async fn create(
         consent: f.consent == "yes",
         follow_up_days: None,
     };
-    let id = service::file(&st, &user, &ctx.actor(), &req).await?;
+    let id = service::file(&st, &user, &req).await?;
     Ok(Redirect::to(&format!("/mediation/disputes/{id}?filed=1")))
 }
 
@@ -351,11 +351,10 @@ pub struct ActForm {
 
 pub async fn act(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Form(f): Form<ActForm>,
 ) -> AppResult<Redirect> {
-    let actor = ctx.actor();
     let party = f.party.trim().parse::<i64>().ok();
     match f.op.as_str() {
         "consent" => {
@@ -363,7 +362,7 @@ pub async fn act(
                 party_id: party,
                 consent: f.yes == "yes",
             };
-            service::consent(&st, &user, &actor, id, &req).await?;
+            service::consent(&st, &user, id, &req).await?;
         }
         "session" => {
             let req = service::SessionRequest {
@@ -373,36 +372,36 @@ pub async fn act(
                 minutes: f.text.clone(),
                 positions: Default::default(),
             };
-            service::record_session(&st, &user, &actor, id, &req).await?;
+            service::record_session(&st, &user, id, &req).await?;
         }
         "draft" => {
             let req = service::AgreementRequest {
                 terms: f.text.clone(),
             };
-            service::draft(&st, &user, &actor, id, &req).await?;
+            service::draft(&st, &user, id, &req).await?;
         }
         "confirm" => {
             let req = service::ConfirmRequest { party_id: party };
-            service::confirm(&st, &user, &actor, id, &req).await?;
+            service::confirm(&st, &user, id, &req).await?;
         }
         "escalate" => {
             let req = service::ReasonRequest {
                 reason: f.text.clone(),
             };
-            service::escalate(&st, &user, &actor, id, &req).await?;
+            service::escalate(&st, &user, id, &req).await?;
         }
         "fail" => {
             let req = service::ReasonRequest {
                 reason: f.text.clone(),
             };
-            service::fail(&st, &user, &actor, id, &req).await?;
+            service::fail(&st, &user, id, &req).await?;
         }
         "followup" => {
             let req = service::FollowUpRequest {
                 holds: f.yes == "yes",
                 note: f.text.clone(),
             };
-            service::follow_up(&st, &user, &actor, id, &req).await?;
+            service::follow_up(&st, &user, id, &req).await?;
         }
         _ => return Err(AppError::invalid("OP_UNKNOWN")),
     }
@@ -412,10 +411,10 @@ pub async fn act(
 /// The case page's one click: a dispute case becomes a dispute (or opens the one it became).
 pub async fn from_case(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(case_id): Path<i64>,
 ) -> AppResult<Redirect> {
-    let id = service::from_case(&st, &user, &ctx.actor(), case_id).await?;
+    let id = service::from_case(&st, &user, case_id).await?;
     Ok(Redirect::to(&format!("/mediation/disputes/{id}?filed=1")))
 }
 

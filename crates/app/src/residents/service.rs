@@ -154,8 +154,9 @@ pub async fn get(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<Reside
 }
 
 /// Where a resident lives, for a staff member acting for them (filing a report on their
-/// behalf): `RESIDENT_UNKNOWN` on `field` unless the resident exists within the user's scope
-/// (and the user is staff), so an id outside it reveals nothing.
+/// behalf): `RESIDENT_UNKNOWN` on `field` unless the user works with residents (not an
+/// auditor, a unit or a mediator) and the resident exists within their scope, so an id
+/// outside it reveals nothing.
 pub async fn home_for(
     st: &AppState,
     user: &CurrentUser,
@@ -166,7 +167,7 @@ pub async fn home_for(
         code: "RESIDENT_UNKNOWN",
         field: Some(field),
     };
-    if !user.role.is_staff() {
+    if !user.role.may_list_residents() {
         return Err(unknown);
     }
     let mut tx = st.db.read().await?;

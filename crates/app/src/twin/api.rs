@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use gongzhi_core::twin::community::{Model, Spec};
 
 use super::service::{self, DrillRequest, DrillView, ScenarioSummary, ScenarioView};
+use crate::auth::service::Who;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::AuthUser;
@@ -20,7 +21,7 @@ pub async fn model(
     AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let m: Model = service::builder(&st, &user, id).await?;
+    let m: Model = service::builder(&st, Who::User(&user), id).await?;
     let spec = m.default_spec();
     Ok(Json(
         serde_json::json!({ "model": m, "default_spec": spec }),
@@ -35,11 +36,11 @@ pub async fn model(
     security(("bearer" = [])))]
 pub async fn create(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
     Json(spec): Json<Spec>,
 ) -> AppResult<(StatusCode, Json<ScenarioView>)> {
-    let sid = service::create(&st, &user, &ctx.actor(), id, &spec).await?;
+    let sid = service::create(&st, Who::User(&user), id, &spec).await?;
     Ok((
         StatusCode::CREATED,
         Json(service::get(&st, &user, sid).await?),
@@ -76,10 +77,10 @@ pub async fn get(
     security(("bearer" = [])))]
 pub async fn record_drill(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Json(req): Json<DrillRequest>,
 ) -> AppResult<(StatusCode, Json<DrillView>)> {
-    let id = service::record_drill(&st, &user, &ctx.actor(), &req).await?;
+    let id = service::record_drill(&st, Who::User(&user), &req).await?;
     Ok((
         StatusCode::CREATED,
         Json(service::drill(&st, &user, id).await?),

@@ -13,6 +13,7 @@ use gongzhi_core::twin::scenario::{Comparison, Dispatch, Metrics, Plan};
 use serde::Deserialize;
 
 use super::service::{self, DrillRequest, DrillView, ScenarioSummary, ScenarioView};
+use crate::auth::service::Who;
 use crate::clock::format_cn;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -132,7 +133,7 @@ pub async fn new(
             )
         }
     };
-    let model = service::builder(&st, &user, community).await?;
+    let model = service::builder(&st, Who::User(&user), community).await?;
     let spec = spec.unwrap_or_else(|| model.default_spec());
     let kinds = KINDS
         .iter()
@@ -278,11 +279,11 @@ fn spec_from_form(f: &[(String, String)]) -> AppResult<(i64, Spec)> {
 
 pub async fn create(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Form(f): Form<Vec<(String, String)>>,
 ) -> AppResult<Redirect> {
     let (community, spec) = spec_from_form(&f)?;
-    let id = service::create(&st, &user, &ctx.actor(), community, &spec).await?;
+    let id = service::create(&st, Who::User(&user), community, &spec).await?;
     Ok(Redirect::to(&format!("/twin/scenarios/{id}")))
 }
 
@@ -610,7 +611,7 @@ fn optional<T: std::str::FromStr>(s: &Option<String>) -> AppResult<Option<T>> {
 
 pub async fn drill_create(
     State(st): State<AppState>,
-    AuthUser(user, ctx): AuthUser,
+    AuthUser(user, _): AuthUser,
     Form(f): Form<DrillForm>,
 ) -> AppResult<Redirect> {
     let req = DrillRequest {
@@ -626,7 +627,7 @@ pub async fn drill_create(
         assisted: optional(&f.assisted)?,
         to_assist: optional(&f.to_assist)?,
     };
-    let id = service::record_drill(&st, &user, &ctx.actor(), &req).await?;
+    let id = service::record_drill(&st, Who::User(&user), &req).await?;
     Ok(Redirect::to(&format!("/twin/drills/{id}")))
 }
 

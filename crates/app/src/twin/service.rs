@@ -15,8 +15,8 @@ use gongzhi_core::twin::scenario::{Comparison, Scenario, compare};
 use serde::{Deserialize, Serialize};
 
 use super::store::{self, DrillRow, NewDrill, ScenarioRow};
-use crate::audit::{self, Actor, Event};
-use crate::auth::service::CurrentUser;
+use crate::audit::{self, Event};
+use crate::auth::service::{CurrentUser, Who};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -54,8 +54,8 @@ pub fn planned(st: &AppState, user: &CurrentUser) -> Vec<(i64, String)> {
         .collect()
 }
 
-/// `community` is a community and the user plans for it.
-fn check_plans(st: &AppState, user: &CurrentUser, community: i64) -> AppResult<()> {
+/// `community` is a community and whoever acts plans for it (the system always does).
+fn check_plans(st: &AppState, who: Who<'_>, community: i64) -> AppResult<()> {
     if st
         .org_map()
         .unit(community)
@@ -63,7 +63,9 @@ fn check_plans(st: &AppState, user: &CurrentUser, community: i64) -> AppResult<(
     {
         return Err(AppError::invalid("COMMUNITY_UNKNOWN"));
     }
-    if !plans(st, user, community) {
+    if let Who::User(user) = who
+        && !plans(st, user, community)
+    {
         return Err(AppError::Forbidden("TWIN_FORBIDDEN"));
     }
     Ok(())
@@ -88,7 +90,7 @@ fn ring(geometry: Option<&str>) -> Vec<[f64; 2]> {
 
 /// The community's model, read from the database: grids, compounds and buildings, and the
 /// residents tagged 独居老人 or 残疾人, counted per building.
-pub async fn model(st: &AppState, community: i64) -> AppResult<Model> {
+async fn model(st: &AppState, community: i64) -> AppResult<Model> {
     let mut tx = st.db.read().await?;
     let places = store::places(&mut tx, community).await?;
     let vulnerable: HashMap<i64, i64> = store::vulnerable(&mut tx, community)
@@ -192,26 +194,11 @@ async fn simulate(scenario: Scenario) -> AppResult<(Comparison, f64)> {
 }
 
 /// Builds the scenario from the community's model and the planner's choices, simulates
-/// today's posts beside the optimised ones, and saves both.
-pub async fn create(
-    st: &AppState,
-    user: &CurrentUser,
-    actor: &Actor,
-    community: i64,
-    spec: &Spec,
-) -> AppResult<i64> {
-    check_plans(st, user, community)?;
-    save(st, actor, Some(user.id), community, spec).await
-}
-
-/// [`create`] without the caller's checks (the demo seeds through it).
-pub async fn save(
-    st: &AppState,
-    actor: &Actor,
-    by: Option<i64>,
-    community: i64,
-    spec: &Spec,
-) -> AppResult<i64> {
+/// today's posts beside the optimised ones, and saves both: a planner of the community, or
+/// the system (the demo seeder).
+pub async fn create(st: &AppState, who: Who<'_>, community: i64, spec: &Spec) -> AppResult<i64> {
+    check_plans(st, who, community)?;
+    let (actor, by) = (who.actor(), who.user().map(|u| u.id));
     let model = model(st, community).await?;
     let scenario = model.scenario(spec).map_err(refuse)?;
     let (result, seconds) = simulate(scenario.clone()).await?;
@@ -240,7 +227,7 @@ pub async fn save(
     audit::record(
         &mut tx,
         now,
-        actor,
+        &actor,
         Event::ok("twin.scenario.create", "twin_scenario", id).with(serde_json::json!({
             "community_id": community,
             "responders": spec.responders.len(),
@@ -393,32 +380,19 @@ fn text(s: &str, min: usize, max: usize) -> AppResult<String> {
     Ok(t.replace("\r\n", "\n"))
 }
 
-/// Records a drill of a community.
-pub async fn record_drill(
-    st: &AppState,
-    user: &CurrentUser,
-    actor: &Actor,
-    req: &DrillRequest,
-) -> AppResult<i64> {
-    check_plans(st, user, req.community_id)?;
+/// Records a drill of a community: a planner of the community, or the system (the demo).
+/// A scenario it rehearsed must be one of the community's.
+pub async fn record_drill(st: &AppState, who: Who<'_>, req: &DrillRequest) -> AppResult<i64> {
+    check_plans(st, who, req.community_id)?;
     if let Some(s) = req.scenario_id {
-        let r = row(st, user, s)
-            .await
-            .map_err(|_| AppError::invalid("TWIN_SCENARIO_INVALID"))?;
-        if r.community_id != req.community_id {
+        let mut tx = st.db.read().await?;
+        let r = store::scenario(&mut tx, s).await?;
+        drop(tx);
+        if r.is_none_or(|r| r.community_id != req.community_id) {
             return Err(AppError::invalid("TWIN_SCENARIO_INVALID"));
         }
     }
-    save_drill(st, actor, Some(user.id), req).await
-}
-
-/// [`record_drill`] without the caller's checks (the demo seeds through it).
-pub async fn save_drill(
-    st: &AppState,
-    actor: &Actor,
-    by: Option<i64>,
-    req: &DrillRequest,
-) -> AppResult<i64> {
+    let (actor, by) = (who.actor(), who.user().map(|u| u.id));
     let held_on = gongzhi_core::ledger::check_date(&req.held_on)
         .map_err(|_| AppError::invalid("TWIN_DRILL_DATE_INVALID"))?;
     if req
@@ -461,7 +435,7 @@ pub async fn save_drill(
     audit::record(
         &mut tx,
         now,
-        actor,
+        &actor,
         Event::ok("twin.drill.create", "twin_drill", id)
             .with(serde_json::json!({ "community_id": req.community_id })),
     )
@@ -492,9 +466,12 @@ pub async fn drills(st: &AppState, user: &CurrentUser) -> AppResult<Vec<DrillVie
         .collect())
 }
 
-/// The builder's starting point for a community: its model and today's responders.
-pub async fn builder(st: &AppState, user: &CurrentUser, community: i64) -> AppResult<Model> {
-    if !plans(st, user, community) {
+/// The builder's starting point for a community: its model and today's responders, for a
+/// planner of the community or the system.
+pub async fn builder(st: &AppState, who: Who<'_>, community: i64) -> AppResult<Model> {
+    if let Who::User(user) = who
+        && !plans(st, user, community)
+    {
         return Err(AppError::Denied {
             object_type: "community",
             object_id: community.to_string(),

@@ -15,6 +15,7 @@ mod mediation;
 mod notify;
 mod open311;
 mod org;
+mod refusals;
 mod residents;
 mod routing;
 mod schema;

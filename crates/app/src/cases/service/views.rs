@@ -557,3 +557,21 @@ pub async fn for_dispute(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<C
         reporter_resident,
     })
 }
+
+/// The dispatcher's queue (派单台): open cases of their area, urgent first, nearest deadline
+/// first.
+pub async fn dispatch_queue(
+    st: &AppState,
+    u: &CurrentUser,
+    p: &crate::web::PageParams,
+) -> AppResult<crate::web::Page<CaseListItem>> {
+    if !is_dispatcher(u.role) {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    let q = CaseQuery {
+        status: Some("open".into()),
+        order: Some("queue".into()),
+        ..Default::default()
+    };
+    list(st, u, &q, p).await
+}

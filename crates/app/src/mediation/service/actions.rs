@@ -174,10 +174,10 @@ pub struct ConsentRequest {
 pub async fn consent(
     st: &AppState,
     user: &CurrentUser,
-    actor: &Actor,
     id: i64,
     req: &ConsentRequest,
 ) -> AppResult<()> {
+    let actor = &user.actor();
     let mut s = begin(st, user, id).await?;
     let pid = target_party(req.party_id, &s.parties, &s.standing)?;
     let all_yes = req.consent && s.parties.iter().all(|p| p.id == pid || p.consent == "yes");
@@ -238,10 +238,10 @@ pub struct SessionRequest {
 pub async fn record_session(
     st: &AppState,
     user: &CurrentUser,
-    actor: &Actor,
     id: i64,
     req: &SessionRequest,
 ) -> AppResult<()> {
+    let actor = &user.actor();
     let minutes = text_field(&req.minutes, 1, 10_000, "MINUTES_INVALID", "minutes")?;
     let place = text_field(&req.place, 0, 100, "PLACE_INVALID", "place")?;
     let mode = match req.mode.as_deref().unwrap_or("in_person") {
@@ -289,10 +289,10 @@ pub struct AgreementRequest {
 pub async fn draft(
     st: &AppState,
     user: &CurrentUser,
-    actor: &Actor,
     id: i64,
     req: &AgreementRequest,
 ) -> AppResult<()> {
+    let actor = &user.actor();
     let terms = text_field(&req.terms, 1, 10_000, "TERMS_INVALID", "terms")?;
     let sha = hex::encode(Sha256::digest(terms.as_bytes()));
     let mut s = begin(st, user, id).await?;
@@ -318,10 +318,10 @@ pub struct ConfirmRequest {
 pub async fn confirm(
     st: &AppState,
     user: &CurrentUser,
-    actor: &Actor,
     id: i64,
     req: &ConfirmRequest,
 ) -> AppResult<()> {
+    let actor = &user.actor();
     let mut s = begin(st, user, id).await?;
     let pid = target_party(req.party_id, &s.parties, &s.standing)?;
     if s.parties
@@ -354,10 +354,10 @@ pub struct ReasonRequest {
 pub async fn escalate(
     st: &AppState,
     user: &CurrentUser,
-    actor: &Actor,
     id: i64,
     req: &ReasonRequest,
 ) -> AppResult<()> {
+    let actor = &user.actor();
     let reason = text_field(&req.reason, 2, 500, "REASON_INVALID", "reason")?;
     let s = begin(st, user, id).await?;
     must_work(&s.standing)?;
@@ -379,10 +379,10 @@ pub async fn escalate(
 pub async fn fail(
     st: &AppState,
     user: &CurrentUser,
-    actor: &Actor,
     id: i64,
     req: &ReasonRequest,
 ) -> AppResult<()> {
+    let actor = &user.actor();
     let reason = text_field(&req.reason, 2, 500, "REASON_INVALID", "reason")?;
     let s = begin(st, user, id).await?;
     must_work(&s.standing)?;
@@ -405,10 +405,10 @@ pub struct FollowUpRequest {
 pub async fn follow_up(
     st: &AppState,
     user: &CurrentUser,
-    actor: &Actor,
     id: i64,
     req: &FollowUpRequest,
 ) -> AppResult<()> {
+    let actor = &user.actor();
     let note = text_field(&req.note, 0, 2000, "NOTE_INVALID", "note")?;
     let mut s = begin(st, user, id).await?;
     must_work(&s.standing)?;

@@ -17,10 +17,10 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 pub async fn attach(
     st: &AppState,
     user: &CurrentUser,
-    actor: &Actor,
     id: i64,
     req: &AttachmentRequest,
 ) -> AppResult<i64> {
+    let actor = &user.actor();
     let name = text_field(&req.name, 1, 100, "NAME_INVALID", "name")?;
     let bytes = crate::cases::service::data_url_bytes(&req.data).ok_or(AppError::Invalid {
         code: "ATTACHMENT_INVALID",

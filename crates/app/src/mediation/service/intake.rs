@@ -110,15 +110,16 @@ pub(super) struct Intake {
     pub(super) case_id: Option<i64>,
 }
 
+/// Who files disputes: residents for themselves, and whoever works disputes for others.
+pub fn may_file(user: &CurrentUser) -> bool {
+    user.role == Role::Resident || works_disputes(user.role)
+}
+
 /// Files a dispute. Residents file for themselves (`web`); community/street staff and
 /// mediators file for someone who came or called (`office`, `phone`) and police mediators
 /// refer one (`police`).
-pub async fn file(
-    st: &AppState,
-    user: &CurrentUser,
-    actor: &Actor,
-    req: &FileRequest,
-) -> AppResult<i64> {
+pub async fn file(st: &AppState, user: &CurrentUser, req: &FileRequest) -> AppResult<i64> {
+    let actor = &user.actor();
     let account = text_field(&req.account, 10, 5000, "ACCOUNT_INVALID", "account")?;
     let wants = text_field(&req.wants, 0, 2000, "WANTS_INVALID", "wants")?;
     let mut parties = vec![];
@@ -299,12 +300,8 @@ pub async fn file(
 }
 
 /// Files a dispute from a case of category SVC.DISPUTE (one click in the case page).
-pub async fn from_case(
-    st: &AppState,
-    user: &CurrentUser,
-    actor: &Actor,
-    case_id: i64,
-) -> AppResult<i64> {
+pub async fn from_case(st: &AppState, user: &CurrentUser, case_id: i64) -> AppResult<i64> {
+    let actor = &user.actor();
     if !works_disputes(user.role) {
         return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
     }

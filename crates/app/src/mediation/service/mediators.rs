@@ -21,10 +21,10 @@ pub struct MediatorRequest {
 pub async fn put_mediator(
     st: &AppState,
     user: &CurrentUser,
-    actor: &Actor,
     user_id: i64,
     req: &MediatorRequest,
 ) -> AppResult<()> {
+    let actor = &user.actor();
     if !matches!(user.role, Role::Admin | Role::StreetStaff) {
         return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
     }

@@ -177,6 +177,41 @@ pub async fn index_all(
 }
 
 /// Similar past cases for the dispute `id` (itself left out), for those who work it.
+/// Past cases most like an account, best first, among those the caller may see: for whoever
+/// works disputes (mediators, community and street staff, administrators).
+pub async fn similar(
+    st: &AppState,
+    user: &CurrentUser,
+    text: &str,
+    k: usize,
+) -> AppResult<Vec<crate::mediation::index::Hit>> {
+    if !works_disputes(user.role) {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 2000 {
+        return Err(AppError::Invalid {
+            code: "TEXT_INVALID",
+            field: Some("q"),
+        });
+    }
+    if !(1..=50).contains(&k) {
+        return Err(AppError::Invalid {
+            code: "K_INVALID",
+            field: Some("k"),
+        });
+    }
+    let keys = access_keys(user);
+    let index = st.similar_cases().await?;
+    let text = text.to_string();
+    // Searching is CPU work (tokenizing the account, scoring): off the async workers.
+    tokio::task::spawn_blocking(move || index.similar(&text, k, Some(&keys), None))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))
+}
+
+/// Past cases most like a dispute the caller works, itself left out.
 pub async fn similar_to(
     st: &AppState,
     user: &CurrentUser,
