@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use sha2::Digest as _;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
@@ -57,20 +58,12 @@ pub enum TxInner {
 impl Db {
     /// Connects from a URL: `postgres://…` or `sqlite://…` / a bare file path.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
-        Self::connect_with(url, None).await
-    }
-
-    /// Connects, optionally pinning every PostgreSQL connection to `schema` (tests).
-    pub async fn connect_with(url: &str, pg_schema: Option<&str>) -> anyhow::Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             // Room for every statement the app prepares, including the multi-row inserts
             // of each batch size, so none is evicted and prepared again.
-            let mut opts = PgConnectOptions::from_str(url)
+            let opts = PgConnectOptions::from_str(url)
                 .context("parsing PostgreSQL URL")?
                 .statement_cache_capacity(STATEMENT_CACHE);
-            if let Some(s) = pg_schema {
-                opts = opts.options([("search_path", s)]);
-            }
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -149,6 +142,23 @@ impl Db {
                 }
             }
         })
+    }
+
+    /// A fingerprint of this database kind's migrations (their versions and checksums):
+    /// equal fingerprints mean equal schemas (tests keep one migrated template per
+    /// fingerprint).
+    pub fn migrations_fingerprint(postgres: bool) -> String {
+        let m = if postgres {
+            sqlx::migrate!("./migrations/postgres")
+        } else {
+            sqlx::migrate!("./migrations/sqlite")
+        };
+        let mut h = sha2::Sha256::new();
+        for x in m.iter() {
+            sha2::Digest::update(&mut h, x.version.to_le_bytes());
+            sha2::Digest::update(&mut h, &x.checksum);
+        }
+        hex::encode(sha2::Digest::finalize(h))
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

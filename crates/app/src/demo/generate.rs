@@ -57,6 +57,9 @@ pub struct GenCompound {
     pub name: String,
     pub grid: usize,
     pub geometry: String,
+    /// Which of the district's property companies manages it (0-based; consecutive
+    /// compounds share a company).
+    pub property: usize,
 }
 
 /// A building inside its compound's boundary; `compound` indexes [`Demo::compounds`].
@@ -93,6 +96,8 @@ pub struct GenResident {
 /// seed yields the same people whenever it runs.
 pub const REFERENCE_YEAR: i32 = 2025;
 
+/// Property companies of the district (物业), each managing a run of compounds.
+pub const PROPERTY_COMPANIES: usize = 3;
 const COLS: usize = 8;
 const ROWS: usize = 5;
 const WEST: f64 = 121.476;
@@ -163,9 +168,41 @@ type Pt = (f64, f64);
 
 /// Generates the demo district for `seed` with exactly `residents` residents.
 pub fn generate(seed: u64, residents: usize) -> Demo {
+    let (mut rng, mut demo, layouts) = layout(seed);
+    let (households, people) = populate(&mut rng, &demo.buildings, &layouts, residents);
+    demo.households = households;
+    demo.residents = people;
+    demo
+}
+
+/// The test fixture: the demo district's first street with only its first two
+/// communities (their grids, compounds and buildings as in the full demo) and `residents`
+/// residents living there.
+pub fn fixture(seed: u64, residents: usize) -> Demo {
+    let (mut rng, mut d, layouts) = layout(seed);
+    d.streets.truncate(1);
+    d.communities.truncate(2);
+    d.grids.retain(|g| g.community < 2);
+    let grids = d.grids.len();
+    d.compounds.retain(|c| c.grid < grids);
+    let compounds = d.compounds.len();
+    let keep = d
+        .buildings
+        .iter()
+        .take_while(|b| b.compound < compounds)
+        .count();
+    d.buildings.truncate(keep);
+    let (households, people) = populate(&mut rng, &d.buildings, &layouts[..keep], residents);
+    d.households = households;
+    d.residents = people;
+    d
+}
+
+/// The district's streets, communities, grids, compounds and buildings (no one living
+/// there yet), with each building's flat layout; the generator continues with `rng`.
+fn layout(seed: u64) -> (ChaCha8Rng, Demo, Vec<(usize, usize)>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let cells = lattice(&mut rng);
-
     let streets: Vec<GenUnit> = (0..2)
         .map(|s| GenUnit {
             code: format!("DEMO-S{}", s + 1),
@@ -213,6 +250,7 @@ pub fn generate(seed: u64, residents: usize) -> Demo {
                         name: COMPOUND_NAMES[cp % COMPOUND_NAMES.len()].to_string(),
                         grid: grids.len() - 1,
                         geometry: polygon_json(&compound_ring(&mut rng, &corners)),
+                        property: 0,
                     });
                 }
             }
@@ -221,8 +259,11 @@ pub fn generate(seed: u64, residents: usize) -> Demo {
         }
     }
 
-    let (households, residents) = populate(&mut rng, &buildings, &layouts, residents);
-    Demo {
+    let n = compounds.len().max(1);
+    for (i, c) in compounds.iter_mut().enumerate() {
+        c.property = i * PROPERTY_COMPANIES / n;
+    }
+    let demo = Demo {
         district: GenUnit {
             code: "DEMO".into(),
             name: "共治示范区".into(),
@@ -232,9 +273,10 @@ pub fn generate(seed: u64, residents: usize) -> Demo {
         grids,
         compounds,
         buildings,
-        households,
-        residents,
-    }
+        households: vec![],
+        residents: vec![],
+    };
+    (rng, demo, layouts)
 }
 
 /// The 8 × 5 cells as [sw, se, ne, nw] corners, indexed `row * COLS + col` (row 0 south).

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use gongzhi_core::identity::{Role, Scope};
 
-use super::generate::{self, Demo};
+use super::generate::{self, Demo, PROPERTY_COMPANIES};
 use crate::audit::{self, Actor, Event};
 use crate::auth::service::{self as auth, UserSpec, Who};
 use crate::org::service::{self as org, NewUnit};
@@ -15,17 +15,20 @@ use crate::state::AppState;
 /// The password of every demo account (printed at start; demo databases only).
 pub const DEMO_PASSWORD: &str = "gongzhi-demo";
 const SEED: u64 = 20_261_122;
-const PROPERTY_COMPANIES: usize = 3;
 /// Past disputes of the demo (a year of mediation for the figures).
 const HISTORY_DISPUTES: usize = 240;
 /// Historical cases in the full demo (the last 90 days).
 pub const HISTORY_CASES: usize = 2400;
 
-/// How big a demo to make: the full district, or a small one for tests.
+/// How big a demo to make: the full district; the district with fewer residents (all of
+/// the demo's domains, for tests that need them: the public books, the twin's scenario);
+/// or the test fixture — one street, two communities, a handful of residents, no books
+/// and no simulation.
 #[derive(Debug, Clone, Copy)]
 pub enum DemoSize {
     Full,
     Residents(usize),
+    Fixture(usize),
 }
 
 /// A demo login as printed at start.
@@ -50,11 +53,11 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
     if any_org {
         return Ok(None);
     }
-    let residents = match size {
-        DemoSize::Full => 20_000,
-        DemoSize::Residents(n) => n,
+    let demo = match size {
+        DemoSize::Full => generate::generate(SEED, 20_000),
+        DemoSize::Residents(n) => generate::generate(SEED, n),
+        DemoSize::Fixture(n) => generate::fixture(SEED, n),
     };
-    let demo = generate::generate(SEED, residents);
     write(st, &demo).await?;
     org::reload(st).await?;
     super::devices::seed_devices(st).await?;
@@ -82,8 +85,10 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
         }
     }
     crate::mediation::demo::seed_mediators(st).await?;
-    crate::funds::demo::seed(st, SEED).await?;
-    super::twin::seed(st).await?;
+    if !matches!(size, DemoSize::Fixture(_)) {
+        crate::funds::demo::seed(st, SEED).await?;
+        super::twin::seed(st).await?;
+    }
     if let DemoSize::Full = size {
         crate::cases::demo::seed_history(st, SEED, HISTORY_CASES).await?;
         crate::mediation::demo::generate(st, SEED, HISTORY_DISPUTES).await?;
@@ -166,7 +171,7 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
         ));
     }
     let mut compounds = vec![];
-    for (i, c) in d.compounds.iter().enumerate() {
+    for c in &d.compounds {
         let (grid, community, street) = grids[c.grid];
         let mut u = unit("compound", &c.code, &c.name);
         u.parent_id = Some(grid);
@@ -174,7 +179,7 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
         u.community_id = Some(community);
         u.grid_id = Some(grid);
         u.geometry = Some(c.geometry.clone());
-        let company = i * PROPERTY_COMPANIES / d.compounds.len().max(1) + 1;
+        let company = c.property + 1;
         u.property_unit_id = unit_ids.get(&format!("PROPERTY-{company}")).copied();
         compounds.push((
             org::insert_unit_in(&mut tx, &u, now).await?,

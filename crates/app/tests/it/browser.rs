@@ -107,19 +107,19 @@ async fn staff_logs_in_and_sees_the_grid_map() {
             .await?;
         assert_eq!(
             map.attr("data-ready").await?.as_deref(),
-            Some("40"),
-            "all 40 grids drawn"
+            Some("14"),
+            "all 14 grids of the fixture drawn"
         );
         let shapes = c
             .find_all(Locator::Css("#map path.leaflet-interactive"))
             .await?;
         assert!(
-            shapes.len() >= 70,
+            shapes.len() >= 24,
             "grids and compounds drawn as paths: {}",
             shapes.len()
         );
         let labels = c.find_all(Locator::Css(".grid-label")).await?;
-        assert_eq!(labels.len(), 40, "every grid labelled");
+        assert_eq!(labels.len(), 14, "every grid labelled");
         let title = c.find(Locator::Css("main h1")).await?.text().await?;
         assert_eq!(title, "社区概览");
         let dir = screenshots();
@@ -493,7 +493,7 @@ async fn anyone_checks_a_fund_movement_on_the_public_ledger_and_staff_record_one
     let Some((_driver, port)) = start_driver().await else {
         return;
     };
-    let app = TestApp::new().await;
+    let app = TestApp::demo().await;
     let signer = app.st.ledger_signer().expect("signer");
     gongzhi_app::ledger::service::sign(&app.st.db, &signer, app.st.now_ms())
         .await
@@ -602,7 +602,7 @@ async fn staff_build_a_fire_scenario_and_see_today_s_posts_beside_the_optimised_
     let Some((_driver, port)) = start_driver().await else {
         return;
     };
-    let app = TestApp::new().await;
+    let app = TestApp::demo().await;
     let addr = app.serve().await;
     let c = browser(port, "1366,1000").await;
     let base = format!("http://{addr}");

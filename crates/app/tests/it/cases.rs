@@ -1357,8 +1357,19 @@ async fn one_failing_report_fails_alone() {
             .await
             .expect("trigger");
     }
-    let (lng, lat) = home_of(&app, "resident1").await;
     let r1 = app.bearer("resident1").await;
+    // Twelve buildings at least 200 m apart, so no report merges into another.
+    let mut spots: Vec<(f64, f64)> = vec![];
+    for b in &app.st.org_map().buildings {
+        let far = spots.iter().all(|&(x, y): &(f64, f64)| {
+            let (dx, dy) = ((b.lng - x) * 95_000.0, (b.lat - y) * 111_000.0);
+            dx * dx + dy * dy > 200.0 * 200.0
+        });
+        if far {
+            spots.push((b.lng, b.lat));
+        }
+    }
+    assert!(spots.len() >= 12, "the fixture has 12 places apart");
     let bodies: Vec<Value> = (0..12)
         .map(|i| {
             let text = if i == 5 {
@@ -1366,7 +1377,8 @@ async fn one_failing_report_fails_alone() {
             } else {
                 format!("第{i}件：楼道里的灯坏了")
             };
-            json!({"text": text, "lng": lng + 0.003 * i as f64, "lat": lat, "category": "FAC.LIGHT"})
+            let (lng, lat) = spots[i];
+            json!({"text": text, "lng": lng, "lat": lat, "category": "FAC.LIGHT"})
         })
         .collect();
     let answers =

@@ -47,7 +47,7 @@ async fn community_of(app: &TestApp, username: &str) -> i64 {
 
 #[tokio::test]
 async fn demo_books_are_on_the_ledger_and_every_proof_verifies() {
-    let app = TestApp::new().await;
+    let app = TestApp::demo().await;
     let (cp, vkey) = signed(&app).await;
     assert!(
         cp.size > 50,
@@ -257,7 +257,7 @@ async fn demo_books_are_on_the_ledger_and_every_proof_verifies() {
 
 #[tokio::test]
 async fn keeping_the_books_refuses_bad_input_and_outsiders_and_loses_nothing() {
-    let app = TestApp::new().await;
+    let app = TestApp::demo().await;
     let c = community_of(&app, "staff1").await;
     let staff = app.bearer("staff1").await;
     let path = format!("/api/v1/funds/communities/{c}/movements");
@@ -423,7 +423,7 @@ async fn drop_guard(app: &TestApp) {
 
 #[tokio::test]
 async fn an_edited_or_deleted_entry_or_tile_is_found_and_named() {
-    let app = TestApp::new().await;
+    let app = TestApp::demo().await;
     let (cp, vkey) = signed(&app).await;
     let db = Database(app.st.db.clone());
     let ok = verify::verify(&db, &vkey, None).await.expect("verify");
@@ -490,7 +490,7 @@ async fn an_edited_or_deleted_entry_or_tile_is_found_and_named() {
 
 #[tokio::test]
 async fn a_log_that_shrank_or_was_rewritten_fails_against_the_saved_checkpoint() {
-    let app = TestApp::new().await;
+    let app = TestApp::demo().await;
     let (cp, vkey) = signed(&app).await;
     let signer = app.st.ledger_signer().expect("signer");
     let db = Database(app.st.db.clone());

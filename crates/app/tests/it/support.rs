@@ -18,8 +18,10 @@ use tower::ServiceExt;
 pub const PASSWORD: &str = "gongzhi-demo";
 pub const TEST_KEY: [u8; 32] = [42; 32];
 
-/// Residents in the small test district (the geometry is the full demo's).
+/// Residents in the demo district of tests that need the whole demo (books, twin).
 pub const TEST_RESIDENTS: usize = 300;
+/// Residents in the test fixture (one street, two communities).
+pub const FIXTURE_RESIDENTS: usize = 80;
 
 /// The database the suite runs on.
 pub fn pg_url() -> Option<String> {
@@ -37,10 +39,13 @@ pub struct TestApp {
     pub router: Router,
     pub clock: TestClock,
     _dir: Option<tempfile::TempDir>,
-    pg_schema: Option<String>,
+    /// The PostgreSQL test database's URL, if the suite runs on PostgreSQL.
+    pg_url: Option<String>,
 }
 
-/// Opens a fresh, migrated, empty database.
+/// Opens a fresh, migrated, empty database: an SQLite file in a temporary directory, or a
+/// PostgreSQL database copied from a migrated template (`CREATE DATABASE … TEMPLATE`, tens
+/// of milliseconds, where running the migrations takes most of a second).
 pub async fn fresh_db() -> (Db, String, Option<tempfile::TempDir>, Option<String>) {
     match pg_url() {
         Some(url) => {
@@ -48,23 +53,25 @@ pub async fn fresh_db() -> (Db, String, Option<tempfile::TempDir>, Option<String
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0);
-            let schema = format!("t_{now}_{}", random_suffix());
+            let name = format!("t_{now}_{}", random_suffix());
             let admin = Db::connect(&url).await.unwrap_or_else(|e| {
                 panic!("PostgreSQL at {url} is required (GONGZHI_TEST_DATABASE_URL): {e:#}")
             });
-            if let Db::Pg(p) = &admin {
-                drop_stale_schemas(p, now).await;
-                sqlx::query(&format!("create schema {schema}"))
-                    .execute(p)
-                    .await
-                    .expect("create schema");
-            }
-            admin.close().await;
-            let db = Db::connect_with(&url, Some(&schema))
+            let Db::Pg(p) = &admin else {
+                unreachable!("a postgres:// URL opens PostgreSQL")
+            };
+            drop_stale_databases(p, now).await;
+            let template = template(p, &url).await;
+            sqlx::query(&format!("create database {name} template {template}"))
+                .execute(p)
                 .await
-                .expect("connect to test schema");
-            db.migrate().await.expect("migrate");
-            (db, url, None, Some(schema))
+                .expect("create test database");
+            admin.close().await;
+            let test_url = with_database(&url, &name);
+            let db = Db::connect(&test_url)
+                .await
+                .expect("connect to test database");
+            (db, test_url, None, Some(name))
         }
         None => {
             let dir = tempfile::tempdir().expect("tempdir");
@@ -77,17 +84,81 @@ pub async fn fresh_db() -> (Db, String, Option<tempfile::TempDir>, Option<String
     }
 }
 
-/// Test schemas are left behind (a pool's idle transactions would block dropping them at
-/// the end of a test); each run drops those older than an hour.
-async fn drop_stale_schemas(p: &sqlx::PgPool, now: u64) {
+/// `url` pointing at database `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let mut u = url::Url::parse(url).expect("database URL");
+    u.set_path(&format!("/{name}"));
+    u.to_string()
+}
+
+/// The migrated template database of this schema version, made once (by whichever test
+/// process gets there first: it is built under a temporary name and renamed when done).
+async fn template(admin: &sqlx::PgPool, url: &str) -> String {
+    static NAME: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    NAME.get_or_init(|| async {
+        let name = format!("gz_tpl_{}", &Db::migrations_fingerprint(true)[..16]);
+        let exists = |n: String| async move {
+            sqlx::query_scalar::<_, i64>("select count(*) from pg_database where datname = $1")
+                .bind(n)
+                .fetch_one(admin)
+                .await
+                .expect("pg_database")
+                > 0
+        };
+        if exists(name.clone()).await {
+            return name;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let building = format!("gz_build_{now}_{}", random_suffix());
+        sqlx::query(&format!("create database {building}"))
+            .execute(admin)
+            .await
+            .expect("create template");
+        let db = Db::connect(&with_database(url, &building))
+            .await
+            .expect("connect to template");
+        db.migrate().await.expect("migrate template");
+        db.close().await;
+        let renamed = sqlx::query(&format!("alter database {building} rename to {name}"))
+            .execute(admin)
+            .await;
+        if renamed.is_err() {
+            // Another process finished first: use theirs.
+            let _ = sqlx::query(&format!("drop database if exists {building}"))
+                .execute(admin)
+                .await;
+        }
+        assert!(exists(name.clone()).await, "template database {name}");
+        name
+    })
+    .await
+    .clone()
+}
+
+/// Test databases are left behind (a pool's idle connections would block dropping them at
+/// the end of a test); each run drops those older than an hour, and unfinished templates.
+async fn drop_stale_databases(p: &sqlx::PgPool, now: u64) {
     static ONCE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     ONCE.get_or_init(|| async {
-        let names: Vec<String> = sqlx::query_scalar("select schema_name::text from information_schema.schemata where schema_name like 't\\_%'").fetch_all(p).await.unwrap_or_default();
+        let names: Vec<String> = sqlx::query_scalar(
+            "select datname::text from pg_database where datname like 't\\_%' or datname like 'gz\\_build\\_%'",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap_or_default();
         for n in names {
-            let born = n.split('_').nth(1).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
-            if born + 3600 < now {
-                let _ = sqlx::query("set lock_timeout = '1s'").execute(p).await;
-                let _ = sqlx::query(&format!("drop schema if exists {n} cascade")).execute(p).await;
+            let (born, keep) = match n.strip_prefix("gz_build_") {
+                // An unfinished template: its builder has been gone for ten minutes.
+                Some(rest) => (rest.split('_').next().and_then(|t| t.parse::<u64>().ok()), 600),
+                None => (n.split('_').nth(1).and_then(|t| t.parse::<u64>().ok()), 3600),
+            };
+            if born.unwrap_or(0) + keep < now {
+                let _ = sqlx::query(&format!("drop database if exists {n} with (force)"))
+                    .execute(p)
+                    .await;
             }
         }
     })
@@ -103,8 +174,19 @@ fn random_suffix() -> String {
 }
 
 impl TestApp {
-    /// A fresh database with the small demo district and all demo accounts.
+    /// A fresh database with the test fixture: the demo's first street with two of its
+    /// communities, a handful of residents and every demo account (no books, no twin).
     pub async fn new() -> TestApp {
+        let app = Self::empty().await;
+        demo::seed(&app.st, DemoSize::Fixture(FIXTURE_RESIDENTS))
+            .await
+            .expect("seed fixture");
+        app
+    }
+
+    /// A fresh database with the whole demo district (fewer residents): for tests of what
+    /// only the demo has — the public books on the ledger, the twin's saved scenario.
+    pub async fn demo() -> TestApp {
         let app = Self::empty().await;
         demo::seed(&app.st, DemoSize::Residents(TEST_RESIDENTS))
             .await
@@ -112,12 +194,12 @@ impl TestApp {
         app
     }
 
-    /// The small demo with a configuration changed by `tweak` (e.g. notification channels).
+    /// The fixture with a configuration changed by `tweak` (e.g. notification channels).
     pub async fn with_config(tweak: impl FnOnce(&mut Config)) -> TestApp {
         let app = Self::build(tweak).await;
-        demo::seed(&app.st, DemoSize::Residents(TEST_RESIDENTS))
+        demo::seed(&app.st, DemoSize::Fixture(FIXTURE_RESIDENTS))
             .await
-            .expect("seed demo");
+            .expect("seed fixture");
         app
     }
 
@@ -127,7 +209,7 @@ impl TestApp {
     }
 
     async fn build(tweak: impl FnOnce(&mut Config)) -> TestApp {
-        let (db, _url, dir, pg_schema) = fresh_db().await;
+        let (db, url, dir, pg_db) = fresh_db().await;
         let clock = TestClock::default();
         let mut config = Config {
             password_cost: PasswordCost::Test,
@@ -148,12 +230,12 @@ impl TestApp {
             router,
             clock,
             _dir: dir,
-            pg_schema,
+            pg_url: pg_db.map(|_| url),
         }
     }
 
     pub fn is_pg(&self) -> bool {
-        self.pg_schema.is_some()
+        self.pg_url.is_some()
     }
 
     pub async fn send(&self, req: Request<Body>) -> Resp {
@@ -515,9 +597,9 @@ impl TestApp {
     /// The database as another app node would open it: a pool of its own on PostgreSQL;
     /// on SQLite (one process owns the file) the same pool.
     pub async fn other_node_db(&self) -> Db {
-        match (&self.pg_schema, pg_url()) {
-            (Some(s), Some(url)) => Db::connect_with(&url, Some(s)).await.expect("second pool"),
-            _ => self.st.db.clone(),
+        match &self.pg_url {
+            Some(url) => Db::connect(url).await.expect("second pool"),
+            None => self.st.db.clone(),
         }
     }
 

@@ -47,7 +47,7 @@ async fn default_spec(app: &TestApp, auth: &Auth, community: i64) -> Value {
 
 #[tokio::test]
 async fn a_fire_scenario_puts_today_s_posts_and_the_optimised_ones_side_by_side() {
-    let app = TestApp::new().await;
+    let app = TestApp::demo().await;
     let c = community_of(&app, "staff1").await;
     let staff = app.bearer("staff1").await;
     let r = app
@@ -317,7 +317,7 @@ async fn bad_choices_are_refused_with_a_reason_and_outsiders_see_nothing() {
 
 #[tokio::test]
 async fn a_drill_is_recorded_beside_the_simulated_run_of_its_scenario() {
-    let app = TestApp::new().await;
+    let app = TestApp::demo().await;
     let c = community_of(&app, "staff1").await;
     let staff = app.bearer("staff1").await;
     let spec = default_spec(&app, &staff, c).await;

@@ -224,7 +224,7 @@ async fn the_demo_seed_is_deterministic_and_idempotent() {
     assert_eq!(again.len(), 14, "accounts listed, nothing seeded twice");
     assert_eq!(
         app.scalar_i64("select count(*) from residents").await,
-        crate::support::TEST_RESIDENTS as i64
+        crate::support::FIXTURE_RESIDENTS as i64
     );
     let other = TestApp::new().await;
     assert_eq!(
