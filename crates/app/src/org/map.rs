@@ -142,12 +142,7 @@ impl OrgMap {
     pub fn nearest_building(&self, lng: f64, lat: f64, max_m: f64) -> Option<&BuildingPoint> {
         self.buildings
             .iter()
-            .map(|b| {
-                (
-                    gongzhi_core::cases::similar::distance_m(lng, lat, b.lng, b.lat),
-                    b,
-                )
-            })
+            .map(|b| (gongzhi_core::org::distance_m([lng, lat], [b.lng, b.lat]), b))
             .filter(|(d, _)| *d <= max_m)
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, b)| b)

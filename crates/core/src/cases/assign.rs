@@ -5,7 +5,7 @@
 use pathfinding::kuhn_munkres::kuhn_munkres_min;
 use pathfinding::matrix::Matrix;
 
-use super::similar::distance_m;
+use crate::org::distance_m;
 
 /// A worker of the unit.
 #[derive(Debug, Clone)]
@@ -56,7 +56,7 @@ fn has_skill(w: &Worker, category: &str) -> bool {
 
 /// The cost of giving `job` to `worker` as their `(load + extra + 1)`-th open order.
 pub fn cost(job: &Job, w: &Worker, extra: i64, wt: &Weights) -> i64 {
-    let d = distance_m(job.lng, job.lat, w.lng, w.lat).round() as i64;
+    let d = distance_m([job.lng, job.lat], [w.lng, w.lat]).round() as i64;
     d + wt.per_load * (w.load + extra)
         + if has_skill(w, &job.category) {
             0

@@ -288,6 +288,14 @@ pub fn deadlines(cal: &WorkCalendar, start_ms: i64, sla_hours: i64, urgent: bool
     }
 }
 
+/// Days in a month of the Gregorian calendar (`month` 1–12; 0 outside it).
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    u8::try_from(month)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .map_or(0, |m| u32::from(m.length(year)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,15 +4,7 @@
 
 use rustc_hash::FxHashSet;
 
-/// Great-circle distance in metres (haversine; exact enough within a district).
-pub fn distance_m(lng1: f64, lat1: f64, lng2: f64, lat2: f64) -> f64 {
-    const R: f64 = 6_371_008.8;
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lng2 - lng1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * R * a.sqrt().asin()
-}
+use crate::org::distance_m;
 
 fn bigrams(s: &str) -> FxHashSet<(char, char)> {
     let chars: Vec<char> = s
@@ -89,7 +81,7 @@ pub fn best_match(r: &NewReport, candidates: &[OpenCase], rule: &MergeRule) -> O
         .filter(|c| c.category == r.category)
         .filter(|c| r.at_ms - c.at_ms <= rule.window_ms)
         .filter_map(|c| {
-            let d = distance_m(r.lng, r.lat, c.lng, c.lat);
+            let d = distance_m([r.lng, r.lat], [c.lng, c.lat]);
             if d > rule.radius_m {
                 return None;
             }
@@ -115,9 +107,9 @@ mod tests {
     #[test]
     fn distances() {
         // One thousandth of a degree of latitude is about 111 m.
-        let d = distance_m(121.0, 31.0, 121.0, 31.001);
+        let d = distance_m([121.0, 31.0], [121.0, 31.001]);
         assert!((d - 111.2).abs() < 0.5, "{d}");
-        assert_eq!(distance_m(121.0, 31.0, 121.0, 31.0), 0.0);
+        assert_eq!(distance_m([121.0, 31.0], [121.0, 31.0]), 0.0);
     }
 
     #[test]

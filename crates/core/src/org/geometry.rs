@@ -85,6 +85,13 @@ pub fn point_geojson(lng: f64, lat: f64) -> String {
     format!(r#"{{"type":"Point","coordinates":[{lng},{lat}]}}"#)
 }
 
+/// Great-circle distance in metres between two (lng, lat) points — `geo`'s haversine on
+/// the GRS80 mean radius: exact enough within a district.
+pub fn distance_m(a: [f64; 2], b: [f64; 2]) -> f64 {
+    use geo::{Distance, Haversine, Point};
+    Haversine.distance(Point::new(a[0], a[1]), Point::new(b[0], b[1]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 mod geometry;
 mod locate;
 
-pub use geometry::{Area, GeometryError, parse_area, point_geojson};
+pub use geometry::{Area, GeometryError, distance_m, parse_area, point_geojson};
 pub use locate::{Located, Locator, Zone};
 
 use crate::Coded;

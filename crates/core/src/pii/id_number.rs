@@ -55,7 +55,7 @@ impl IdNumber {
         if !(1900..=2100).contains(&y)
             || !(1..=12).contains(&m)
             || d == 0
-            || d > days_in_month(y, m)
+            || d > crate::cases::calendar::days_in_month(y as i32, m)
         {
             return Err(IdNumberError::BirthDate);
         }
@@ -78,15 +78,6 @@ impl IdNumber {
     /// `110**************X`
     pub fn masked(&self) -> String {
         super::mask_id_number(&self.0)
-    }
-}
-
-fn days_in_month(y: u32, m: u32) -> u32 {
-    match m {
-        4 | 6 | 9 | 11 => 30,
-        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
-        2 => 28,
-        _ => 31,
     }
 }
 

@@ -7,6 +7,6 @@ mod mask;
 mod phone;
 
 pub use cipher::{Cipher, CipherError, KEY_LEN};
-pub use id_number::{IdNumber, IdNumberError};
+pub use id_number::{IdNumber, IdNumberError, check_char};
 pub use mask::{mask_id_number, mask_name, mask_phone};
 pub use phone::{PhoneError, PhoneNumber};

@@ -432,10 +432,3 @@ pub async fn follow_up(
     reindex(st, id).await;
     Ok(())
 }
-
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-pub struct AttachmentRequest {
-    pub name: String,
-    /// `data:…;base64,…` (JPEG, PNG, WebP or PDF, ≤ 5 MiB).
-    pub data: String,
-}

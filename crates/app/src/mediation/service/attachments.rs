@@ -3,6 +3,13 @@
 
 use super::*;
 
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct AttachmentRequest {
+    pub name: String,
+    /// `data:…;base64,…` (JPEG, PNG, WebP or PDF, ≤ 5 MiB).
+    pub data: String,
+}
+
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     crate::cases::service::sniff_image(bytes).or_else(|| {
         if bytes.starts_with(b"%PDF-") {
