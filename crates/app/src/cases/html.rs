@@ -528,7 +528,7 @@ struct SupervisionPage {
     total: RateLine,
     overdue: Page<CaseListItem>,
     supervised: Page<CaseListItem>,
-    heat_json: String,
+    heat_data: serde_json::Value,
     from: String,
     to: String,
     focus: String,
@@ -555,11 +555,10 @@ pub async fn supervision(
         board.heat,
     );
     let names = crate::routing::category_names();
-    let heat_json = serde_json::json!({
+    let heat_data = serde_json::json!({
         "cells": heat,
         "categories": names,
-    })
-    .to_string();
+    });
     render(&SupervisionPage {
         layout: Layout::new(&st, &ctx, "cases.supervision_title", "/supervision"),
         units: lines(&by_unit.rows),
@@ -567,7 +566,7 @@ pub async fn supervision(
         total: lines(std::slice::from_ref(&by_unit.total)).remove(0),
         overdue,
         supervised,
-        heat_json,
+        heat_data,
         from: by_unit.from.chars().take(10).collect(),
         to: by_unit.to.chars().take(10).collect(),
         focus: focus(&st, user.scope),

@@ -72,7 +72,14 @@ fn view(hits: Vec<super::index::Hit>) -> SimilarView {
                 dtype: h.dtype,
                 title: h.title,
                 score: h.score,
-                highlights: h.highlights,
+                highlights: h
+                    .highlights
+                    .iter()
+                    .map(|p| {
+                        askama::Template::render(&super::index::Marked { parts: p })
+                            .unwrap_or_default()
+                    })
+                    .collect(),
             })
             .collect(),
     }

@@ -87,7 +87,7 @@ pub fn passage(
     body: &str,
     words: &std::collections::HashSet<String>,
     max_chars: usize,
-) -> Option<String> {
+) -> Option<Vec<Part>> {
     let hits: Vec<(usize, usize)> = tokenizer()
         .search_words(body)
         .into_iter()
@@ -126,20 +126,44 @@ pub fn passage(
         .filter(|(x, y)| *x >= s && *y <= e)
         .map(|(x, y)| x - s..y - s)
         .collect();
-    let mut out = String::new();
+    let mut out = vec![];
     if s > 0 {
-        out.push('…');
+        out.push(Part {
+            text: "…".into(),
+            hit: false,
+        });
     }
-    out.push_str(&mark(&body[s..e], &ranges));
+    out.extend(mark(&body[s..e], &ranges));
     if e < body.len() {
-        out.push('…');
+        out.push(Part {
+            text: "…".into(),
+            hit: false,
+        });
     }
     Some(out)
 }
 
-/// `fragment` HTML-escaped with the `ranges` marked `<b>…</b>`. Search-mode words overlap
-/// (加装电梯 and 电梯 inside it), so the ranges are merged first.
-pub fn mark(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
+/// A piece of a passage: text, and whether it is one of the query's words.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Part {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// A passage marked up for the web: the query's words in `<b>…</b>`, everything else
+/// escaped by askama's HTML escaper.
+#[derive(askama::Template)]
+#[template(
+    source = "{% for p in parts %}{% if p.hit %}<b>{{ p.text }}</b>{% else %}{{ p.text }}{% endif %}{% endfor %}",
+    ext = "html"
+)]
+pub struct Marked<'a> {
+    pub parts: &'a [Part],
+}
+
+/// `fragment` cut into parts with the `ranges` marked. Search-mode words overlap (加装电梯
+/// and 电梯 inside it), so the ranges are merged first.
+pub fn mark(fragment: &str, ranges: &[std::ops::Range<usize>]) -> Vec<Part> {
     let mut rs: Vec<std::ops::Range<usize>> = ranges
         .iter()
         .filter(|r| {
@@ -158,22 +182,22 @@ pub fn mark(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
             _ => merged.push(r),
         }
     }
-    let esc = |t: &str| {
-        t.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
+    let mut out = Vec::with_capacity(2 * merged.len() + 1);
+    let mut push = |text: &str, hit: bool| {
+        if !text.is_empty() {
+            out.push(Part {
+                text: text.to_string(),
+                hit,
+            });
+        }
     };
-    let mut out = String::with_capacity(fragment.len() + merged.len() * 7);
     let mut at = 0;
     for r in merged {
-        out.push_str(&esc(&fragment[at..r.start]));
-        out.push_str("<b>");
-        out.push_str(&esc(&fragment[r.start..r.end]));
-        out.push_str("</b>");
+        push(&fragment[at..r.start], false);
+        push(&fragment[r.start..r.end], true);
         at = r.end;
     }
-    out.push_str(&esc(&fragment[at..]));
+    push(&fragment[at..], false);
     out
 }
 
@@ -205,8 +229,8 @@ pub struct Hit {
     pub title: String,
     pub outcome: String,
     pub score: f32,
-    /// Passages of the case with the matching words marked `<b>…</b>` (HTML-escaped).
-    pub highlights: Vec<String>,
+    /// Passages of the case with the matching words marked.
+    pub highlights: Vec<Vec<Part>>,
 }
 
 #[derive(Clone, Copy)]

@@ -385,7 +385,7 @@ struct ShowPage {
     reach_m: String,
     headline: Option<(String, String, String, String)>,
     drills: Vec<DrillView>,
-    data_json: String,
+    data: serde_json::Value,
     can_plan: bool,
 }
 
@@ -518,7 +518,7 @@ pub async fn show(
             .into_iter()
             .filter(|d| d.scenario_id == Some(id))
             .collect(),
-        data_json: data.to_string().replace("</", "<\\/"),
+        data,
         plans,
         moves,
         policies,
