@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod browser;
 mod cases;
+mod contracts;
 mod db;
 mod devices;
 mod disputes;
