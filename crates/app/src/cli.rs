@@ -145,6 +145,10 @@ pub enum SimulateCommand {
         /// target (exact MIP and greedy) and simulate each plan beside today's posts.
         #[arg(long)]
         compare: bool,
+        /// With --compare: stop the exact placement after this many seconds and take the
+        /// best placement found (never worse than greedy's); 0 waits for the optimum.
+        #[arg(long, default_value_t = 10.0)]
+        solve_seconds: f64,
     },
 }
 
@@ -482,7 +486,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 })
             );
         }
-        Command::Simulate(SimulateCommand::Scenario { file, compare }) => {
+        Command::Simulate(SimulateCommand::Scenario {
+            file,
+            compare,
+            solve_seconds,
+        }) => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read the scenario file {}", file.display()))?;
             let scenario: gongzhi_core::twin::scenario::Scenario = toml::from_str(&text)
@@ -493,7 +501,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let mut v = serde_json::to_value(&m)?;
             v["seconds"] = serde_json::json!(t.elapsed().as_secs_f64());
             if compare {
-                let c = gongzhi_core::twin::scenario::compare(&scenario)
+                let limit = (solve_seconds > 0.0)
+                    .then(|| std::time::Duration::from_secs_f64(solve_seconds));
+                let c = gongzhi_core::twin::scenario::compare(&scenario, limit)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 v["placement"] = serde_json::to_value(&c)?;
             }

@@ -44,6 +44,9 @@ pub struct Config {
     /// (created on first start). `None`: a key derived from the personal-data key (tests
     /// and tools that never publish).
     pub ledger_key_file: Option<std::path::PathBuf>,
+    /// How long a scenario's exact responder placement may take before the best placement
+    /// found so far is used (the page says so).
+    pub twin_solve_limit: std::time::Duration,
 }
 
 /// The ledger origin of an install that does not choose one.
@@ -53,6 +56,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             tile_url: None,
+            twin_solve_limit: gongzhi_core::twin::scenario::SOLVE_LIMIT,
             session_idle_ms: 2 * 3600 * 1000,
             session_absolute_ms: 12 * 3600 * 1000,
             password_cost: PasswordCost::Standard,

@@ -381,6 +381,8 @@ struct ShowPage {
     moves: Vec<MoveRow>,
     policies: Vec<PolicyRow>,
     solve_ms: String,
+    /// Shown when the exact solve stopped at its time limit.
+    solve_note: Option<String>,
     run_seconds: String,
     reach_m: String,
     headline: Option<(String, String, String, String)>,
@@ -507,6 +509,11 @@ pub async fn show(
             .as_ref()
             .map(|c| format!("{:.1}", c.solve_ms))
             .unwrap_or_default(),
+        solve_note: v.result.as_ref().filter(|c| !c.exact).map(|c| {
+            layout
+                .t("twin.solve_limited")
+                .replace("{}", &format!("{:.0}", c.solve_limit_s.unwrap_or_default()))
+        }),
         reach_m: v
             .result
             .as_ref()

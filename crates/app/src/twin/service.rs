@@ -182,11 +182,11 @@ fn community_name(st: &AppState, id: i64) -> String {
     st.org_map().unit_name(id).unwrap_or_default()
 }
 
-/// Simulates a scenario's plans off the async threads.
-async fn simulate(scenario: Scenario) -> AppResult<(Comparison, f64)> {
+/// Simulates a scenario's plans off the async threads, the exact placement within `limit`.
+async fn simulate(scenario: Scenario, limit: std::time::Duration) -> AppResult<(Comparison, f64)> {
     tokio::task::spawn_blocking(move || {
         let t = std::time::Instant::now();
-        compare(&scenario).map(|c| (c, t.elapsed().as_secs_f64()))
+        compare(&scenario, Some(limit)).map(|c| (c, t.elapsed().as_secs_f64()))
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?
@@ -201,7 +201,7 @@ pub async fn create(st: &AppState, who: Who<'_>, community: i64, spec: &Spec) ->
     let (actor, by) = (who.actor(), who.user().map(|u| u.id));
     let model = model(st, community).await?;
     let scenario = model.scenario(spec).map_err(refuse)?;
-    let (result, seconds) = simulate(scenario.clone()).await?;
+    let (result, seconds) = simulate(scenario.clone(), st.config.twin_solve_limit).await?;
     let stored = Stored { model, scenario };
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;

@@ -393,3 +393,38 @@ async fn a_drill_is_recorded_beside_the_simulated_run_of_its_scenario() {
     assert!(home.body.contains("夜间消防疏散演练"));
     assert!(home.body.contains("冬季消防疏散演练"));
 }
+
+/// When the exact placement runs out of time the page says so, and the optimised plan is
+/// the greedy one (never worse): here the limit is zero, so the solver stops at once.
+#[tokio::test]
+async fn a_solve_that_runs_out_of_time_is_shown_as_such() {
+    let app = TestApp::with_config(|c| c.twin_solve_limit = std::time::Duration::ZERO).await;
+    let c = community_of(&app, "staff1").await;
+    let staff = app.bearer("staff1").await;
+    let spec = default_spec(&app, &staff, c).await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/twin/communities/{c}/scenarios"),
+            &staff,
+            spec,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = r.json();
+    let res = &v["result"];
+    assert_eq!(res["exact"], false, "{res}");
+    assert_eq!(res["solve_limit_s"], 0.0);
+    assert_eq!(res["optimised"]["posts"], res["greedy"]["posts"]);
+    let id = v["id"].as_i64().expect("id");
+    let page = app
+        .get(
+            &format!("/twin/scenarios/{id}"),
+            &app.browser("staff1").await,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("精确求解在 0 秒内未完成"),
+        "the page says the solve stopped"
+    );
+}

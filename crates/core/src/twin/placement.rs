@@ -4,8 +4,12 @@
 //! most weight. Solved exactly as a mixed-integer programme (`good_lp` with the pure-Rust
 //! `microlp` solver), and greedily for comparison.
 
+use std::time::Duration;
+
+use good_lp::solvers::{SolutionStatus, WithTimeLimit};
 use good_lp::{
-    Expression, ProblemVariables, Solution, SolverModel, Variable, constraint, microlp, variable,
+    Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable, constraint,
+    microlp, variable,
 };
 use serde::Serialize;
 
@@ -305,7 +309,17 @@ pub fn team_greedy(team: &Team) -> Result<TeamPlacement, PlacementError> {
 /// Σ lengthₜ·wᵢ·yᵢₜ − ε·Σ movingᵣⱼ·xᵣⱼ, with ε small enough that no move is ever bought at
 /// the price of coverage. A responder's candidates are the posts that reach someone and
 /// today's post.
-pub fn team_exact(team: &Team) -> Result<TeamPlacement, PlacementError> {
+/// An exact placement and whether the solver proved it optimal or stopped at its time limit
+/// with the best placement found by then.
+#[derive(Debug, Clone)]
+pub struct Exact {
+    pub placement: TeamPlacement,
+    pub optimal: bool,
+}
+
+/// The exact team placement (mixed-integer programme), within `limit` if one is given:
+/// `None` when the limit ran out before any placement was found.
+pub fn team_exact(team: &Team, limit: Option<Duration>) -> Result<Option<Exact>, PlacementError> {
     team.check()?;
     let n = team.covers.len();
     let mut vars = ProblemVariables::new();
@@ -362,6 +376,9 @@ pub fn team_exact(team: &Team) -> Result<TeamPlacement, PlacementError> {
         }
     }
     let mut model = vars.maximise(objective).using(microlp);
+    if let Some(l) = limit {
+        model = model.with_time_limit(l.as_secs_f64());
+    }
     for xr in &x {
         let one: Expression = xr.iter().copied().sum();
         model = model.with(constraint!(one == 1.0));
@@ -384,9 +401,13 @@ pub fn team_exact(team: &Team) -> Result<TeamPlacement, PlacementError> {
             }
         }
     }
-    let sol = model
-        .solve()
-        .map_err(|e| PlacementError::Solver(e.to_string()))?;
+    let sol = match model.solve() {
+        Ok(sol) => sol,
+        // good_lp's microlp reports a limit hit before any feasible placement this way.
+        Err(ResolutionError::Other(_)) if limit.is_some() => return Ok(None),
+        Err(e) => return Err(PlacementError::Solver(e.to_string())),
+    };
+    let optimal = matches!(sol.status(), SolutionStatus::Optimal);
     let posts = (0..n)
         .map(|r| {
             options[r]
@@ -396,7 +417,10 @@ pub fn team_exact(team: &Team) -> Result<TeamPlacement, PlacementError> {
                 .map_or(team.current[r], |(_, &j)| j)
         })
         .collect();
-    Ok(team.placed(posts))
+    Ok(Some(Exact {
+        placement: team.placed(posts),
+        optimal,
+    }))
 }
 
 #[cfg(test)]
@@ -537,7 +561,10 @@ mod tests {
     fn the_team_optimum_equals_brute_force_and_greedy_never_beats_it() {
         for seed in 0..40 {
             let team = random_team(seed);
-            let e = team_exact(&team).expect("solves");
+            let e = team_exact(&team, None)
+                .expect("solves")
+                .expect("solved")
+                .placement;
             let g = team_greedy(&team).expect("greedy");
             let best = team_brute(&team);
             assert!(
@@ -561,7 +588,14 @@ mod tests {
             current: vec![1, 0],
             moving: vec![vec![50.0, 0.0], vec![0.0, 50.0]],
         };
-        assert_eq!(team_exact(&team).expect("solves").posts, vec![1, 0]);
+        assert_eq!(
+            team_exact(&team, None)
+                .expect("solves")
+                .expect("solved")
+                .placement
+                .posts,
+            vec![1, 0]
+        );
         assert_eq!(team_greedy(&team).expect("greedy").posts, vec![1, 0]);
     }
 
@@ -577,7 +611,10 @@ mod tests {
             current: vec![0, 0],
             moving: vec![vec![0.0, 10.0]; 2],
         };
-        let e = team_exact(&team).expect("solves");
+        let e = team_exact(&team, None)
+            .expect("solves")
+            .expect("solved")
+            .placement;
         // By day point 0 (or 1), by night point 0 (or 1): one point each half, whatever.
         assert!((e.covered - 1.0).abs() < 1e-9);
         assert_eq!(team.coverage_by_period(&e.posts), vec![1.0, 1.0]);

@@ -106,7 +106,7 @@ fn the_comparison_of_a_built_scenario_moves_only_the_community_s_own() {
     spec.target_minutes = 1.0;
     spec.years = 5.0;
     let s = m.scenario(&spec).expect("scenario");
-    let cmp = compare(&s).expect("compare");
+    let cmp = compare(&s, None).expect("compare");
     assert_eq!(cmp.vulnerable, 5.0);
     assert!(cmp.optimised.covered >= cmp.today.covered);
     assert!(cmp.optimised.covered >= cmp.greedy.covered);

@@ -16,7 +16,7 @@ mod compare;
 mod covering;
 mod sim;
 
-pub use compare::{CompareError, Comparison, DispatchComparison, Plan, compare};
+pub use compare::{CompareError, Comparison, DispatchComparison, Plan, SOLVE_LIMIT, compare};
 pub use covering::{Covering, coverage_instance};
 pub use sim::{run, run_traced};
 

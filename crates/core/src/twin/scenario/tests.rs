@@ -119,10 +119,9 @@ fn nobody_is_in_two_places_at_once_and_shifts_are_kept() {
     }
 }
 
-#[test]
-fn optimised_posts_cover_at_least_what_today_and_greedy_do() {
-    // Vulnerable residents at both ends of the line, one responder in the middle who
-    // reaches neither within a minute; two responders placed well reach both.
+/// Vulnerable residents at both ends of the line, two responders in the middle who reach
+/// neither within a minute; placed well they reach both.
+fn two_posts() -> Scenario {
     let mut s = line(2, 2.0);
     s.target_minutes = 1.0;
     s.vulnerable = vec![
@@ -134,11 +133,18 @@ fn optimised_posts_cover_at_least_what_today_and_greedy_do() {
         post: 2,
         ..s.responders[0].clone()
     });
-    let c = compare(&s).expect("compare");
+    s
+}
+
+#[test]
+fn optimised_posts_cover_at_least_what_today_and_greedy_do() {
+    let s = two_posts();
+    let c = compare(&s, None).expect("compare");
     assert_eq!(c.vulnerable, 4.0);
     assert_eq!(c.today.covered, 0.0);
     assert_eq!(c.optimised.covered, 4.0);
     assert!(c.optimised.covered >= c.greedy.covered);
+    assert!(c.exact);
     // Standing there, they reach nearly everyone in time in the simulation too (not
     // all: while one is on a call, the other comes from the far end) — and today's
     // posts reach no one in time.
@@ -222,7 +228,7 @@ fn fixed_responders_stay_and_count_for_the_places_they_reach() {
         ..s.responders[0].clone()
     });
     s.candidates = Some(vec![0, 1, 2, 3]);
-    let c = compare(&s).expect("compare");
+    let c = compare(&s, None).expect("compare");
     assert_eq!(c.today.covered, 3.0);
     // Node 1 reaches node 0 within the minute too, and is the shorter move from node 2.
     assert_eq!(c.optimised.posts, vec![1, 4]);
@@ -230,7 +236,7 @@ fn fixed_responders_stay_and_count_for_the_places_they_reach() {
     assert_eq!(c.dispatch.nearest.incidents, c.dispatch.optimal.incidents);
     s.candidates = Some(vec![7]);
     assert_eq!(
-        compare(&s).err().map(|e| e.code()),
+        compare(&s, None).err().map(|e| e.code()),
         Some("SCENARIO_NODE_INVALID")
     );
 }
@@ -252,4 +258,16 @@ fn bad_scenarios_are_refused_with_a_reason() {
     let mut s = line(0, 1.0);
     s.responders[0].shift = Some([8.0, 25.0]);
     assert_eq!(run(&s).err(), Some(ScenarioError::Shift));
+}
+
+#[test]
+fn a_solve_stopped_by_its_time_limit_falls_back_to_greedy_and_says_so() {
+    let s = two_posts();
+    let c = compare(&s, Some(std::time::Duration::ZERO)).expect("compare");
+    assert!(!c.exact);
+    assert_eq!(c.solve_limit_s, Some(0.0));
+    assert_eq!(c.optimised.posts, c.greedy.posts);
+    let full = compare(&s, None).expect("compare");
+    assert!(full.exact && full.solve_limit_s.is_none());
+    assert!(full.optimised.covered >= c.optimised.covered);
 }
