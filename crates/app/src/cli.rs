@@ -188,6 +188,10 @@ pub enum MediationCommand {
     Eval {
         #[arg(long, default_value_t = 5)]
         k: usize,
+        /// Also search these accounts (JSON lines with `type` and `text`, e.g.
+        /// data/mediation-holdout/disputes.jsonl) against the published cases.
+        #[arg(long)]
+        holdout: Option<PathBuf>,
     },
     /// Search benchmark: builds an index of N synthetic disputes in DIR (emptied first),
     /// then times Q searches. Prints one JSON object.
@@ -382,13 +386,17 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
         }
         Command::Model(cmd) => crate::routing::cli::run(cmd)?,
-        Command::Mediation(MediationCommand::Eval { k }) => {
+        Command::Mediation(MediationCommand::Eval { k, holdout }) => {
             anyhow::ensure!((1..=50).contains(&k), "--k must be between 1 and 50");
             let e = crate::mediation::evaluate(k)?;
             let peer = crate::mediation::peer::evaluate(k).await?;
+            let held = match &holdout {
+                Some(p) => Some(crate::mediation::evaluate_file(p, k)?),
+                None => None,
+            };
             println!(
                 "{}",
-                serde_json::json!({"ours": e, "peer": {"engine": "sqlite-fts5-trigram", "precision": peer}})
+                serde_json::json!({"ours": e, "peer": {"engine": "sqlite-fts5-trigram", "precision": peer}, "holdout": held})
             );
         }
         Command::Mediation(MediationCommand::Bench {

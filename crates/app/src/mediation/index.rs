@@ -2,16 +2,19 @@
 //! published reference cases and the disputes filed here. The index is derived data: it is
 //! rebuilt from the database (never the source of truth) and can be thrown away at any time.
 //!
-//! A query is the account of the dispute in front of the mediator. It is not parsed as a
-//! query language: its most telling words (see [`QUERY_TERMS`]) become an
-//! OR of term queries, each boosted by how often it occurs, scored with BM25 — the
-//! "more like this" of a search engine. Who may see which case is a filter on stored
-//! fields, applied inside the search so that the top k are all visible ones.
+//! A query is the account of the dispute in front of the mediator. A mediator trusts the
+//! cases shown when they are the same kind of dispute, so the account's type is decided
+//! first ([`TypeModel`], trained on the indexed cases) and the cases of the likeliest type
+//! come first, then those of the next type. Within a type, the account's most telling words
+//! (see [`QUERY_TERMS`]) become an OR of term queries, each boosted by how often it occurs,
+//! scored with BM25 — the "more like this" of a search engine. Who may see which case is a
+//! filter on stored fields, applied inside the search so that the top k are all visible.
 
 use std::sync::Arc;
 
 use gongzhi_core::classify::tokenizer;
 use gongzhi_core::mediation::search::query_words;
+use gongzhi_core::mediation::{DisputeType, Labelled, TypeModel};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{
@@ -244,12 +247,43 @@ struct Fields {
     access: Field,
 }
 
+/// The results gathered so far across a search's type-by-type queries.
+struct Found {
+    k: usize,
+    wanted: std::collections::HashSet<String>,
+    titles: std::collections::HashSet<String>,
+    out: Vec<Hit>,
+}
+
+impl Found {
+    fn full(&self) -> bool {
+        self.out.len() >= self.k
+    }
+}
+
+/// Disputes filed here kept to train the type model (the newest; the published cases are
+/// always kept): enough to learn how residents put things, few enough to retrain in a
+/// moment.
+const TRAIN_DISPUTES: usize = 3_000;
+/// The type model is retrained once this many new cases have been indexed.
+const RETRAIN_AFTER: usize = 25;
+
+/// The labelled accounts the type model learns from, and how many arrived since it last did.
+#[derive(Default)]
+struct Training {
+    published: Vec<(&'static str, String)>,
+    disputes: std::collections::VecDeque<(String, &'static str, String)>,
+    fresh: usize,
+}
+
 /// The index and its reader.
 #[derive(Clone)]
 pub struct CaseIndex {
     reader: IndexReader,
     f: Fields,
     writer: Arc<std::sync::Mutex<IndexWriter>>,
+    training: Arc<std::sync::Mutex<Training>>,
+    types: Arc<std::sync::RwLock<Arc<TypeModel>>>,
 }
 
 fn schema() -> Schema {
@@ -314,11 +348,32 @@ impl CaseIndex {
             reader,
             f,
             writer: Arc::new(std::sync::Mutex::new(writer)),
+            training: Arc::default(),
+            types: Arc::new(std::sync::RwLock::new(Arc::new(TypeModel::train(&[])))),
         })
     }
 
     /// Adds (or replaces) cases; visible to searches after [`CaseIndex::commit`].
     pub fn add(&self, docs: &[Doc]) -> tantivy::Result<()> {
+        {
+            let mut t = self.training.lock().unwrap_or_else(|e| e.into_inner());
+            for d in docs {
+                let Some(ty) = DisputeType::by_name(&d.dtype) else {
+                    continue;
+                };
+                if d.key.starts_with("p:") {
+                    t.published.push((ty.code, d.body.clone()));
+                } else {
+                    t.disputes.retain(|(k, ..)| *k != d.key);
+                    t.disputes
+                        .push_back((d.key.clone(), ty.code, d.body.clone()));
+                    if t.disputes.len() > TRAIN_DISPUTES {
+                        t.disputes.pop_front();
+                    }
+                }
+                t.fresh += 1;
+            }
+        }
         let w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         for d in docs {
             w.delete_term(Term::from_field_text(self.f.key, &d.key));
@@ -344,13 +399,46 @@ impl CaseIndex {
         w.delete_term(Term::from_field_text(self.f.key, key));
     }
 
-    /// Makes everything added so far searchable.
+    /// Makes everything added so far searchable, and retrains the type model when enough
+    /// new cases arrived.
     pub fn commit(&self) -> tantivy::Result<()> {
         self.writer
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .commit()?;
-        self.reader.reload()
+        self.reader.reload()?;
+        let retrain = {
+            let t = self.training.lock().unwrap_or_else(|e| e.into_inner());
+            t.fresh >= RETRAIN_AFTER || (t.fresh > 0 && t.published.len() + t.disputes.len() < 200)
+        };
+        if retrain {
+            self.retrain();
+        }
+        Ok(())
+    }
+
+    /// Trains the type model on the published cases and the newest disputes.
+    pub fn retrain(&self) {
+        let examples: Vec<(&'static str, String)> = {
+            let mut t = self.training.lock().unwrap_or_else(|e| e.into_inner());
+            t.fresh = 0;
+            t.published
+                .iter()
+                .cloned()
+                .chain(t.disputes.iter().map(|(_, c, x)| (*c, x.clone())))
+                .collect()
+        };
+        let labelled: Vec<Labelled<'_>> = examples
+            .iter()
+            .map(|(dtype, text)| Labelled { dtype, text })
+            .collect();
+        let model = Arc::new(TypeModel::train(&labelled));
+        *self.types.write().unwrap_or_else(|e| e.into_inner()) = model;
+    }
+
+    /// The type model in use.
+    pub fn types(&self) -> Arc<TypeModel> {
+        self.types.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Waits until background segment merges are done (for a benchmark's steady state).
@@ -365,9 +453,23 @@ impl CaseIndex {
     }
 
     /// The `k` cases most like `text` among those `access` admits (any of its keys; `None`:
-    /// all), leaving out the case keyed `exclude`.
+    /// all), leaving out the case keyed `exclude`: those of the likeliest type first (BM25
+    /// within it), then the next type's.
     pub fn similar(
         &self,
+        text: &str,
+        k: usize,
+        access: Option<&[String]>,
+        exclude: Option<&str>,
+    ) -> tantivy::Result<Vec<Hit>> {
+        self.similar_by(&self.types(), text, k, access, exclude)
+    }
+
+    /// [`CaseIndex::similar`] with the types ranked by `types` (the leave-one-out measure
+    /// trains one without the query).
+    pub fn similar_by(
+        &self,
+        types: &TypeModel,
         text: &str,
         k: usize,
         access: Option<&[String]>,
@@ -396,22 +498,23 @@ impl CaseIndex {
         }
         picked.sort_by(|a, b| b.2.total_cmp(&a.2));
         picked.truncate(QUERY_TERMS);
-        if picked.is_empty() {
-            return Ok(vec![]);
-        }
-        let mut should: Vec<(Occur, Box<dyn Query>)> = vec![];
-        for (term, tf, _) in picked {
-            let tq = TermQuery::new(term, IndexRecordOption::WithFreqs);
-            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(tq), tf))));
-        }
-        let text_q: Box<dyn Query> = Box::new(BooleanQuery::new(should));
-        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_q)];
+        let should: Vec<(Occur, Box<dyn Query>)> = picked
+            .into_iter()
+            .map(|(term, tf, _)| {
+                let tq = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(tq), tf));
+                (Occur::Should, q)
+            })
+            .collect();
+        let text_q: Option<Box<dyn Query>> =
+            (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>);
+        let mut filters: Vec<(Occur, Box<dyn Query>)> = vec![];
         if let Some(keys) = access {
             let terms = keys.iter().map(|a| Term::from_field_text(self.f.access, a));
-            must.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
+            filters.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
         }
         if let Some(key) = exclude {
-            must.push((
+            filters.push((
                 Occur::MustNot,
                 Box::new(TermQuery::new(
                     Term::from_field_text(self.f.key, key),
@@ -419,15 +522,67 @@ impl CaseIndex {
                 )),
             ));
         }
-        let query = BooleanQuery::new(must);
-        // Room for cases told in the same words (the same title), which count once; documents
-        // are only read until k distinct ones are found.
-        let top = searcher.search(&query, &TopDocs::with_limit(10 * k).order_by_score())?;
         let wanted: std::collections::HashSet<String> =
             words.iter().map(|(w, _)| w.to_ascii_lowercase()).collect();
-        let mut titles = std::collections::HashSet::new();
-        let mut out = Vec::with_capacity(k);
+        let mut found = Found {
+            k,
+            wanted,
+            titles: std::collections::HashSet::new(),
+            out: Vec::with_capacity(k),
+        };
+        // Type by type, best first: the cases sharing the account's words (BM25), then, if
+        // the type has too few of those, its other cases.
+        for (code, _) in types.rank(text) {
+            if found.full() {
+                break;
+            }
+            let Some(ty) = DisputeType::by_code(code) else {
+                continue;
+            };
+            let of_type: Box<dyn Query> = Box::new(TermQuery::new(
+                Term::from_field_text(self.f.dtype, ty.name),
+                IndexRecordOption::Basic,
+            ));
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, of_type.box_clone())];
+            clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
+            if let Some(t) = &text_q {
+                let mut with_words = clauses
+                    .iter()
+                    .map(|(o, q)| (*o, q.box_clone()))
+                    .collect::<Vec<_>>();
+                with_words.push((Occur::Must, t.box_clone()));
+                self.collect(&searcher, &BooleanQuery::new(with_words), &mut found)?;
+            }
+            if !found.full() {
+                self.collect(&searcher, &BooleanQuery::new(clauses), &mut found)?;
+            }
+        }
+        // Cases of a type of the community's own (X.…) only when nothing else fills the list.
+        if !found.full()
+            && let Some(t) = &text_q
+        {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, t.box_clone())];
+            clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
+            self.collect(&searcher, &BooleanQuery::new(clauses), &mut found)?;
+        }
+        Ok(found.out)
+    }
+
+    /// Adds the best hits of `query` to `found` until it holds `k` cases. Cases told in the
+    /// same words (the same title) count once; documents are read only until `k` are found.
+    fn collect(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        found: &mut Found,
+    ) -> tantivy::Result<()> {
+        let room = found.k - found.out.len();
+        let top = searcher.search(query, &TopDocs::with_limit(10 * room).order_by_score())?;
         for (score, addr) in top {
+            if found.full() {
+                break;
+            }
             let d: TantivyDocument = searcher.doc(addr)?;
             let get = |f: Field| {
                 d.get_first(f)
@@ -436,10 +591,10 @@ impl CaseIndex {
                     .to_string()
             };
             let title = get(self.f.title);
-            if !titles.insert(title.clone()) {
+            if !found.titles.insert(title.clone()) {
                 continue;
             }
-            let highlights = passage(&get(self.f.body), &wanted, PASSAGE_CHARS)
+            let highlights = passage(&get(self.f.body), &found.wanted, PASSAGE_CHARS)
                 .into_iter()
                 .collect();
             let source = if get(self.f.key).starts_with("d:") {
@@ -447,7 +602,7 @@ impl CaseIndex {
             } else {
                 "published"
             };
-            out.push(Hit {
+            found.out.push(Hit {
                 source,
                 outcome: get(self.f.outcome),
                 id: d.get_first(self.f.id).and_then(|v| v.as_i64()).unwrap_or(0),
@@ -456,11 +611,8 @@ impl CaseIndex {
                 score,
                 highlights,
             });
-            if out.len() == k {
-                break;
-            }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// On-disk size of the index in bytes (0 in memory).

@@ -6,8 +6,10 @@ pub mod matching;
 pub mod risk;
 pub mod search;
 pub mod types;
+pub mod typing;
 
 pub use lifecycle::{Action, LifecycleError, Status};
 pub use matching::{Candidate, Match, match_mediators};
 pub use risk::{Risk, screen};
 pub use types::{DisputeType, Level, Office};
+pub use typing::{Labelled, TypeModel};

@@ -193,9 +193,9 @@ impl Level {
     }
 }
 
-/// Words that point to a type (cue words), for guessing a dispute's type from its account
-/// beside the types of its most similar cases. Chosen from how residents and hotline staff
-/// describe each kind of dispute; a cue counts once however often it occurs.
+/// Words that point to a type (cue words), one signal of the type model
+/// ([`super::typing`]). Written from how residents and hotline staff describe each kind of
+/// dispute (not fitted to any case); a cue counts once however often it occurs.
 const CUES: &[(&str, &[&str])] = &[
     (
         "neighbour",
@@ -217,12 +217,38 @@ const CUES: &[(&str, &[&str])] = &[
             "墙体",
             "采光",
             "堆放",
+            "对门",
+            "隔壁",
+            "吵闹",
+            "扰民",
+            "地锁",
+            "晾晒",
+            "违建",
+            "搭建",
         ],
     ),
     (
         "family",
         &[
-            "离婚", "夫妻", "赡养", "抚养", "婆媳", "子女", "老人", "彩礼", "家暴", "分家",
+            "离婚",
+            "夫妻",
+            "赡养",
+            "抚养",
+            "婆媳",
+            "子女",
+            "老人",
+            "彩礼",
+            "家暴",
+            "分家",
+            "丈夫",
+            "妻子",
+            "老公",
+            "老婆",
+            "婚姻",
+            "抚养费",
+            "赡养费",
+            "探视",
+            "婆婆",
         ],
     ),
     (
@@ -236,17 +262,45 @@ const CUES: &[(&str, &[&str])] = &[
             "臭味",
             "废水",
             "垃圾站",
+            "污水",
+            "排放",
+            "工厂",
+            "化工",
+            "噪声",
+            "烟尘",
+            "恶臭",
+            "臭气",
         ],
     ),
     (
         "debt",
         &[
-            "借款", "欠款", "借条", "还款", "货款", "欠钱", "利息", "债务",
+            "借款", "欠款", "借条", "还款", "货款", "欠钱", "利息", "债务", "借钱", "借给", "欠条",
+            "催债", "讨债", "不还", "担保", "转账",
         ],
     ),
     (
         "public_order",
-        &["打架", "殴打", "斗殴", "打伤", "报警", "治安", "辱骂"],
+        &[
+            "打架",
+            "殴打",
+            "斗殴",
+            "打伤",
+            "报警",
+            "治安",
+            "辱骂",
+            "打人",
+            "动手",
+            "被打",
+            "威胁",
+            "恐吓",
+            "盗窃",
+            "小偷",
+            "敲诈",
+            "勒索",
+            "寻衅",
+            "派出所",
+        ],
     ),
     (
         "traffic",
@@ -259,6 +313,14 @@ const CUES: &[(&str, &[&str])] = &[
             "追尾",
             "电动车",
             "肇事",
+            "剐蹭",
+            "刮蹭",
+            "司机",
+            "开车",
+            "骑车",
+            "路口",
+            "行人",
+            "撞",
         ],
     ),
     (
@@ -273,6 +335,15 @@ const CUES: &[(&str, &[&str])] = &[
             "房东",
             "承包地",
             "过户",
+            "房子",
+            "房屋",
+            "租客",
+            "押金",
+            "买房",
+            "卖房",
+            "中介",
+            "拆迁",
+            "界址",
         ],
     ),
     (
@@ -286,13 +357,47 @@ const CUES: &[(&str, &[&str])] = &[
             "辞退",
             "包工头",
             "务工",
+            "老板",
+            "工地",
+            "员工",
+            "社保",
+            "开除",
+            "工人",
+            "上班",
         ],
     ),
     (
         "school",
-        &["学校", "学生", "老师", "校园", "同学", "幼儿园"],
+        &[
+            "学校",
+            "学生",
+            "老师",
+            "校园",
+            "同学",
+            "幼儿园",
+            "孩子",
+            "班主任",
+            "霸凌",
+            "欺负",
+            "校方",
+        ],
     ),
-    ("company", &["公司", "股东", "合伙", "经营", "分红", "加盟"]),
+    (
+        "company",
+        &[
+            "公司",
+            "股东",
+            "合伙",
+            "经营",
+            "分红",
+            "加盟",
+            "投资",
+            "股份",
+            "合作",
+            "合伙人",
+            "营业执照",
+        ],
+    ),
     (
         "consumer",
         &[
@@ -304,40 +409,54 @@ const CUES: &[(&str, &[&str])] = &[
             "质量问题",
             "退货",
             "网购",
+            "店家",
+            "售后",
+            "预付",
+            "充值",
+            "会员卡",
+            "办卡",
+            "培训",
+            "旅行社",
+            "导游",
+            "健身",
+            "商品",
         ],
     ),
-    ("inheritance", &["遗产", "继承", "遗嘱", "遗赠"]),
+    (
+        "inheritance",
+        &[
+            "遗产",
+            "继承",
+            "遗嘱",
+            "遗赠",
+            "去世",
+            "过世",
+            "病故",
+            "份额",
+            "兄弟姐妹",
+        ],
+    ),
     (
         "medical",
-        &["医院", "医疗", "手术", "医生", "治疗", "误诊", "诊所"],
+        &[
+            "医院", "医疗", "手术", "医生", "治疗", "误诊", "诊所", "看病", "病人", "护士", "住院",
+            "用药",
+        ],
     ),
 ];
 
-/// The most likely type of an account: each distinct cue word counts 2, each of the most
-/// similar cases' types (best first) counts 1; ties go to the better-ranked neighbour, then
-/// to the type listed first. `None` when nothing points anywhere.
-pub fn guess_type(account: &str, neighbours: &[&str]) -> Option<&'static DisputeType> {
-    let mut score: Vec<(f64, usize, usize)> = TYPES
+/// How many distinct cue words of each type (in [`TYPES`] order) the account contains.
+pub fn cue_counts(account: &str) -> Vec<usize> {
+    TYPES
         .iter()
-        .enumerate()
-        .map(|(i, _)| (0.0, usize::MAX, i))
-        .collect();
-    for (code, cues) in CUES {
-        if let Some(i) = TYPES.iter().position(|t| t.code == *code) {
-            score[i].0 += 2.0 * cues.iter().filter(|c| account.contains(*c)).count() as f64;
-        }
-    }
-    for (rank, code) in neighbours.iter().enumerate() {
-        if let Some(i) = TYPES.iter().position(|t| t.code == *code) {
-            score[i].0 += 1.0;
-            score[i].1 = score[i].1.min(rank);
-        }
-    }
-    score
-        .into_iter()
-        .filter(|s| s.0 > 0.0)
-        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)))
-        .map(|(_, _, i)| &TYPES[i])
+        .map(|t| {
+            CUES.iter()
+                .find(|(code, _)| *code == t.code)
+                .map_or(0, |(_, cues)| {
+                    cues.iter().filter(|c| account.contains(*c)).count()
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -345,17 +464,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cue_words_and_neighbours_guess_the_type() {
-        let leak = "楼上卫生间漏水，渗到我家天花板，多次协商不修";
-        assert_eq!(
-            guess_type(leak, &["labour", "property", "labour"]).map(|t| t.code),
-            Some("neighbour")
-        );
-        assert_eq!(
-            guess_type("对方一直拖欠", &["debt", "labour"]).map(|t| t.code),
-            Some("debt")
-        );
-        assert_eq!(guess_type("没有任何线索", &[]), None);
+    fn cue_words_are_counted_once_per_type() {
+        let leak = "楼上卫生间漏水，渗到我家天花板，楼上漏水多次协商不修";
+        let n = cue_counts(leak);
+        assert_eq!(n.len(), TYPES.len());
+        let neighbour = TYPES
+            .iter()
+            .position(|t| t.code == "neighbour")
+            .unwrap_or(0);
+        assert_eq!(n[neighbour], 3, "楼上, 漏水, 天花板 once each");
+        assert!(cue_counts("没有任何线索").iter().all(|c| *c == 0));
         for (code, _) in CUES {
             assert!(DisputeType::by_code(code).is_some(), "{code}");
         }

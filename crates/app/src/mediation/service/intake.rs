@@ -38,21 +38,10 @@ pub struct FileRequest {
     pub follow_up_days: Option<i64>,
 }
 
-/// The type of an account: cue words and the types of the five most similar published
-/// cases (see `gongzhi_core::mediation::types::guess_type`); the commonest type if nothing
-/// points anywhere.
+/// The type of an account, as the similar-case index's type model (trained on the published
+/// cases and the disputes filed here) ranks it.
 pub fn guess_type(index: &crate::mediation::index::CaseIndex, text: &str) -> &'static str {
-    let keys = vec!["public".to_string()];
-    let hits = index
-        .similar(text, 5, Some(&keys), None)
-        .unwrap_or_default();
-    let neighbours: Vec<&str> = hits
-        .iter()
-        .filter_map(|h| DisputeType::by_name(&h.dtype).map(|t| t.code))
-        .collect();
-    gongzhi_core::mediation::types::guess_type(text, &neighbours)
-        .map(|t| t.code)
-        .unwrap_or("neighbour")
+    index.types().best(text)
 }
 
 /// A title from the account's first clause of four characters or more (never names: the

@@ -176,7 +176,6 @@ pub async fn index_all(
     Ok(n)
 }
 
-/// Similar past cases for the dispute `id` (itself left out), for those who work it.
 /// Past cases most like an account, best first, among those the caller may see: for whoever
 /// works disputes (mediators, community and street staff, administrators).
 pub async fn similar(
@@ -211,7 +210,7 @@ pub async fn similar(
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))
 }
 
-/// Past cases most like a dispute the caller works, itself left out.
+/// Similar past cases for the dispute `id` (itself left out), for those who work it.
 pub async fn similar_to(
     st: &AppState,
     user: &CurrentUser,
