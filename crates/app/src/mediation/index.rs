@@ -274,6 +274,7 @@ struct Training {
     published: Vec<(&'static str, String)>,
     disputes: std::collections::VecDeque<(String, &'static str, String)>,
     fresh: usize,
+    trained: bool,
 }
 
 /// The index and its reader.
@@ -409,7 +410,7 @@ impl CaseIndex {
         self.reader.reload()?;
         let retrain = {
             let t = self.training.lock().unwrap_or_else(|e| e.into_inner());
-            t.fresh >= RETRAIN_AFTER || (t.fresh > 0 && t.published.len() + t.disputes.len() < 200)
+            t.fresh >= RETRAIN_AFTER || (t.fresh > 0 && !t.trained)
         };
         if retrain {
             self.retrain();
@@ -417,22 +418,42 @@ impl CaseIndex {
         Ok(())
     }
 
-    /// Trains the type model on the published cases and the newest disputes.
+    /// Trains the type model on the published cases and the newest disputes. A model
+    /// trained on the same cases before in this process (every index starts from the same
+    /// published cases) is reused.
     pub fn retrain(&self) {
+        static LAST: std::sync::Mutex<Option<(u64, Arc<TypeModel>)>> = std::sync::Mutex::new(None);
         let examples: Vec<(&'static str, String)> = {
             let mut t = self.training.lock().unwrap_or_else(|e| e.into_inner());
             t.fresh = 0;
+            t.trained = true;
             t.published
                 .iter()
                 .cloned()
                 .chain(t.disputes.iter().map(|(_, c, x)| (*c, x.clone())))
                 .collect()
         };
-        let labelled: Vec<Labelled<'_>> = examples
-            .iter()
-            .map(|(dtype, text)| Labelled { dtype, text })
-            .collect();
-        let model = Arc::new(TypeModel::train(&labelled));
+        let key = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            examples.hash(&mut h);
+            h.finish()
+        };
+        let cached = LAST
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, m)| m.clone());
+        let model = cached.unwrap_or_else(|| {
+            let labelled: Vec<Labelled<'_>> = examples
+                .iter()
+                .map(|(dtype, text)| Labelled { dtype, text })
+                .collect();
+            let m = Arc::new(TypeModel::train(&labelled));
+            *LAST.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, m.clone()));
+            m
+        });
         *self.types.write().unwrap_or_else(|e| e.into_inner()) = model;
     }
 

@@ -10,6 +10,8 @@ use fantoccini::{ClientBuilder, Locator};
 use crate::support::{PASSWORD, TestApp, free_port, in_ci};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// How often a wait looks again (fantoccini's default, 250 ms, mostly waits for nothing).
+const POLL: Duration = Duration::from_millis(20);
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 struct Driver(Child);
@@ -19,6 +21,19 @@ impl Drop for Driver {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Saves a screenshot of the page for review (`GONGZHI_SCREENSHOTS=0` skips them).
+async fn snap(
+    c: &fantoccini::Client,
+    dir: &std::path::Path,
+    name: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    if std::env::var("GONGZHI_SCREENSHOTS").is_ok_and(|v| v == "0") {
+        return Ok(());
+    }
+    std::fs::write(dir.join(name), c.screenshot().await?).expect("write screenshot");
+    Ok(())
 }
 
 fn screenshots() -> PathBuf {
@@ -102,6 +117,7 @@ async fn staff_logs_in_and_sees_the_grid_map() {
             .await?;
         let map = c
             .wait()
+            .every(POLL)
             .at_most(Duration::from_secs(20))
             .for_element(Locator::Css("#map[data-ready]"))
             .await?;
@@ -123,8 +139,7 @@ async fn staff_logs_in_and_sees_the_grid_map() {
         let title = c.find(Locator::Css("main h1")).await?.text().await?;
         assert_eq!(title, "社区概览");
         let dir = screenshots();
-        std::fs::write(dir.join("home-staff1.png"), c.screenshot().await?)
-            .expect("write screenshot");
+        snap(&c, &dir, "home-staff1.png").await?;
 
         // 适老模式, then a 360 px phone.
         c.find(Locator::XPath("//button[contains(., '适老模式')]"))
@@ -132,22 +147,19 @@ async fn staff_logs_in_and_sees_the_grid_map() {
             .click()
             .await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css("body.elder #map[data-ready]"))
             .await?;
-        std::fs::write(dir.join("home-staff1-elder.png"), c.screenshot().await?)
-            .expect("write screenshot");
+        snap(&c, &dir, "home-staff1-elder.png").await?;
         c.set_window_size(360, 800).await?;
         c.refresh().await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css("#map[data-ready]"))
             .await?;
-        std::fs::write(
-            dir.join("home-staff1-phone-elder.png"),
-            c.screenshot().await?,
-        )
-        .expect("write screenshot");
+        snap(&c, &dir, "home-staff1-phone-elder.png").await?;
 
         // The other pages of the foundation, for review (normal mode, desktop).
         c.find(Locator::XPath("//button[contains(., '退出适老模式')]"))
@@ -165,17 +177,17 @@ async fn staff_logs_in_and_sees_the_grid_map() {
             masked.contains("****"),
             "masked phone in the list: {masked}"
         );
-        std::fs::write(dir.join("residents-staff1.png"), c.screenshot().await?)
-            .expect("write screenshot");
+        snap(&c, &dir, "residents-staff1.png").await?;
         c.find(Locator::XPath("//form[@action='/logout']/button"))
             .await?
             .click()
             .await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css("#username"))
             .await?;
-        std::fs::write(dir.join("login.png"), c.screenshot().await?).expect("write screenshot");
+        snap(&c, &dir, "login.png").await?;
         c.find(Locator::Css("#username"))
             .await?
             .send_keys("admin")
@@ -189,6 +201,7 @@ async fn staff_logs_in_and_sees_the_grid_map() {
             .click()
             .await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css("#map"))
             .await?;
@@ -198,8 +211,7 @@ async fn staff_logs_in_and_sees_the_grid_map() {
             ("/admin/units", "admin-units"),
         ] {
             c.goto(&format!("{base}{path}")).await?;
-            std::fs::write(dir.join(format!("{name}.png")), c.screenshot().await?)
-                .expect("write screenshot");
+            snap(&c, &dir, &format!("{name}.png")).await?;
         }
         Ok::<_, fantoccini::error::CmdError>(())
     }
@@ -227,6 +239,7 @@ async fn login(
         .click()
         .await?;
     c.wait()
+        .every(POLL)
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("main h1"))
         .await?;
@@ -239,6 +252,7 @@ async fn logout(c: &fantoccini::Client) -> Result<(), fantoccini::error::CmdErro
         .click()
         .await?;
     c.wait()
+        .every(POLL)
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#username"))
         .await?;
@@ -274,6 +288,7 @@ async fn a_resident_files_a_report_and_the_dispatcher_sees_it_on_the_map() {
         login(&c, &base, "resident1").await?;
         c.goto(&format!("{base}/cases/new")).await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css("#pin-map .leaflet-marker-icon"))
             .await?;
@@ -285,12 +300,13 @@ async fn a_resident_files_a_report_and_the_dispatcher_sees_it_on_the_map() {
             .await?
             .send_keys(photo.to_str().expect("path"))
             .await?;
-        std::fs::write(dir.join("case-new-resident1.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "case-new-resident1.png").await?;
         c.find(Locator::Css("#report-form button[type=submit]"))
             .await?
             .click()
             .await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("p.flash"))
             .await?;
@@ -315,9 +331,9 @@ async fn a_resident_files_a_report_and_the_dispatcher_sees_it_on_the_map() {
             .find_all(Locator::Css("section.case-head img.thumb"))
             .await?;
         assert_eq!(thumbs.len(), 1, "the photo is on the case");
-        std::fs::write(dir.join("case-detail-resident1.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "case-detail-resident1.png").await?;
         c.goto(&format!("{base}/cases")).await?;
-        std::fs::write(dir.join("cases-mine-resident1.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "cases-mine-resident1.png").await?;
         logout(&c).await?;
 
         // The dispatcher sees it in the queue and on the map.
@@ -325,6 +341,7 @@ async fn a_resident_files_a_report_and_the_dispatcher_sees_it_on_the_map() {
         c.goto(&format!("{base}/dispatch")).await?;
         let map = c
             .wait()
+            .every(POLL)
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("#case-map[data-ready]"))
             .await?;
@@ -344,34 +361,36 @@ async fn a_resident_files_a_report_and_the_dispatcher_sees_it_on_the_map() {
             queue.contains(&id.to_string()),
             "the new case is in the queue"
         );
-        std::fs::write(dir.join("dispatch-staff1.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "dispatch-staff1.png").await?;
         c.goto(&format!("{base}/cases/{id}")).await?;
-        std::fs::write(dir.join("case-detail-staff1.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "case-detail-staff1.png").await?;
         logout(&c).await?;
 
         // The property company signs for it from its order list.
         login(&c, &base, "unit-property1").await?;
         c.goto(&format!("{base}/orders")).await?;
-        std::fs::write(dir.join("orders-unit-property1.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "orders-unit-property1.png").await?;
         logout(&c).await?;
 
         // Supervision with the heat map; the phone-sized report form for a grid worker.
         login(&c, &base, "street1").await?;
         c.goto(&format!("{base}/supervision")).await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("#heat[data-ready]"))
             .await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("#grid-heat[data-ready]"))
             .await?;
-        std::fs::write(dir.join("supervision-street1.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "supervision-street1.png").await?;
         logout(&c).await?;
         login(&c, &base, "grid1").await?;
         c.set_window_size(360, 800).await?;
         c.goto(&format!("{base}/cases/new")).await?;
-        std::fs::write(dir.join("case-new-grid1-phone.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "case-new-grid1-phone.png").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
@@ -410,13 +429,13 @@ async fn a_resident_files_a_dispute_and_the_mediator_sees_similar_cases() {
             .await?
             .click()
             .await?;
-        std::fs::write(dir.join("mediation-new-resident1.png"), c.screenshot().await?)
-            .expect("shot");
+        snap(&c, &dir, "mediation-new-resident1.png").await?;
         c.find(Locator::Css("form.report button[type=submit]"))
             .await?
             .click()
             .await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("p.flash"))
             .await?;
@@ -432,8 +451,7 @@ async fn a_resident_files_a_dispute_and_the_mediator_sees_similar_cases() {
             .text()
             .await?;
         assert!(head.contains("待同意调解"), "status shown: {head}");
-        std::fs::write(dir.join("mediation-dispute-resident1.png"), c.screenshot().await?)
-            .expect("shot");
+        snap(&c, &dir, "mediation-dispute-resident1.png").await?;
         logout(&c).await?;
 
         // Not a party: the neighbour's account gets the not-found page.
@@ -441,8 +459,7 @@ async fn a_resident_files_a_dispute_and_the_mediator_sees_similar_cases() {
         c.goto(&format!("{base}/mediation/disputes/{id}")).await?;
         let body = c.find(Locator::Css("body")).await?.text().await?;
         assert!(!body.contains("402室住户") && !body.contains("漏水"), "{body}");
-        std::fs::write(dir.join("mediation-dispute-resident2-404.png"), c.screenshot().await?)
-            .expect("shot");
+        snap(&c, &dir, "mediation-dispute-resident2-404.png").await?;
         c.goto(&format!("{base}/mediation")).await?;
         logout(&c).await?;
 
@@ -451,8 +468,7 @@ async fn a_resident_files_a_dispute_and_the_mediator_sees_similar_cases() {
         c.goto(&format!("{base}/mediation")).await?;
         let list = c.find(Locator::Css("table.disputes")).await?.text().await?;
         assert!(list.contains(&id.to_string()), "in the workspace: {list}");
-        std::fs::write(dir.join("mediation-workspace-mediator1.png"), c.screenshot().await?)
-            .expect("shot");
+        snap(&c, &dir, "mediation-workspace-mediator1.png").await?;
         c.goto(&format!("{base}/mediation/disputes/{id}")).await?;
         let hits = c.find_all(Locator::Css("section.similar article.hit")).await?;
         assert!(hits.len() >= 3, "similar cases: {}", hits.len());
@@ -470,6 +486,7 @@ async fn a_resident_files_a_dispute_and_the_mediator_sees_similar_cases() {
         .click()
         .await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("p.flash"))
             .await?;
@@ -479,8 +496,7 @@ async fn a_resident_files_a_dispute_and_the_mediator_sees_similar_cases() {
             .text()
             .await?;
         assert!(head.contains("调解中"), "mediation begins: {head}");
-        std::fs::write(dir.join("mediation-dispute-mediator1.png"), c.screenshot().await?)
-            .expect("shot");
+        snap(&c, &dir, "mediation-dispute-mediator1.png").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
@@ -514,22 +530,24 @@ async fn anyone_checks_a_fund_movement_on_the_public_ledger_and_staff_record_one
         ] {
             assert!(body.contains(want), "/gongshi lacks {want}");
         }
-        std::fs::write(dir.join("gongshi-overview.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "gongshi-overview.png").await?;
         c.find(Locator::Css("table.funds tbody a"))
             .await?
             .click()
             .await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("#movements"))
             .await?;
-        std::fs::write(dir.join("gongshi-community.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "gongshi-community.png").await?;
         // A movement's proof, checked by the browser itself.
         c.find(Locator::Css("#movements tbody td:last-child a"))
             .await?
             .click()
             .await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("#check"))
             .await?;
@@ -547,7 +565,7 @@ async fn anyone_checks_a_fund_movement_on_the_public_ledger_and_staff_record_one
             verdict.contains("核对通过"),
             "the browser's check: {verdict}"
         );
-        std::fs::write(dir.join("gongshi-entry.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "gongshi-entry.png").await?;
 
         // Community staff record a movement on their community's page.
         login(&c, &base, "staff1").await?;
@@ -576,12 +594,13 @@ async fn anyone_checks_a_fund_movement_on_the_public_ledger_and_staff_record_one
             .await?
             .send_keys("银行结息")
             .await?;
-        std::fs::write(dir.join("gongshi-record-staff1.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "gongshi-record-staff1.png").await?;
         c.find(Locator::Css("form.fields button[type=submit]"))
             .await?
             .click()
             .await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("p.flash"))
             .await?;
@@ -615,6 +634,7 @@ async fn staff_build_a_fire_scenario_and_see_today_s_posts_beside_the_optimised_
             .click()
             .await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("form.twin-builder"))
             .await?;
@@ -624,12 +644,13 @@ async fn staff_build_a_fire_scenario_and_see_today_s_posts_beside_the_optimised_
             .text()
             .await?;
         assert!(form.contains("火灾") && form.contains("网格员"), "{form}");
-        std::fs::write(dir.join("twin-builder-staff1.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "twin-builder-staff1.png").await?;
         c.find(Locator::Css("form.twin-builder button[type=submit]"))
             .await?
             .click()
             .await?;
         c.wait()
+            .every(POLL)
             .at_most(Duration::from_secs(30))
             .for_element(Locator::Css("#covered-optimised"))
             .await?;
@@ -680,7 +701,7 @@ async fn staff_build_a_fire_scenario_and_see_today_s_posts_beside_the_optimised_
                 .await?,
             Some("1".into())
         );
-        std::fs::write(dir.join("twin-result-staff1.png"), c.screenshot().await?).expect("shot");
+        snap(&c, &dir, "twin-result-staff1.png").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
