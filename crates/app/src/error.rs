@@ -25,8 +25,6 @@ pub enum AppError {
     Unauthenticated,
     #[error("bad credentials")]
     BadCredentials,
-    #[error("account locked")]
-    Locked,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
     #[error("invalid input: {code}")]
@@ -73,7 +71,6 @@ impl AppError {
         match self {
             AppError::NotFound | AppError::Denied { .. } => StatusCode::NOT_FOUND,
             AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Locked => StatusCode::LOCKED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -86,7 +83,6 @@ impl AppError {
             AppError::NotFound | AppError::Denied { .. } => "NOT_FOUND",
             AppError::Unauthenticated => "AUTH_REQUIRED",
             AppError::BadCredentials => "AUTH_BAD_CREDENTIALS",
-            AppError::Locked => "AUTH_LOCKED",
             AppError::Forbidden(c) | AppError::Conflict(c) => c,
             AppError::Invalid { code, .. } => code,
             AppError::Internal(_) => "INTERNAL",

@@ -33,6 +33,12 @@ pub struct Inner {
     similar: tokio::sync::OnceCell<crate::mediation::index::CaseIndex>,
     /// The public ledger's signing key (loaded or made on first use).
     ledger: std::sync::OnceLock<crate::ledger::Signer>,
+    /// Failed logins per (name, address) and per address (in memory).
+    pub login_throttle: std::sync::Mutex<gongzhi_core::identity::throttle::LoginThrottle>,
+    /// Password hashing runs off the async workers, this many at a time (half the cores).
+    pub hashing: tokio::sync::Semaphore,
+    /// Refusals that are audited once per key and minute, not one by one (key → last time).
+    pub quiet_audit: std::sync::Mutex<std::collections::HashMap<String, (i64, u64)>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -57,6 +63,11 @@ impl AppState {
             intake: crate::cases::intake::Intake::new(writers, batch),
             similar: tokio::sync::OnceCell::new(),
             ledger: std::sync::OnceLock::new(),
+            login_throttle: std::sync::Mutex::default(),
+            hashing: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            ),
+            quiet_audit: std::sync::Mutex::default(),
         }))
     }
 
@@ -90,6 +101,25 @@ impl AppState {
             &self.config.ledger_origin,
         )?;
         Ok(self.0.ledger.get_or_init(|| s).clone())
+    }
+
+    /// Whether a refusal under `key` should be audited now: once a minute per key, so a
+    /// flood of anonymous refusals writes a row a minute (with the count), not one each.
+    /// Returns the number of refusals since the last audited one.
+    pub fn audit_quietly(&self, key: &str) -> Option<u64> {
+        let now = self.now_ms();
+        let mut m = self.quiet_audit.lock().unwrap_or_else(|e| e.into_inner());
+        if m.len() > 100_000 {
+            m.retain(|_, (t, _)| now - *t < 60_000);
+        }
+        let e = m.entry(key.to_string()).or_insert((i64::MIN / 2, 0));
+        e.1 += 1;
+        if now - e.0 < 60_000 {
+            return None;
+        }
+        let n = e.1;
+        *e = (now, 0);
+        Some(n)
     }
 
     pub fn now_ms(&self) -> i64 {

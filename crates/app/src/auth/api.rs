@@ -72,7 +72,7 @@ pub fn user_view(st: &AppState, u: &CurrentUser) -> UserView {
 
 /// Logs in with a username and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "Bad credentials"), (status = 423, description = "Account locked for 15 minutes after 5 failures")))]
+    responses((status = 200, body = LoginResponse), (status = 401, description = "Wrong password, unknown name, disabled account or throttled attempt: the same AUTH_BAD_CREDENTIALS for all (5 failures of one name from one address wait 15 minutes)")))]
 pub async fn login(
     State(st): State<AppState>,
     ctx: Ctx,

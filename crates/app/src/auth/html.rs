@@ -54,10 +54,21 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths are followed after login (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
+/// Only paths on this site are followed after login (no open redirect): a single `/`
+/// then no second `/` or `\\`, and no whitespace or control character anywhere (browsers
+/// drop tabs and newlines from URLs, so `/\t/evil.example` would become `//evil.example`;
+/// a CR or LF cannot go into a header).
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n[1..].starts_with(['/', '\\'])
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+                && n.len() <= 2048 =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -135,7 +146,7 @@ pub async fn login(
                 .remove(Cookie::from(CSRF_COOKIE));
             (jar, Redirect::to(&next)).into_response()
         }
-        Err(e @ (AppError::BadCredentials | AppError::Locked)) => {
+        Err(e @ AppError::BadCredentials) => {
             let status = e.status();
             let code = e.code();
             render_login(

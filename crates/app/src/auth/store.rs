@@ -14,7 +14,6 @@ pub struct UserRow {
     pub resident_id: Option<i64>,
     pub password_hash: String,
     pub disabled: bool,
-    pub locked_until: Option<i64>,
     pub lang: String,
     pub elder_mode: bool,
     pub created_at: i64,
@@ -41,23 +40,18 @@ pub struct SessionUser {
     pub elder_mode: bool,
 }
 
-const BY_USERNAME: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, locked_until, lang, elder_mode, created_at from users where username = $1";
-const BY_ID: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, locked_until, lang, elder_mode, created_at from users where id = $1";
+const BY_USERNAME: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at from users where username = $1";
+const BY_ID: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at from users where id = $1";
 
 const INSERT_USER: &str = "insert into users (username, display_name, role, scope_kind, scope_id, resident_id, password_hash, created_at, updated_at) \
      values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning id";
-const LIST_USERS: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, locked_until, lang, elder_mode, created_at \
+const LIST_USERS: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at \
      from users where ($1 = '' or role = $1) order by id limit $2 offset $3";
 const COUNT_USERS: &str = "select count(*) from users where ($1 = '' or role = $1)";
 const UPDATE_ACCESS: &str = "update users set role = $2, scope_kind = $3, scope_id = $4, display_name = $5, updated_at = $6 where id = $1";
 const SET_DISABLED: &str = "update users set disabled = $2, updated_at = $3 where id = $1";
 const SET_PREFS: &str =
     "update users set lang = $2, elder_mode = $3, updated_at = $4 where id = $1";
-const SET_LOCKED: &str = "update users set locked_until = $2 where id = $1";
-
-const INSERT_FAILURE: &str = "insert into login_failures (user_id, at) values ($1, $2)";
-const COUNT_FAILURES: &str = "select count(*) from login_failures where user_id = $1 and at > $2";
-const CLEAR_FAILURES: &str = "delete from login_failures where user_id = $1";
 
 const INSERT_SESSION: &str = "insert into sessions (id, user_id, kind, csrf, created_at, last_seen, expires_at, ip) values ($1, $2, $3, $4, $5, $5, $6, $7)";
 const FIND_SESSION: &str = "select s.id as session_id, s.kind, s.csrf, s.created_at, s.last_seen, s.expires_at, s.revoked_at, \
@@ -175,44 +169,6 @@ pub async fn set_prefs(
         .bind(lang)
         .bind(elder)
         .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))
-}
-
-pub async fn set_locked(tx: &mut Tx, id: i64, until: Option<i64>) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(SET_LOCKED)
-        .bind(id)
-        .bind(until)
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))
-}
-
-pub async fn add_failure(tx: &mut Tx, user_id: i64, at: i64) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(INSERT_FAILURE)
-        .bind(user_id)
-        .bind(at)
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))
-}
-
-pub async fn count_failures_since(
-    tx: &mut Tx,
-    user_id: i64,
-    since: i64,
-) -> Result<i64, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_scalar(COUNT_FAILURES)
-        .bind(user_id)
-        .bind(since)
-        .fetch_one(&mut **c)
-        .await)
-}
-
-pub async fn clear_failures(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(CLEAR_FAILURES)
-        .bind(user_id)
         .execute(&mut **c)
         .await
         .map(|_| ()))

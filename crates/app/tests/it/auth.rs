@@ -92,7 +92,10 @@ async fn bad_credentials_answer_401_in_chinese_and_are_audited() {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.error_code(), "AUTH_BAD_CREDENTIALS");
-    assert_eq!(r.json()["errors"][0]["detail"], "用户名或密码不正确");
+    assert_eq!(
+        r.json()["errors"][0]["detail"],
+        "用户名或密码不正确（连续输错5次需等待15分钟）"
+    );
     let unknown = app
         .post_json(
             "/api/v1/auth/login",
@@ -106,44 +109,109 @@ async fn bad_credentials_answer_401_in_chinese_and_are_audited() {
 }
 
 #[tokio::test]
-async fn five_failures_lock_the_account_for_fifteen_minutes() {
+async fn five_failures_from_one_address_refuse_that_name_there_for_fifteen_minutes() {
     let app = TestApp::new().await;
     let bad = json!({"username": "grid1", "password": "not-the-password"});
-    for i in 1..=4 {
+    let good = json!({"username": "grid1", "password": PASSWORD});
+    let url = "/api/v1/auth/login";
+    for i in 1..=5 {
         let r = app
-            .post_json("/api/v1/auth/login", &Auth::None, bad.clone())
+            .post_json_from("10.0.0.7", url, &Auth::None, bad.clone())
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    let fifth = app
-        .post_json("/api/v1/auth/login", &Auth::None, bad.clone())
-        .await;
-    assert_eq!(fifth.status, StatusCode::LOCKED);
-    assert_eq!(fifth.error_code(), "AUTH_LOCKED");
-    let good = json!({"username": "grid1", "password": PASSWORD});
     let still = app
-        .post_json("/api/v1/auth/login", &Auth::None, good.clone())
+        .post_json_from("10.0.0.7", url, &Auth::None, good.clone())
         .await;
     assert_eq!(
-        still.status,
-        StatusCode::LOCKED,
-        "the right password does not open a locked account"
+        (still.status, still.error_code().as_str()),
+        (StatusCode::UNAUTHORIZED, "AUTH_BAD_CREDENTIALS"),
+        "the right password is refused from the failing address, with the same answer"
+    );
+    for _ in 0..3 {
+        app.post_json_from("10.0.0.7", url, &Auth::None, good.clone())
+            .await;
+    }
+    assert_eq!(
+        app.audit_count("auth.login", "throttled").await,
+        1,
+        "throttled attempts within a minute are one audit row"
+    );
+    let elsewhere = app
+        .post_json_from("10.0.0.8", url, &Auth::None, good.clone())
+        .await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::OK,
+        "nobody can lock grid1 out from another address"
     );
     app.clock.advance_ms(LOCKOUT_DURATION_MS - 60_000);
-    assert_eq!(
-        app.post_json("/api/v1/auth/login", &Auth::None, good.clone())
-            .await
-            .status,
-        StatusCode::LOCKED
-    );
+    let r = app
+        .post_json_from("10.0.0.7", url, &Auth::None, good.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     app.clock.advance_ms(61_000);
+    let r = app.post_json_from("10.0.0.7", url, &Auth::None, good).await;
+    assert_eq!(r.status, StatusCode::OK, "the lock window has passed");
+    assert_eq!(app.audit_count("auth.login", "failed").await, 5);
+    assert_eq!(app.audit_count("auth.login", "throttled").await, 2);
+    assert_eq!(app.audit_count("auth.login", "ok").await, 2);
+}
+
+#[tokio::test]
+async fn unknown_locked_and_wrong_answer_alike() {
+    let app = TestApp::new().await;
+    let url = "/api/v1/auth/login";
+    let mut answers = std::collections::BTreeSet::new();
+    for name in ["staff1", "nobody-here"] {
+        for _ in 0..6 {
+            let r = app
+                .post_json_from(
+                    "10.0.0.9",
+                    url,
+                    &Auth::None,
+                    json!({"username": name, "password": "wrong-one!"}),
+                )
+                .await;
+            answers.insert((r.status, r.body.clone()));
+        }
+    }
+    assert_eq!(answers.len(), 1, "{answers:?}");
+}
+
+#[tokio::test]
+async fn an_address_spraying_many_names_is_slowed_and_others_are_not() {
+    let app = TestApp::new().await;
+    let url = "/api/v1/auth/login";
+    for i in 0..gongzhi_core::identity::throttle::ADDRESS_FREE + 1 {
+        app.post_json_from(
+            "10.0.1.1",
+            url,
+            &Auth::None,
+            json!({"username": format!("user{i}"), "password": "guess-guess"}),
+        )
+        .await;
+    }
+    let good = json!({"username": "staff1", "password": PASSWORD});
+    let sprayer = app
+        .post_json_from("10.0.1.1", url, &Auth::None, good.clone())
+        .await;
     assert_eq!(
-        app.post_json("/api/v1/auth/login", &Auth::None, good)
-            .await
-            .status,
-        StatusCode::OK
+        sprayer.status,
+        StatusCode::UNAUTHORIZED,
+        "the spraying address waits"
     );
-    assert_eq!(app.audit_count("auth.login", "locked").await, 2);
+    let other = app
+        .post_json_from("10.0.1.2", url, &Auth::None, good.clone())
+        .await;
+    assert_eq!(other.status, StatusCode::OK);
+    app.clock.advance_ms(1_000);
+    let r = app.post_json_from("10.0.1.1", url, &Auth::None, good).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "after the wait, the right password works"
+    );
 }
 
 #[tokio::test]
@@ -412,6 +480,24 @@ async fn bad_bearer_tokens_get_401_and_next_is_never_an_open_redirect() {
         "{}",
         page.body
     );
+    // Signed in, /login?next= redirects at once: only ever to a path on this site.
+    let web = app.browser("staff1").await;
+    for evil in [
+        "/%09/evil.example/x",
+        "/%0a/evil.example",
+        "/%0d%0aSet-Cookie:x=1",
+        "/%5Cevil.example",
+        "%2F%2Fevil.example",
+        "https://evil.example/",
+        "/%20/evil.example",
+        "/%E3%80%80/evil.example",
+    ] {
+        let r = app.get(&format!("/login?next={evil}"), &web).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{evil}");
+        assert_eq!(r.location(), "/", "{evil}");
+    }
+    let ok = app.get("/login?next=/cases%3Fpage%3D2", &web).await;
+    assert_eq!(ok.location(), "/cases?page=2");
 }
 
 #[tokio::test]

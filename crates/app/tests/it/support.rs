@@ -273,6 +273,29 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// A JSON POST arriving from `ip` (as the server sees the peer address).
+    pub async fn post_json_from(
+        &self,
+        ip: &str,
+        path: &str,
+        auth: &Auth,
+        json: serde_json::Value,
+    ) -> Resp {
+        let mut req = auth
+            .apply(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(path)
+                    .header(header::CONTENT_TYPE, "application/json"),
+            )
+            .body(Body::from(json.to_string()))
+            .expect("request");
+        let addr: std::net::SocketAddr = format!("{ip}:40000").parse().expect("address");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        self.send(req).await
+    }
+
     pub async fn put_json(&self, path: &str, auth: &Auth, json: serde_json::Value) -> Resp {
         let req = auth
             .apply(

@@ -10,7 +10,8 @@ pub use users::{
 };
 
 use base64::Engine as _;
-use gongzhi_core::identity::{self, Role, Scope};
+use gongzhi_core::identity::throttle::Refusal;
+use gongzhi_core::identity::{Role, Scope};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -96,8 +97,12 @@ pub fn new_csrf() -> String {
     random_token()
 }
 
-/// Checks credentials, applies the lockout rule, opens a session. Every attempt is audited.
-#[tracing::instrument(skip_all, fields(username = %username))]
+/// Checks credentials under the throttle, opens a session. Every attempt is audited (a
+/// throttled one once a minute per name and address, with the count). The password is
+/// checked outside any transaction, on the blocking pool, a bounded number at a time, so a
+/// login flood cannot hold the database or every core. Wrong password, unknown name,
+/// disabled account and throttled attempt all give the same `AUTH_BAD_CREDENTIALS`.
+#[tracing::instrument(skip_all)]
 pub async fn login(
     st: &AppState,
     username: &str,
@@ -105,78 +110,100 @@ pub async fn login(
     ip: Option<String>,
 ) -> AppResult<LoggedIn> {
     let now = st.now_ms();
-    let mut tx = st.db.begin().await?;
-    let Some(user) = store::find_by_username(&mut tx, username.trim()).await? else {
-        password::dummy_verify(pw);
-        let actor = Actor {
-            id: None,
-            name: username.chars().take(40).collect(),
-            ip,
-        };
-        audit::record(
-            &mut tx,
-            now,
-            &actor,
-            Event::ok("auth.login", "user", "")
-                .result("failed")
-                .with(serde_json::json!({"reason": "unknown_user"})),
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(AppError::BadCredentials);
+    let name = username.trim();
+    let addr = ip.clone().unwrap_or_default();
+    let mut actor = Actor {
+        id: None,
+        name: name.chars().take(40).collect(),
+        ip: ip.clone(),
     };
+    let throttled = st
+        .login_throttle
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .check(name, &addr, now);
+    if let Err(refusal) = throttled {
+        if let Some(n) = st.audit_quietly(&format!("login:{}:{addr}", actor.name)) {
+            let why = match refusal {
+                Refusal::Account { .. } => "account",
+                Refusal::Address { .. } => "address",
+            };
+            audit::record_alone(
+                &st.db,
+                now,
+                &actor,
+                Event::ok("auth.login", "user", "")
+                    .result("throttled")
+                    .with(serde_json::json!({"by": why, "attempts": n})),
+            )
+            .await?;
+        }
+        return Err(AppError::BadCredentials);
+    }
+    let user = {
+        let mut tx = st.db.read().await?;
+        store::find_by_username(&mut tx, name).await?
+    };
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let verified = {
+        let _permit = st
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| anyhow::anyhow!("hashing pool closed: {e}"))?;
+        let pw = zeroize::Zeroizing::new(pw.to_string());
+        tokio::task::spawn_blocking(move || match stored {
+            Some(h) => password::verify(&h, &pw),
+            None => {
+                password::dummy_verify(&pw);
+                false
+            }
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("password check: {e}"))?
+    };
+    let user = match user {
+        Some(u) if verified && !u.disabled => u,
+        other => {
+            let reason = match &other {
+                None => "unknown_user",
+                Some(u) if u.disabled => "disabled",
+                Some(_) => "bad_password",
+            };
+            if let Some(u) = &other {
+                actor.id = Some(u.id);
+            }
+            let started = st
+                .login_throttle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .failed(name, &addr, now);
+            audit::record_alone(
+                &st.db,
+                now,
+                &actor,
+                Event::ok(
+                    "auth.login",
+                    "user",
+                    other.as_ref().map(|u| u.id.to_string()).unwrap_or_default(),
+                )
+                .result("failed")
+                .with(serde_json::json!({"reason": reason, "throttled": started.is_some()})),
+            )
+            .await?;
+            return Err(AppError::BadCredentials);
+        }
+    };
+    st.login_throttle
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .succeeded(name, &addr);
     let actor = Actor {
         id: Some(user.id),
         name: user.username.clone(),
         ip: ip.clone(),
     };
-    if user.locked_until.is_some_and(|t| t > now) {
-        audit::record(
-            &mut tx,
-            now,
-            &actor,
-            Event::ok("auth.login", "user", user.id).result("locked"),
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(AppError::Locked);
-    }
-    if user.disabled || !password::verify(&user.password_hash, pw) {
-        store::add_failure(&mut tx, user.id, now).await?;
-        let n = store::count_failures_since(&mut tx, user.id, now - identity::LOCKOUT_WINDOW_MS)
-            .await?;
-        let lock = identity::lock_after_failures(n, now);
-        if lock.is_some() {
-            store::set_locked(&mut tx, user.id, lock).await?;
-            store::clear_failures(&mut tx, user.id).await?;
-        }
-        let reason = if user.disabled {
-            "disabled"
-        } else {
-            "bad_password"
-        };
-        audit::record(
-            &mut tx,
-            now,
-            &actor,
-            Event::ok("auth.login", "user", user.id)
-                .result("failed")
-                .with(
-                    serde_json::json!({"reason": reason, "failures": n, "locked": lock.is_some()}),
-                ),
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(if lock.is_some() {
-            AppError::Locked
-        } else {
-            AppError::BadCredentials
-        });
-    }
-    store::clear_failures(&mut tx, user.id).await?;
-    if user.locked_until.is_some() {
-        store::set_locked(&mut tx, user.id, None).await?;
-    }
+    let mut tx = st.db.begin().await?;
     let token = random_token();
     let id = token_id(&token);
     let csrf = random_token();

@@ -63,7 +63,8 @@ pub async fn create_user_in(
             field: Some("username"),
         });
     }
-    identity::check_new_password(spec.password).map_err(|e| AppError::field("password", e))?;
+    identity::check_new_password(spec.password, &[spec.username, spec.display_name])
+        .map_err(|e| AppError::field("password", e))?;
     if !gongzhi_core::org::check_name(spec.display_name) {
         return Err(AppError::Invalid {
             code: "NAME_INVALID",
@@ -114,7 +115,6 @@ pub struct UserItem {
     pub scope_id: Option<i64>,
     pub scope_name: String,
     pub disabled: bool,
-    pub locked: bool,
 }
 
 /// Accounts, optionally of one role, for an administrator.
@@ -125,7 +125,6 @@ pub async fn list_users(
     p: &PageParams,
 ) -> AppResult<Page<UserItem>> {
     require_admin(user)?;
-    let now = st.now_ms();
     let mut tx = st.db.read().await?;
     let (rows, total) = store::list(&mut tx, role, p.per_page(), p.offset()).await?;
     let items = rows
@@ -141,7 +140,6 @@ pub async fn list_users(
                 scope_kind: u.scope_kind,
                 scope_id: u.scope_id,
                 disabled: u.disabled,
-                locked: u.locked_until.is_some_and(|t| t > now),
             }
         })
         .collect();
