@@ -25,6 +25,8 @@ pub enum AppError {
     Unauthenticated,
     #[error("bad credentials")]
     BadCredentials,
+    #[error("too many requests")]
+    RateLimited,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
     #[error("invalid input: {code}")]
@@ -72,7 +74,12 @@ impl AppError {
             AppError::NotFound | AppError::Denied { .. } => StatusCode::NOT_FOUND,
             AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Invalid {
+                code: "BODY_TOO_LARGE",
+                ..
+            } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -86,6 +93,7 @@ impl AppError {
             AppError::Forbidden(c) | AppError::Conflict(c) => c,
             AppError::Invalid { code, .. } => code,
             AppError::Internal(_) => "INTERNAL",
+            AppError::RateLimited => "RATE_LIMITED",
         }
     }
 }

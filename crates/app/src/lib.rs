@@ -61,7 +61,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// The JSON API with its OpenAPI document (built together, so every route is documented).
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::api())
         .merge(org::api())
         .merge(residents::api())
@@ -74,7 +74,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(devices::api())
         .merge(notify::api())
         .merge(ops::api())
-        .split_for_parts()
+        .split_for_parts();
+    web::errors::document_refusals(&mut doc);
+    (router, doc)
 }
 
 /// The whole application.
@@ -117,6 +119,7 @@ pub fn router(st: AppState) -> Router {
             st.clone(),
             web::context::resolve,
         ))
+        .layer(axum::middleware::from_fn(web::input::refuse_control_chars))
         .layer(axum::middleware::from_fn(web::errors::render))
         .layer(axum::middleware::from_fn(web::metrics::track))
         .layer(tower_http::trace::TraceLayer::new_for_http())

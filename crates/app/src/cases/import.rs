@@ -155,6 +155,10 @@ pub async fn import(st: &AppState, user: &CurrentUser, bytes: &[u8]) -> AppResul
                 detail: Lang::Zh.t(&format!("error.{code}")).to_string(),
             })
         };
+        if r.iter().any(|c| crate::web::input::has_control_char(c)) {
+            err("TEXT_CONTROL_CHAR");
+            continue;
+        }
         let no = cell(r, Some(c_no));
         if no.is_empty() || no.chars().count() > 64 {
             err("IMPORT_ORDER_NO");

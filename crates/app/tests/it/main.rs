@@ -20,6 +20,7 @@ mod refusals;
 mod residents;
 mod routing;
 mod schema;
+mod security;
 mod support;
 mod twin;
 mod web;

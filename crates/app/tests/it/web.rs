@@ -83,7 +83,7 @@ async fn errors_follow_the_callers_language() {
     assert_eq!(r.error_code(), "AUTH_BAD_CREDENTIALS");
     assert_eq!(
         r.json()["errors"][0]["detail"],
-        "Wrong username or password"
+        "Wrong username or password (after 5 failures, wait 15 minutes)"
     );
     let bad_json = app
         .send(

@@ -1,0 +1,199 @@
+//! Attack resistance (issue 17): every refusal in the envelope, text with control
+//! characters refused at the door, the OpenAPI documenting the refusals.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use serde_json::json;
+
+use crate::support::{Auth, TestApp};
+
+async fn raw(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    kind: Option<&str>,
+    body: Vec<u8>,
+) -> crate::support::Resp {
+    raw_as(app, &Auth::None, method, path, kind, body).await
+}
+
+async fn raw_as(
+    app: &TestApp,
+    auth: &Auth,
+    method: Method,
+    path: &str,
+    kind: Option<&str>,
+    body: Vec<u8>,
+) -> crate::support::Resp {
+    let mut b = auth.apply(Request::builder().method(method).uri(path));
+    if let Some(k) = kind {
+        b = b.header(header::CONTENT_TYPE, k);
+    }
+    app.send(b.body(Body::from(body)).expect("request")).await
+}
+
+#[tokio::test]
+async fn framework_refusals_come_in_the_envelope_with_a_stable_code() {
+    let app = TestApp::new().await;
+    let login = "/api/v1/auth/login";
+    let staff = app.bearer("staff1").await;
+    let cases = [
+        (
+            raw(
+                &app,
+                Method::POST,
+                login,
+                Some("application/json"),
+                b"{\"username\":".to_vec(),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "REQUEST_MALFORMED",
+        ),
+        (
+            raw(
+                &app,
+                Method::POST,
+                login,
+                Some("application/json"),
+                br#"{"username":1,"password":"x"}"#.to_vec(),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "BODY_INVALID",
+        ),
+        (
+            raw_as(
+                &app,
+                &staff,
+                Method::POST,
+                "/api/v1/cases",
+                Some("text/plain"),
+                b"staff1".to_vec(),
+            )
+            .await,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "CONTENT_TYPE_UNSUPPORTED",
+        ),
+        (
+            raw_as(
+                &app,
+                &staff,
+                Method::POST,
+                "/api/v1/cases",
+                Some("application/json"),
+                vec![b'x'; 9 << 20],
+            )
+            .await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BODY_TOO_LARGE",
+        ),
+        (
+            raw_as(&app, &staff, Method::DELETE, "/api/v1/me", None, vec![]).await,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+        ),
+    ];
+    for (r, status, code) in cases {
+        assert_eq!(r.status, status, "{}", r.body);
+        assert_eq!(r.error_code(), code, "{}", r.body);
+        assert!(
+            r.json()["errors"][0]["detail"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty())
+        );
+    }
+    let r = app
+        .get("/api/v1/cases/99999999999999999999999", &staff)
+        .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (StatusCode::BAD_REQUEST, "REQUEST_MALFORMED"),
+        "{}",
+        r.body
+    );
+    let r = raw_as(&app, &staff, Method::DELETE, "/api/v1/me", None, vec![]).await;
+    assert!(
+        r.headers.get(header::ALLOW).is_some(),
+        "405 keeps its Allow header"
+    );
+}
+
+#[tokio::test]
+async fn nul_and_control_characters_are_refused_with_a_code_on_both_databases() {
+    let app = TestApp::new().await;
+    let r = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "ad\u{0}min", "password": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "TEXT_CONTROL_CHAR"),
+        "{}",
+        r.body
+    );
+    let form = raw(
+        &app,
+        Method::POST,
+        "/login",
+        Some("application/x-www-form-urlencoded"),
+        b"username=a%00b&password=x".to_vec(),
+    )
+    .await;
+    assert_eq!(form.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        form.body.contains("控制字符"),
+        "a Chinese page: {}",
+        form.body
+    );
+    let staff = app.bearer("staff1").await;
+    let q = app.get("/api/v1/cases?q=%00", &staff).await;
+    assert_eq!(q.error_code(), "TEXT_CONTROL_CHAR");
+    let filed = app
+        .post_json(
+            "/api/v1/cases",
+            &staff,
+            json!({"description": "楼道灯坏了\u{1b}[31m", "lng": 121.5, "lat": 31.2}),
+        )
+        .await;
+    assert_eq!(filed.error_code(), "TEXT_CONTROL_CHAR");
+    // Line breaks and tabs are text.
+    let ok = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "staff1\n", "password": "x\t"}),
+        )
+        .await;
+    assert_eq!(ok.error_code(), "AUTH_BAD_CREDENTIALS");
+}
+
+#[tokio::test]
+async fn the_openapi_documents_every_refusal_as_the_envelope() {
+    let app = TestApp::new().await;
+    let doc = app.get("/api/v1/openapi.json", &Auth::None).await.json();
+    let paths = doc["paths"].as_object().expect("paths");
+    assert!(paths.len() > 40);
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("item") {
+            for status in ["400", "401", "403", "404", "405", "422", "500"] {
+                assert!(
+                    op["responses"][status].is_object(),
+                    "{method} {path} lacks {status}"
+                );
+            }
+            if method != "get" {
+                for status in ["409", "413", "415"] {
+                    assert!(
+                        op["responses"][status].is_object(),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(doc["components"]["schemas"]["ErrorEnvelope"].is_object());
+}
