@@ -65,9 +65,12 @@ impl UsersPage {
     }
 }
 
+/// The roles the signed-in administrator may give (not the auditor's: separation of duties).
 fn role_options(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
+    let me = ctx.user.as_ref().map(|u| u.role);
     Role::ALL
         .iter()
+        .filter(|r| me.is_some_and(|m| m.may_manage_role(**r)))
         .map(|r| {
             (
                 r.code(),

@@ -255,7 +255,7 @@ pub async fn sign_now(
     st: &crate::state::AppState,
     user: &crate::auth::service::CurrentUser,
 ) -> crate::error::AppResult<(u64, String)> {
-    if !user.role.is_staff() {
+    if !user.role.may_sign_checkpoint() {
         return Err(crate::error::AppError::Forbidden("ROLE_FORBIDDEN"));
     }
     let signer = st.ledger_signer()?;

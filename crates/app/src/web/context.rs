@@ -135,6 +135,17 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// What a read-only role (the auditor) may still post: their own session, preferences,
+/// password and notifications.
+const READ_ONLY_MAY_POST: &[&str] = &[
+    "/logout",
+    "/api/v1/auth/logout",
+    "/prefs",
+    "/api/v1/notifications/read",
+    "/account/password",
+    "/api/v1/me/password",
+];
+
 /// The middleware: resolve context, enforce CSRF, audit refusals.
 pub async fn resolve(State(st): State<AppState>, req: Request, next: Next) -> Response {
     match resolve_inner(st, req, next).await {
@@ -215,18 +226,43 @@ async fn resolve_inner(st: AppState, mut req: Request, next: Next) -> Result<Res
                     .is_some_and(|g| constant_time_eq(g, &expected));
             if !ok {
                 let path = req.uri().path().to_string();
-                audit::record_alone(
-                    &st.db,
-                    st.now_ms(),
-                    &ctx.actor(),
-                    Event::ok("access.denied", "route", path)
-                        .result("denied")
-                        .with(serde_json::json!({"reason": "csrf"})),
-                )
-                .await?;
+                // Anonymous refusals are audited once a minute per address, with a count,
+                // so a flood of forged posts cannot flood the trail.
+                let quiet = match &ctx.user {
+                    Some(_) => Some(1),
+                    None => st.audit_quietly(&format!("csrf:{}", ip.as_deref().unwrap_or(""))),
+                };
+                if let Some(n) = quiet {
+                    audit::record_alone(
+                        &st.db,
+                        st.now_ms(),
+                        &ctx.actor(),
+                        Event::ok("access.denied", "route", path)
+                            .result("denied")
+                            .with(serde_json::json!({"reason": "csrf", "attempts": n})),
+                    )
+                    .await?;
+                }
                 return Err(AppError::Forbidden("CSRF_INVALID"));
             }
         }
+    }
+    if unsafe_method
+        && let Some(u) = &user
+        && u.role.is_read_only()
+        && !READ_ONLY_MAY_POST.contains(&req.uri().path())
+    {
+        let path = req.uri().path().to_string();
+        audit::record_alone(
+            &st.db,
+            st.now_ms(),
+            &ctx.actor(),
+            Event::ok("access.denied", "route", path)
+                .result("denied")
+                .with(serde_json::json!({"reason": "read_only_role"})),
+        )
+        .await?;
+        return Err(AppError::Forbidden("READ_ONLY_ROLE"));
     }
 
     let path = req.uri().path().to_string();

@@ -223,15 +223,15 @@ async fn dispatch_supervise_and_read_the_inbox_by_api() {
     );
 }
 
-/// Staff sign a checkpoint at once; it covers the log as it stands and verifies against
-/// the published key; residents may not.
+/// Operators sign a checkpoint at once; it covers the log as it stands and verifies
+/// against the published key; residents may not.
 #[tokio::test]
 async fn a_checkpoint_is_signed_on_request() {
     let app = TestApp::new().await;
     let r = app
         .post_json(
             "/api/v1/ledger/checkpoint",
-            &app.bearer("staff1").await,
+            &app.bearer("street1").await,
             json!({}),
         )
         .await;

@@ -197,3 +197,90 @@ async fn the_openapi_documents_every_refusal_as_the_envelope() {
     }
     assert!(doc["components"]["schemas"]["ErrorEnvelope"].is_object());
 }
+
+/// Finding 4: the administrator cannot make or change an auditor (and so cannot read the
+/// trail through one); the auditor changes nothing; only operators sign checkpoints.
+#[tokio::test]
+async fn duties_stay_separated() {
+    let app = TestApp::new().await;
+    let admin = app.browser("admin").await;
+    let form = [
+        ("_csrf", admin.csrf()),
+        ("username", "audit2".into()),
+        ("display_name", "假审计".into()),
+        ("password", "another-good-pass".into()),
+        ("role", "auditor".into()),
+        ("scope_kind", "district".into()),
+        ("scope_id", String::new()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.post_form("/admin/users", &admin, &form).await;
+    assert!(
+        r.location().contains("error=ROLE_SEPARATED") || r.status == StatusCode::FORBIDDEN,
+        "{} {}",
+        r.status,
+        r.location()
+    );
+    assert_eq!(
+        app.scalar_i64("select count(*) from users where username = 'audit2'")
+            .await,
+        0
+    );
+    // Nor turn an existing account into an auditor, nor change the auditor's.
+    let staff_id = app
+        .scalar_i64("select id from users where username = 'staff1'")
+        .await;
+    let auditor_id = app
+        .scalar_i64("select id from users where username = 'auditor1'")
+        .await;
+    for (id, role) in [(staff_id, "auditor"), (auditor_id, "community_staff")] {
+        let f = [
+            ("_csrf", admin.csrf()),
+            ("display_name", "改".into()),
+            ("role", role.into()),
+            ("scope_kind", "district".into()),
+            ("scope_id", String::new()),
+        ];
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = app
+            .post_form(&format!("/admin/users/{id}"), &admin, &f)
+            .await;
+        assert!(
+            r.location().contains("ROLE_SEPARATED") || r.status == StatusCode::FORBIDDEN,
+            "{id}: {} {}",
+            r.status,
+            r.location()
+        );
+    }
+    assert_eq!(
+        app.scalar_text("select role from users where username = 'auditor1'")
+            .await
+            .as_deref(),
+        Some("auditor")
+    );
+    // The admin does not read the trail.
+    assert_eq!(
+        app.get("/audit", &admin).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Checkpoints: operators only; the auditor changes nothing at all.
+    let url = "/api/v1/ledger/checkpoint";
+    for (who, status) in [
+        ("auditor1", StatusCode::FORBIDDEN),
+        ("staff1", StatusCode::FORBIDDEN),
+        ("resident1", StatusCode::FORBIDDEN),
+        ("street1", StatusCode::OK),
+    ] {
+        let r = app.post_json(url, &app.bearer(who).await, json!({})).await;
+        assert_eq!(r.status, status, "{who}: {}", r.body);
+    }
+    let auditor = app.bearer("auditor1").await;
+    let r = app
+        .post_json("/api/v1/notifications/read", &auditor, json!({}))
+        .await;
+    assert_ne!(r.status, StatusCode::FORBIDDEN, "own inbox: {}", r.body);
+    let r = app
+        .put_json("/api/v1/mediation/mediators/1", &auditor, json!({}))
+        .await;
+    assert_eq!(r.error_code(), "READ_ONLY_ROLE");
+}

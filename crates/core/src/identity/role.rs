@@ -125,6 +125,25 @@ impl Role {
     pub fn may_read_audit(self) -> bool {
         matches!(self, Role::Auditor)
     }
+
+    /// May give an account this role, or change an account that has it, in the product:
+    /// the administrator, for every role but the auditor's. Auditor accounts are made and
+    /// changed only by the operator on the command line (`gongzhi admin create-user`), so
+    /// the administrator cannot make an auditor to read the trail of their own actions.
+    pub fn may_manage_role(self, target: Role) -> bool {
+        self.may_administer() && target != Role::Auditor
+    }
+
+    /// May sign a checkpoint of the public ledger on request (one is signed every second
+    /// while the log grows anyway): the operators — street staff and the administrator.
+    pub fn may_sign_checkpoint(self) -> bool {
+        matches!(self, Role::StreetStaff | Role::Admin)
+    }
+
+    /// Changes nothing: every write is refused except their own session and preferences.
+    pub fn is_read_only(self) -> bool {
+        matches!(self, Role::Auditor)
+    }
 }
 
 #[cfg(test)]
@@ -144,5 +163,11 @@ mod tests {
         assert!(Role::Admin.may_administer() && !Role::Admin.may_read_audit());
         assert!(Role::Auditor.may_read_audit() && !Role::Auditor.may_administer());
         assert!(!Role::Resident.may_list_residents());
+        assert!(!Role::Admin.may_manage_role(Role::Auditor));
+        assert!(Role::Admin.may_manage_role(Role::StreetStaff));
+        assert!(
+            !Role::Auditor.may_sign_checkpoint() && !Role::CommunityStaff.may_sign_checkpoint()
+        );
+        assert!(Role::Auditor.is_read_only() && !Role::Admin.is_read_only());
     }
 }

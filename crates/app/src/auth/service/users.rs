@@ -97,6 +97,9 @@ pub async fn create_user_in(
 pub async fn create_user(st: &AppState, who: Who<'_>, spec: &UserSpec<'_>) -> AppResult<i64> {
     if let Who::User(u) = who {
         require_admin(u)?;
+        if !u.role.may_manage_role(spec.role) {
+            return Err(AppError::Forbidden("ROLE_SEPARATED"));
+        }
     }
     check_scope(st, spec.scope).await?;
     let mut tx = st.db.begin().await?;
@@ -185,6 +188,10 @@ pub async fn update_user(
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
     let before = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let before_role = Role::parse(&before.role).unwrap_or(Role::Resident);
+    if !user.role.may_manage_role(before_role) || !user.role.may_manage_role(role) {
+        return Err(AppError::Forbidden("ROLE_SEPARATED"));
+    }
     store::update_access(
         &mut tx,
         id,
