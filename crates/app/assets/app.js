@@ -6,6 +6,13 @@
     if (m) { e.detail.headers["X-CSRF-Token"] = m.content; }
   });
 
+  // Buttons that change state by htmx and then show the page anew (no inline script: CSP).
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var el = e.detail && e.detail.elt;
+    var ms = el && el.dataset ? Number(el.dataset.reloadAfter) : NaN;
+    if (isFinite(ms) && e.detail.successful) { setTimeout(function () { location.reload(); }, ms); }
+  });
+
   function fetchAll(url) {
     return fetch(url, { credentials: "same-origin" }).then(function (r) {
       if (!r.ok) { throw new Error(url + " " + r.status); }

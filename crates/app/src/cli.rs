@@ -246,9 +246,14 @@ pub struct ServeArgs {
     /// Base-map tile URL template, e.g. a 天地图 WMTS/XYZ URL (optional).
     #[arg(long, env = "GONGZHI_TILE_URL")]
     pub tile_url: Option<String>,
-    /// Mark cookies Secure (serve behind TLS).
+    /// Served over HTTPS by a proxy that sets X-Forwarded-Proto: cookies are Secure, HSTS is
+    /// sent, plain-HTTP pages are redirected and plain-HTTP API calls refused.
     #[arg(long, env = "GONGZHI_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// A token Prometheus sends as `Authorization: Bearer …` to read /metrics; without one,
+    /// /metrics answers only on loopback.
+    #[arg(long, env = "GONGZHI_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
     /// Minutes without a request before a web session ends.
     #[arg(long, env = "GONGZHI_SESSION_IDLE_MINUTES", default_value_t = 120)]
     pub session_idle_minutes: i64,
@@ -618,6 +623,7 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
     let config = Config {
         tile_url: args.tile_url.clone(),
         secure_cookies: args.secure_cookies,
+        metrics_token: args.metrics_token.clone(),
         session_idle_ms: args.session_idle_minutes.max(1) * 60_000,
         demo: args.demo,
         password_cost: PasswordCost::Standard,

@@ -28,6 +28,9 @@ pub struct Config {
     pub password_cost: PasswordCost,
     /// Set the `Secure` flag on cookies (behind TLS).
     pub secure_cookies: bool,
+    /// `/metrics` answers only with `Authorization: Bearer <this>`; without it, only to
+    /// callers on this machine (loopback).
+    pub metrics_token: Option<String>,
     /// The database holds the demo district: show the 演示数据 banner.
     pub demo: bool,
     /// SMS / app-push gateway: the outbox POSTs `{"id","channel","to","title","body"}` here.
@@ -61,6 +64,7 @@ impl Default for Config {
             session_absolute_ms: 12 * 3600 * 1000,
             password_cost: PasswordCost::Standard,
             secure_cookies: false,
+            metrics_token: None,
             demo: false,
             sms_webhook: None,
             smtp_url: None,

@@ -121,6 +121,10 @@ pub fn router(st: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(web::input::refuse_control_chars))
         .layer(axum::middleware::from_fn(web::errors::render))
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            web::headers::secure,
+        ))
         .layer(axum::middleware::from_fn(web::metrics::track))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(8 << 20))

@@ -158,8 +158,10 @@ async fn resolve_inner(st: AppState, mut req: Request, next: Next) -> Result<Res
     let jar = CookieJar::from_headers(req.headers());
     let ip = client_ip(&req);
     // Device tokens are checked by the device endpoint itself, not as user sessions.
-    let bearer_token =
-        bearer(req.headers()).filter(|t| !t.starts_with(crate::devices::service::TOKEN_PREFIX));
+    // Nor is the metrics token (checked by /metrics).
+    let bearer_token = bearer(req.headers())
+        .filter(|t| !t.starts_with(crate::devices::service::TOKEN_PREFIX))
+        .filter(|_| req.uri().path() != "/metrics");
     let cookie_token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
     let via_cookie = bearer_token.is_none() && cookie_token.is_some();
     let user = match bearer_token.as_deref().or(cookie_token.as_deref()) {

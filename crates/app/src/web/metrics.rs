@@ -45,7 +45,32 @@ pub async fn track(req: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics` in the Prometheus text format.
-pub async fn render() -> Response {
+/// `/metrics`: with the configured bearer token, or from loopback when none is set;
+/// otherwise 404 (the route does not exist for the public).
+pub async fn render(
+    axum::extract::State(st): axum::extract::State<crate::state::AppState>,
+    req: Request,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let given = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let allowed = match (&st.config.metrics_token, given) {
+        (Some(t), Some(g)) => {
+            use subtle::ConstantTimeEq;
+            t.as_bytes().ct_eq(g.trim().as_bytes()).into()
+        }
+        (Some(_), None) => false,
+        (None, _) => peer.is_some_and(|p| p.ip().is_loopback()),
+    };
+    if !allowed {
+        return crate::error::AppError::NotFound.into_response();
+    }
     let body = handle().map(|h| h.render()).unwrap_or_default();
     (
         [("content-type", "text/plain; version=0.0.4; charset=utf-8")],

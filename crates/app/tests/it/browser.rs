@@ -342,7 +342,7 @@ async fn a_resident_files_a_report_and_the_dispatcher_sees_it_on_the_map() {
         let map = c
             .wait()
             .every(POLL)
-            .at_most(Duration::from_secs(15))
+            .at_most(Duration::from_secs(30))
             .for_element(Locator::Css("#case-map[data-ready]"))
             .await?;
         let n: usize = map

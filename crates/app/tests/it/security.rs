@@ -284,3 +284,90 @@ async fn duties_stay_separated() {
         .await;
     assert_eq!(r.error_code(), "READ_ONLY_ROLE");
 }
+
+/// Finding 10: headers on every answer; HTTPS enforced when served over HTTPS.
+#[tokio::test]
+async fn pages_and_answers_carry_the_security_headers() {
+    let app = TestApp::new().await;
+    let web = app.browser("staff1").await;
+    for (path, auth) in [("/", &web), ("/api/v1/me", &web), ("/login", &Auth::None)] {
+        let r = app.get(path, auth).await;
+        let h = |n: &str| {
+            r.headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        let csp = h("content-security-policy");
+        assert!(csp.contains("script-src 'self';"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-eval"), "{path}: {csp}");
+        assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(h("x-frame-options"), "DENY", "{path}");
+        assert_eq!(h("referrer-policy"), "same-origin", "{path}");
+        assert!(
+            h("strict-transport-security").is_empty(),
+            "no HSTS over plain HTTP"
+        );
+        if path != "/login" {
+            assert_eq!(h("cache-control"), "no-store", "{path}: personal");
+        }
+    }
+    // No template carries inline script.
+    let page = app.get("/orders", &app.browser("unit-water").await).await;
+    assert!(!page.body.contains("onclick="), "{}", page.body);
+}
+
+#[tokio::test]
+async fn served_over_https_plain_http_is_redirected_or_refused() {
+    let app = TestApp::with_config(|c| c.secure_cookies = true).await;
+    let plain = app
+        .send(
+            Request::builder()
+                .uri("/cases?page=2")
+                .header(header::HOST, "gongzhi.example")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(plain.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(plain.location(), "https://gongzhi.example/cases?page=2");
+    let api = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "staff1", "password": crate::support::PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        (api.status, api.error_code().as_str()),
+        (StatusCode::FORBIDDEN, "HTTPS_REQUIRED"),
+        "a plain-HTTP API call is refused, not followed"
+    );
+    let tls = app
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/auth/login")
+                .header("x-forwarded-proto", "https")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({"username": "staff1", "password": crate::support::PASSWORD}).to_string(),
+                ))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(tls.status, StatusCode::OK, "{}", tls.body);
+    assert!(
+        tls.headers
+            .get("strict-transport-security")
+            .is_some_and(|v| v.to_str().unwrap_or("").contains("max-age=31536000"))
+    );
+    assert!(
+        tls.set_cookie_line("gz_session")
+            .is_some_and(|c| c.contains("Secure")),
+        "{:?}",
+        tls.set_cookie_line("gz_session")
+    );
+}

@@ -170,7 +170,7 @@ async fn anonymous_visitors_can_switch_language_before_login() {
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
-    let app = TestApp::new().await;
+    let app = TestApp::with_config(|c| c.metrics_token = Some("metrics-secret".into())).await;
     assert_eq!(
         app.get("/healthz", &Auth::None).await.status,
         StatusCode::OK
@@ -179,7 +179,14 @@ async fn health_readiness_and_metrics() {
     gongzhi_app::web::metrics::handle();
     app.get("/api/v1/org/locate?lng=121.5&lat=31.24", &Auth::None)
         .await;
-    let m = app.get("/metrics", &Auth::None).await;
+    assert_eq!(
+        app.get("/metrics", &Auth::None).await.status,
+        StatusCode::NOT_FOUND,
+        "not for the public"
+    );
+    let m = app
+        .get("/metrics", &Auth::Bearer("metrics-secret".into()))
+        .await;
     assert_eq!(m.status, StatusCode::OK);
     assert!(m.body.contains("http_requests_total"), "{}", m.body);
     assert!(m.body.contains(r#"route="/api/v1/org/locate""#));
