@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use gongzhi_core::tlog::tiles::parse_level;
+use gongzhi_core::tlog::tiles::{parse_level, tile_in_range};
 use gongzhi_core::tlog::{Hash, entries_path, leaf_hash, parse_tile_index, tile_path};
 use serde::{Deserialize, Serialize};
 
@@ -51,13 +51,13 @@ pub async fn tile(State(st): State<AppState>, Path(path): Path<String>) -> AppRe
     let (index, width) = parse_tile_index(rest).map_err(|_| AppError::NotFound)?;
     let want = if width == 0 { 256 } else { width };
     let body = if level == "entries" {
-        if format!("tile/{path}") != entries_path(index, width) {
+        if format!("tile/{path}") != entries_path(index, width) || !tile_in_range(None, index) {
             return Err(AppError::NotFound);
         }
         service::bundle(&st.db, index, want).await?
     } else {
         let l = parse_level(level).map_err(|_| AppError::NotFound)?;
-        if format!("tile/{path}") != tile_path(l, index, width) {
+        if format!("tile/{path}") != tile_path(l, index, width) || !tile_in_range(Some(l), index) {
             return Err(AppError::NotFound);
         }
         service::tile(&st.db, l, index, want).await?

@@ -483,6 +483,22 @@ async fn returns_reroutes_extensions_and_overrides() {
         .expect("new order")["id"]
         .as_i64()
         .expect("id");
+    // The unit that gave it back no longer reads the case (its rights follow its orders).
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{id}"), &unit_user)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let listed = app.get("/api/v1/cases", &unit_user).await.json();
+    assert!(
+        listed["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|c| c["id"] != id),
+        "nor lists it"
+    );
 
     // Urban management signs and asks for more time; the dispatcher approves.
     let urban = crate::support::make_unit_user(&app, "URBAN-MGMT").await;

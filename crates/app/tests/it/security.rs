@@ -371,3 +371,19 @@ async fn served_over_https_plain_http_is_redirected_or_refused() {
         tls.set_cookie_line("gz_session")
     );
 }
+
+/// Finding 9: a tile index past what a log can hold is not found (2^56 × 256 overflowed
+/// to bundle 000 before).
+#[tokio::test]
+async fn tile_indices_are_checked() {
+    let app = TestApp::new().await;
+    let huge = app
+        .get(
+            "/ledger/tile/entries/x072/x057/x594/x037/x927/936.p/1",
+            &Auth::None,
+        )
+        .await;
+    assert_eq!(huge.status, StatusCode::NOT_FOUND, "{}", huge.body);
+    let level = app.get("/ledger/tile/7/001", &Auth::None).await;
+    assert_eq!(level.status, StatusCode::NOT_FOUND);
+}

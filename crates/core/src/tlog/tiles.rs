@@ -79,6 +79,17 @@ pub fn parse_tile_index(s: &str) -> Result<(u64, u64), TilePathError> {
     Ok((index, w))
 }
 
+/// Whether tile `index` at `level` (`None`: an entry bundle, whose leaves are level 0's)
+/// starts at a leaf a log can hold: its first leaf, index × 256^(level+1), must fit in an
+/// i64 (the databases' integer). Larger indices would overflow and name another tile.
+pub fn tile_in_range(level: Option<u8>, index: u64) -> bool {
+    let span_bits = TILE_HEIGHT * (u32::from(level.unwrap_or(0)) + 1);
+    span_bits < 63
+        && index
+            .checked_mul(1u64 << span_bits)
+            .is_some_and(|first| first <= i64::MAX as u64)
+}
+
 /// Parses a level: 0–63, decimal, no leading zeros.
 pub fn parse_level(s: &str) -> Result<u8, TilePathError> {
     if s.is_empty()
@@ -103,4 +114,20 @@ pub fn partial_width(level: u8, size: u64) -> u64 {
 /// The number of full tiles at `level` for a tree of `size` leaves.
 pub fn full_tiles(level: u8, size: u64) -> u64 {
     (size >> (u32::from(level) * TILE_HEIGHT)) / TILE_WIDTH
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    #[test]
+    fn indices_past_what_a_log_holds_are_out_of_range() {
+        assert!(tile_in_range(None, 0));
+        assert!(tile_in_range(None, (1 << 55) - 1));
+        assert!(!tile_in_range(None, 1 << 56), "2^56 × 256 overflows u64");
+        assert!(!tile_in_range(None, 1 << 55), "past i64");
+        assert!(tile_in_range(Some(1), 1 << 40));
+        assert!(!tile_in_range(Some(7), 1), "256^8 leaves");
+        assert!(!tile_in_range(Some(63), 0));
+    }
 }

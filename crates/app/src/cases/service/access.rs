@@ -79,11 +79,12 @@ pub(super) async fn check_visible(
 ) -> AppResult<Standing> {
     let (ok, reporter) = match (u.role, u.scope) {
         (Role::Auditor, _) => (false, false),
+        // A unit's rights follow its current orders: once an order is rerouted to another
+        // unit, the case is no longer theirs to read.
         (_, Scope::Unit(unit)) => (
-            store::orders_of_case(tx, c.id)
-                .await?
-                .iter()
-                .any(|o| o.unit_id == unit),
+            store::orders_of_case(tx, c.id).await?.iter().any(|o| {
+                o.unit_id == unit && o.status != gongzhi_core::cases::OrderStatus::Rerouted.code()
+            }),
             false,
         ),
         (Role::Resident, _) => {

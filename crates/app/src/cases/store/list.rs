@@ -61,7 +61,7 @@ fn case_where(f: &CaseFilter) -> (String, Vec<Bind>) {
         }
         if let Some(u) = f.unit {
             scope.push(format!(
-                "exists (select 1 from work_orders o where o.case_id = c.id and o.unit_id = {})",
+                "exists (select 1 from work_orders o where o.case_id = c.id and o.unit_id = {} and o.status <> 'rerouted')",
                 p(Bind::I(u))
             ));
         }

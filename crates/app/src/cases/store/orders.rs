@@ -221,10 +221,10 @@ pub struct UnitOrderRow {
 
 const UNIT_ORDERS: &str = "select o.id, o.case_id, o.status, o.sign_by, o.due_at, o.ext_until, o.assignee_id, c.category, c.text, c.urgent, c.address, c.community_id \
      from work_orders o join cases c on c.id = o.case_id \
-     where o.unit_id = $1 and ($2 = '' or o.status = $2 or ($2 = 'open' and o.status in ('dispatched', 'handling'))) \
+     where o.unit_id = $1 and o.status <> 'rerouted' and ($2 = '' or o.status = $2 or ($2 = 'open' and o.status in ('dispatched', 'handling'))) \
      order by c.urgent desc, o.due_at asc, o.id asc limit $3 offset $4";
 const COUNT_UNIT_ORDERS: &str = "select count(*) from work_orders o \
-     where o.unit_id = $1 and ($2 = '' or o.status = $2 or ($2 = 'open' and o.status in ('dispatched', 'handling')))";
+     where o.unit_id = $1 and o.status <> 'rerouted' and ($2 = '' or o.status = $2 or ($2 = 'open' and o.status in ('dispatched', 'handling')))";
 
 pub async fn unit_orders(
     tx: &mut Tx,
