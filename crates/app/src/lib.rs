@@ -17,6 +17,7 @@ pub mod devices;
 pub mod error;
 pub mod funds;
 pub mod i18n;
+pub mod idempotency;
 pub mod ledger;
 pub mod mediation;
 pub mod notify;

@@ -91,6 +91,8 @@ struct CommunityPage {
     spendings: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
     today: String,
+    /// A fresh idempotency key for the movement form.
+    idem: String,
 }
 
 impl CommunityPage {
@@ -147,6 +149,7 @@ pub async fn community(
             .map(|k| (k.code(), k.name_zh()))
             .collect(),
         today: crate::clock::date_cn(st.now_ms()),
+        idem: crate::idempotency::new_key(),
     })
 }
 
@@ -162,6 +165,8 @@ pub struct MovementForm {
     pub approval: String,
     pub occurred_on: String,
     pub receipt_id: Option<String>,
+    /// The idempotency key drawn into the form: a double submit records once.
+    pub idem: Option<String>,
 }
 
 pub async fn record(
@@ -199,7 +204,8 @@ pub async fn record(
             .transpose()?,
         reverses: None,
     };
-    service::record(&st, &user, id, &req).await?;
+    let key = crate::idempotency::Key::from_form(f.idem.as_deref())?;
+    service::record(&st, &user, id, &req, key.as_ref()).await?;
     Ok(Redirect::to(&format!(
         "/gongshi/communities/{id}?recorded=1#movements"
     )))

@@ -14,6 +14,7 @@ use super::store::{self, DocumentRow, MovementRow, NewDocument, NewMovement};
 use crate::audit::{self, Event};
 use crate::auth::service::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::idempotency;
 use crate::ledger::service as ledger;
 use crate::state::AppState;
 
@@ -44,7 +45,7 @@ fn field(f: &'static str) -> impl Fn(FundError) -> AppError {
     move |e| AppError::field(f, e)
 }
 
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, utoipa::ToSchema)]
 pub struct MovementRequest {
     /// `maintenance` (专项维修资金) or `renewal` (微更新基金).
     pub book: String,
@@ -302,12 +303,15 @@ pub(super) async fn write_document(
 }
 
 /// Records a movement in a community's book, with its ledger entry, in one transaction.
+/// Under an idempotency key, a repeat of the same request returns the movement recorded
+/// the first time (nothing new is written); `replayed` says which.
 pub async fn record(
     st: &AppState,
     user: &CurrentUser,
     community: i64,
     req: &MovementRequest,
-) -> AppResult<MovementView> {
+    key: Option<&idempotency::Key>,
+) -> AppResult<(MovementView, bool)> {
     let actor = &user.actor();
     let name = community_name(st, community)?;
     if !keeps_books(st, user, community) {
@@ -331,6 +335,16 @@ pub async fn record(
     // Movements take turns on the ledger's head (PostgreSQL row lock, SQLite write gate),
     // so the balance read below cannot be spent twice by concurrent writers.
     ledger::reserve_next(&mut tx).await?;
+    let fingerprint = idempotency::fingerprint(&(community, req));
+    if let Some(k) = key
+        && let idempotency::Claim::Replay(id) =
+            idempotency::claim(&mut tx, user.id, "funds.movement", k, &fingerprint).await?
+    {
+        let row = store::movement(&mut tx, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Ok((row.into(), true));
+    }
     let receipt = match req.receipt_id {
         Some(id) => {
             let d = store::document(&mut tx, id)
@@ -413,11 +427,14 @@ pub async fn record(
         })),
     )
     .await?;
+    if let Some(k) = key {
+        idempotency::remember(&mut tx, user.id, "funds.movement", k, &fingerprint, id, now).await?;
+    }
     let row = store::movement(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    Ok(row.into())
+    Ok((row.into(), false))
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]

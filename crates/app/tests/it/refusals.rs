@@ -237,7 +237,10 @@ async fn devices_ledger_funds_and_audit_refuse_the_wrong_roles() {
             "amount_fen": 100, "purpose": "越权记账", "counterparty": "某人",
             "counterparty_is_person": true, "approval": "无", "occurred_on": "2026-11-01"
         }));
-        refused(name, funds::record(&app.st, &u, community, &movement).await);
+        refused(
+            name,
+            funds::record(&app.st, &u, community, &movement, None).await,
+        );
         let doc: funds::DocumentRequest = req(json!({
             "kind": "minutes", "title": "越权公示", "data": "data:application/pdf;base64,JVBERi0="
         }));

@@ -387,3 +387,77 @@ async fn tile_indices_are_checked() {
     let level = app.get("/ledger/tile/7/001", &Auth::None).await;
     assert_eq!(level.status, StatusCode::NOT_FOUND);
 }
+
+/// Finding 10: the same fund movement posted twice (a retry, a double click) is one entry.
+#[tokio::test]
+async fn a_movement_posted_twice_under_one_key_is_recorded_once() {
+    let app = TestApp::new().await;
+    let c = app
+        .scalar_i64("select scope_id from users where username = 'staff1'")
+        .await;
+    let staff = app.bearer("staff1").await;
+    let path = format!("/api/v1/funds/communities/{c}/movements");
+    let income = |fen: i64| {
+        json!({"book": "renewal", "direction": "in", "category": "subsidy", "amount_fen": fen,
+               "purpose": "街道微更新补贴", "counterparty": "桃源街道办事处",
+               "approval": "街道党工委会议纪要", "occurred_on": "2026-11-01"})
+    };
+    let post = |key: &'static str, body: serde_json::Value| {
+        let req = staff
+            .apply(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(&path)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header("idempotency-key", key),
+            )
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        app.send(req)
+    };
+    let count = || app.scalar_i64("select count(*) from fund_movements");
+    let before = count().await;
+    let first = post("retry-7f3a", income(50_000)).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let again = post("retry-7f3a", income(50_000)).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.json()["id"], first.json()["id"]);
+    assert_eq!(count().await, before + 1, "one movement, one ledger entry");
+    let other = post("retry-7f3a", income(60_000)).await;
+    assert_eq!(
+        (other.status, other.error_code().as_str()),
+        (StatusCode::CONFLICT, "IDEMPOTENCY_KEY_REUSED")
+    );
+    let bad = post("key with spaces", income(1)).await;
+    assert_eq!(bad.error_code(), "IDEMPOTENCY_KEY_INVALID");
+    // The page's form carries a fresh key, so a double submit records once too.
+    let web = app.browser("staff1").await;
+    let page = app.get(&format!("/gongshi/communities/{c}"), &web).await;
+    let key = page
+        .body
+        .split(r#"name="idem" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a key in the form")
+        .to_string();
+    let form = [
+        ("_csrf", web.csrf()),
+        ("idem", key),
+        ("book", "renewal".into()),
+        ("category", "subsidy".into()),
+        ("amount", "12.50".into()),
+        ("purpose", "街道微更新补贴".into()),
+        ("counterparty", "桃源街道办事处".into()),
+        ("approval", "会议纪要".into()),
+        ("occurred_on", "2026-11-02".into()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let n = count().await;
+    for _ in 0..2 {
+        let r = app
+            .post_form(&format!("/gongshi/communities/{c}/movements"), &web, &form)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    assert_eq!(count().await, n + 1);
+}

@@ -1,0 +1,19 @@
+-- Logins are throttled in memory per (name, address) and per address (auth::service), not by
+-- a per-account lock anyone could trigger: the lock column and the failure rows go.
+drop index if exists login_failures_user_at;
+drop table if exists login_failures;
+alter table users drop column locked_until;
+
+-- Idempotency keys of writes that must happen once (money and ledger posts): the same key
+-- from the same user for the same kind of write replays the first result; a different
+-- request under a used key is refused (IDEMPOTENCY_KEY_REUSED).
+create table idempotency_keys (
+    user_id bigint not null,
+    scope text not null,
+    key text not null,
+    request_sha256 text not null,
+    result_id bigint not null,
+    created_at bigint not null,
+    primary key (user_id, scope, key)
+);
+create index idempotency_keys_created on idempotency_keys(created_at);
