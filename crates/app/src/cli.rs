@@ -672,6 +672,7 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
             args.mqtt_share,
         ));
     }
+    let stopping = st.shutdown.clone();
     let app = crate::router(st);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -685,7 +686,13 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown({
+        // Running simulations stop at the signal instead of holding the shutdown.
+        async move {
+            shutdown_signal().await;
+            stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    })
     .await?;
     db.close().await;
     println!("gongzhi stopped");

@@ -50,6 +50,9 @@ pub struct Config {
     /// How long a scenario's exact responder placement may take before the best placement
     /// found so far is used (the page says so).
     pub twin_solve_limit: std::time::Duration,
+    /// How long a scenario's simulation runs in all may take before it is stopped and
+    /// refused (SCENARIO_OVER_BUDGET).
+    pub twin_run_limit: std::time::Duration,
 }
 
 /// The ledger origin of an install that does not choose one.
@@ -60,6 +63,7 @@ impl Default for Config {
         Self {
             tile_url: None,
             twin_solve_limit: gongzhi_core::twin::scenario::SOLVE_LIMIT,
+            twin_run_limit: std::time::Duration::from_secs(60),
             session_idle_ms: 2 * 3600 * 1000,
             session_absolute_ms: 12 * 3600 * 1000,
             password_cost: PasswordCost::Standard,

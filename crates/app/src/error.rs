@@ -25,8 +25,8 @@ pub enum AppError {
     Unauthenticated,
     #[error("bad credentials")]
     BadCredentials,
-    #[error("too many requests")]
-    RateLimited,
+    #[error("too many requests: {0}")]
+    RateLimited(&'static str),
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
     #[error("invalid input: {code}")]
@@ -79,7 +79,7 @@ impl AppError {
                 ..
             } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -93,7 +93,7 @@ impl AppError {
             AppError::Forbidden(c) | AppError::Conflict(c) => c,
             AppError::Invalid { code, .. } => code,
             AppError::Internal(_) => "INTERNAL",
-            AppError::RateLimited => "RATE_LIMITED",
+            AppError::RateLimited(c) => c,
         }
     }
 }

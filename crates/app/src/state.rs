@@ -37,6 +37,10 @@ pub struct Inner {
     pub login_throttle: std::sync::Mutex<gongzhi_core::identity::throttle::LoginThrottle>,
     /// Password hashing runs off the async workers, this many at a time (half the cores).
     pub hashing: tokio::sync::Semaphore,
+    /// Set when the server is shutting down: long work (simulations) stops.
+    pub shutdown: Arc<std::sync::atomic::AtomicBool>,
+    /// Simulations run this many at a time (half the cores); more are refused (TWIN_BUSY).
+    pub simulations: Arc<tokio::sync::Semaphore>,
     /// Refusals that are audited once per key and minute, not one by one (key → last time).
     pub quiet_audit: std::sync::Mutex<std::collections::HashMap<String, (i64, u64)>>,
 }
@@ -68,6 +72,10 @@ impl AppState {
                 std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
             ),
             quiet_audit: std::sync::Mutex::default(),
+            shutdown: Arc::default(),
+            simulations: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            )),
         }))
     }
 

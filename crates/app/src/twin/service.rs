@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use gongzhi_core::Coded;
 use gongzhi_core::identity::Role;
 use gongzhi_core::twin::community::{self, BuildingIn, CompoundIn, GridIn, Model, Spec};
-use gongzhi_core::twin::scenario::{Comparison, Scenario, compare};
+use gongzhi_core::twin::scenario::{Budget, Comparison, Scenario, compare_within};
 use serde::{Deserialize, Serialize};
 
 use super::store::{self, DrillRow, NewDrill, ScenarioRow};
@@ -182,11 +182,21 @@ fn community_name(st: &AppState, id: i64) -> String {
     st.org_map().unit_name(id).unwrap_or_default()
 }
 
-/// Simulates a scenario's plans off the async threads, the exact placement within `limit`.
-async fn simulate(scenario: Scenario, limit: std::time::Duration) -> AppResult<(Comparison, f64)> {
+/// Simulates a scenario's plans off the async threads, a bounded number at a time (more
+/// are refused with TWIN_BUSY), the exact placement within the solve limit and everything
+/// within the run limit, stopped when the server shuts down.
+async fn simulate(st: &AppState, scenario: Scenario) -> AppResult<(Comparison, f64)> {
+    let permit = st
+        .simulations
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| AppError::RateLimited("TWIN_BUSY"))?;
+    let limit = st.config.twin_solve_limit;
+    let budget = Budget::within(st.config.twin_run_limit, Some(st.shutdown.clone()));
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let t = std::time::Instant::now();
-        compare(&scenario, Some(limit)).map(|c| (c, t.elapsed().as_secs_f64()))
+        compare_within(&scenario, Some(limit), &budget).map(|c| (c, t.elapsed().as_secs_f64()))
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?
@@ -201,7 +211,7 @@ pub async fn create(st: &AppState, who: Who<'_>, community: i64, spec: &Spec) ->
     let (actor, by) = (who.actor(), who.user().map(|u| u.id));
     let model = model(st, community).await?;
     let scenario = model.scenario(spec).map_err(refuse)?;
-    let (result, seconds) = simulate(scenario.clone(), st.config.twin_solve_limit).await?;
+    let (result, seconds) = simulate(st, scenario.clone()).await?;
     let stored = Stored { model, scenario };
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;

@@ -428,3 +428,29 @@ async fn a_solve_that_runs_out_of_time_is_shown_as_such() {
         "the page says the solve stopped"
     );
 }
+
+/// Finding 9 of issue 17: a scenario within the form's limits but too large to run is
+/// refused up front; one that runs past the time limit is stopped and refused (it held a
+/// core for 11 minutes before).
+#[tokio::test]
+async fn scenarios_too_large_or_too_slow_are_refused_not_run() {
+    let app = TestApp::with_config(|c| c.twin_run_limit = std::time::Duration::ZERO).await;
+    let c = community_of(&app, "staff1").await;
+    let staff = app.bearer("staff1").await;
+    let mut spec = default_spec(&app, &staff, c).await;
+    let path = format!("/api/v1/twin/communities/{c}/scenarios");
+    spec["years"] = json!(200);
+    spec["incidents"] = json!([{"kind": "fire", "per_year": 10000, "on_scene_minutes": 30}]);
+    let t = std::time::Instant::now();
+    let r = app.post_json(&path, &staff, spec.clone()).await;
+    assert_eq!(r.error_code(), "SCENARIO_TOO_LARGE", "{}", r.body);
+    assert!(r.body.contains("一百万"), "{}", r.body);
+    spec["incidents"] = json!([{"kind": "fire", "per_year": 2000, "on_scene_minutes": 30}]);
+    let r = app.post_json(&path, &staff, spec).await;
+    assert_eq!(r.error_code(), "SCENARIO_OVER_BUDGET", "{}", r.body);
+    assert!(t.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(
+        app.scalar_i64("select count(*) from twin_scenarios").await,
+        0
+    );
+}

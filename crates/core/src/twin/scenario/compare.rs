@@ -82,6 +82,16 @@ pub const SOLVE_LIMIT: Duration = Duration::from_secs(10);
 /// solve stops at `limit` (if given) with the best placement found, never worse than
 /// greedy's.
 pub fn compare(s: &Scenario, limit: Option<Duration>) -> Result<Comparison, CompareError> {
+    compare_within(s, limit, &Budget::unbounded())
+}
+
+/// [`compare`] within a budget for all its runs (the exact solve keeps its own `limit`).
+pub fn compare_within(
+    s: &Scenario,
+    limit: Option<Duration>,
+    budget: &Budget,
+) -> Result<Comparison, CompareError> {
+    s.check()?;
     let cov = coverage_instance(s)?;
     let simulate = |posts: &[usize], dispatch: Dispatch| -> Result<Metrics, ScenarioError> {
         let mut moved = s.clone();
@@ -89,7 +99,7 @@ pub fn compare(s: &Scenario, limit: Option<Duration>) -> Result<Comparison, Comp
         for (r, p) in moved.responders.iter_mut().zip(posts) {
             r.post = *p;
         }
-        run(&moved)
+        run_within(&moved, budget, |_, _, _| {})
     };
     let today: Vec<usize> = s.responders.iter().map(|r| r.post).collect();
     let plan = |posts: Vec<usize>| -> Result<Plan, CompareError> {

@@ -16,9 +16,11 @@ mod compare;
 mod covering;
 mod sim;
 
-pub use compare::{CompareError, Comparison, DispatchComparison, Plan, SOLVE_LIMIT, compare};
+pub use compare::{
+    CompareError, Comparison, DispatchComparison, Plan, SOLVE_LIMIT, compare, compare_within,
+};
 pub use covering::{Covering, coverage_instance};
-pub use sim::{run, run_traced};
+pub use sim::{run, run_traced, run_within};
 
 use serde::{Deserialize, Serialize};
 
@@ -138,6 +140,49 @@ pub enum ScenarioError {
     Hours,
     #[error("shift hours must lie within 0–24")]
     Shift,
+    #[error("the scenario expects more than {MAX_INCIDENTS} incidents in a run")]
+    TooLarge,
+    #[error("the run passed its time limit or was cancelled")]
+    OverBudget,
+}
+
+/// Expected incidents in a run at most (days × incidents a day); larger scenarios are
+/// refused before they start.
+pub const MAX_INCIDENTS: f64 = 1_000_000.0;
+
+/// What a run may spend: it stops with [`ScenarioError::OverBudget`] after its deadline
+/// or once cancelled (a server shutting down), checked every thousand events.
+#[derive(Debug, Clone, Default)]
+pub struct Budget {
+    pub deadline: Option<std::time::Instant>,
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl Budget {
+    /// No bound (the command line, tests).
+    pub fn unbounded() -> Budget {
+        Budget::default()
+    }
+
+    /// At most `d` from now, and stopped early when `cancel` is set.
+    pub fn within(
+        d: std::time::Duration,
+        cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    ) -> Budget {
+        Budget {
+            deadline: std::time::Instant::now().checked_add(d),
+            cancel,
+        }
+    }
+
+    pub fn spent(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+            || self
+                .deadline
+                .is_some_and(|d| std::time::Instant::now() >= d)
+    }
 }
 
 impl Coded for ScenarioError {
@@ -147,6 +192,8 @@ impl Coded for ScenarioError {
             ScenarioError::NotPositive(_) => "SCENARIO_VALUE_INVALID",
             ScenarioError::Hours => "SCENARIO_HOURS_INVALID",
             ScenarioError::Shift => "SCENARIO_SHIFT_INVALID",
+            ScenarioError::TooLarge => "SCENARIO_TOO_LARGE",
+            ScenarioError::OverBudget => "SCENARIO_OVER_BUDGET",
         }
     }
 }
@@ -271,6 +318,10 @@ impl Scenario {
             if k.places.as_ref().is_some_and(Vec::is_empty) || n == 0 {
                 return Err(ScenarioError::NotPositive("the number of places"));
             }
+        }
+        let expected: f64 = self.incidents.iter().map(|k| k.per_day).sum::<f64>() * self.days;
+        if expected > MAX_INCIDENTS {
+            return Err(ScenarioError::TooLarge);
         }
         for r in &self.responders {
             node(r.post)?;

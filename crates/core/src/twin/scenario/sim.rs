@@ -229,12 +229,21 @@ impl<'a> Crew<'a> {
 
 /// Runs the scenario.
 pub fn run(s: &Scenario) -> Result<Metrics, ScenarioError> {
-    run_traced(s, |_, _, _| {})
+    run_within(s, &Budget::unbounded(), |_, _, _| {})
 }
 
 /// [`run`], telling `busy(responder, from, to)` each stretch a responder was busy.
 pub fn run_traced(
     s: &Scenario,
+    busy: impl FnMut(usize, f64, f64),
+) -> Result<Metrics, ScenarioError> {
+    run_within(s, &Budget::unbounded(), busy)
+}
+
+/// [`run_traced`] within a budget.
+pub fn run_within(
+    s: &Scenario,
+    budget: &Budget,
     mut busy: impl FnMut(usize, f64, f64),
 ) -> Result<Metrics, ScenarioError> {
     s.check()?;
@@ -290,7 +299,12 @@ pub fn run_traced(
         engine.at(t.max(0.0), Ev::Tick);
     }
 
+    let mut events: u64 = 0;
     while let Some((now, ev)) = engine.pop() {
+        events += 1;
+        if events % 1024 == 0 && budget.spent() {
+            return Err(ScenarioError::OverBudget);
+        }
         if now >= end {
             break;
         }

@@ -271,3 +271,34 @@ fn a_solve_stopped_by_its_time_limit_falls_back_to_greedy_and_says_so() {
     assert!(full.exact && full.solve_limit_s.is_none());
     assert!(full.optimised.covered >= c.optimised.covered);
 }
+
+#[test]
+fn runs_are_bounded_in_size_and_time_and_can_be_cancelled() {
+    let mut s = line(0, 100.0);
+    s.days = MAX_INCIDENTS / 100.0 + 1.0;
+    assert_eq!(
+        compare(&s, None).err().map(|e| e.code()),
+        Some("SCENARIO_TOO_LARGE")
+    );
+    s.days = 3650.0;
+    let past = Budget::within(std::time::Duration::ZERO, None);
+    assert_eq!(
+        compare_within(&s, None, &past).err().map(|e| e.code()),
+        Some("SCENARIO_OVER_BUDGET")
+    );
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let cancelled = Budget::within(std::time::Duration::from_secs(3600), Some(cancel));
+    assert!(matches!(
+        run_within(&s, &cancelled, |_, _, _| {}),
+        Err(ScenarioError::OverBudget)
+    ));
+    s.days = 30.0;
+    assert!(
+        run_within(
+            &s,
+            &Budget::within(std::time::Duration::from_secs(3600), None),
+            |_, _, _| {}
+        )
+        .is_ok()
+    );
+}
