@@ -302,7 +302,7 @@ pub fn run_within(
     let mut events: u64 = 0;
     while let Some((now, ev)) = engine.pop() {
         events += 1;
-        if events % 1024 == 0 && budget.spent() {
+        if events.is_multiple_of(1024) && budget.spent() {
             return Err(ScenarioError::OverBudget);
         }
         if now >= end {
