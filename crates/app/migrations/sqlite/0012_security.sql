@@ -17,3 +17,12 @@ create table idempotency_keys (
     primary key (user_id, scope, key)
 );
 create index idempotency_keys_created on idempotency_keys(created_at);
+
+-- Free text people type (reports) is shown with phone and ID numbers masked; the text as
+-- typed is kept here, encrypted, for a permitted and audited reveal.
+create table case_originals (
+    case_id bigint not null references cases(id),
+    sealed text not null,
+    created_at bigint not null
+);
+create index case_originals_case on case_originals(case_id);

@@ -461,3 +461,52 @@ async fn a_movement_posted_twice_under_one_key_is_recorded_once() {
     }
     assert_eq!(count().await, n + 1);
 }
+
+/// Finding 7: a phone or ID number typed into a report is masked for every reader and in
+/// notifications; the text as typed is kept sealed.
+#[tokio::test]
+async fn numbers_typed_into_a_report_are_masked_everywhere_and_kept_sealed() {
+    let app = TestApp::new().await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let resident = app.bearer("resident1").await;
+    let typed = "楼下水管爆了，水一直冒，急！我电话13912345678，房东身份证110105194912310021";
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &resident,
+            json!({"text": typed, "lng": lng, "lat": lat}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().expect("id");
+    for who in ["resident1", "staff1", "grid1"] {
+        let v = app
+            .get(&format!("/api/v1/cases/{id}"), &app.bearer(who).await)
+            .await;
+        assert!(v.body.contains("139****5678"), "{who}: {}", v.body);
+        assert!(!v.body.contains("13912345678"), "{who}: {}", v.body);
+        assert!(!v.body.contains("110105194912310021"), "{who}");
+    }
+    let notes = app
+        .scalar_i64("select count(*) from notifications where body like '%13912345678%' or title like '%13912345678%'")
+        .await;
+    assert_eq!(notes, 0, "nothing copied in clear into notifications");
+    let stored = app
+        .scalar_text(&format!("select text from cases where id = {id}"))
+        .await
+        .expect("text");
+    assert!(!stored.contains("13912345678"));
+    let sealed = app
+        .scalar_text(&format!(
+            "select sealed from case_originals where case_id = {id}"
+        ))
+        .await
+        .expect("the original, sealed");
+    assert!(!sealed.contains("13912345678"));
+    let opened = app
+        .st
+        .cipher
+        .decrypt(gongzhi_app::cases::service::ORIGINAL_FIELD, &sealed)
+        .expect("decrypts");
+    assert_eq!(opened, typed);
+}

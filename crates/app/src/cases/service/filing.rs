@@ -169,6 +169,9 @@ async fn file_in(
             .ok_or(AppError::NotFound)?;
         let buf = &mut b.rows;
         store::insert_reporter_later(buf, target, user_id, resident_id, channel, text, now);
+        if let Some(sealed) = &p.original {
+            store::insert_original_later(buf, target, sealed, now);
+        }
         if let Some((src, key)) = &p.intake_key {
             store::insert_intake_key(tx, src, key, target, now).await?;
         }
@@ -242,6 +245,9 @@ async fn file_in(
         .or_default() += 1;
     let buf = &mut b.rows;
     store::insert_reporter_later(buf, id, user_id, resident_id, channel, text, now);
+    if let Some(sealed) = &p.original {
+        store::insert_original_later(buf, id, sealed, now);
+    }
     if let Some((src, key)) = &p.intake_key {
         store::insert_intake_key(tx, src, key, id, now).await?;
     }

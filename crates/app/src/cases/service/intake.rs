@@ -157,8 +157,14 @@ pub async fn filed_by_id(st: &AppState, id: i64) -> AppResult<FiledView> {
 }
 
 /// A report checked, classified and located: everything filing needs but the database.
+/// The cipher field of a report's original text (kept sealed when masking changed it).
+pub const ORIGINAL_FIELD: &str = "case_originals.text";
+
 pub struct Prepared {
+    /// The report as shown: phone and ID numbers typed into it masked.
     pub(super) text: String,
+    /// The report as typed, sealed (encrypted), when masking changed it.
+    pub(super) original: Option<String>,
     pub(super) lng: f64,
     pub(super) lat: f64,
     pub(super) channel: &'static str,
@@ -211,7 +217,11 @@ pub async fn file(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<FiledV
 /// Checks a report and works out everything about it that needs no write: channel,
 /// category, place, deadlines' calendar, the resident it is filed for.
 async fn prepare(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Prepared> {
-    let text = check_text(&r.text)?;
+    let typed = check_text(&r.text)?;
+    let (text, original) = match gongzhi_core::pii::mask_text(&typed) {
+        Some(masked) => (masked, Some(st.cipher.encrypt(ORIGINAL_FIELD, &typed))),
+        None => (typed, None),
+    };
     if !(r.lng.is_finite() && r.lat.is_finite()) {
         return Err(AppError::Invalid {
             code: "LOCATION_INVALID",
@@ -336,6 +346,7 @@ async fn prepare(st: &AppState, who: &Filer<'_>, r: Report) -> AppResult<Prepare
     };
     Ok(Prepared {
         text,
+        original,
         lng: r.lng,
         lat: r.lat,
         channel,

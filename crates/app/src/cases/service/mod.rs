@@ -29,7 +29,9 @@ pub(crate) use dispatch::route_units;
 pub use dispatch::{dispatch, reclassify};
 pub(crate) use filing::{file_alone, file_together};
 pub(crate) use intake::Filed;
-pub use intake::{CategoryView, FiledView, Filer, OrderBrief, Prepared, Report, file, filed_by_id};
+pub use intake::{
+    CategoryView, FiledView, Filer, ORIGINAL_FIELD, OrderBrief, Prepared, Report, file, filed_by_id,
+};
 pub use interchange::{
     PublicRequest, RequestFilter, RequestRow, UpdateRow, case_of_intake_key, public_requests,
     public_updates, record_external_update,

@@ -319,6 +319,16 @@ pub fn insert_reporter_later(
     );
 }
 
+const ORIGINAL_PREFIX: &str = "insert into case_originals (case_id, sealed, created_at) ";
+
+/// A report's original text (sealed), written when `buf` is flushed.
+pub fn insert_original_later(buf: &mut Deferred, case_id: i64, sealed: &str, now: i64) {
+    buf.push(
+        ORIGINAL_PREFIX,
+        vec![case_id.into(), sealed.into(), now.into()],
+    );
+}
+
 const INSERT_REPORTER: &str = "insert into case_reporters (case_id, user_id, resident_id, channel, text, created_at) values ($1, $2, $3, $4, $5, $6)";
 
 pub async fn insert_reporter(
