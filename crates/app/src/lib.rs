@@ -98,6 +98,7 @@ pub fn router(st: AppState) -> Router {
         .merge(org::routes())
         .merge(residents::routes())
         .merge(cases::routes())
+        .merge(routing::routes())
         .merge(mediation::routes())
         .merge(ledger::routes())
         .merge(funds::routes())

@@ -26,3 +26,16 @@ create table case_originals (
     created_at bigint not null
 );
 create index case_originals_case on case_originals(case_id);
+
+-- Corrections to the routing model are reviewed before the live model learns them (a single
+-- account's repeated reclassifications retrained it before): pending → accepted (given the
+-- next applied_seq, the order every node learns them in) or rejected; beyond a per-user
+-- daily limit they are kept as over_limit and never learnt. Earlier corrections wait for
+-- review like new ones.
+alter table routing_corrections add column status text not null default 'pending';
+alter table routing_corrections add column reviewed_by bigint;
+alter table routing_corrections add column reviewed_at bigint;
+alter table routing_corrections add column applied_seq bigint;
+create unique index routing_corrections_applied on routing_corrections(applied_seq);
+create index routing_corrections_status on routing_corrections(status, id);
+create index routing_corrections_user on routing_corrections(user_id, created_at);

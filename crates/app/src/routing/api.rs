@@ -62,3 +62,62 @@ pub async fn classify(
         because: p.because,
     }))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CorrectionsQuery {
+    /// `pending` (default), `accepted`, `rejected` or `over_limit`.
+    pub status: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CorrectionPage {
+    pub items: Vec<super::review::CorrectionView>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+/// Corrections to the routing model waiting for review (street staff).
+#[utoipa::path(get, path = "/api/v1/routing/corrections", tag = "routing", params(CorrectionsQuery),
+    responses((status = 200, body = CorrectionPage), (status = 403)), security(("bearer" = [])))]
+pub async fn corrections(
+    axum::extract::State(st): axum::extract::State<crate::state::AppState>,
+    AuthUser(user, _): AuthUser,
+    axum::extract::Query(q): axum::extract::Query<CorrectionsQuery>,
+) -> AppResult<Json<CorrectionPage>> {
+    let p = crate::web::PageParams {
+        page: q.page,
+        per_page: q.per_page,
+    };
+    let page = super::review::corrections(&st, &user, q.status.as_deref().unwrap_or("pending"), &p)
+        .await?;
+    Ok(Json(CorrectionPage {
+        items: page.items,
+        page: page.page,
+        per_page: page.per_page,
+        total: page.total,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ReviewRequest {
+    /// `true`: the live model learns it; `false`: it is set aside.
+    pub accept: bool,
+}
+
+/// Accepts or rejects a pending correction (street staff; not one's own).
+#[utoipa::path(post, path = "/api/v1/routing/corrections/{id}/review", tag = "routing",
+    params(("id" = i64, Path)), request_body = ReviewRequest,
+    responses((status = 204), (status = 403, description = "ROLE_FORBIDDEN or CORRECTION_OWN"), (status = 404), (status = 409, description = "CORRECTION_REVIEWED")),
+    security(("bearer" = [])))]
+pub async fn review(
+    axum::extract::State(st): axum::extract::State<crate::state::AppState>,
+    AuthUser(user, _): AuthUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Json(req): Json<ReviewRequest>,
+) -> AppResult<axum::http::StatusCode> {
+    super::review::review(&st, &user, id, req.accept).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

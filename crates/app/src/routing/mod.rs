@@ -5,6 +5,8 @@
 
 pub mod api;
 pub mod cli;
+pub mod html;
+pub mod review;
 mod store;
 
 use std::collections::HashMap;
@@ -19,7 +21,23 @@ pub const SEED: u64 = 42;
 
 /// The routing API.
 pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
-    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(api::classify))
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(api::classify))
+        .routes(utoipa_axum::routes!(api::corrections))
+        .routes(utoipa_axum::routes!(api::review))
+}
+
+/// The routing pages: corrections waiting for review.
+pub fn routes() -> axum::Router<crate::state::AppState> {
+    axum::Router::new()
+        .route(
+            "/routing/corrections",
+            axum::routing::get(html::corrections),
+        )
+        .route(
+            "/routing/corrections/{id}",
+            axum::routing::post(html::review),
+        )
 }
 
 /// Display names of the taxonomy's categories.
@@ -104,9 +122,13 @@ pub fn live(st: &crate::state::AppState) -> anyhow::Result<std::sync::Arc<Model>
     Ok(m)
 }
 
+/// Corrections one account may put up for review in 24 hours; more are kept (over_limit)
+/// but never learnt, so no single account can steer the district's model.
+pub const CORRECTIONS_PER_USER_DAY: i64 = 20;
+
 /// Stores a correction inside the transaction of the change that made it (a staff member
-/// filing under another category than the model's, or reclassifying a case); call
-/// [`sync_corrections`] after the commit to learn it here at once.
+/// filing under another category than the model's, or reclassifying a case). It waits for
+/// review ([`review::review`]) before the live model learns it.
 pub async fn record_correction(
     tx: &mut crate::db::Tx,
     case_id: Option<i64>,
@@ -116,7 +138,28 @@ pub async fn record_correction(
     user: Option<i64>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    store::insert_correction(tx, case_id, text, model_label, label, user, now).await
+    let status = match user {
+        Some(u)
+            if store::count_by_user_since(tx, u, now - 86_400_000).await?
+                >= CORRECTIONS_PER_USER_DAY =>
+        {
+            "over_limit"
+        }
+        _ => "pending",
+    };
+    store::insert_correction(
+        tx,
+        &store::NewCorrection {
+            case_id,
+            text,
+            model_label,
+            label,
+            user,
+            now,
+            status,
+        },
+    )
+    .await
 }
 
 /// Learns the corrections stored since the last sync. Returns how many were applied.

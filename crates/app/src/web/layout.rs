@@ -69,6 +69,9 @@ impl Layout {
                     if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
                         push("/twin", "nav.twin");
                     }
+                    if crate::routing::review::may_review(u) {
+                        push("/routing/corrections", "nav.corrections");
+                    }
                 }
                 _ => {
                     push("/cases/new", "nav.report");

@@ -595,11 +595,46 @@ async fn returns_reroutes_extensions_and_overrides() {
         .scalar_i64(&format!("select count(*) from routing_corrections where case_id = {id2} and label = '{target}' and model_label = '{model_said}'"))
         .await;
     assert_eq!(stored, 1);
-    let r = app
-        .post_json("/api/v1/routing/classify", &staff, json!({"text": text}))
-        .await;
+    let classify = || async {
+        app.post_json("/api/v1/routing/classify", &staff, json!({"text": text}))
+            .await
+            .json()["code"]
+            .clone()
+    };
     assert_eq!(
-        r.json()["code"],
+        classify().await,
+        model_said.as_str(),
+        "not learnt before it is reviewed"
+    );
+    // Street staff review it; once accepted the live model learns it at once.
+    let street = app.bearer("street1").await;
+    let pending = app.get("/api/v1/routing/corrections", &street).await.json();
+    let cid = pending["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["case_id"] == id2)
+        .expect("pending")["id"]
+        .as_i64()
+        .expect("id");
+    let own = app
+        .post_json(
+            &format!("/api/v1/routing/corrections/{cid}/review"),
+            &staff,
+            json!({"accept": true}),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "staff do not review");
+    let r = app
+        .post_json(
+            &format!("/api/v1/routing/corrections/{cid}/review"),
+            &street,
+            json!({"accept": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        classify().await,
         target,
         "the live model learned the correction"
     );

@@ -510,3 +510,90 @@ async fn numbers_typed_into_a_report_are_masked_everywhere_and_kept_sealed() {
         .expect("decrypts");
     assert_eq!(opened, typed);
 }
+
+/// Finding 5: one account's repeated reclassifications no longer retrain the live model:
+/// corrections wait for street staff's review, and beyond 20 a day they are never learnt.
+#[tokio::test]
+async fn one_account_cannot_steer_the_routing_model() {
+    let app = TestApp::new().await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let staff = app.bearer("staff1").await;
+    let text = "家里水管爆了，水漫到楼道里";
+    let classify = || async {
+        app.post_json("/api/v1/routing/classify", &staff, json!({"text": text}))
+            .await
+            .json()["code"]
+            .clone()
+    };
+    let before = classify().await;
+    assert_eq!(before, "FAC.WATER");
+    let filed = app
+        .post_json(
+            "/api/v1/cases",
+            &staff,
+            json!({"text": text, "lng": lng, "lat": lat}),
+        )
+        .await
+        .json();
+    let id = filed["id"].as_i64().expect("id");
+    for i in 0..25 {
+        let to = if i % 2 == 0 {
+            "FAC.ROAD"
+        } else {
+            "SVC.CONSULT"
+        };
+        let r = app
+            .post_json(
+                &format!("/api/v1/cases/{id}/reclassify"),
+                &staff,
+                json!({"category": to}),
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.body);
+    }
+    assert_eq!(classify().await, before, "nothing learnt without review");
+    let app = &app;
+    let count = |status: &'static str| async move {
+        app.scalar_i64(&format!(
+            "select count(*) from routing_corrections where status = '{status}'"
+        ))
+        .await
+    };
+    assert_eq!(count("pending").await, 20);
+    assert_eq!(count("over_limit").await, 5);
+    let street = app.bearer("street1").await;
+    let pending = app
+        .get("/api/v1/routing/corrections?per_page=100", &street)
+        .await;
+    assert_eq!(pending.json()["total"], 20);
+    let page = app
+        .get("/routing/corrections", &app.browser("street1").await)
+        .await;
+    assert!(page.body.contains("分类纠正审核"), "{}", page.body);
+    for (who, status) in [("staff1", 403), ("resident1", 403), ("admin", 403)] {
+        let r = app
+            .get("/api/v1/routing/corrections", &app.bearer(who).await)
+            .await;
+        assert_eq!(r.status.as_u16(), status, "{who}");
+    }
+    // Rejected corrections are never learnt.
+    let first = pending.json()["items"][0]["id"].as_i64().expect("id");
+    let r = app
+        .post_json(
+            &format!("/api/v1/routing/corrections/{first}/review"),
+            &street,
+            json!({"accept": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let again = app
+        .post_json(
+            &format!("/api/v1/routing/corrections/{first}/review"),
+            &street,
+            json!({"accept": true}),
+        )
+        .await;
+    assert_eq!(again.error_code(), "CORRECTION_REVIEWED");
+    assert_eq!(classify().await, before);
+    assert_eq!(app.audit_count("routing.correction.review", "ok").await, 1);
+}
