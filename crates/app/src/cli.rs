@@ -38,6 +38,7 @@ pub struct Common {
         long,
         global = true,
         env = "GONGZHI_DATABASE_URL",
+        hide_env_values = true,
         default_value = "sqlite://gongzhi.db"
     )]
     pub database_url: String,
@@ -252,8 +253,12 @@ pub struct ServeArgs {
     pub secure_cookies: bool,
     /// A token Prometheus sends as `Authorization: Bearer …` to read /metrics; without one,
     /// /metrics answers only on loopback.
-    #[arg(long, env = "GONGZHI_METRICS_TOKEN")]
+    #[arg(long, env = "GONGZHI_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Addresses of reverse proxies in front of the server (comma-separated): for requests
+    /// from them, the client is the last address in X-Forwarded-For (throttling, audit).
+    #[arg(long, env = "GONGZHI_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Minutes without a request before a web session ends.
     #[arg(long, env = "GONGZHI_SESSION_IDLE_MINUTES", default_value_t = 120)]
     pub session_idle_minutes: i64,
@@ -273,7 +278,7 @@ pub struct ServeArgs {
     #[arg(long, env = "GONGZHI_SMS_WEBHOOK")]
     pub sms_webhook: Option<String>,
     /// SMTP relay for e-mail notifications, smtp://user:pass@host:port (optional).
-    #[arg(long, env = "GONGZHI_SMTP_URL")]
+    #[arg(long, env = "GONGZHI_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender address of e-mail notifications.
     #[arg(
@@ -624,6 +629,7 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
         tile_url: args.tile_url.clone(),
         secure_cookies: args.secure_cookies,
         metrics_token: args.metrics_token.clone(),
+        trusted_proxies: args.trusted_proxies.clone(),
         session_idle_ms: args.session_idle_minutes.max(1) * 60_000,
         demo: args.demo,
         password_cost: PasswordCost::Standard,

@@ -31,6 +31,8 @@ pub struct Config {
     /// `/metrics` answers only with `Authorization: Bearer <this>`; without it, only to
     /// callers on this machine (loopback).
     pub metrics_token: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The database holds the demo district: show the 演示数据 banner.
     pub demo: bool,
     /// SMS / app-push gateway: the outbox POSTs `{"id","channel","to","title","body"}` here.
@@ -69,6 +71,7 @@ impl Default for Config {
             password_cost: PasswordCost::Standard,
             secure_cookies: false,
             metrics_token: None,
+            trusted_proxies: vec![],
             demo: false,
             sms_webhook: None,
             smtp_url: None,

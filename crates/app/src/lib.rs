@@ -25,6 +25,7 @@ pub mod open311;
 pub mod ops;
 pub mod org;
 pub mod residents;
+pub mod rights;
 pub mod routing;
 pub mod state;
 pub mod taxonomy;
@@ -75,6 +76,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(devices::api())
         .merge(notify::api())
         .merge(ops::api())
+        .merge(rights::api())
         .split_for_parts();
     web::errors::document_refusals(&mut doc);
     (router, doc)

@@ -19,13 +19,9 @@ create table idempotency_keys (
 create index idempotency_keys_created on idempotency_keys(created_at);
 
 -- Free text people type (reports) is shown with phone and ID numbers masked; the text as
--- typed is kept here, encrypted, for a permitted and audited reveal.
-create table case_originals (
-    case_id bigint not null references cases(id),
-    sealed text not null,
-    created_at bigint not null
-);
-create index case_originals_case on case_originals(case_id);
+-- typed is kept with the report that carried it, encrypted, for a permitted and audited
+-- reveal and for the reporter's own export.
+alter table case_reporters add column original_sealed text;
 
 -- Corrections to the routing model are reviewed before the live model learns them (a single
 -- account's repeated reclassifications retrained it before): pending → accepted (given the

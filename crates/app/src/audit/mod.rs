@@ -9,7 +9,7 @@ pub mod html;
 pub mod service;
 mod store;
 
-pub use service::{Actor, Event, record, record_alone, record_later, seal, verify};
+pub use service::{Actor, Event, export_own, record, record_alone, record_later, seal, verify};
 
 use axum::Router;
 use axum::routing::get;

@@ -219,3 +219,23 @@ pub async fn recent(
     let total = store::count(&mut tx, action).await?;
     Ok((rows, total))
 }
+
+/// What the trail records of the caller's own actions (when, what, from where), for
+/// `GET /api/v1/me/export`.
+pub async fn export_own(
+    db: &Db,
+    user: &crate::auth::service::CurrentUser,
+) -> crate::error::AppResult<Vec<serde_json::Value>> {
+    seal(db).await?;
+    let mut tx = db.read().await?;
+    let rows = store::by_actor(&mut tx, user.id, 100_000).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "at_ms": r.at_ms, "action": r.action, "object_type": r.object_type,
+                "object_id": r.object_id, "ip": r.ip, "result": r.result,
+            })
+        })
+        .collect())
+}

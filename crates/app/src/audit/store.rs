@@ -16,6 +16,8 @@ const PAGE: &str = "select seq, at_ms, actor_id, actor, action, object_type, obj
 const RECENT: &str = "select seq, at_ms, actor_id, actor, action, object_type, object_id, ip, result, detail, prev_hash, hash \
      from audit_log where ($1 = '' or action = $1) order by seq desc limit $2 offset $3";
 const COUNT: &str = "select count(*) from audit_log where ($1 = '' or action = $1)";
+const BY_ACTOR: &str = "select seq, at_ms, actor_id, actor, action, object_type, object_id, ip, result, detail, prev_hash, hash \
+     from audit_log where actor_id = $1 order by seq limit $2";
 const HEAD: &str = "select seq, hash from audit_head where id = 1";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -191,4 +193,12 @@ pub async fn count(tx: &mut Tx, action: &str) -> Result<i64, sqlx::Error> {
 
 pub async fn head(tx: &mut Tx) -> Result<(i64, String), sqlx::Error> {
     on_tx!(tx, |c| sqlx::query_as(HEAD).fetch_one(&mut **c).await)
+}
+
+pub async fn by_actor(tx: &mut Tx, actor_id: i64, limit: i64) -> Result<Vec<Row>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_as(BY_ACTOR)
+        .bind(actor_id)
+        .bind(limit)
+        .fetch_all(&mut **c)
+        .await)
 }

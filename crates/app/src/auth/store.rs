@@ -231,3 +231,17 @@ pub async fn revoke_user_sessions(tx: &mut Tx, user_id: i64, now: i64) -> Result
         .await
         .map(|r| r.rows_affected()))
 }
+
+const SESSIONS_OF: &str = "select kind, created_at, last_seen, expires_at, revoked_at, ip from sessions where user_id = $1 order by created_at";
+
+/// A user's sessions: (kind, created, last seen, expires, revoked, ip).
+#[allow(clippy::type_complexity)]
+pub async fn sessions_of(
+    tx: &mut Tx,
+    user_id: i64,
+) -> Result<Vec<(String, i64, i64, i64, Option<i64>, Option<String>)>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_as(SESSIONS_OF)
+        .bind(user_id)
+        .fetch_all(&mut **c)
+        .await)
+}

@@ -171,3 +171,18 @@ pub async fn mark_read(st: &AppState, user: &CurrentUser) -> AppResult<()> {
     tx.commit().await?;
     Ok(())
 }
+
+/// Every notification sent to the caller, for the export.
+pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<Vec<serde_json::Value>> {
+    let mut tx = st.db.read().await?;
+    let rows = store::notifications(&mut tx, user.id, 100_000).await?;
+    Ok(rows
+        .into_iter()
+        .map(|n| {
+            serde_json::json!({
+                "id": n.id, "case_id": n.case_id, "kind": n.kind, "title": n.title,
+                "body": n.body, "created_at_ms": n.created_at, "read_at_ms": n.read_at,
+            })
+        })
+        .collect())
+}

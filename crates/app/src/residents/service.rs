@@ -348,3 +348,28 @@ pub async fn stats(st: &AppState, user: &CurrentUser) -> AppResult<Stats> {
     }
     Ok(s)
 }
+
+/// The caller's own resident record, in clear (their copy under PIPL art. 45), for
+/// `GET /api/v1/me/export`.
+pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<Option<serde_json::Value>> {
+    let Some(id) = user.resident_id else {
+        return Ok(None);
+    };
+    let mut tx = st.db.read().await?;
+    let Some(r) = store::find(&mut tx, id).await? else {
+        return Ok(None);
+    };
+    let map = st.org_map();
+    Ok(Some(serde_json::json!({
+        "id": r.id,
+        "name": r.name,
+        "gender": r.gender,
+        "birth_year": r.birth_year,
+        "phone": st.cipher.decrypt(PHONE_FIELD, &r.phone_enc).ok(),
+        "id_number": st.cipher.decrypt(ID_FIELD, &r.id_number_enc).ok(),
+        "tags": r.tags,
+        "building": map.unit_name(r.building_id),
+        "room": r.room,
+        "community": map.unit_name(r.community_id),
+    })))
+}

@@ -91,10 +91,23 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     Some(t.trim().to_string())
 }
 
-fn client_ip(req: &Request) -> Option<String> {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+/// The client's address: the peer, or — when the peer is a trusted reverse proxy — the
+/// last address the proxy added to X-Forwarded-For (earlier ones are the client's word).
+fn client_ip(req: &Request, trusted: &[std::net::IpAddr]) -> Option<String> {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    if trusted.contains(&peer)
+        && let Some(forwarded) = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .next_back()
+    {
+        return Some(forwarded.to_string());
+    }
+    Some(peer.to_string())
 }
 
 fn is_form(headers: &HeaderMap) -> bool {
@@ -156,7 +169,7 @@ pub async fn resolve(State(st): State<AppState>, req: Request, next: Next) -> Re
 
 async fn resolve_inner(st: AppState, mut req: Request, next: Next) -> Result<Response, AppError> {
     let jar = CookieJar::from_headers(req.headers());
-    let ip = client_ip(&req);
+    let ip = client_ip(&req, &st.config.trusted_proxies);
     // Device tokens are checked by the device endpoint itself, not as user sessions.
     // Nor is the metrics token (checked by /metrics).
     let bearer_token = bearer(req.headers())

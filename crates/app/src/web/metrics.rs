@@ -66,7 +66,8 @@ pub async fn render(
             t.as_bytes().ct_eq(g.trim().as_bytes()).into()
         }
         (Some(_), None) => false,
-        (None, _) => peer.is_some_and(|p| p.ip().is_loopback()),
+        (None, _) => peer
+            .is_some_and(|p| p.ip().is_loopback() && !st.config.trusted_proxies.contains(&p.ip())),
     };
     if !allowed {
         return crate::error::AppError::NotFound.into_response();

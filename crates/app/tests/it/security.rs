@@ -498,7 +498,7 @@ async fn numbers_typed_into_a_report_are_masked_everywhere_and_kept_sealed() {
     assert!(!stored.contains("13912345678"));
     let sealed = app
         .scalar_text(&format!(
-            "select sealed from case_originals where case_id = {id}"
+            "select original_sealed from case_reporters where case_id = {id}"
         ))
         .await
         .expect("the original, sealed");
@@ -596,4 +596,107 @@ async fn one_account_cannot_steer_the_routing_model() {
     assert_eq!(again.error_code(), "CORRECTION_REVIEWED");
     assert_eq!(classify().await, before);
     assert_eq!(app.audit_count("routing.correction.review", "ok").await, 1);
+}
+
+/// Fixed contract: GET /api/v1/me/export — everything about the caller, their reports'
+/// texts included (as typed), nobody else's.
+#[tokio::test]
+async fn the_export_holds_everything_about_the_caller_and_nothing_of_others() {
+    let app = TestApp::new().await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let r1 = app.bearer("resident1").await;
+    let r2 = app.bearer("resident2").await;
+    let mine = "我家门口的路灯坏了一周了，电话13812340001";
+    let theirs = "楼上装修噪音太大，每天早上七点就开始";
+    for (auth, text, dx) in [(&r1, mine, 0.0), (&r2, theirs, 0.0003)] {
+        let r = app
+            .post_json(
+                "/api/v1/cases",
+                auth,
+                json!({"text": text, "lng": lng + dx, "lat": lat}),
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.body);
+    }
+    assert_eq!(
+        app.get("/api/v1/me/export", &Auth::None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let e = app.get("/api/v1/me/export", &r1).await;
+    assert_eq!(e.status, StatusCode::OK, "{}", e.body);
+    let v = e.json();
+    assert_eq!(v["account"]["account"]["username"], "resident1");
+    assert!(e.body.contains(mine), "their words as typed: {}", e.body);
+    assert!(!e.body.contains("楼上装修噪音"), "nobody else's");
+    assert!(!e.body.contains("password_hash") && !e.body.contains("argon2"));
+    let uid = app
+        .scalar_i64("select id from users where username = 'resident1'")
+        .await;
+    let rid = app.resident_id_of("resident1").await;
+    let reports = app
+        .scalar_i64(&format!(
+            "select count(*) from case_reporters where user_id = {uid} or resident_id = {rid}"
+        ))
+        .await;
+    assert_eq!(
+        v["reports"].as_array().expect("reports").len() as i64,
+        reports
+    );
+    let notes = app
+        .scalar_i64(&format!(
+            "select count(*) from notifications where user_id = {uid}"
+        ))
+        .await;
+    assert_eq!(
+        v["notifications"].as_array().expect("notes").len() as i64,
+        notes
+    );
+    assert_eq!(v["resident"]["id"], rid);
+    assert!(
+        v["resident"]["phone"]
+            .as_str()
+            .is_some_and(|p| !p.contains('*')),
+        "their own phone, in clear"
+    );
+    assert!(v["disputes"].is_array() && v["activity"].is_array());
+    assert_eq!(app.audit_count("pi.export", "ok").await, 1);
+}
+
+/// Behind a trusted reverse proxy the client is the address the proxy forwarded, so
+/// throttling one client does not lock out everyone behind the proxy.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own() {
+    let app =
+        TestApp::with_config(|c| c.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")]).await;
+    let login = |client: &'static str, password: &'static str| {
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-forwarded-for", format!("203.0.113.99, {client}"))
+            .body(Body::from(
+                json!({"username": "grid1", "password": password}).to_string(),
+            ))
+            .expect("request");
+        let peer: std::net::SocketAddr = "127.0.0.1:50000".parse().expect("peer");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        app.send(req)
+    };
+    for _ in 0..5 {
+        login("198.51.100.1", "wrong-wrong").await;
+    }
+    assert_eq!(
+        login("198.51.100.1", crate::support::PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login("198.51.100.2", crate::support::PASSWORD).await.status,
+        StatusCode::OK,
+        "another client behind the same proxy"
+    );
+    let ip = app
+        .scalar_text("select ip from audit_log where action = 'auth.login' and result = 'ok'")
+        .await;
+    assert_eq!(ip.as_deref(), Some("198.51.100.2"));
 }

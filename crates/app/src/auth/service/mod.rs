@@ -372,3 +372,23 @@ pub async fn set_prefs(
     tx.commit().await?;
     Ok(())
 }
+
+/// The caller's account and sessions (never a token or a hash), for the export.
+pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<serde_json::Value> {
+    let mut tx = st.db.read().await?;
+    let u = store::find(&mut tx, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sessions = store::sessions_of(&mut tx, user.id).await?;
+    Ok(serde_json::json!({
+        "account": {
+            "id": u.id, "username": u.username, "display_name": u.display_name,
+            "role": u.role, "scope": [u.scope_kind, u.scope_id], "lang": u.lang,
+            "elder_mode": u.elder_mode, "created_at_ms": u.created_at, "disabled": u.disabled,
+        },
+        "sessions": sessions.into_iter().map(|(kind, created, last, expires, revoked, ip)| serde_json::json!({
+            "kind": kind, "created_at_ms": created, "last_seen_ms": last, "expires_at_ms": expires,
+            "revoked_at_ms": revoked, "ip": ip,
+        })).collect::<Vec<_>>(),
+    }))
+}

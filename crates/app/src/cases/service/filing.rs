@@ -168,10 +168,8 @@ async fn file_in(
             .find(|c| c.id == target)
             .ok_or(AppError::NotFound)?;
         let buf = &mut b.rows;
-        store::insert_reporter_later(buf, target, user_id, resident_id, channel, text, now);
-        if let Some(sealed) = &p.original {
-            store::insert_original_later(buf, target, sealed, now);
-        }
+        let report = (channel, text.as_str(), p.original.as_deref());
+        store::insert_reporter_later(buf, target, user_id, resident_id, report, now);
         if let Some((src, key)) = &p.intake_key {
             store::insert_intake_key(tx, src, key, target, now).await?;
         }
@@ -244,10 +242,8 @@ async fn file_in(
         .entry((store::rollup::day_of(now), p.grid, cat.code.clone()))
         .or_default() += 1;
     let buf = &mut b.rows;
-    store::insert_reporter_later(buf, id, user_id, resident_id, channel, text, now);
-    if let Some(sealed) = &p.original {
-        store::insert_original_later(buf, id, sealed, now);
-    }
+    let report = (channel, text.as_str(), p.original.as_deref());
+    store::insert_reporter_later(buf, id, user_id, resident_id, report, now);
     if let Some((src, key)) = &p.intake_key {
         store::insert_intake_key(tx, src, key, id, now).await?;
     }

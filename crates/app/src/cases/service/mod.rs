@@ -16,6 +16,7 @@
 mod access;
 mod callback;
 mod dispatch;
+mod export;
 mod filing;
 mod intake;
 mod interchange;
@@ -27,6 +28,7 @@ pub use access::{dispatches, is_dispatcher, load_visible, unit_of};
 pub use callback::{callback, supervise};
 pub(crate) use dispatch::route_units;
 pub use dispatch::{dispatch, reclassify};
+pub use export::export_own;
 pub(crate) use filing::{file_alone, file_together};
 pub(crate) use intake::Filed;
 pub use intake::{

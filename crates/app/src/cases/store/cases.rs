@@ -293,8 +293,7 @@ pub async fn open_near_many(
     Ok(out)
 }
 
-const REPORTER_PREFIX: &str =
-    "insert into case_reporters (case_id, user_id, resident_id, channel, text, created_at) ";
+const REPORTER_PREFIX: &str = "insert into case_reporters (case_id, user_id, resident_id, channel, text, created_at, original_sealed) ";
 
 /// A reporter of a case, written when `buf` is flushed.
 pub fn insert_reporter_later(
@@ -302,10 +301,10 @@ pub fn insert_reporter_later(
     case_id: i64,
     user_id: Option<i64>,
     resident_id: Option<i64>,
-    channel: &str,
-    text: &str,
+    report: (&str, &str, Option<&str>),
     now: i64,
 ) {
+    let (channel, text, original_sealed) = report;
     buf.push(
         REPORTER_PREFIX,
         vec![
@@ -315,17 +314,8 @@ pub fn insert_reporter_later(
             channel.into(),
             text.into(),
             now.into(),
+            original_sealed.map(str::to_string).into(),
         ],
-    );
-}
-
-const ORIGINAL_PREFIX: &str = "insert into case_originals (case_id, sealed, created_at) ";
-
-/// A report's original text (sealed), written when `buf` is flushed.
-pub fn insert_original_later(buf: &mut Deferred, case_id: i64, sealed: &str, now: i64) {
-    buf.push(
-        ORIGINAL_PREFIX,
-        vec![case_id.into(), sealed.into(), now.into()],
     );
 }
 
@@ -402,4 +392,33 @@ pub async fn insert_intake_key(
         .execute(&mut **x)
         .await
         .map(|_| ()))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReportRow {
+    pub case_id: i64,
+    pub channel: String,
+    pub text: String,
+    pub original_sealed: Option<String>,
+    pub created_at: i64,
+    pub category: String,
+    pub status: String,
+    pub case_created_at: i64,
+}
+
+const REPORTS_BY: &str = "select r.case_id, r.channel, r.text, r.original_sealed, r.created_at, c.category, c.status, c.created_at as case_created_at \
+     from case_reporters r join cases c on c.id = r.case_id \
+     where r.user_id = $1 or (r.resident_id is not null and r.resident_id = $2) order by r.id";
+
+/// The reports a person made (as the user, or filed for them as the resident).
+pub async fn reports_by(
+    tx: &mut Tx,
+    user_id: i64,
+    resident_id: Option<i64>,
+) -> Result<Vec<ReportRow>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_as(REPORTS_BY)
+        .bind(user_id)
+        .bind(resident_id)
+        .fetch_all(&mut **c)
+        .await)
 }

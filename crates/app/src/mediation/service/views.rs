@@ -322,3 +322,20 @@ pub async fn follow_ups_due(st: &AppState, user: &CurrentUser) -> AppResult<Vec<
     let rows = store::follow_ups_due(&mut tx, visible(user), st.now_ms()).await?;
     Ok(rows.iter().map(|d| item(st, d)).collect())
 }
+
+/// The disputes the caller is a party to, as they see them, for `GET /api/v1/me/export`.
+pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<Vec<DisputeView>> {
+    let ids = {
+        let mut tx = st.db.read().await?;
+        store::disputes_of_person(&mut tx, user.id, user.resident_id).await?
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        match get(st, user, id).await {
+            Ok(v) => out.push(v),
+            Err(AppError::NotFound | AppError::Denied { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}

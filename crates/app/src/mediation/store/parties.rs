@@ -114,3 +114,19 @@ pub async fn clear_confirmations(tx: &mut Tx, dispute: i64) -> Result<(), sqlx::
     .await
     .map(|_| ()))
 }
+
+const DISPUTES_OF_PERSON: &str = "select distinct dispute_id from dispute_parties \
+     where user_id = $1 or (resident_id is not null and resident_id = $2) order by dispute_id";
+
+/// The disputes a person is a party to (by account, or by resident record).
+pub async fn disputes_of_person(
+    tx: &mut Tx,
+    user_id: i64,
+    resident_id: Option<i64>,
+) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(DISPUTES_OF_PERSON)
+        .bind(user_id)
+        .bind(resident_id)
+        .fetch_all(&mut **c)
+        .await)
+}

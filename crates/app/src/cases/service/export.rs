@@ -1,0 +1,28 @@
+//! The caller's own reports, for `GET /api/v1/me/export` (PIPL art. 45): every report they
+//! made (their words as typed, unsealed, and as shown), with the case it went into. Other
+//! people's reports merged into the same case are not theirs and are left out.
+
+use super::*;
+
+pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<Vec<serde_json::Value>> {
+    let mut tx = st.db.read().await?;
+    let rows = store::reports_by(&mut tx, user.id, user.resident_id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let typed = r
+                .original_sealed
+                .as_deref()
+                .and_then(|s| st.cipher.decrypt(ORIGINAL_FIELD, s).ok())
+                .unwrap_or_else(|| r.text.clone());
+            serde_json::json!({
+                "case_id": r.case_id,
+                "channel": r.channel,
+                "text": typed,
+                "text_as_shown": r.text,
+                "reported_at_ms": r.created_at,
+                "case": {"category": r.category, "status": r.status, "created_at_ms": r.case_created_at},
+            })
+        })
+        .collect())
+}
