@@ -40,7 +40,7 @@ import re,sys
 t=sys.stdin.read()
 def ms(s):
     v,u=re.match(r"([\d.]+)(us|ms|s)",s).groups(); return float(v)*{"us":0.001,"ms":1,"s":1000}[u]
-p50=ms(re.search(r"50%\s+(\S+)",t).group(1)); p99=ms(re.search(r"99%\s+(\S+)",t).group(1))
+p50=ms(re.search(r"^\s+50%\s+(\S+)",t,re.M).group(1)); p99=ms(re.search(r"^\s+99%\s+(\S+)",t,re.M).group(1))
 rps=float(re.search(r"Requests/sec:\s+([\d.]+)",t).group(1))
 print(f"p50 {p50:.1f} ms  p99 {p99:.1f} ms  {rps:.0f}/s")'
 }
