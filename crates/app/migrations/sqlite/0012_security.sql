@@ -35,3 +35,7 @@ alter table routing_corrections add column applied_seq bigint;
 create unique index routing_corrections_applied on routing_corrections(applied_seq);
 create index routing_corrections_status on routing_corrections(status, id);
 create index routing_corrections_user on routing_corrections(user_id, created_at);
+
+-- Passwords are changed by their owners; staff passwords expire after 90 days (residents'
+-- do not: the documented deviation). Null: unchanged since the account was created.
+alter table users add column password_changed_at bigint;

@@ -115,3 +115,23 @@ pub async fn logout(
 pub async fn me(State(st): State<AppState>, AuthUser(user, _): AuthUser) -> Json<UserView> {
     Json(user_view(&st, &user))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PasswordRequest {
+    pub current: String,
+    /// 8–128 characters, not a common or guessable password.
+    pub new: String,
+}
+
+/// Changes the caller's password; their other sessions end.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordRequest,
+    responses((status = 204), (status = 401), (status = 422, description = "PASSWORD_CURRENT_WRONG, PASSWORD_TOO_SHORT, PASSWORD_TOO_COMMON, PASSWORD_SAME")),
+    security(("bearer" = [])))]
+pub async fn change_password(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Json(req): Json<PasswordRequest>,
+) -> AppResult<axum::http::StatusCode> {
+    service::change_password(&st, &user, &req.current, &req.new).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -217,3 +217,86 @@ pub async fn prefs(
         .unwrap_or_else(|| "/".into());
     Ok((jar, Redirect::to(&back)).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "auth/templates/password.html")]
+struct PasswordPage {
+    layout: crate::web::Layout,
+    expired: bool,
+    done: bool,
+    error: Option<&'static str>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordQuery {
+    expired: Option<String>,
+    done: Option<String>,
+}
+
+fn password_page(
+    st: &AppState,
+    ctx: &Ctx,
+    expired: bool,
+    done: bool,
+    error: Option<&'static str>,
+    status: axum::http::StatusCode,
+) -> AppResult<Response> {
+    let page = PasswordPage {
+        layout: crate::web::Layout::new(st, ctx, "auth.change_password", ""),
+        expired,
+        done,
+        error,
+    };
+    let html = page.render().map_err(|e| AppError::Internal(e.into()))?;
+    Ok((status, Html(html)).into_response())
+}
+
+/// The form to change one's password (also where an expired staff password leads).
+pub async fn password_form(
+    State(st): State<AppState>,
+    crate::web::AuthUser(user, ctx): crate::web::AuthUser,
+    Query(q): Query<PasswordQuery>,
+) -> AppResult<Response> {
+    password_page(
+        &st,
+        &ctx,
+        q.expired.is_some() || user.password_expired,
+        q.done.is_some(),
+        None,
+        axum::http::StatusCode::OK,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+pub async fn change_password(
+    State(st): State<AppState>,
+    crate::web::AuthUser(user, ctx): crate::web::AuthUser,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Response> {
+    let result = if f.new != f.confirm {
+        Err(AppError::Invalid {
+            code: "PASSWORD_MISMATCH",
+            field: Some("confirm"),
+        })
+    } else {
+        service::change_password(&st, &user, &f.current, &f.new).await
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/account/password?done=1").into_response()),
+        Err(e @ AppError::Invalid { .. }) => password_page(
+            &st,
+            &ctx,
+            user.password_expired,
+            false,
+            Some(ctx.lang.error(e.code())),
+            e.status(),
+        ),
+        Err(e) => Err(e),
+    }
+}

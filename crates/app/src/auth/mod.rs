@@ -19,6 +19,10 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(html::login_form).post(html::login))
         .route("/logout", post(html::logout))
         .route("/prefs", post(html::prefs))
+        .route(
+            "/account/password",
+            get(html::password_form).post(html::change_password),
+        )
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -26,4 +30,5 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::login))
         .routes(routes!(api::logout))
         .routes(routes!(api::me))
+        .routes(routes!(api::change_password))
 }

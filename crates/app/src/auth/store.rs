@@ -17,6 +17,8 @@ pub struct UserRow {
     pub lang: String,
     pub elder_mode: bool,
     pub created_at: i64,
+    /// When the password was last set (creation, a change, a reset).
+    pub password_changed_at: i64,
 }
 
 /// A user row joined with its live session.
@@ -38,14 +40,15 @@ pub struct SessionUser {
     pub disabled: bool,
     pub lang: String,
     pub elder_mode: bool,
+    pub password_changed_at: i64,
 }
 
-const BY_USERNAME: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at from users where username = $1";
-const BY_ID: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at from users where id = $1";
+const BY_USERNAME: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at, coalesce(password_changed_at, created_at) as password_changed_at from users where username = $1";
+const BY_ID: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at, coalesce(password_changed_at, created_at) as password_changed_at from users where id = $1";
 
 const INSERT_USER: &str = "insert into users (username, display_name, role, scope_kind, scope_id, resident_id, password_hash, created_at, updated_at) \
      values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning id";
-const LIST_USERS: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at \
+const LIST_USERS: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at, coalesce(password_changed_at, created_at) as password_changed_at \
      from users where ($1 = '' or role = $1) order by id limit $2 offset $3";
 const COUNT_USERS: &str = "select count(*) from users where ($1 = '' or role = $1)";
 const UPDATE_ACCESS: &str = "update users set role = $2, scope_kind = $3, scope_id = $4, display_name = $5, updated_at = $6 where id = $1";
@@ -55,8 +58,12 @@ const SET_PREFS: &str =
 
 const INSERT_SESSION: &str = "insert into sessions (id, user_id, kind, csrf, created_at, last_seen, expires_at, ip) values ($1, $2, $3, $4, $5, $5, $6, $7)";
 const FIND_SESSION: &str = "select s.id as session_id, s.kind, s.csrf, s.created_at, s.last_seen, s.expires_at, s.revoked_at, \
-     u.id as user_id, u.username, u.display_name, u.role, u.scope_kind, u.scope_id, u.resident_id, u.disabled, u.lang, u.elder_mode \
+     u.id as user_id, u.username, u.display_name, u.role, u.scope_kind, u.scope_id, u.resident_id, u.disabled, u.lang, u.elder_mode, coalesce(u.password_changed_at, u.created_at) as password_changed_at \
      from sessions s join users u on u.id = s.user_id where s.id = $1";
+const SET_PASSWORD: &str =
+    "update users set password_hash = $2, password_changed_at = $3, updated_at = $3 where id = $1";
+const REVOKE_OTHER_SESSIONS: &str =
+    "update sessions set revoked_at = $3 where user_id = $1 and id <> $2 and revoked_at is null";
 const TOUCH_SESSION: &str = "update sessions set last_seen = $2 where id = $1";
 const REVOKE_SESSION: &str =
     "update sessions set revoked_at = $2 where id = $1 and revoked_at is null";
@@ -244,4 +251,30 @@ pub async fn sessions_of(
         .bind(user_id)
         .fetch_all(&mut **c)
         .await)
+}
+
+pub async fn set_password(tx: &mut Tx, id: i64, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(SET_PASSWORD)
+        .bind(id)
+        .bind(hash)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))
+}
+
+/// Ends every session of the user but `keep`.
+pub async fn revoke_other_sessions(
+    tx: &mut Tx,
+    user_id: i64,
+    keep: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(REVOKE_OTHER_SESSIONS)
+        .bind(user_id)
+        .bind(keep)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
 }

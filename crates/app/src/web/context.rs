@@ -262,6 +262,22 @@ async fn resolve_inner(st: AppState, mut req: Request, next: Next) -> Result<Res
             }
         }
     }
+    // An expired staff password: nothing but changing it (and leaving).
+    if let Some(u) = &user
+        && u.password_expired
+    {
+        let path = req.uri().path();
+        let allowed = READ_ONLY_MAY_POST.contains(&path)
+            || path.starts_with("/assets/")
+            || path == "/account/password"
+            || path == "/api/v1/me";
+        if !allowed {
+            if path.starts_with("/api/") {
+                return Err(AppError::Forbidden("PASSWORD_EXPIRED"));
+            }
+            return Ok(axum::response::Redirect::to("/account/password?expired=1").into_response());
+        }
+    }
     if unsafe_method
         && let Some(u) = &user
         && u.role.is_read_only()

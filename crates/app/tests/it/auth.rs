@@ -522,3 +522,98 @@ async fn integration_tokens_authenticate_without_idle_expiry() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn people_change_their_own_password_and_other_sessions_end() {
+    let app = TestApp::new().await;
+    let here = app.bearer("grid1").await;
+    let elsewhere = app.bearer("grid1").await;
+    let url = "/api/v1/me/password";
+    for (body, code) in [
+        (
+            json!({"current": "not-it", "new": "a-much-better-one"}),
+            "PASSWORD_CURRENT_WRONG",
+        ),
+        (
+            json!({"current": PASSWORD, "new": "qwertyuiop"}),
+            "PASSWORD_TOO_COMMON",
+        ),
+        (
+            json!({"current": PASSWORD, "new": PASSWORD}),
+            "PASSWORD_SAME",
+        ),
+    ] {
+        let r = app.post_json(url, &here, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.error_code(), code);
+    }
+    let r = app
+        .post_json(
+            url,
+            &here,
+            json!({"current": PASSWORD, "new": "翠竹网格巡查2026"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        app.get("/api/v1/me", &here).await.status,
+        StatusCode::OK,
+        "this session goes on"
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &elsewhere).await.status,
+        StatusCode::UNAUTHORIZED,
+        "other sessions end"
+    );
+    let old = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "grid1", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "grid1", "password": "翠竹网格巡查2026"}),
+        )
+        .await;
+    assert_eq!(new.status, StatusCode::OK);
+    assert_eq!(app.audit_count("user.password", "ok").await, 1);
+    assert_eq!(app.audit_count("user.password", "failed").await, 1);
+}
+
+#[tokio::test]
+async fn staff_passwords_expire_after_ninety_days_and_residents_do_not() {
+    let app = TestApp::new().await;
+    app.clock.advance_ms(91 * 86_400_000);
+    let staff = app.bearer("staff1").await;
+    let r = app.get("/api/v1/cases", &staff).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (StatusCode::FORBIDDEN, "PASSWORD_EXPIRED")
+    );
+    let page = app.get("/cases", &staff).await;
+    assert_eq!(page.location(), "/account/password?expired=1");
+    let form = app.get("/account/password?expired=1", &staff).await;
+    assert!(form.body.contains("超过90天"), "{}", form.body);
+    let resident = app.bearer("resident1").await;
+    assert_eq!(
+        app.get("/api/v1/cases", &resident).await.status,
+        StatusCode::OK
+    );
+    let r = app
+        .post_json(
+            "/api/v1/me/password",
+            &staff,
+            json!({"current": PASSWORD, "new": "社区工作换季新密码"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        app.get("/api/v1/cases", &staff).await.status,
+        StatusCode::OK
+    );
+}

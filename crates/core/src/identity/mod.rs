@@ -15,6 +15,8 @@ pub const LOCKOUT_WINDOW_MS: i64 = 15 * 60 * 1000;
 pub const LOCKOUT_THRESHOLD: i64 = 5;
 /// How long the account then stays locked.
 pub const LOCKOUT_DURATION_MS: i64 = 15 * 60 * 1000;
+/// Staff passwords expire after 90 days.
+pub const PASSWORD_MAX_AGE_MS: i64 = 90 * 86_400_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {

@@ -140,6 +140,13 @@ impl Role {
         matches!(self, Role::StreetStaff | Role::Admin)
     }
 
+    /// Must change the password every [`super::PASSWORD_MAX_AGE_MS`]: every staff role
+    /// (等保 level 3); residents are exempt (a documented deviation: rotation makes people
+    /// who log in rarely write passwords down).
+    pub fn password_expires(self) -> bool {
+        self != Role::Resident
+    }
+
     /// Changes nothing: every write is refused except their own session and preferences.
     pub fn is_read_only(self) -> bool {
         matches!(self, Role::Auditor)

@@ -37,6 +37,8 @@ pub struct CurrentUser {
     pub csrf: String,
     /// Where the request came from (for the audit trail).
     pub ip: Option<String>,
+    /// A staff password older than 90 days: nothing but changing it is allowed.
+    pub password_expired: bool,
 }
 
 impl CurrentUser {
@@ -145,23 +147,7 @@ pub async fn login(
         store::find_by_username(&mut tx, name).await?
     };
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let verified = {
-        let _permit = st
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| anyhow::anyhow!("hashing pool closed: {e}"))?;
-        let pw = zeroize::Zeroizing::new(pw.to_string());
-        tokio::task::spawn_blocking(move || match stored {
-            Some(h) => password::verify(&h, &pw),
-            None => {
-                password::dummy_verify(&pw);
-                false
-            }
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("password check: {e}"))?
-    };
+    let verified = verify_bounded(st, stored, pw).await?;
     let user = match user {
         Some(u) if verified && !u.disabled => u,
         other => {
@@ -245,8 +231,13 @@ pub async fn login(
             session_id: id,
             csrf,
             ip,
+            password_expired: expired(role, user.password_changed_at, now),
         },
     })
+}
+
+fn expired(role: Role, changed_at: i64, now: i64) -> bool {
+    role.password_expires() && now - changed_at > gongzhi_core::identity::PASSWORD_MAX_AGE_MS
 }
 
 /// Resolves a token to its user if the session is live; refreshes `last_seen` at most once
@@ -287,6 +278,7 @@ pub async fn authenticate(
         session_id: s.session_id,
         csrf: s.csrf,
         ip,
+        password_expired: s.kind != "integration" && expired(role, s.password_changed_at, now),
     }))
 }
 
@@ -391,4 +383,87 @@ pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<serde_js
             "revoked_at_ms": revoked, "ip": ip,
         })).collect::<Vec<_>>(),
     }))
+}
+
+/// Checks a password against a stored hash off the async workers, a bounded number at a
+/// time (the login's rule, for every check).
+async fn verify_bounded(st: &AppState, stored: Option<String>, pw: &str) -> AppResult<bool> {
+    let _permit = st
+        .hashing
+        .acquire()
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing pool closed: {e}"))?;
+    let pw = zeroize::Zeroizing::new(pw.to_string());
+    tokio::task::spawn_blocking(move || match stored {
+        Some(h) => password::verify(&h, &pw),
+        None => {
+            password::dummy_verify(&pw);
+            false
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("password check: {e}")))
+}
+
+/// Changes the caller's own password: the current one must be right, the new one must pass
+/// the policy and differ from it. The caller's other sessions end; this one goes on.
+pub async fn change_password(
+    st: &AppState,
+    user: &CurrentUser,
+    current: &str,
+    new: &str,
+) -> AppResult<()> {
+    let row = {
+        let mut tx = st.db.read().await?;
+        store::find(&mut tx, user.id)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    if !verify_bounded(st, Some(row.password_hash.clone()), current).await? {
+        audit::record_alone(
+            &st.db,
+            st.now_ms(),
+            &user.actor(),
+            Event::ok("user.password", "user", user.id).result("failed"),
+        )
+        .await?;
+        return Err(AppError::Invalid {
+            code: "PASSWORD_CURRENT_WRONG",
+            field: Some("current"),
+        });
+    }
+    gongzhi_core::identity::check_new_password(new, &[&row.username, &row.display_name])
+        .map_err(|e| AppError::field("password", e))?;
+    if new == current {
+        return Err(AppError::Invalid {
+            code: "PASSWORD_SAME",
+            field: Some("password"),
+        });
+    }
+    let cost = st.config.password_cost;
+    let plain = zeroize::Zeroizing::new(new.to_string());
+    let hash = {
+        let _permit = st
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| anyhow::anyhow!("hashing pool closed: {e}"))?;
+        tokio::task::spawn_blocking(move || password::hash(cost, &plain))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing: {e}")))??
+    };
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    store::set_password(&mut tx, user.id, &hash, now).await?;
+    let ended = store::revoke_other_sessions(&mut tx, user.id, &user.session_id, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &user.actor(),
+        Event::ok("user.password", "user", user.id)
+            .with(serde_json::json!({"other_sessions_ended": ended, "was_expired": user.password_expired})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -278,5 +278,6 @@ pub async fn acting_as(st: &AppState, username: &str) -> AppResult<CurrentUser> 
         session_id: String::new(),
         csrf: String::new(),
         ip: None,
+        password_expired: false,
     })
 }
