@@ -663,6 +663,7 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
     crate::routing::warm_up(&st);
     crate::routing::sync_corrections(&st).await?;
     tokio::spawn(crate::cases::jobs::run(st.clone()));
+    tokio::spawn(crate::auth::service::housekeeping(st.clone()));
     tokio::spawn(crate::mediation::service::watch(st.clone()));
     tokio::spawn(crate::notify::deliver::run(st.clone()));
     tokio::spawn(crate::audit::service::sealer(st.db.clone()));

@@ -278,3 +278,15 @@ pub async fn revoke_other_sessions(
         .await
         .map(|r| r.rows_affected()))
 }
+
+const DORMANT_STAFF: &str = "select u.id from users u where u.role <> 'resident' and not u.disabled \
+     and coalesce((select max(s.last_seen) from sessions s where s.user_id = u.id and s.kind <> 'integration'), u.created_at) < $1 \
+     and u.created_at < $1 order by u.id";
+
+/// Staff accounts with no sign-in activity since `before`.
+pub async fn dormant_staff(tx: &mut Tx, before: i64) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(DORMANT_STAFF)
+        .bind(before)
+        .fetch_all(&mut **c)
+        .await)
+}

@@ -617,3 +617,44 @@ async fn staff_passwords_expire_after_ninety_days_and_residents_do_not() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn dormant_staff_accounts_are_disabled_and_their_sessions_end() {
+    let app = TestApp::new().await;
+    let old_token = app.bearer("staff1").await;
+    app.clock.advance_ms(60 * 86_400_000);
+    let street = app.bearer("street1").await;
+    app.clock.advance_ms(31 * 86_400_000);
+    let n = gongzhi_app::auth::service::disable_dormant(&app.st)
+        .await
+        .expect("housekeeping");
+    assert!(n >= 1);
+    let app = &app;
+    let disabled = |name: &'static str| async move {
+        app.scalar_i64(&format!(
+            "select count(*) from users where username = '{name}' and disabled"
+        ))
+        .await
+    };
+    assert_eq!(disabled("staff1").await, 1, "91 days without a sign-in");
+    assert_eq!(disabled("street1").await, 0, "signed in 31 days ago");
+    assert_eq!(
+        disabled("resident1").await,
+        0,
+        "residents are not disabled for rest"
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &old_token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "staff1", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.audit_count("user.dormant", "ok").await, n as i64);
+    drop(street);
+}

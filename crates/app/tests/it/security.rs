@@ -700,3 +700,19 @@ async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own() {
         .await;
     assert_eq!(ip.as_deref(), Some("198.51.100.2"));
 }
+
+/// Checklist 30: a page size past the maximum is clamped, not obeyed.
+#[tokio::test]
+async fn page_sizes_are_clamped() {
+    let app = TestApp::new().await;
+    let staff = app.bearer("staff1").await;
+    for path in [
+        "/api/v1/cases?per_page=10000",
+        "/api/v1/residents?per_page=10000",
+        "/api/v1/org/grids?per_page=10000",
+    ] {
+        let r = app.get(path, &staff).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        assert_eq!(r.json()["per_page"], 500, "{path}");
+    }
+}

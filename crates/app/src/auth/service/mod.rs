@@ -467,3 +467,47 @@ pub async fn change_password(
     tx.commit().await?;
     Ok(())
 }
+
+/// Staff accounts unused this long are disabled (security checklist 25).
+pub const DORMANT_AFTER_MS: i64 = 90 * 86_400_000;
+
+/// Disables staff accounts with no sign-in for [`DORMANT_AFTER_MS`] and ends their
+/// sessions, each audited; an administrator (or the operator) enables them again. Returns
+/// how many were disabled.
+pub async fn disable_dormant(st: &AppState) -> AppResult<u64> {
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let ids = store::dormant_staff(&mut tx, now - DORMANT_AFTER_MS).await?;
+    for &id in &ids {
+        store::set_disabled(&mut tx, id, true, now).await?;
+        store::revoke_user_sessions(&mut tx, id, now).await?;
+        audit::record(
+            &mut tx,
+            now,
+            &Actor::named("housekeeping"),
+            Event::ok("user.dormant", "user", id)
+                .with(serde_json::json!({"idle_days": DORMANT_AFTER_MS / 86_400_000})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(ids.len() as u64)
+}
+
+/// Hourly upkeep of identity and related keys: dormant staff accounts disabled,
+/// idempotency keys older than a week forgotten.
+pub async fn housekeeping(st: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match disable_dormant(&st).await {
+            Ok(n) if n > 0 => tracing::info!(disabled = n, "dormant staff accounts disabled"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "disabling dormant accounts"),
+        }
+        let week = st.now_ms() - 7 * 86_400_000;
+        if let Err(e) = crate::idempotency::forget_before(&st.db, week).await {
+            tracing::warn!(error = %e, "forgetting idempotency keys");
+        }
+    }
+}
