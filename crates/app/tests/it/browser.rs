@@ -708,3 +708,80 @@ async fn staff_build_a_fire_scenario_and_see_today_s_posts_beside_the_optimised_
     let _ = c.close().await;
     result.expect("browser steps");
 }
+
+/// Issue 17's pages in a real browser under the CSP: street staff review a correction (the
+/// live model learns it), then change their password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn street_staff_review_a_correction_and_change_their_password() {
+    let Some((_driver, port)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let staff = app.bearer("staff1").await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let filed = app
+        .post_json(
+            "/api/v1/cases",
+            &staff,
+            serde_json::json!({"text": "小区里有人私自占用消防通道堆放杂物", "lng": lng, "lat": lat,
+                               "category": "SVC.CONSULT", "channel": "hotline"}),
+        )
+        .await;
+    assert!(filed.status.is_success(), "{}", filed.body);
+    let addr = app.serve().await;
+    let c = browser(port, "1366,900").await;
+    let base = format!("http://{addr}");
+    let dir = screenshots();
+    let result = async {
+        login(&c, &base, "street1").await?;
+        c.goto(&format!("{base}/routing/corrections")).await?;
+        let title = c.find(Locator::Css("main h1")).await?.text().await?;
+        assert_eq!(title, "分类纠正审核");
+        snap(&c, &dir, "routing-corrections-street1.png").await?;
+        c.find(Locator::XPath("//button[@value='accept']"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("p.flash"))
+            .await?;
+        c.goto(&format!("{base}/account/password")).await?;
+        c.find(Locator::Css("#current"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        c.find(Locator::Css("#new"))
+            .await?
+            .send_keys("街道审核换个新密码")
+            .await?;
+        c.find(Locator::Css("#confirm"))
+            .await?
+            .send_keys("街道审核换个新密码")
+            .await?;
+        snap(&c, &dir, "account-password-street1.png").await?;
+        c.find(Locator::Css("form.fields button.primary"))
+            .await?
+            .click()
+            .await?;
+        let flash = c
+            .wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("p.flash"))
+            .await?
+            .text()
+            .await?;
+        assert!(flash.contains("密码已修改"), "{flash}");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    result.expect("browser steps");
+    assert_eq!(
+        app.scalar_i64("select count(*) from routing_corrections where status = 'accepted'")
+            .await,
+        1
+    );
+}
