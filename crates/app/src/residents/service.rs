@@ -373,3 +373,39 @@ pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<Option<s
         "community": map.unit_name(r.community_id),
     })))
 }
+
+/// A resident corrects their own phone number (PIPL art. 46): the only record this can
+/// reach is the caller's own; audited with both numbers masked.
+pub async fn correct_own_phone(st: &AppState, user: &CurrentUser, raw: &str) -> AppResult<()> {
+    let Some(id) = user.resident_id else {
+        return Err(AppError::NotFound);
+    };
+    let phone =
+        gongzhi_core::pii::PhoneNumber::parse(raw).map_err(|e| AppError::field("phone", e))?;
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let before = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let old = st
+        .cipher
+        .decrypt(PHONE_FIELD, &before.phone_enc)
+        .map(|p| gongzhi_core::pii::mask_phone(&p))
+        .unwrap_or_default();
+    store::set_phone(
+        &mut tx,
+        id,
+        &st.cipher.encrypt(PHONE_FIELD, phone.as_str()),
+        &st.cipher.blind_index(PHONE_FIELD, phone.as_str()),
+        now,
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        now,
+        &user.actor(),
+        crate::audit::Event::ok("resident.correct", "resident", id)
+            .with(serde_json::json!({"field": "phone", "from": old, "to": phone.masked()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

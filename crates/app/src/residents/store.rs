@@ -178,3 +178,23 @@ pub async fn all_ids(tx: &mut Tx) -> Result<Vec<i64>, sqlx::Error> {
         .fetch_all(&mut **c)
         .await)
 }
+
+const SET_PHONE: &str =
+    "update residents set phone_enc = $2, phone_idx = $3, updated_at = $4 where id = $1";
+
+pub async fn set_phone(
+    tx: &mut Tx,
+    id: i64,
+    phone_enc: &str,
+    phone_idx: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(SET_PHONE)
+        .bind(id)
+        .bind(phone_enc)
+        .bind(phone_idx)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}

@@ -19,3 +19,23 @@ pub async fn export(
 ) -> AppResult<Json<Export>> {
     Ok(Json(service::export(&st, &user).await?))
 }
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct CorrectionRequest {
+    /// The caller's own phone number (11 digits; +86 and spaces allowed).
+    pub phone: String,
+}
+
+/// Corrects the caller's own personal data (PIPL art. 46; today the phone number of their
+/// resident record). Audited; nobody else's record can be reached this way.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "auth", request_body = CorrectionRequest,
+    responses((status = 204), (status = 401), (status = 404, description = "No resident record"), (status = 422, description = "PHONE_INVALID")),
+    security(("bearer" = [])))]
+pub async fn correct(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Json(req): Json<CorrectionRequest>,
+) -> AppResult<axum::http::StatusCode> {
+    crate::residents::service::correct_own_phone(&st, &user, &req.phone).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -8,5 +8,7 @@ pub mod service;
 
 /// The rights API.
 pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
-    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(api::export))
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(api::export))
+        .routes(utoipa_axum::routes!(api::correct))
 }

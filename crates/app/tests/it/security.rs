@@ -716,3 +716,44 @@ async fn page_sizes_are_clamped() {
         assert_eq!(r.json()["per_page"], 500, "{path}");
     }
 }
+
+/// Checklist 13: a resident corrects their own phone number; audited; only their own.
+#[tokio::test]
+async fn residents_correct_their_own_phone_and_it_is_audited() {
+    let app = TestApp::new().await;
+    let r1 = app.bearer("resident1").await;
+    let patch = |auth: &Auth, body: serde_json::Value| {
+        let req = auth
+            .apply(
+                Request::builder()
+                    .method(Method::PATCH)
+                    .uri("/api/v1/me")
+                    .header(header::CONTENT_TYPE, "application/json"),
+            )
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        app.send(req)
+    };
+    let bad = patch(&r1, json!({"phone": "12345"})).await;
+    assert_eq!(bad.error_code(), "PHONE_INVALID", "{}", bad.body);
+    let ok = patch(&r1, json!({"phone": "139 0000 1111"})).await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.body);
+    let export = app.get("/api/v1/me/export", &r1).await.json();
+    assert_eq!(export["resident"]["phone"], "13900001111");
+    let other = app
+        .get("/api/v1/me/export", &app.bearer("resident2").await)
+        .await
+        .json();
+    assert_ne!(
+        other["resident"]["phone"], "13900001111",
+        "nobody else's record changed"
+    );
+    assert_eq!(app.audit_count("resident.correct", "ok").await, 1);
+    let staff = patch(&app.bearer("staff1").await, json!({"phone": "13900002222"})).await;
+    assert_eq!(
+        staff.status,
+        StatusCode::NOT_FOUND,
+        "no resident record of their own"
+    );
+    assert_eq!(app.get("/api/v1/me", &r1).await.status, StatusCode::OK);
+}
