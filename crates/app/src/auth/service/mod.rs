@@ -388,13 +388,8 @@ pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<serde_js
 /// Checks a password against a stored hash off the async workers, a bounded number at a
 /// time (the login's rule, for every check).
 async fn verify_bounded(st: &AppState, stored: Option<String>, pw: &str) -> AppResult<bool> {
-    let _permit = st
-        .hashing
-        .acquire()
-        .await
-        .map_err(|e| anyhow::anyhow!("hashing pool closed: {e}"))?;
     let pw = zeroize::Zeroizing::new(pw.to_string());
-    tokio::task::spawn_blocking(move || match stored {
+    hashing(st, move || match stored {
         Some(h) => password::verify(&h, &pw),
         None => {
             password::dummy_verify(&pw);
@@ -402,7 +397,21 @@ async fn verify_bounded(st: &AppState, stored: Option<String>, pw: &str) -> AppR
         }
     })
     .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("password check: {e}")))
+}
+
+/// Runs password hashing work on the blocking pool, at most `st.hashing`'s permits at once.
+async fn hashing<T: Send + 'static>(
+    st: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<T> {
+    let _permit = st
+        .hashing
+        .acquire()
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing pool closed: {e}"))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing: {e}")))
 }
 
 /// Changes the caller's own password: the current one must be right, the new one must pass
@@ -442,16 +451,7 @@ pub async fn change_password(
     }
     let cost = st.config.password_cost;
     let plain = zeroize::Zeroizing::new(new.to_string());
-    let hash = {
-        let _permit = st
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| anyhow::anyhow!("hashing pool closed: {e}"))?;
-        tokio::task::spawn_blocking(move || password::hash(cost, &plain))
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing: {e}")))??
-    };
+    let hash = hashing(st, move || password::hash(cost, &plain)).await??;
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
     store::set_password(&mut tx, user.id, &hash, now).await?;
