@@ -291,6 +291,10 @@ pub struct ServeArgs {
     /// compares with (never in production).
     #[arg(long, hide = true)]
     pub bench_endpoints: bool,
+    /// Do not require staff, mediators, administrators and auditors to enrol a second
+    /// factor (TOTP). Those who enrolled are still asked for it. `--demo` implies this.
+    #[arg(long, env = "GONGZHI_TOTP_OPTIONAL")]
+    pub totp_optional: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -312,6 +316,12 @@ pub enum AdminCommand {
         /// Scope unit id (for street, community, grid, building, unit, resident).
         #[arg(long)]
         scope_id: Option<i64>,
+    },
+    /// Remove a user's second factor and recovery codes (a lost phone); their sessions end
+    /// and they enrol again at their next sign-in.
+    ResetTotp {
+        #[arg(long)]
+        username: String,
     },
     /// Create a long-lived integration token for a user (printed once).
     CreateToken {
@@ -592,6 +602,12 @@ async fn admin(common: &Common, cmd: AdminCommand) -> anyhow::Result<()> {
                 })?;
             println!("created user {username} (id {id}, role {})", role.code());
         }
+        AdminCommand::ResetTotp { username } => {
+            crate::auth::service::totp::reset(&st, &username, "cli")
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.code()))?;
+            println!("second factor of {username} removed; they enrol again at next sign-in");
+        }
         AdminCommand::CreateToken { username, days } => {
             let token = crate::auth::service::create_integration_token(
                 &st,
@@ -637,6 +653,7 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
         smtp_url: args.smtp_url.clone(),
         smtp_from: args.smtp_from.clone(),
         bench: args.bench_endpoints,
+        require_totp: !(args.totp_optional || args.demo),
         ..base_config(common)
     };
     let st = build_state(db.clone(), cipher, Arc::new(SystemClock), config).await?;

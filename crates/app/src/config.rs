@@ -55,6 +55,9 @@ pub struct Config {
     /// How long a scenario's simulation runs in all may take before it is stopped and
     /// refused (SCENARIO_OVER_BUDGET).
     pub twin_run_limit: std::time::Duration,
+    /// Staff, mediators, administrators and auditors must enrol a second factor (TOTP)
+    /// before anything else. On by default for `serve`; off for the demo and the tests.
+    pub require_totp: bool,
 }
 
 /// The ledger origin of an install that does not choose one.
@@ -79,6 +82,7 @@ impl Default for Config {
             bench: false,
             ledger_origin: DEFAULT_LEDGER_ORIGIN.into(),
             ledger_key_file: None,
+            require_totp: false,
         }
     }
 }

@@ -25,6 +25,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("bad credentials")]
     BadCredentials,
+    /// The password was right; the second factor is missing or wrong (401 with its code).
+    #[error("second factor: {0}")]
+    Challenge(&'static str),
     #[error("too many requests: {0}")]
     RateLimited(&'static str),
     #[error("forbidden: {0}")]
@@ -72,7 +75,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound | AppError::Denied { .. } => StatusCode::NOT_FOUND,
-            AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::BadCredentials | AppError::Challenge(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Invalid {
                 code: "BODY_TOO_LARGE",
@@ -90,7 +95,7 @@ impl AppError {
             AppError::NotFound | AppError::Denied { .. } => "NOT_FOUND",
             AppError::Unauthenticated => "AUTH_REQUIRED",
             AppError::BadCredentials => "AUTH_BAD_CREDENTIALS",
-            AppError::Forbidden(c) | AppError::Conflict(c) => c,
+            AppError::Forbidden(c) | AppError::Conflict(c) | AppError::Challenge(c) => c,
             AppError::Invalid { code, .. } => code,
             AppError::Internal(_) => "INTERNAL",
             AppError::RateLimited(c) => c,

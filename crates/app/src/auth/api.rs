@@ -18,6 +18,10 @@ use crate::web::{AuthUser, Ctx};
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The second factor, for accounts that enrolled one: a 6-digit TOTP code or an unused
+    /// recovery code (`xxxxx-xxxxx`).
+    #[serde(default)]
+    pub otp: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -72,17 +76,27 @@ pub fn user_view(st: &AppState, u: &CurrentUser) -> UserView {
 
 /// Logs in with a username and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "Wrong password, unknown name, disabled account or throttled attempt: the same AUTH_BAD_CREDENTIALS for all (5 failures of one name from one address wait 15 minutes)")))]
+    responses((status = 200, body = LoginResponse), (status = 401, description = "Wrong password, unknown name, disabled account or throttled attempt: the same AUTH_BAD_CREDENTIALS for all (5 failures of one name from one address wait 15 minutes). After a right password: AUTH_OTP_REQUIRED (send `otp`) or AUTH_OTP_INVALID (wrong or already used code)")))]
 pub async fn login(
     State(st): State<AppState>,
     ctx: Ctx,
     jar: CookieJar,
     Json(req): Json<LoginRequest>,
 ) -> AppResult<Response> {
-    if req.username.len() > 64 || req.password.len() > 256 {
+    if req.username.len() > 64
+        || req.password.len() > 256
+        || req.otp.as_ref().is_some_and(|o| o.len() > 32)
+    {
         return Err(AppError::BadCredentials);
     }
-    let done = service::login(&st, &req.username, &req.password, ctx.ip.clone()).await?;
+    let done = service::login(
+        &st,
+        &req.username,
+        &req.password,
+        req.otp.as_deref(),
+        ctx.ip.clone(),
+    )
+    .await?;
     let jar = jar.add(cookie(
         &st,
         SESSION_COOKIE,
@@ -134,4 +148,74 @@ pub async fn change_password(
 ) -> AppResult<axum::http::StatusCode> {
     service::change_password(&st, &user, &req.current, &req.new).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TotpStatus {
+    pub enabled: bool,
+    pub recovery_codes_left: i64,
+}
+
+/// Whether the caller signs in with a second factor.
+#[utoipa::path(get, path = "/api/v1/me/totp", tag = "auth",
+    responses((status = 200, body = TotpStatus), (status = 401)), security(("bearer" = [])))]
+pub async fn totp_status(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+) -> AppResult<Json<TotpStatus>> {
+    let (enabled, recovery_codes_left) = service::totp::status(&st, &user).await?;
+    Ok(Json(TotpStatus {
+        enabled,
+        recovery_codes_left,
+    }))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TotpEnrolment {
+    /// The secret in base32, to type into an authenticator app.
+    pub secret: String,
+    /// The same as an `otpauth://totp/…` link (what the QR code holds).
+    pub otpauth_uri: String,
+}
+
+/// Starts enrolling a second factor (TOTP, RFC 6238): a new secret, on once a code from it
+/// is confirmed.
+#[utoipa::path(post, path = "/api/v1/me/totp", tag = "auth",
+    responses((status = 200, body = TotpEnrolment), (status = 401), (status = 409, description = "TOTP_ALREADY_ON")),
+    security(("bearer" = [])))]
+pub async fn totp_begin(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+) -> AppResult<Json<TotpEnrolment>> {
+    let e = service::totp::begin(&st, &user).await?;
+    Ok(Json(TotpEnrolment {
+        secret: e.secret,
+        otpauth_uri: e.uri,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TotpConfirm {
+    /// The 6-digit code the app shows now.
+    pub code: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecoveryCodes {
+    /// Ten one-time codes for signing in without the phone; shown only this once.
+    pub recovery_codes: Vec<String>,
+}
+
+/// Confirms the enrolment with a code from the app; returns the recovery codes (once).
+#[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "auth", request_body = TotpConfirm,
+    responses((status = 200, body = RecoveryCodes), (status = 401),
+        (status = 409, description = "TOTP_ALREADY_ON, TOTP_NOT_STARTED"), (status = 422, description = "TOTP_CODE_WRONG")),
+    security(("bearer" = [])))]
+pub async fn totp_confirm(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Json(req): Json<TotpConfirm>,
+) -> AppResult<Json<RecoveryCodes>> {
+    let recovery_codes = service::totp::confirm(&st, &user, &req.code).await?;
+    Ok(Json(RecoveryCodes { recovery_codes }))
 }

@@ -128,6 +128,8 @@ pub async fn login_form(
 pub struct LoginForm {
     username: String,
     password: String,
+    #[serde(default)]
+    otp: Option<String>,
     next: Option<String>,
 }
 
@@ -138,7 +140,8 @@ pub async fn login(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(f.next.as_deref());
-    match service::login(&st, &f.username, &f.password, ctx.ip.clone()).await {
+    let otp = f.otp.as_deref().filter(|o| !o.trim().is_empty() && o.len() <= 32);
+    match service::login(&st, &f.username, &f.password, otp, ctx.ip.clone()).await {
         Ok(done) => {
             let max_age = st.config.session_absolute_ms / 1000;
             let jar = jar
@@ -146,7 +149,7 @@ pub async fn login(
                 .remove(Cookie::from(CSRF_COOKIE));
             (jar, Redirect::to(&next)).into_response()
         }
-        Err(e @ AppError::BadCredentials) => {
+        Err(e @ (AppError::BadCredentials | AppError::Challenge(_))) => {
             let status = e.status();
             let code = e.code();
             render_login(
@@ -297,6 +300,92 @@ pub async fn change_password(
             Some(ctx.lang.error(e.code())),
             e.status(),
         ),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/templates/totp.html")]
+struct TotpPage {
+    layout: crate::web::Layout,
+    required: bool,
+    enabled: bool,
+    codes_left: i64,
+    pending: Option<service::Enrolment>,
+    qr_svg: String,
+    recovery: Vec<String>,
+    error: Option<&'static str>,
+}
+
+/// The otpauth link as an SVG QR code (drawn here: no script, no request elsewhere).
+fn qr_svg(uri: &str) -> String {
+    match qrcode::QrCode::new(uri.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn totp_render(
+    st: &AppState,
+    ctx: &Ctx,
+    user: &service::CurrentUser,
+    recovery: Vec<String>,
+    error: Option<&'static str>,
+    status: axum::http::StatusCode,
+) -> AppResult<Response> {
+    let (enabled, codes_left) = service::totp::status(st, user).await?;
+    let pending = service::totp::pending(st, user).await?;
+    let page = TotpPage {
+        layout: crate::web::Layout::new(st, ctx, "auth.totp", ""),
+        required: user.second_factor_missing && !enabled,
+        enabled,
+        codes_left,
+        qr_svg: pending.as_ref().map(|p| qr_svg(&p.uri)).unwrap_or_default(),
+        pending,
+        recovery,
+        error,
+    };
+    let html = page.render().map_err(|e| AppError::Internal(e.into()))?;
+    Ok((status, Html(html)).into_response())
+}
+
+/// Two-step sign-in: its state, the enrolment (QR code and secret), the recovery codes.
+pub async fn totp_page(
+    State(st): State<AppState>,
+    crate::web::AuthUser(user, ctx): crate::web::AuthUser,
+) -> AppResult<Response> {
+    totp_render(&st, &ctx, &user, vec![], None, axum::http::StatusCode::OK).await
+}
+
+/// Starts the enrolment (a new secret).
+pub async fn totp_begin(
+    State(st): State<AppState>,
+    crate::web::AuthUser(user, _ctx): crate::web::AuthUser,
+) -> AppResult<Response> {
+    service::totp::begin(&st, &user).await?;
+    Ok(Redirect::to("/account/totp").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TotpConfirmForm {
+    code: String,
+}
+
+/// Confirms the enrolment; the recovery codes are shown on this answer only.
+pub async fn totp_confirm(
+    State(st): State<AppState>,
+    crate::web::AuthUser(user, ctx): crate::web::AuthUser,
+    Form(f): Form<TotpConfirmForm>,
+) -> AppResult<Response> {
+    match service::totp::confirm(&st, &user, &f.code).await {
+        Ok(codes) => totp_render(&st, &ctx, &user, codes, None, axum::http::StatusCode::OK).await,
+        Err(e @ AppError::Invalid { .. }) => {
+            totp_render(&st, &ctx, &user, vec![], Some(ctx.lang.error(e.code())), e.status()).await
+        }
         Err(e) => Err(e),
     }
 }

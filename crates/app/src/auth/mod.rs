@@ -23,6 +23,8 @@ pub fn routes() -> Router<AppState> {
             "/account/password",
             get(html::password_form).post(html::change_password),
         )
+        .route("/account/totp", get(html::totp_page).post(html::totp_begin))
+        .route("/account/totp/confirm", post(html::totp_confirm))
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -31,4 +33,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::logout))
         .routes(routes!(api::me))
         .routes(routes!(api::change_password))
+        .routes(routes!(api::totp_status, api::totp_begin))
+        .routes(routes!(api::totp_confirm))
 }

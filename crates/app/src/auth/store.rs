@@ -19,6 +19,10 @@ pub struct UserRow {
     pub created_at: i64,
     /// When the password was last set (creation, a change, a reset).
     pub password_changed_at: i64,
+    /// The TOTP secret, sealed (pending until `totp_enabled_at` is set).
+    pub totp_sealed: Option<String>,
+    pub totp_enabled_at: Option<i64>,
+    pub totp_last_step: Option<i64>,
 }
 
 /// A user row joined with its live session.
@@ -41,14 +45,15 @@ pub struct SessionUser {
     pub lang: String,
     pub elder_mode: bool,
     pub password_changed_at: i64,
+    pub totp_enabled_at: Option<i64>,
 }
 
-const BY_USERNAME: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at, coalesce(password_changed_at, created_at) as password_changed_at from users where username = $1";
-const BY_ID: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at, coalesce(password_changed_at, created_at) as password_changed_at from users where id = $1";
+const BY_USERNAME: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at, coalesce(password_changed_at, created_at) as password_changed_at, totp_sealed, totp_enabled_at, totp_last_step from users where username = $1";
+const BY_ID: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at, coalesce(password_changed_at, created_at) as password_changed_at, totp_sealed, totp_enabled_at, totp_last_step from users where id = $1";
 
 const INSERT_USER: &str = "insert into users (username, display_name, role, scope_kind, scope_id, resident_id, password_hash, created_at, updated_at) \
      values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning id";
-const LIST_USERS: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at, coalesce(password_changed_at, created_at) as password_changed_at \
+const LIST_USERS: &str = "select id, username, display_name, role, scope_kind, scope_id, resident_id, password_hash, disabled, lang, elder_mode, created_at, coalesce(password_changed_at, created_at) as password_changed_at, totp_sealed, totp_enabled_at, totp_last_step \
      from users where ($1 = '' or role = $1) order by id limit $2 offset $3";
 const COUNT_USERS: &str = "select count(*) from users where ($1 = '' or role = $1)";
 const UPDATE_ACCESS: &str = "update users set role = $2, scope_kind = $3, scope_id = $4, display_name = $5, updated_at = $6 where id = $1";
@@ -58,7 +63,7 @@ const SET_PREFS: &str =
 
 const INSERT_SESSION: &str = "insert into sessions (id, user_id, kind, csrf, created_at, last_seen, expires_at, ip) values ($1, $2, $3, $4, $5, $5, $6, $7)";
 const FIND_SESSION: &str = "select s.id as session_id, s.kind, s.csrf, s.created_at, s.last_seen, s.expires_at, s.revoked_at, \
-     u.id as user_id, u.username, u.display_name, u.role, u.scope_kind, u.scope_id, u.resident_id, u.disabled, u.lang, u.elder_mode, coalesce(u.password_changed_at, u.created_at) as password_changed_at \
+     u.id as user_id, u.username, u.display_name, u.role, u.scope_kind, u.scope_id, u.resident_id, u.disabled, u.lang, u.elder_mode, coalesce(u.password_changed_at, u.created_at) as password_changed_at, u.totp_enabled_at \
      from sessions s join users u on u.id = s.user_id where s.id = $1";
 const SET_PASSWORD: &str =
     "update users set password_hash = $2, password_changed_at = $3, updated_at = $3 where id = $1";
@@ -288,5 +293,100 @@ pub async fn dormant_staff(tx: &mut Tx, before: i64) -> Result<Vec<i64>, sqlx::E
     on_tx!(tx, |c| sqlx::query_scalar(DORMANT_STAFF)
         .bind(before)
         .fetch_all(&mut **c)
+        .await)
+}
+
+const SET_TOTP_PENDING: &str =
+    "update users set totp_sealed = $2, totp_enabled_at = null, totp_last_step = null, updated_at = $3 where id = $1 and totp_enabled_at is null";
+const ENABLE_TOTP: &str =
+    "update users set totp_enabled_at = $2, totp_last_step = $3, updated_at = $2 where id = $1 and totp_enabled_at is null and totp_sealed is not null";
+const USE_STEP: &str = "update users set totp_last_step = $2 where id = $1 and (totp_last_step is null or totp_last_step < $2)";
+const CLEAR_TOTP: &str = "update users set totp_sealed = null, totp_enabled_at = null, totp_last_step = null, updated_at = $2 where id = $1";
+const DELETE_RECOVERY: &str = "delete from recovery_codes where user_id = $1";
+const INSERT_RECOVERY: &str = "insert into recovery_codes (user_id, code_sha256) values ($1, $2)";
+const USE_RECOVERY: &str = "update recovery_codes set used_at = $3 where user_id = $1 and code_sha256 = $2 and used_at is null";
+const RECOVERY_LEFT: &str = "select count(*) from recovery_codes where user_id = $1 and used_at is null";
+
+/// Stores a new, not yet confirmed TOTP secret (refused once one is enabled: 0 rows).
+pub async fn set_totp_pending(tx: &mut Tx, id: i64, sealed: &str, now: i64) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(SET_TOTP_PENDING)
+        .bind(id)
+        .bind(sealed)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+/// Turns the pending secret on, with the step of the confirming code used.
+pub async fn enable_totp(tx: &mut Tx, id: i64, step: i64, now: i64) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(ENABLE_TOTP)
+        .bind(id)
+        .bind(now)
+        .bind(step)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+/// Records a time step as used; 0 rows when it (or a later one) already was: a replay.
+pub async fn use_totp_step(tx: &mut Tx, id: i64, step: i64) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(USE_STEP)
+        .bind(id)
+        .bind(step)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+/// Removes the second factor and its recovery codes (the operator's reset).
+pub async fn clear_totp(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(CLEAR_TOTP)
+        .bind(id)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
+    on_tx!(tx, |c| sqlx::query(DELETE_RECOVERY)
+        .bind(id)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+/// Replaces the user's recovery codes (given as SHA-256 hex).
+pub async fn set_recovery_codes(tx: &mut Tx, id: i64, hashes: &[String]) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(DELETE_RECOVERY)
+        .bind(id)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
+    for h in hashes {
+        on_tx!(tx, |c| sqlx::query(INSERT_RECOVERY)
+            .bind(id)
+            .bind(h)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Spends a recovery code; 0 rows when it is unknown or already spent.
+pub async fn use_recovery_code(tx: &mut Tx, id: i64, hash: &str, now: i64) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(USE_RECOVERY)
+        .bind(id)
+        .bind(hash)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+pub async fn recovery_codes_left(tx: &mut Tx, id: i64) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(RECOVERY_LEFT)
+        .bind(id)
+        .fetch_one(&mut **c)
         .await)
 }

@@ -157,6 +157,10 @@ const READ_ONLY_MAY_POST: &[&str] = &[
     "/api/v1/notifications/read",
     "/account/password",
     "/api/v1/me/password",
+    "/account/totp",
+    "/account/totp/confirm",
+    "/api/v1/me/totp",
+    "/api/v1/me/totp/confirm",
 ];
 
 /// The middleware: resolve context, enforce CSRF, audit refusals.
@@ -276,6 +280,24 @@ async fn resolve_inner(st: AppState, mut req: Request, next: Next) -> Result<Res
                 return Err(AppError::Forbidden("PASSWORD_EXPIRED"));
             }
             return Ok(axum::response::Redirect::to("/account/password?expired=1").into_response());
+        }
+    }
+    // A role that must sign in with two factors and has not enrolled one: nothing but
+    // enrolling (the step-up challenge), and leaving.
+    if let Some(u) = &user
+        && u.second_factor_missing
+    {
+        let path = req.uri().path();
+        let allowed = READ_ONLY_MAY_POST.contains(&path)
+            || path.starts_with("/assets/")
+            || path.starts_with("/account/totp")
+            || path.starts_with("/api/v1/me/totp")
+            || path == "/api/v1/me";
+        if !allowed {
+            if path.starts_with("/api/") {
+                return Err(AppError::Forbidden("TOTP_REQUIRED"));
+            }
+            return Ok(axum::response::Redirect::to("/account/totp?required=1").into_response());
         }
     }
     if unsafe_method

@@ -658,3 +658,142 @@ async fn dormant_staff_accounts_are_disabled_and_their_sessions_end() {
     assert_eq!(app.audit_count("user.dormant", "ok").await, n as i64);
     drop(street);
 }
+
+#[tokio::test]
+async fn staff_sign_in_with_a_second_factor_and_no_code_works_twice() {
+    use gongzhi_core::identity::totp;
+    let app = TestApp::with_config(|c| c.require_totp = true).await;
+    let login = |otp: Option<String>| {
+        let app = &app;
+        async move {
+            let mut body = json!({"username": "admin", "password": PASSWORD});
+            if let Some(o) = otp {
+                body["otp"] = json!(o);
+            }
+            app.post_json("/api/v1/auth/login", &Auth::None, body).await
+        }
+    };
+    // Not enrolled: signed in, but every call is the step-up challenge until enrolment.
+    let r = login(None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let admin = Auth::Bearer(r.json()["token"].as_str().unwrap().to_string());
+    let r = app.get("/api/v1/cases", &admin).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (StatusCode::FORBIDDEN, "TOTP_REQUIRED")
+    );
+    let browser = app.browser("staff1").await;
+    let page = app.get("/cases", &browser).await;
+    assert_eq!(page.location(), "/account/totp?required=1");
+    let page = app.get("/account/totp", &browser).await;
+    assert!(page.body.contains("须先开启两步验证"), "{}", page.body);
+    // Residents are not asked.
+    let resident = app.bearer("resident1").await;
+    assert_eq!(app.get("/api/v1/cases", &resident).await.status, StatusCode::OK);
+
+    // Enrolment: a secret, a wrong code refused, the right one turns it on.
+    let r = app.post_json("/api/v1/me/totp", &admin, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let secret = r.json()["secret"].as_str().unwrap().to_string();
+    assert!(r.json()["otpauth_uri"].as_str().unwrap().starts_with("otpauth://totp/"));
+    let now = || app.st.now_ms();
+    let code_now = || totp::code_at_step(&secret, totp::step_of(now())).unwrap();
+    let wrong = if code_now() == "000000" { "111111" } else { "000000" };
+    let r = app
+        .post_json("/api/v1/me/totp/confirm", &admin, json!({"code": wrong}))
+        .await;
+    assert_eq!(r.error_code(), "TOTP_CODE_WRONG", "{}", r.body);
+    let first = code_now();
+    let r = app
+        .post_json("/api/v1/me/totp/confirm", &admin, json!({"code": first}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let recovery: Vec<String> = serde_json::from_value(r.json()["recovery_codes"].clone()).unwrap();
+    assert_eq!(recovery.len(), 10);
+    assert_eq!(app.get("/api/v1/cases", &admin).await.status, StatusCode::OK);
+    let r = app.post_json("/api/v1/me/totp", &admin, json!({})).await;
+    assert_eq!(r.error_code(), "TOTP_ALREADY_ON");
+    assert_eq!(app.audit_count("user.totp", "ok").await, 1);
+    let sealed = app
+        .scalar_text("select totp_sealed from users where username = 'admin'")
+        .await
+        .unwrap();
+    assert!(!sealed.contains(&secret), "the secret is sealed at rest");
+
+    // Signing in now needs the code; the code that confirmed is spent.
+    let r = login(None).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (StatusCode::UNAUTHORIZED, "AUTH_OTP_REQUIRED")
+    );
+    let r = login(Some(first.clone())).await;
+    assert_eq!(r.error_code(), "AUTH_OTP_INVALID", "a code used twice is refused");
+    app.clock.advance_ms(30_000);
+    let next = code_now();
+    let r = login(Some(next.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = login(Some(next)).await;
+    assert_eq!(r.error_code(), "AUTH_OTP_INVALID", "a code used twice is refused");
+    // A recovery code works once, in any case.
+    let r = login(Some(recovery[0].to_uppercase())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = login(Some(recovery[0].clone())).await;
+    assert_eq!(r.error_code(), "AUTH_OTP_INVALID");
+    let r = app.get("/api/v1/me/totp", &admin).await;
+    assert_eq!(r.json()["recovery_codes_left"], 9);
+    // A wrong password with a right code is still the one uniform refusal.
+    app.clock.advance_ms(30_000);
+    let r = app
+        .post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "admin", "password": "wrong-password", "otp": code_now()}),
+        )
+        .await;
+    assert_eq!(r.error_code(), "AUTH_BAD_CREDENTIALS");
+    // The login form asks for the code and says why.
+    let page = app.get("/login", &Auth::None).await;
+    assert!(page.body.contains("name=\"otp\""), "{}", page.body);
+
+    // The operator's reset: the factor goes, the sessions end, enrolment is asked again.
+    gongzhi_app::auth::service::totp::reset(&app.st, "admin", "cli")
+        .await
+        .unwrap();
+    assert_eq!(app.get("/api/v1/me", &admin).await.status, StatusCode::UNAUTHORIZED);
+    let r = login(None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let admin = Auth::Bearer(r.json()["token"].as_str().unwrap().to_string());
+    assert_eq!(app.get("/api/v1/cases", &admin).await.error_code(), "TOTP_REQUIRED");
+}
+
+#[tokio::test]
+async fn the_second_factor_page_enrols_with_a_qr_code_and_shows_recovery_codes_once() {
+    use gongzhi_core::identity::totp;
+    let app = TestApp::with_config(|c| c.require_totp = true).await;
+    let staff = app.browser("staff1").await;
+    let r = app.post_form("/account/totp", &staff, &[("_csrf", &staff.csrf())]).await;
+    assert_eq!(r.location(), "/account/totp");
+    let page = app.get("/account/totp", &staff).await;
+    assert!(page.body.contains("<svg"), "a QR code is drawn");
+    let secret = app
+        .scalar_text("select totp_sealed from users where username = 'staff1'")
+        .await
+        .map(|s| {
+            app.st
+                .cipher
+                .decrypt(gongzhi_app::auth::service::TOTP_FIELD, &s)
+                .unwrap()
+        })
+        .unwrap();
+    assert!(page.body.contains(&secret), "the key is shown to type in");
+    let code = totp::code_at_step(&secret, totp::step_of(app.st.now_ms())).unwrap();
+    let r = app
+        .post_form("/account/totp/confirm", &staff, &[("_csrf", &staff.csrf()), ("code", &code)])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("两步验证已开启") && r.body.matches("<li><code>").count() == 10);
+    let again = app.get("/account/totp", &staff).await;
+    assert!(again.body.contains("剩余可用恢复码：10"), "{}", again.body);
+    assert_eq!(again.body.matches("<li><code>").count(), 0, "shown once");
+    assert_eq!(app.get("/cases", &staff).await.status, StatusCode::OK);
+}

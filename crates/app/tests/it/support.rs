@@ -372,7 +372,8 @@ impl TestApp {
             csrf: String::new(),
             extra: String::new(),
         };
-        let home = self.get("/", &auth).await;
+        // A page every signed-in account reaches, even one stopped at a gate.
+        let home = self.get("/account/password", &auth).await;
         let csrf = home.meta_csrf().expect("csrf meta");
         if let Auth::Cookie { csrf: c, .. } = &mut auth {
             *c = csrf;

@@ -3,6 +3,7 @@
 mod role;
 mod scope;
 pub mod throttle;
+pub mod totp;
 
 pub use role::{Role, RoleError};
 pub use scope::{Placement, Scope, ScopeFilter};

@@ -147,6 +147,12 @@ impl Role {
         self != Role::Resident
     }
 
+    /// Signs in with a second factor (TOTP) where the install requires it: every role that
+    /// works on other people's data — staff, mediators, administrators, auditors.
+    pub fn needs_second_factor(self) -> bool {
+        self.is_staff()
+    }
+
     /// Changes nothing: every write is refused except their own session and preferences.
     pub fn is_read_only(self) -> bool {
         matches!(self, Role::Auditor)

@@ -2,7 +2,14 @@
 //! who acts on every other service ([`CurrentUser`] or [`Who::System`]). Accounts are in
 //! [`users`].
 
+mod second_factor;
 mod users;
+
+pub use second_factor::{Enrolment, TOTP_FIELD};
+pub mod totp {
+    //! The second factor's use-cases.
+    pub use super::second_factor::{begin, confirm, pending, reset, status};
+}
 
 pub use users::{
     Access, Account, UserItem, UserSpec, account, account_named, acting_as, create_user,
@@ -39,6 +46,9 @@ pub struct CurrentUser {
     pub ip: Option<String>,
     /// A staff password older than 90 days: nothing but changing it is allowed.
     pub password_expired: bool,
+    /// A role that needs a second factor, on an install that requires it, without one
+    /// enrolled: nothing but enrolling is allowed (the step-up challenge).
+    pub second_factor_missing: bool,
 }
 
 impl CurrentUser {
@@ -109,6 +119,7 @@ pub async fn login(
     st: &AppState,
     username: &str,
     pw: &str,
+    otp: Option<&str>,
     ip: Option<String>,
 ) -> AppResult<LoggedIn> {
     let now = st.now_ms();
@@ -180,16 +191,50 @@ pub async fn login(
             return Err(AppError::BadCredentials);
         }
     };
-    st.login_throttle
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .succeeded(name, &addr);
     let actor = Actor {
         id: Some(user.id),
         name: user.username.clone(),
         ip: ip.clone(),
     };
     let mut tx = st.db.begin().await?;
+    // The second factor, once enrolled, is always asked for. Its refusals come after a
+    // right password, so they may say what is missing; a wrong code counts as a failure.
+    let mut factor = None;
+    if user.totp_enabled_at.is_some() {
+        let given = otp.map(str::trim).filter(|c| !c.is_empty());
+        let ok = match given {
+            Some(code) => second_factor::check_at_login(st, &mut tx, &user, code, now).await?,
+            None => None,
+        };
+        if ok.is_none() {
+            drop(tx);
+            let (reason, code) = match given {
+                None => ("otp_required", "AUTH_OTP_REQUIRED"),
+                Some(_) => ("otp_invalid", "AUTH_OTP_INVALID"),
+            };
+            if given.is_some() {
+                st.login_throttle
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .failed(name, &addr, now);
+            }
+            audit::record_alone(
+                &st.db,
+                now,
+                &actor,
+                Event::ok("auth.login", "user", user.id)
+                    .result("failed")
+                    .with(serde_json::json!({"reason": reason})),
+            )
+            .await?;
+            return Err(AppError::Challenge(code));
+        }
+        factor = ok;
+    }
+    st.login_throttle
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .succeeded(name, &addr);
     let token = random_token();
     let id = token_id(&token);
     let csrf = random_token();
@@ -211,7 +256,8 @@ pub async fn login(
         &mut tx,
         now,
         &actor,
-        Event::ok("auth.login", "user", user.id),
+        Event::ok("auth.login", "user", user.id)
+            .with(serde_json::json!({"second_factor": factor})),
     )
     .await?;
     tx.commit().await?;
@@ -232,8 +278,13 @@ pub async fn login(
             csrf,
             ip,
             password_expired: expired(role, user.password_changed_at, now),
+            second_factor_missing: factor_missing(st, role, user.totp_enabled_at),
         },
     })
+}
+
+fn factor_missing(st: &AppState, role: Role, enabled_at: Option<i64>) -> bool {
+    st.config.require_totp && role.needs_second_factor() && enabled_at.is_none()
 }
 
 fn expired(role: Role, changed_at: i64, now: i64) -> bool {
@@ -279,6 +330,8 @@ pub async fn authenticate(
         csrf: s.csrf,
         ip,
         password_expired: s.kind != "integration" && expired(role, s.password_changed_at, now),
+        second_factor_missing: s.kind != "integration"
+            && factor_missing(st, role, s.totp_enabled_at),
     }))
 }
 

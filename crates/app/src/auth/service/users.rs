@@ -279,5 +279,6 @@ pub async fn acting_as(st: &AppState, username: &str) -> AppResult<CurrentUser> 
         csrf: String::new(),
         ip: None,
         password_expired: false,
+        second_factor_missing: false,
     })
 }
