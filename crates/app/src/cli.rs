@@ -295,6 +295,10 @@ pub struct ServeArgs {
     /// factor (TOTP). Those who enrolled are still asked for it. `--demo` implies this.
     #[arg(long, env = "GONGZHI_TOTP_OPTIONAL")]
     pub totp_optional: bool,
+    /// The install's privacy policy (TOML, the format of crates/app/privacy/policy.toml);
+    /// without it, the policy compiled in.
+    #[arg(long, env = "GONGZHI_PRIVACY_POLICY")]
+    pub privacy_policy: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -654,6 +658,16 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
         smtp_from: args.smtp_from.clone(),
         bench: args.bench_endpoints,
         require_totp: !(args.totp_optional || args.demo),
+        privacy_policy: match &args.privacy_policy {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading {}", p.display()))?;
+                gongzhi_core::consent::Policy::parse(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                Some(text)
+            }
+            None => None,
+        },
         ..base_config(common)
     };
     let st = build_state(db.clone(), cipher, Arc::new(SystemClock), config).await?;

@@ -96,3 +96,13 @@ pub fn parse_time(s: &str) -> Option<i64> {
     let t = d.and_hms_opt(0, 0, 0)?.and_local_timezone(cst()).single()?;
     Some(t.timestamp_millis())
 }
+
+/// The calendar day in China (UTC+8) as (year, month, day).
+pub fn ymd_cn(ms: i64) -> (i32, u32, u32) {
+    use chrono::{Datelike, TimeZone};
+    cst()
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|d| (d.year(), d.month(), d.day()))
+        .unwrap_or((1970, 1, 1))
+}

@@ -58,6 +58,9 @@ pub struct Config {
     /// Staff, mediators, administrators and auditors must enrol a second factor (TOTP)
     /// before anything else. On by default for `serve`; off for the demo and the tests.
     pub require_totp: bool,
+    /// The privacy policy (TOML) in force; `None`: the one compiled in
+    /// (`crates/app/privacy/policy.toml`).
+    pub privacy_policy: Option<String>,
 }
 
 /// The ledger origin of an install that does not choose one.
@@ -83,6 +86,7 @@ impl Default for Config {
             ledger_origin: DEFAULT_LEDGER_ORIGIN.into(),
             ledger_key_file: None,
             require_totp: false,
+            privacy_policy: None,
         }
     }
 }

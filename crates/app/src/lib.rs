@@ -11,6 +11,7 @@ pub mod cases;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod consent;
 pub mod db;
 pub mod demo;
 pub mod devices;
@@ -44,7 +45,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "gongzhi API", description = "共治 · 社区治理平台: JSON API. Errors: {\"errors\":[{\"code\",\"detail\"}]}."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "devices"), (name = "mediation"), (name = "ledger"), (name = "funds"), (name = "twin"), (name = "ops"))
+    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "devices"), (name = "mediation"), (name = "ledger"), (name = "funds"), (name = "twin"), (name = "ops"), (name = "consent"))
 )]
 struct ApiDoc;
 
@@ -77,6 +78,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(notify::api())
         .merge(ops::api())
         .merge(rights::api())
+        .merge(consent::api())
         .split_for_parts();
     web::errors::document_refusals(&mut doc);
     (router, doc)
@@ -110,6 +112,7 @@ pub fn router(st: AppState) -> Router {
         .merge(open311::routes())
         .merge(admin::routes())
         .merge(audit::routes())
+        .merge(consent::routes())
         .route("/assets/{*path}", get(web::assets::serve))
         .route("/healthz", get(ops::healthz))
         .route(

@@ -43,6 +43,8 @@ pub struct Inner {
     pub simulations: Arc<tokio::sync::Semaphore>,
     /// Refusals that are audited once per key and minute, not one by one (key → last time).
     pub quiet_audit: std::sync::Mutex<std::collections::HashMap<String, (i64, u64)>>,
+    /// The privacy policy's purposes (the install's, or the one compiled in).
+    pub policy: Arc<gongzhi_core::consent::Policy>,
 }
 
 impl std::ops::Deref for AppState {
@@ -55,7 +57,9 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub fn new(db: Db, cipher: Cipher, clock: Arc<dyn Clock>, config: Config) -> Self {
         let (writers, batch) = if db.is_postgres() { (4, 16) } else { (1, 64) };
+        let policy = Arc::new(crate::consent::policy(config.privacy_policy.as_deref()));
         Self(Arc::new(Inner {
+            policy,
             db,
             cipher,
             clock,

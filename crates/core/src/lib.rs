@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod cases;
 pub mod classify;
+pub mod consent;
 pub mod identity;
 pub mod ledger;
 pub mod mediation;

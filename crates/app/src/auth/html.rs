@@ -140,7 +140,10 @@ pub async fn login(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(f.next.as_deref());
-    let otp = f.otp.as_deref().filter(|o| !o.trim().is_empty() && o.len() <= 32);
+    let otp = f
+        .otp
+        .as_deref()
+        .filter(|o| !o.trim().is_empty() && o.len() <= 32);
     match service::login(&st, &f.username, &f.password, otp, ctx.ip.clone()).await {
         Ok(done) => {
             let max_age = st.config.session_absolute_ms / 1000;
@@ -384,7 +387,15 @@ pub async fn totp_confirm(
     match service::totp::confirm(&st, &user, &f.code).await {
         Ok(codes) => totp_render(&st, &ctx, &user, codes, None, axum::http::StatusCode::OK).await,
         Err(e @ AppError::Invalid { .. }) => {
-            totp_render(&st, &ctx, &user, vec![], Some(ctx.lang.error(e.code())), e.status()).await
+            totp_render(
+                &st,
+                &ctx,
+                &user,
+                vec![],
+                Some(ctx.lang.error(e.code())),
+                e.status(),
+            )
+            .await
         }
         Err(e) => Err(e),
     }

@@ -296,19 +296,23 @@ pub async fn dormant_staff(tx: &mut Tx, before: i64) -> Result<Vec<i64>, sqlx::E
         .await)
 }
 
-const SET_TOTP_PENDING: &str =
-    "update users set totp_sealed = $2, totp_enabled_at = null, totp_last_step = null, updated_at = $3 where id = $1 and totp_enabled_at is null";
-const ENABLE_TOTP: &str =
-    "update users set totp_enabled_at = $2, totp_last_step = $3, updated_at = $2 where id = $1 and totp_enabled_at is null and totp_sealed is not null";
+const SET_TOTP_PENDING: &str = "update users set totp_sealed = $2, totp_enabled_at = null, totp_last_step = null, updated_at = $3 where id = $1 and totp_enabled_at is null";
+const ENABLE_TOTP: &str = "update users set totp_enabled_at = $2, totp_last_step = $3, updated_at = $2 where id = $1 and totp_enabled_at is null and totp_sealed is not null";
 const USE_STEP: &str = "update users set totp_last_step = $2 where id = $1 and (totp_last_step is null or totp_last_step < $2)";
 const CLEAR_TOTP: &str = "update users set totp_sealed = null, totp_enabled_at = null, totp_last_step = null, updated_at = $2 where id = $1";
 const DELETE_RECOVERY: &str = "delete from recovery_codes where user_id = $1";
 const INSERT_RECOVERY: &str = "insert into recovery_codes (user_id, code_sha256) values ($1, $2)";
 const USE_RECOVERY: &str = "update recovery_codes set used_at = $3 where user_id = $1 and code_sha256 = $2 and used_at is null";
-const RECOVERY_LEFT: &str = "select count(*) from recovery_codes where user_id = $1 and used_at is null";
+const RECOVERY_LEFT: &str =
+    "select count(*) from recovery_codes where user_id = $1 and used_at is null";
 
 /// Stores a new, not yet confirmed TOTP secret (refused once one is enabled: 0 rows).
-pub async fn set_totp_pending(tx: &mut Tx, id: i64, sealed: &str, now: i64) -> Result<u64, sqlx::Error> {
+pub async fn set_totp_pending(
+    tx: &mut Tx,
+    id: i64,
+    sealed: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
     on_tx!(tx, |c| sqlx::query(SET_TOTP_PENDING)
         .bind(id)
         .bind(sealed)
@@ -356,7 +360,11 @@ pub async fn clear_totp(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Erro
 }
 
 /// Replaces the user's recovery codes (given as SHA-256 hex).
-pub async fn set_recovery_codes(tx: &mut Tx, id: i64, hashes: &[String]) -> Result<(), sqlx::Error> {
+pub async fn set_recovery_codes(
+    tx: &mut Tx,
+    id: i64,
+    hashes: &[String],
+) -> Result<(), sqlx::Error> {
     on_tx!(tx, |c| sqlx::query(DELETE_RECOVERY)
         .bind(id)
         .execute(&mut **c)
@@ -374,7 +382,12 @@ pub async fn set_recovery_codes(tx: &mut Tx, id: i64, hashes: &[String]) -> Resu
 }
 
 /// Spends a recovery code; 0 rows when it is unknown or already spent.
-pub async fn use_recovery_code(tx: &mut Tx, id: i64, hash: &str, now: i64) -> Result<u64, sqlx::Error> {
+pub async fn use_recovery_code(
+    tx: &mut Tx,
+    id: i64,
+    hash: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
     on_tx!(tx, |c| sqlx::query(USE_RECOVERY)
         .bind(id)
         .bind(hash)

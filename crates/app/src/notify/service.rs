@@ -186,3 +186,56 @@ pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<Vec<serd
         })
         .collect())
 }
+
+/// Forgets where a user is reached outside the app (consent withdrawn, account
+/// cancelled); 1 if there was something to forget.
+pub async fn forget_contacts(tx: &mut Tx, user: i64) -> AppResult<u64> {
+    let (email, phone) = store::contacts(tx, user).await?;
+    store::set_contacts(tx, user, None, None).await?;
+    Ok(u64::from(email.is_some() || phone.is_some()))
+}
+
+/// A person gives where they want progress sent outside the app: only with their consent
+/// to `notify_external` (checked in the same transaction). Audited with the phone masked.
+pub async fn set_own_contacts(
+    st: &AppState,
+    user: &CurrentUser,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> AppResult<()> {
+    let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(
+            gongzhi_core::pii::PhoneNumber::parse(p)
+                .map_err(|e| crate::error::AppError::field("phone", e))?,
+        ),
+        None => None,
+    };
+    let email = email.map(str::trim).filter(|e| !e.is_empty());
+    if let Some(e) = email
+        && (e.len() > 200 || !e.contains('@') || e.contains(char::is_whitespace))
+    {
+        return Err(crate::error::AppError::Invalid {
+            code: "EMAIL_INVALID",
+            field: Some("email"),
+        });
+    }
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    crate::consent::service::require(st, &mut tx, user, "notify_external").await?;
+    let sealed = phone
+        .as_ref()
+        .map(|p| st.cipher.encrypt(store::USER_PHONE_FIELD, p.as_str()));
+    store::set_contacts(&mut tx, user.id, email, sealed.as_deref()).await?;
+    crate::audit::record(
+        &mut tx,
+        now,
+        &user.actor(),
+        crate::audit::Event::ok("user.contacts", "user", user.id).with(serde_json::json!({
+            "phone": phone.as_ref().map(|p| p.masked()),
+            "email": email.map(gongzhi_core::pii::mask_email),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -15,6 +15,17 @@ use crate::web::{Page, PageParams};
 
 pub const PHONE_FIELD: &str = "residents.phone";
 pub const ID_FIELD: &str = "residents.id_number";
+pub const CARE_FIELD: &str = "residents.care";
+
+/// What a resident may say about needing care (the codes; shown translated).
+pub const CARE_NEEDS: [&str; 6] = [
+    "lives_alone",
+    "mobility",
+    "hearing",
+    "sight",
+    "chronic_illness",
+    "dementia",
+];
 
 /// A resident as any response shows it: phone and ID number masked, always.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -28,6 +39,9 @@ pub struct ResidentView {
     /// Masked: `110**************X`.
     pub id_number: String,
     pub tags: Vec<String>,
+    /// Care needs the resident registered with their separate consent (codes such as
+    /// `lives_alone`), for the staff who visit; empty without.
+    pub care_needs: Vec<String>,
     pub room: String,
     pub building: String,
     pub grid: String,
@@ -58,6 +72,13 @@ fn view(st: &AppState, r: ResidentRow) -> ResidentView {
         phone,
         id_number,
         tags: serde_json::from_str(&r.tags).unwrap_or_default(),
+        care_needs: r
+            .care_sealed
+            .as_deref()
+            .and_then(|c| st.cipher.decrypt(CARE_FIELD, c).ok())
+            .and_then(|c| serde_json::from_str::<Care>(&c).ok())
+            .map(|c| c.needs)
+            .unwrap_or_default(),
         room: r.room,
         building: map.unit_name(r.building_id).unwrap_or_default(),
         grid: map.unit_name(r.grid_id).unwrap_or_default(),
@@ -408,4 +429,104 @@ pub async fn correct_own_phone(st: &AppState, user: &CurrentUser, raw: &str) -> 
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A resident's care needs as sealed.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Care {
+    needs: Vec<String>,
+    note: String,
+}
+
+/// The birth date on a resident's ID number, read inside a transaction (consent's age rule).
+pub async fn birth_date_in(
+    st: &AppState,
+    tx: &mut Tx,
+    id: i64,
+) -> AppResult<Option<(i32, u32, u32)>> {
+    let Some(r) = store::find(tx, id).await? else {
+        return Ok(None);
+    };
+    Ok(st
+        .cipher
+        .decrypt(ID_FIELD, &r.id_number_enc)
+        .ok()
+        .and_then(|n| IdNumber::parse(&n).ok())
+        .map(|n| {
+            let (y, m, d) = n.birth_date();
+            (y as i32, m, d)
+        }))
+}
+
+/// Staff who work with residents (grid workers, community and street staff) and reach the
+/// resident's record; anyone else gets the same 404 as for a missing record.
+pub async fn check_staff_reach(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<()> {
+    let mut tx = st.db.read().await?;
+    let r = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let staff = matches!(
+        user.role,
+        Role::GridWorker | Role::CommunityStaff | Role::StreetStaff
+    );
+    if !staff || !reads(user, &r) {
+        return Err(AppError::Denied {
+            object_type: "resident",
+            object_id: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// A resident registers their own care needs (health data: only with their separate
+/// consent to `care_needs`, checked in the same transaction). Sealed; audited without the
+/// content. An empty list erases them.
+pub async fn set_own_care(
+    st: &AppState,
+    user: &CurrentUser,
+    needs: &[String],
+    note: &str,
+) -> AppResult<()> {
+    let Some(id) = user.resident_id else {
+        return Err(AppError::NotFound);
+    };
+    if needs.iter().any(|n| !CARE_NEEDS.contains(&n.as_str())) {
+        return Err(AppError::Invalid {
+            code: "CARE_NEED_UNKNOWN",
+            field: Some("needs"),
+        });
+    }
+    if note.chars().count() > 200 {
+        return Err(AppError::Invalid {
+            code: "TEXT_TOO_LONG",
+            field: Some("note"),
+        });
+    }
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    crate::consent::service::require(st, &mut tx, user, "care_needs").await?;
+    let sealed = (!needs.is_empty()).then(|| {
+        let care = Care {
+            needs: needs.to_vec(),
+            note: note.trim().to_string(),
+        };
+        st.cipher.encrypt(
+            CARE_FIELD,
+            &serde_json::to_string(&care).unwrap_or_default(),
+        )
+    });
+    store::set_care(&mut tx, id, sealed.as_deref(), now).await?;
+    crate::audit::record(
+        &mut tx,
+        now,
+        &user.actor(),
+        crate::audit::Event::ok("resident.care", "resident", id)
+            .with(serde_json::json!({"count": needs.len()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Erases a resident's care needs (consent withdrawn, account cancelled); rows changed.
+pub async fn forget_care(tx: &mut Tx, id: i64, now: i64) -> AppResult<u64> {
+    Ok(store::set_care(tx, id, None, now).await?)
 }

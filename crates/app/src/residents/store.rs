@@ -19,10 +19,12 @@ pub struct ResidentRow {
     pub phone_enc: String,
     pub id_number_enc: String,
     pub tags: String,
+    /// Care needs (sealed JSON), kept only with the resident's separate consent.
+    pub care_sealed: Option<String>,
 }
 
 // The scope filter: $1 all, $2 street, $3 community, $4 grid, $5 building, $6 resident.
-const LIST: &str = "select r.id, r.household_id, h.room, r.building_id, r.grid_id, r.community_id, r.street_id, r.name, r.gender, r.birth_year, r.phone_enc, r.id_number_enc, r.tags \
+const LIST: &str = "select r.id, r.household_id, h.room, r.building_id, r.grid_id, r.community_id, r.street_id, r.name, r.gender, r.birth_year, r.phone_enc, r.id_number_enc, r.tags, r.care_sealed \
      from residents r join households h on h.id = r.household_id \
      where ($1 or r.street_id = $2 or r.community_id = $3 or r.grid_id = $4 or r.building_id = $5 or r.id = $6) \
        and ($7 = '' or r.tags like $7) and ($8 = '' or r.name like $8) and ($9 = '' or r.phone_idx = $9) \
@@ -30,7 +32,7 @@ const LIST: &str = "select r.id, r.household_id, h.room, r.building_id, r.grid_i
 const COUNT: &str = "select count(*) from residents r \
      where ($1 or r.street_id = $2 or r.community_id = $3 or r.grid_id = $4 or r.building_id = $5 or r.id = $6) \
        and ($7 = '' or r.tags like $7) and ($8 = '' or r.name like $8) and ($9 = '' or r.phone_idx = $9)";
-const FIND: &str = "select r.id, r.household_id, h.room, r.building_id, r.grid_id, r.community_id, r.street_id, r.name, r.gender, r.birth_year, r.phone_enc, r.id_number_enc, r.tags \
+const FIND: &str = "select r.id, r.household_id, h.room, r.building_id, r.grid_id, r.community_id, r.street_id, r.name, r.gender, r.birth_year, r.phone_enc, r.id_number_enc, r.tags, r.care_sealed \
      from residents r join households h on h.id = r.household_id where r.id = $1";
 const FIND_BY_ID_NUMBER: &str = "select id from residents where id_number_idx = $1";
 const INSERT_HOUSEHOLD: &str = "insert into households (building_id, grid_id, community_id, street_id, room) values ($1, $2, $3, $4, $5) returning id";
@@ -193,6 +195,24 @@ pub async fn set_phone(
         .bind(id)
         .bind(phone_enc)
         .bind(phone_idx)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+const SET_CARE: &str = "update residents set care_sealed = $2, updated_at = $3 where id = $1";
+
+/// Sets (or, with `None`, erases) a resident's sealed care needs; rows changed.
+pub async fn set_care(
+    tx: &mut Tx,
+    id: i64,
+    sealed: Option<&str>,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(SET_CARE)
+        .bind(id)
+        .bind(sealed)
         .bind(now)
         .execute(&mut **c)
         .await

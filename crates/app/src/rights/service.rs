@@ -28,6 +28,9 @@ pub struct Export {
     /// The notifications sent to them.
     #[schema(value_type = Vec<Object>)]
     pub notifications: Vec<serde_json::Value>,
+    /// Their consents and withdrawals (and the children they are guardian of).
+    #[schema(value_type = Object)]
+    pub consents: serde_json::Value,
     /// What the audit trail records of their own actions.
     #[schema(value_type = Vec<Object>)]
     pub activity: Vec<serde_json::Value>,
@@ -42,6 +45,7 @@ pub async fn export(st: &AppState, user: &CurrentUser) -> AppResult<Export> {
         reports: crate::cases::service::export_own(st, user).await?,
         disputes: crate::mediation::service::export_own(st, user).await?,
         notifications: crate::notify::service::export_own(st, user).await?,
+        consents: crate::consent::service::export_own(st, user).await?,
         activity: audit::export_own(&st.db, user).await?,
     };
     audit::record_alone(

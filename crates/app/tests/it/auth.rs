@@ -689,16 +689,28 @@ async fn staff_sign_in_with_a_second_factor_and_no_code_works_twice() {
     assert!(page.body.contains("须先开启两步验证"), "{}", page.body);
     // Residents are not asked.
     let resident = app.bearer("resident1").await;
-    assert_eq!(app.get("/api/v1/cases", &resident).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/cases", &resident).await.status,
+        StatusCode::OK
+    );
 
     // Enrolment: a secret, a wrong code refused, the right one turns it on.
     let r = app.post_json("/api/v1/me/totp", &admin, json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let secret = r.json()["secret"].as_str().unwrap().to_string();
-    assert!(r.json()["otpauth_uri"].as_str().unwrap().starts_with("otpauth://totp/"));
+    assert!(
+        r.json()["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
     let now = || app.st.now_ms();
     let code_now = || totp::code_at_step(&secret, totp::step_of(now())).unwrap();
-    let wrong = if code_now() == "000000" { "111111" } else { "000000" };
+    let wrong = if code_now() == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     let r = app
         .post_json("/api/v1/me/totp/confirm", &admin, json!({"code": wrong}))
         .await;
@@ -710,7 +722,10 @@ async fn staff_sign_in_with_a_second_factor_and_no_code_works_twice() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let recovery: Vec<String> = serde_json::from_value(r.json()["recovery_codes"].clone()).unwrap();
     assert_eq!(recovery.len(), 10);
-    assert_eq!(app.get("/api/v1/cases", &admin).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/cases", &admin).await.status,
+        StatusCode::OK
+    );
     let r = app.post_json("/api/v1/me/totp", &admin, json!({})).await;
     assert_eq!(r.error_code(), "TOTP_ALREADY_ON");
     assert_eq!(app.audit_count("user.totp", "ok").await, 1);
@@ -727,13 +742,21 @@ async fn staff_sign_in_with_a_second_factor_and_no_code_works_twice() {
         (StatusCode::UNAUTHORIZED, "AUTH_OTP_REQUIRED")
     );
     let r = login(Some(first.clone())).await;
-    assert_eq!(r.error_code(), "AUTH_OTP_INVALID", "a code used twice is refused");
+    assert_eq!(
+        r.error_code(),
+        "AUTH_OTP_INVALID",
+        "a code used twice is refused"
+    );
     app.clock.advance_ms(30_000);
     let next = code_now();
     let r = login(Some(next.clone())).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = login(Some(next)).await;
-    assert_eq!(r.error_code(), "AUTH_OTP_INVALID", "a code used twice is refused");
+    assert_eq!(
+        r.error_code(),
+        "AUTH_OTP_INVALID",
+        "a code used twice is refused"
+    );
     // A recovery code works once, in any case.
     let r = login(Some(recovery[0].to_uppercase())).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -759,11 +782,17 @@ async fn staff_sign_in_with_a_second_factor_and_no_code_works_twice() {
     gongzhi_app::auth::service::totp::reset(&app.st, "admin", "cli")
         .await
         .unwrap();
-    assert_eq!(app.get("/api/v1/me", &admin).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/me", &admin).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let r = login(None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let admin = Auth::Bearer(r.json()["token"].as_str().unwrap().to_string());
-    assert_eq!(app.get("/api/v1/cases", &admin).await.error_code(), "TOTP_REQUIRED");
+    assert_eq!(
+        app.get("/api/v1/cases", &admin).await.error_code(),
+        "TOTP_REQUIRED"
+    );
 }
 
 #[tokio::test]
@@ -771,7 +800,9 @@ async fn the_second_factor_page_enrols_with_a_qr_code_and_shows_recovery_codes_o
     use gongzhi_core::identity::totp;
     let app = TestApp::with_config(|c| c.require_totp = true).await;
     let staff = app.browser("staff1").await;
-    let r = app.post_form("/account/totp", &staff, &[("_csrf", &staff.csrf())]).await;
+    let r = app
+        .post_form("/account/totp", &staff, &[("_csrf", &staff.csrf())])
+        .await;
     assert_eq!(r.location(), "/account/totp");
     let page = app.get("/account/totp", &staff).await;
     assert!(page.body.contains("<svg"), "a QR code is drawn");
@@ -788,7 +819,11 @@ async fn the_second_factor_page_enrols_with_a_qr_code_and_shows_recovery_codes_o
     assert!(page.body.contains(&secret), "the key is shown to type in");
     let code = totp::code_at_step(&secret, totp::step_of(app.st.now_ms())).unwrap();
     let r = app
-        .post_form("/account/totp/confirm", &staff, &[("_csrf", &staff.csrf()), ("code", &code)])
+        .post_form(
+            "/account/totp/confirm",
+            &staff,
+            &[("_csrf", &staff.csrf()), ("code", &code)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("两步验证已开启") && r.body.matches("<li><code>").count() == 10);

@@ -287,7 +287,7 @@ async fn a_refusal_records_the_dispute_without_mediating_it() {
     for (body, code) in [
         (
             json!({"account": LEAK, "parties": [{"name": "302室"}]}),
-            "CONSENT_REQUIRED",
+            "MEDIATION_CONSENT_REQUIRED",
         ),
         (
             json!({"account": LEAK, "consent": true}),

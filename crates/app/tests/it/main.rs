@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod browser;
 mod cases;
+mod consent;
 mod contracts;
 mod db;
 mod devices;

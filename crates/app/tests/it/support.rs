@@ -642,3 +642,42 @@ impl TestApp {
         .expect("other node")
     }
 }
+
+impl TestApp {
+    /// Another node on the same database whose configuration `tweak` changes (a new
+    /// privacy policy, say); the original must outlive it (it owns the database file).
+    pub async fn node_with(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = Config {
+            password_cost: PasswordCost::Test,
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let st = gongzhi_app::cli::build_state(
+            self.other_node_db().await,
+            Cipher::new(&TEST_KEY),
+            Arc::new(self.clock.clone()),
+            config,
+        )
+        .await
+        .expect("node");
+        let router = gongzhi_app::router(st.clone());
+        TestApp {
+            st,
+            router,
+            clock: self.clock.clone(),
+            _dir: None,
+            pg_url: self.pg_url.clone(),
+        }
+    }
+}
+
+impl TestApp {
+    /// A DELETE with no body.
+    pub async fn send_delete(&self, path: &str, auth: &Auth) -> Resp {
+        let req = auth
+            .apply(Request::builder().method(Method::DELETE).uri(path))
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+}

@@ -135,7 +135,10 @@ pub fn new_recovery_codes() -> Vec<String> {
         .map(|_| {
             let mut b = [0u8; 10];
             rng.fill_bytes(&mut b);
-            let s: String = b.iter().map(|x| ALPHABET[(x & 31) as usize] as char).collect();
+            let s: String = b
+                .iter()
+                .map(|x| ALPHABET[(x & 31) as usize] as char)
+                .collect();
             format!("{}-{}", &s[..5], &s[5..])
         })
         .collect()

@@ -13,6 +13,17 @@ pub fn mask_phone(phone: &str) -> String {
     )
 }
 
+/// `zhang.wei@example.com` → `z***@example.com`; without an `@`, fully starred.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) if !local.is_empty() => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        _ => "*".repeat(email.chars().count().max(4)),
+    }
+}
+
 /// 18-character IDs keep the first 3 and the last 1; 15-character (old) IDs likewise.
 pub fn mask_id_number(id: &str) -> String {
     let c: Vec<char> = id.chars().collect();

@@ -8,5 +8,5 @@ mod phone;
 
 pub use cipher::{Cipher, CipherError, KEY_LEN};
 pub use id_number::{IdNumber, IdNumberError, check_char};
-pub use mask::{mask_id_number, mask_name, mask_phone, mask_text};
+pub use mask::{mask_email, mask_id_number, mask_name, mask_phone, mask_text};
 pub use phone::{PhoneError, PhoneNumber};

@@ -256,8 +256,7 @@ pub async fn login(
         &mut tx,
         now,
         &actor,
-        Event::ok("auth.login", "user", user.id)
-            .with(serde_json::json!({"second_factor": factor})),
+        Event::ok("auth.login", "user", user.id).with(serde_json::json!({"second_factor": factor})),
     )
     .await?;
     tx.commit().await?;

@@ -6,8 +6,8 @@ use gongzhi_core::identity::totp;
 use sha2::{Digest, Sha256};
 
 use super::CurrentUser;
-use crate::auth::store;
 use crate::audit::{self, Actor, Event};
+use crate::auth::store;
 use crate::db::Tx;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;

@@ -116,7 +116,7 @@ pub async fn file(st: &AppState, user: &CurrentUser, req: &FileRequest) -> AppRe
         Role::Resident => {
             if !req.consent {
                 return Err(AppError::Invalid {
-                    code: "CONSENT_REQUIRED",
+                    code: "MEDIATION_CONSENT_REQUIRED",
                     field: Some("consent"),
                 });
             }
