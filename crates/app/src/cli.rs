@@ -75,6 +75,15 @@ pub struct Common {
         default_value = config::DEFAULT_LEDGER_ORIGIN
     )]
     pub ledger_origin: String,
+    /// The erasure journal: one line per cancelled account, kept outside the database and
+    /// replayed by `gongzhi restore` so that a restored backup does not bring people back.
+    #[arg(
+        long,
+        global = true,
+        env = "GONGZHI_TOMBSTONE_JOURNAL",
+        default_value = "gongzhi-tombstones.jsonl"
+    )]
+    pub tombstone_journal: PathBuf,
     /// Log format: text or json.
     #[arg(
         long,
@@ -118,6 +127,18 @@ pub enum Command {
     /// Digital-twin simulation (数字孪生).
     #[command(subcommand)]
     Simulate(SimulateCommand),
+    /// Write a consistent backup of the database (SQLite VACUUM INTO, or pg_dump) to a new
+    /// file. The key files are not in it: back them up separately.
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into the (new, empty) database of --database-url, replay the
+    /// erasure journal so nobody cancelled comes back, and verify the audit chain.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -321,6 +342,8 @@ pub enum AdminCommand {
         #[arg(long)]
         scope_id: Option<i64>,
     },
+    /// Re-apply the erasure journal to the database (after restoring by other means).
+    ReplayTombstones,
     /// Remove a user's second factor and recovery codes (a lost phone); their sessions end
     /// and they enrol again at their next sign-in.
     ResetTotp {
@@ -384,6 +407,7 @@ fn base_config(common: &Common) -> Config {
     Config {
         ledger_origin: common.ledger_origin.clone(),
         ledger_key_file: Some(common.ledger_key_file.clone()),
+        tombstone_journal: Some(common.tombstone_journal.clone()),
         ..Config::default()
     }
 }
@@ -541,6 +565,42 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             println!("{v}");
         }
+        Command::Backup { out } => {
+            let db = Db::connect(&cli.common.database_url).await?;
+            crate::ops::backup::backup(&db, &cli.common.database_url, &out).await?;
+            db.close().await;
+            println!("backup written to {}", out.display());
+        }
+        Command::Restore { from } => {
+            crate::ops::backup::restore(&from, &cli.common.database_url).await?;
+            let (db, cipher) = open(&cli.common).await?;
+            db.migrate().await?;
+            let st = AppState::new(
+                db.clone(),
+                cipher,
+                Arc::new(SystemClock),
+                base_config(&cli.common),
+            );
+            let (n, again) =
+                crate::rights::service::replay_tombstones(&st, &cli.common.tombstone_journal)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+            println!(
+                "restored {}; {n} erasures in the journal, {again} applied again",
+                from.display()
+            );
+            crate::audit::service::seal(&db).await?;
+            match crate::audit::service::verify(&db).await? {
+                crate::audit::service::Verdict::Intact { records } => {
+                    println!("audit chain intact: {records} records")
+                }
+                crate::audit::service::Verdict::Broken(b) => {
+                    println!("audit chain BROKEN after restore: {b:?}");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
+            db.close().await;
+        }
         Command::Audit(AuditCommand::Verify) => {
             let db = Db::connect(&cli.common.database_url).await?;
             match crate::audit::service::verify(&db).await? {
@@ -605,6 +665,13 @@ async fn admin(common: &Common, cmd: AdminCommand) -> anyhow::Result<()> {
                     anyhow::anyhow!("{}: {}", e.code(), crate::i18n::Lang::En.error(e.code()))
                 })?;
             println!("created user {username} (id {id}, role {})", role.code());
+        }
+        AdminCommand::ReplayTombstones => {
+            let (n, again) =
+                crate::rights::service::replay_tombstones(&st, &common.tombstone_journal)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+            println!("{n} erasures in the journal; {again} applied again");
         }
         AdminCommand::ResetTotp { username } => {
             crate::auth::service::totp::reset(&st, &username, "cli")

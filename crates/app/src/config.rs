@@ -61,6 +61,9 @@ pub struct Config {
     /// The privacy policy (TOML) in force; `None`: the one compiled in
     /// (`crates/app/privacy/policy.toml`).
     pub privacy_policy: Option<String>,
+    /// The erasure journal (outside the database; replayed after a restore). `None`: not
+    /// kept (tests that do not restore, tools).
+    pub tombstone_journal: Option<std::path::PathBuf>,
 }
 
 /// The ledger origin of an install that does not choose one.
@@ -87,6 +90,7 @@ impl Default for Config {
             ledger_key_file: None,
             require_totp: false,
             privacy_policy: None,
+            tombstone_journal: None,
         }
     }
 }

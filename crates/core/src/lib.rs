@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod mediation;
 pub mod org;
 pub mod pii;
+pub mod rights;
 pub mod tlog;
 pub mod twin;
 

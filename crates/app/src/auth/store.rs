@@ -403,3 +403,18 @@ pub async fn recovery_codes_left(tx: &mut Tx, id: i64) -> Result<i64, sqlx::Erro
         .fetch_one(&mut **c)
         .await)
 }
+
+const ERASE_USER: &str = "update users set username = $2, display_name = $3, password_hash = '!', disabled = true, \
+     notify_email = null, notify_phone_enc = null, totp_sealed = null, totp_enabled_at = null, totp_last_step = null, updated_at = $4 where id = $1 and username <> $2";
+
+/// Replaces an account's personal data with a pseudonym and makes it unusable.
+pub async fn erase(tx: &mut Tx, id: i64, pseudonym: &str, now: i64) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(ERASE_USER)
+        .bind(id)
+        .bind(pseudonym)
+        .bind("已注销用户")
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}

@@ -1,6 +1,7 @@
 //! Operations endpoints: liveness, readiness (checks the database), the 404 fallback, the
 //! small API route that reports the version, and the intake benchmark's bare baseline.
 
+pub mod backup;
 mod store;
 
 use axum::Json;

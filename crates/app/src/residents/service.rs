@@ -530,3 +530,22 @@ pub async fn set_own_care(
 pub async fn forget_care(tx: &mut Tx, id: i64, now: i64) -> AppResult<u64> {
     Ok(store::set_care(tx, id, None, now).await?)
 }
+
+/// Erases a resident record inside the caller's transaction (account cancellation): name,
+/// phone, ID number, care needs and tags replaced; the keyed indexes point nowhere, so a
+/// search by the old phone or ID number finds nothing. Gender, birth year and the household
+/// stay for the community's statistics. Idempotent.
+pub async fn erase(st: &AppState, tx: &mut Tx, id: i64, now: i64) -> AppResult<u64> {
+    let gone = format!("erased:{id}");
+    Ok(store::erase(
+        tx,
+        id,
+        "已注销",
+        &st.cipher.encrypt(PHONE_FIELD, ""),
+        &gone,
+        &st.cipher.encrypt(ID_FIELD, ""),
+        &gone,
+        now,
+    )
+    .await?)
+}

@@ -218,3 +218,31 @@ pub async fn set_care(
         .await
         .map(|r| r.rows_affected()))
 }
+
+const ERASE: &str = "update residents set name = $2, phone_enc = $3, phone_idx = $4, id_number_enc = $5, id_number_idx = $6, \
+     care_sealed = null, tags = '[]', updated_at = $7 where id = $1";
+
+/// Replaces a resident's identifying fields (the caller computes the placeholders).
+#[allow(clippy::too_many_arguments)]
+pub async fn erase(
+    tx: &mut Tx,
+    id: i64,
+    name: &str,
+    phone_enc: &str,
+    phone_idx: &str,
+    id_enc: &str,
+    id_idx: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(ERASE)
+        .bind(id)
+        .bind(name)
+        .bind(phone_enc)
+        .bind(phone_idx)
+        .bind(id_enc)
+        .bind(id_idx)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}

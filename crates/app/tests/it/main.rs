@@ -19,6 +19,7 @@ mod open311;
 mod org;
 mod refusals;
 mod residents;
+mod rights;
 mod routing;
 mod schema;
 mod security;

@@ -681,3 +681,71 @@ impl TestApp {
         self.send(req).await
     }
 }
+
+/// A new, empty database to restore into: a file path in a temporary directory, or a new
+/// PostgreSQL database (no tables).
+pub async fn scratch_url() -> (String, Option<tempfile::TempDir>) {
+    match pg_url() {
+        Some(url) => {
+            // Named like the other test databases, so that the stale ones are dropped too.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let name = format!("t_{now}_s{}", random_suffix());
+            let admin = Db::connect(&url).await.expect("PostgreSQL");
+            let Db::Pg(p) = &admin else {
+                unreachable!("a postgres:// URL opens PostgreSQL")
+            };
+            sqlx::query(&format!("create database {name}"))
+                .execute(p)
+                .await
+                .expect("create scratch database");
+            admin.close().await;
+            (with_database(&url, &name), None)
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let url = format!("sqlite://{}", dir.path().join("restored.db").display());
+            (url, Some(dir))
+        }
+    }
+}
+
+impl TestApp {
+    /// The database URL of this app (SQLite file or PostgreSQL database).
+    pub fn db_url(&self) -> String {
+        match (&self.pg_url, &self._dir) {
+            (Some(u), _) => u.clone(),
+            (None, Some(d)) => format!("sqlite://{}", d.path().join("test.db").display()),
+            (None, None) => panic!("a node made by node_with has no database of its own"),
+        }
+    }
+
+    /// An app on another database (a restored copy) with this one's clock and key.
+    pub async fn on_database(&self, url: &str, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let db = Db::connect(url).await.expect("open the restored database");
+        db.migrate().await.expect("migrate the restored database");
+        let mut config = Config {
+            password_cost: PasswordCost::Test,
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let st = gongzhi_app::cli::build_state(
+            db,
+            Cipher::new(&TEST_KEY),
+            Arc::new(self.clock.clone()),
+            config,
+        )
+        .await
+        .expect("state on the restored database");
+        let router = gongzhi_app::router(st.clone());
+        TestApp {
+            st,
+            router,
+            clock: self.clock.clone(),
+            _dir: None,
+            pg_url: url.starts_with("postgres").then(|| url.to_string()),
+        }
+    }
+}

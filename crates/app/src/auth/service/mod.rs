@@ -563,3 +563,30 @@ pub async fn housekeeping(st: AppState) {
         }
     }
 }
+
+/// The pseudonym an erased account keeps (in the trail and the ledger's references).
+pub fn pseudonym(id: i64) -> String {
+    format!("cancelled-{id}")
+}
+
+/// Erases an account inside the caller's transaction: name, display name, contacts and
+/// second factor replaced or removed, the password made unusable, sessions ended. The row
+/// stays (as a pseudonym) so that records pointing at it keep their meaning. Idempotent.
+pub async fn erase_account(tx: &mut crate::db::Tx, id: i64, now: i64) -> AppResult<u64> {
+    let n = store::erase(tx, id, &pseudonym(id), now).await?;
+    store::revoke_user_sessions(tx, id, now).await?;
+    store::clear_totp(tx, id, now).await?;
+    Ok(n)
+}
+
+/// Checks the caller's own password again (before cancelling the account), off the async
+/// workers like a login.
+pub async fn recheck_password(st: &AppState, user: &CurrentUser, pw: &str) -> AppResult<bool> {
+    let row = {
+        let mut tx = st.db.read().await?;
+        store::find(&mut tx, user.id)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    verify_bounded(st, Some(row.password_hash), pw).await
+}

@@ -26,3 +26,13 @@ pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<Vec<serd
         })
         .collect())
 }
+
+/// Account cancellation: the sealed texts a person typed go; what the cases show (already
+/// masked) stays, since the cases are the community's records. Rows changed.
+pub async fn erase_reporter(
+    tx: &mut crate::db::Tx,
+    user_id: i64,
+    resident_id: Option<i64>,
+) -> AppResult<u64> {
+    Ok(store::forget_originals(tx, user_id, resident_id).await?)
+}

@@ -422,3 +422,21 @@ pub async fn reports_by(
         .fetch_all(&mut **c)
         .await)
 }
+
+const FORGET_ORIGINALS: &str = "update case_reporters set original_sealed = null \
+     where original_sealed is not null and (user_id = $1 or (resident_id is not null and resident_id = $2))";
+
+/// Drops the sealed texts-as-typed of a person's reports (the masked texts stay with the
+/// cases); rows changed.
+pub async fn forget_originals(
+    tx: &mut Tx,
+    user_id: i64,
+    resident_id: Option<i64>,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(FORGET_ORIGINALS)
+        .bind(user_id)
+        .bind(resident_id)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}
