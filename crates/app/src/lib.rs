@@ -26,6 +26,7 @@ pub mod open311;
 pub mod ops;
 pub mod org;
 pub mod residents;
+pub mod retention;
 pub mod rights;
 pub mod routing;
 pub mod state;

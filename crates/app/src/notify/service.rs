@@ -239,3 +239,9 @@ pub async fn set_own_contacts(
     tx.commit().await?;
     Ok(())
 }
+
+/// Retention: outbox messages settled before `cutoff` and notifications read before
+/// `read_cutoff` are deleted; (outbox rows, notifications).
+pub async fn purge(tx: &mut Tx, cutoff: i64, read_cutoff: i64) -> AppResult<(u64, u64)> {
+    Ok(store::purge(tx, cutoff, read_cutoff).await?)
+}

@@ -206,3 +206,22 @@ pub async fn mark_read(tx: &mut Tx, user: i64, now: i64) -> Result<(), sqlx::Err
         .await
         .map(|_| ()))
 }
+
+const PURGE_OUTBOX: &str = "delete from outbox where created_at < $1 and (delivered_at is not null or next_at < $1)";
+const PURGE_READ: &str = "delete from notifications where read_at is not null and read_at < $1";
+
+/// Deletes outbox messages delivered (or given up) before `cutoff`, and notifications read
+/// before `read_cutoff`; (outbox rows, notifications).
+pub async fn purge(tx: &mut Tx, cutoff: i64, read_cutoff: i64) -> Result<(u64, u64), sqlx::Error> {
+    let a = on_tx!(tx, |x| sqlx::query(PURGE_OUTBOX)
+        .bind(cutoff)
+        .execute(&mut **x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    let b = on_tx!(tx, |x| sqlx::query(PURGE_READ)
+        .bind(read_cutoff)
+        .execute(&mut **x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok((a, b))
+}

@@ -757,3 +757,77 @@ async fn residents_correct_their_own_phone_and_it_is_audited() {
     );
     assert_eq!(app.get("/api/v1/me", &r1).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn retention_purges_each_category_after_its_period_and_audits_the_counts() {
+    let app = TestApp::new().await;
+    let png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let file = |text: &'static str| {
+        let app = &app;
+        async move {
+            let r1 = app.bearer("resident1").await;
+            let r = app
+                .post_json(
+                    "/api/v1/cases",
+                    &r1,
+                    json!({"text": text, "lng": lng, "lat": lat, "photos": [png]}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            let id = r.json()["id"].as_i64().unwrap();
+            // Closed now (the handling itself is tested elsewhere).
+            app.exec(&format!(
+                "update cases set status = 'closed', closed_at = {} where id = {id}",
+                app.st.now_ms()
+            ))
+            .await
+            .unwrap();
+            id
+        }
+    };
+    let old = file("井盖松动，我电话13912345678").await;
+    app.clock.advance_ms(200 * 86_400_000);
+    let recent = file("路灯不亮，我电话13912345679").await;
+    app.clock.advance_ms(166 * 86_400_000);
+    // The old case closed 366 days ago, the recent one 166 days ago.
+    let purged = gongzhi_app::retention::run(&app.st).await.expect("retention");
+    assert_eq!(purged.case_photos, 1, "{purged:?}");
+    assert_eq!(purged.report_originals, 1);
+    assert!(purged.sessions >= 1, "sessions ended over 180 days ago: {purged:?}");
+    let photos = |id: i64| {
+        let app = &app;
+        async move {
+            app.scalar_i64(&format!("select count(*) from attachments where case_id = {id}"))
+                .await
+        }
+    };
+    assert_eq!(photos(old).await, 0);
+    assert_eq!(photos(recent).await, 1, "newer ones are kept");
+    assert_eq!(
+        app.scalar_text(&format!("select photos from cases where id = {old}")).await.unwrap(),
+        "[]"
+    );
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "select count(*) from case_reporters where case_id = {recent} and original_sealed is not null"
+        ))
+        .await,
+        1
+    );
+    // The case itself stays, masked.
+    assert_eq!(
+        app.scalar_i64(&format!("select count(*) from cases where id = {old}")).await,
+        1
+    );
+    // One audit record per run, with the counts; a second run finds nothing more.
+    assert_eq!(app.audit_count("retention.run", "ok").await, 1);
+    let details = app
+        .scalar_text("select detail from audit_log where action = 'retention.run'")
+        .await
+        .unwrap();
+    assert!(details.contains("\"case_photos\":1"), "{details}");
+    let again = gongzhi_app::retention::run(&app.st).await.unwrap();
+    assert_eq!((again.case_photos, again.report_originals), (0, 0));
+    assert_eq!(app.audit_count("retention.run", "ok").await, 2);
+}

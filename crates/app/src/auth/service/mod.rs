@@ -547,11 +547,20 @@ pub async fn disable_dormant(st: &AppState) -> AppResult<u64> {
 }
 
 /// Hourly upkeep of identity and related keys: dormant staff accounts disabled,
-/// idempotency keys older than a week forgotten.
+/// idempotency keys older than a week forgotten; once a day the retention job.
 pub async fn housekeeping(st: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    let mut hours = 0u64;
     loop {
         every.tick().await;
+        // Retention once a day (the first hour included).
+        if hours % 24 == 0 {
+            match crate::retention::run(&st).await {
+                Ok(p) => tracing::info!(?p, "retention run"),
+                Err(e) => tracing::warn!(error = %e, "retention run"),
+            }
+        }
+        hours += 1;
         match disable_dormant(&st).await {
             Ok(n) if n > 0 => tracing::info!(disabled = n, "dormant staff accounts disabled"),
             Ok(_) => {}
@@ -589,4 +598,9 @@ pub async fn recheck_password(st: &AppState, user: &CurrentUser, pw: &str) -> Ap
             .ok_or(AppError::NotFound)?
     };
     verify_bounded(st, Some(row.password_hash), pw).await
+}
+
+/// Retention: sessions that ended before `cutoff` are deleted; rows deleted.
+pub async fn purge_sessions(tx: &mut crate::db::Tx, cutoff: i64) -> AppResult<u64> {
+    Ok(store::purge_sessions(tx, cutoff).await?)
 }

@@ -36,3 +36,10 @@ pub async fn erase_reporter(
 ) -> AppResult<u64> {
     Ok(store::forget_originals(tx, user_id, resident_id).await?)
 }
+
+/// Retention (security checklist 9): photos and texts-as-typed of cases closed before
+/// `cutoff` are removed; the cases themselves (masked text, place, timeline) stay.
+/// Returns (photos, texts).
+pub async fn purge_closed_before(tx: &mut crate::db::Tx, cutoff: i64) -> AppResult<(u64, u64)> {
+    Ok(store::purge_closed_before(tx, cutoff).await?)
+}

@@ -143,3 +143,32 @@ pub async fn set_photos(tx: &mut Tx, id: i64, photos: &str) -> Result<(), sqlx::
         .await
         .map(|_| ()))
 }
+
+const CLOSED_BEFORE: &str = "select id from cases where status = 'closed' and closed_at < $1";
+
+/// Retention of closed cases' personal parts: their photos (report and feedback) and the
+/// reporters' sealed texts-as-typed. Returns (photos deleted, texts dropped).
+pub async fn purge_closed_before(tx: &mut Tx, cutoff: i64) -> Result<(u64, u64), sqlx::Error> {
+    let photos = format!("delete from attachments where case_id in ({CLOSED_BEFORE})");
+    let refs = format!("update cases set photos = '[]' where photos <> '[]' and id in ({CLOSED_BEFORE})");
+    let feedback = format!(
+        "update work_orders set feedback_photos = '[]' where feedback_photos <> '[]' and case_id in ({CLOSED_BEFORE})"
+    );
+    let originals = format!(
+        "update case_reporters set original_sealed = null where original_sealed is not null and case_id in ({CLOSED_BEFORE})"
+    );
+    let mut counts = [0u64; 2];
+    for (i, sql) in [photos, refs, feedback, originals].iter().enumerate() {
+        let n = on_tx!(tx, |c| sqlx::query(sql)
+            .bind(cutoff)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        match i {
+            0 => counts[0] = n,
+            3 => counts[1] = n,
+            _ => {}
+        }
+    }
+    Ok((counts[0], counts[1]))
+}
