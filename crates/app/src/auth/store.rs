@@ -419,7 +419,8 @@ pub async fn erase(tx: &mut Tx, id: i64, pseudonym: &str, now: i64) -> Result<u6
         .map(|r| r.rows_affected()))
 }
 
-const PURGE_SESSIONS: &str = "delete from sessions where (revoked_at is not null and revoked_at < $1) or expires_at < $1";
+const PURGE_SESSIONS: &str =
+    "delete from sessions where (revoked_at is not null and revoked_at < $1) or expires_at < $1";
 
 /// Deletes sessions that ended before `cutoff` (they hold addresses); rows deleted.
 pub async fn purge_sessions(tx: &mut Tx, cutoff: i64) -> Result<u64, sqlx::Error> {

@@ -394,3 +394,34 @@ pub async fn assign_batch(
     let assigned = service::assign_batch(&st, &user).await?;
     Ok(Json(Assigned { assigned }))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealTextRequest {
+    /// Why the text as typed is needed (kept in the audit trail).
+    pub reason: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RevealedTexts {
+    /// Each report's text as typed (numbers unmasked).
+    pub texts: Vec<String>,
+}
+
+/// The reports' texts as typed, before masking, for staff working on the case; a reason
+/// is required and the reveal is audited.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/reveal", tag = "cases", request_body = RevealTextRequest,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = RevealedTexts), (status = 401), (status = 403, description = "ROLE_FORBIDDEN"), (status = 404),
+        (status = 422, description = "REVEAL_REASON_REQUIRED")),
+    security(("bearer" = [])))]
+pub async fn reveal(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<RevealTextRequest>,
+) -> AppResult<Json<RevealedTexts>> {
+    Ok(Json(RevealedTexts {
+        texts: service::reveal_original(&st, &user, id, &req.reason).await?,
+    }))
+}

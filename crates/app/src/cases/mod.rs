@@ -43,6 +43,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(api::create, api::list))
         .routes(routes!(api::show))
+        .routes(routes!(api::reveal))
         .routes(routes!(api::callback))
         .routes(routes!(api::dispatch))
         .routes(routes!(api::reclassify))

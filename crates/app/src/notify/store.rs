@@ -207,7 +207,8 @@ pub async fn mark_read(tx: &mut Tx, user: i64, now: i64) -> Result<(), sqlx::Err
         .map(|_| ()))
 }
 
-const PURGE_OUTBOX: &str = "delete from outbox where created_at < $1 and (delivered_at is not null or next_at < $1)";
+const PURGE_OUTBOX: &str =
+    "delete from outbox where created_at < $1 and (delivered_at is not null or next_at < $1)";
 const PURGE_READ: &str = "delete from notifications where read_at is not null and read_at < $1";
 
 /// Deletes outbox messages delivered (or given up) before `cutoff`, and notifications read

@@ -23,6 +23,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(api::list))
         .routes(routes!(api::show))
+        .routes(routes!(api::reveal))
 }
 
 /// The tags a resident record may carry (重点人群 for care and emergencies).

@@ -549,3 +549,63 @@ pub async fn erase(st: &AppState, tx: &mut Tx, id: i64, now: i64) -> AppResult<u
     )
     .await?)
 }
+
+/// A resident's phone or ID number in clear, for staff who must call or identify them
+/// (grid workers and community staff, in scope): a reason is required and the reveal is
+/// audited (`pii.reveal`). Everyone else keeps the masked value.
+pub async fn reveal(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    field: &str,
+    reason: &str,
+) -> AppResult<String> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(AppError::Invalid {
+            code: "REVEAL_REASON_REQUIRED",
+            field: Some("reason"),
+        });
+    }
+    let column = match field {
+        "phone" => PHONE_FIELD,
+        "id_number" => ID_FIELD,
+        _ => {
+            return Err(AppError::Invalid {
+                code: "REVEAL_FIELD_UNKNOWN",
+                field: Some("field"),
+            });
+        }
+    };
+    if !matches!(user.role, Role::GridWorker | Role::CommunityStaff) {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let r = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if !reads(user, &r) {
+        return Err(AppError::Denied {
+            object_type: "resident",
+            object_id: id.to_string(),
+        });
+    }
+    let sealed = if field == "phone" {
+        &r.phone_enc
+    } else {
+        &r.id_number_enc
+    };
+    let value = st
+        .cipher
+        .decrypt(column, sealed)
+        .map_err(|e| anyhow::anyhow!("decrypting {column}: {e}"))?;
+    crate::audit::record(
+        &mut tx,
+        now,
+        &user.actor(),
+        crate::audit::Event::ok("pii.reveal", "resident", id)
+            .with(serde_json::json!({"field": field, "reason": reason})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(value)
+}

@@ -791,21 +791,30 @@ async fn retention_purges_each_category_after_its_period_and_audits_the_counts()
     let recent = file("路灯不亮，我电话13912345679").await;
     app.clock.advance_ms(166 * 86_400_000);
     // The old case closed 366 days ago, the recent one 166 days ago.
-    let purged = gongzhi_app::retention::run(&app.st).await.expect("retention");
+    let purged = gongzhi_app::retention::run(&app.st)
+        .await
+        .expect("retention");
     assert_eq!(purged.case_photos, 1, "{purged:?}");
     assert_eq!(purged.report_originals, 1);
-    assert!(purged.sessions >= 1, "sessions ended over 180 days ago: {purged:?}");
+    assert!(
+        purged.sessions >= 1,
+        "sessions ended over 180 days ago: {purged:?}"
+    );
     let photos = |id: i64| {
         let app = &app;
         async move {
-            app.scalar_i64(&format!("select count(*) from attachments where case_id = {id}"))
-                .await
+            app.scalar_i64(&format!(
+                "select count(*) from attachments where case_id = {id}"
+            ))
+            .await
         }
     };
     assert_eq!(photos(old).await, 0);
     assert_eq!(photos(recent).await, 1, "newer ones are kept");
     assert_eq!(
-        app.scalar_text(&format!("select photos from cases where id = {old}")).await.unwrap(),
+        app.scalar_text(&format!("select photos from cases where id = {old}"))
+            .await
+            .unwrap(),
         "[]"
     );
     assert_eq!(
@@ -817,7 +826,8 @@ async fn retention_purges_each_category_after_its_period_and_audits_the_counts()
     );
     // The case itself stays, masked.
     assert_eq!(
-        app.scalar_i64(&format!("select count(*) from cases where id = {old}")).await,
+        app.scalar_i64(&format!("select count(*) from cases where id = {old}"))
+            .await,
         1
     );
     // One audit record per run, with the counts; a second run finds nothing more.
@@ -830,4 +840,115 @@ async fn retention_purges_each_category_after_its_period_and_audits_the_counts()
     let again = gongzhi_app::retention::run(&app.st).await.unwrap();
     assert_eq!((again.case_photos, again.report_originals), (0, 0));
     assert_eq!(app.audit_count("retention.run", "ok").await, 2);
+}
+
+#[tokio::test]
+async fn reveal_needs_a_permission_and_a_reason_and_is_audited() {
+    let app = TestApp::new().await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let r1 = app.bearer("resident1").await;
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &r1,
+            json!({"text": "楼道积水，请联系我13912345678", "lng": lng, "lat": lat}),
+        )
+        .await;
+    let case = r.json()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/cases/{case}/reveal");
+    let grid = app.bearer("grid1").await;
+    let r = app.post_json(&path, &grid, json!({"reason": " "})).await;
+    assert_eq!(r.error_code(), "REVEAL_REASON_REQUIRED");
+    let r = app
+        .post_json(&path, &grid, json!({"reason": "联系报修人确认位置"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.json()["texts"][0]
+            .as_str()
+            .unwrap()
+            .contains("13912345678")
+    );
+    for (who, code) in [
+        ("resident1", "ROLE_FORBIDDEN"),
+        ("auditor1", "READ_ONLY_ROLE"),
+    ] {
+        let r = app
+            .post_json(&path, &app.bearer(who).await, json!({"reason": "x"}))
+            .await;
+        assert_eq!(r.error_code(), code, "{who}");
+    }
+    // A resident's phone, to the grid worker in scope only.
+    let rid = app.resident_id_of("resident1").await;
+    let phone = app.get("/api/v1/me/export", &r1).await.json()["resident"]["phone"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/residents/{rid}/reveal");
+    let body = json!({"field": "phone", "reason": "上门走访前电话联系"});
+    let r = app.post_json(&path, &grid, body.clone()).await;
+    assert_eq!(r.json()["value"], phone.as_str(), "{}", r.body);
+    for who in ["unit-water", "street1", "mediator1"] {
+        let r = app
+            .post_json(&path, &app.bearer(who).await, body.clone())
+            .await;
+        assert_eq!(r.error_code(), "ROLE_FORBIDDEN", "{who}");
+    }
+    let r = app
+        .post_json(&path, &grid, json!({"field": "name", "reason": "x"}))
+        .await;
+    assert_eq!(r.error_code(), "REVEAL_FIELD_UNKNOWN");
+    // Exactly the two reveals are in the trail, with their reasons.
+    assert_eq!(app.audit_count("pii.reveal", "ok").await, 2);
+    let agg = if app.is_pg() {
+        "string_agg(detail, ',')"
+    } else {
+        "group_concat(detail)"
+    };
+    let reasons = app
+        .scalar_text(&format!(
+            "select {agg} from audit_log where action = 'pii.reveal'"
+        ))
+        .await
+        .unwrap();
+    assert!(reasons.contains("上门走访前电话联系") && reasons.contains("联系报修人确认位置"));
+}
+
+#[tokio::test]
+async fn numbers_typed_into_a_dispute_are_masked_for_every_reader() {
+    let app = TestApp::new().await;
+    let r1 = app.bearer("resident1").await;
+    let r = app
+        .post_json(
+            "/api/v1/disputes",
+            &r1,
+            json!({
+                "account": "楼上漏水到我家，对方电话13811112222，身份证110105194912310021，一直不赔",
+                "wants": "赔偿维修费，打我电话13933334444联系",
+                "dtype": "neighbour",
+                "parties": [{"name": "302室住户", "phone": "13900001111"}],
+                "consent": true
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    for who in ["resident1", "staff1"] {
+        let v = app
+            .get(&format!("/api/v1/disputes/{id}"), &app.bearer(who).await)
+            .await;
+        assert_eq!(v.status, StatusCode::OK, "{who}: {}", v.body);
+        for clear in [
+            "13811112222",
+            "110105194912310021",
+            "13933334444",
+            "13900001111",
+        ] {
+            assert!(!v.body.contains(clear), "{who} sees {clear}");
+        }
+        assert!(v.body.contains("138****2222"), "{who}");
+    }
+    // The person's own export has their words as typed.
+    let e = app.get("/api/v1/me/export", &r1).await;
+    assert!(e.body.contains("13811112222"));
 }

@@ -43,3 +43,48 @@ pub async fn erase_reporter(
 pub async fn purge_closed_before(tx: &mut crate::db::Tx, cutoff: i64) -> AppResult<(u64, u64)> {
     Ok(store::purge_closed_before(tx, cutoff).await?)
 }
+
+/// The texts of a case's reports as typed, before masking (a phone number the reporter
+/// gave to be called on): for staff who may read the case and work on it, never for
+/// residents or auditors; a reason is required and the reveal is audited (`pii.reveal`).
+pub async fn reveal_original(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    reason: &str,
+) -> AppResult<Vec<String>> {
+    use gongzhi_core::identity::Role;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(AppError::Invalid {
+            code: "REVEAL_REASON_REQUIRED",
+            field: Some("reason"),
+        });
+    }
+    let may = matches!(
+        user.role,
+        Role::GridWorker | Role::CommunityStaff | Role::StreetStaff | Role::UnitStaff
+    );
+    if !may {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    super::load_visible(st, user, id).await?;
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let sealed = store::originals_of(&mut tx, id).await?;
+    let texts: Vec<String> = sealed
+        .iter()
+        .filter_map(|s| st.cipher.decrypt(ORIGINAL_FIELD, s).ok())
+        .collect();
+    crate::audit::record(
+        &mut tx,
+        now,
+        &user.actor(),
+        crate::audit::Event::ok("pii.reveal", "case", id).with(
+            serde_json::json!({"field": "report_text", "reason": reason, "count": texts.len()}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(texts)
+}

@@ -28,7 +28,7 @@ pub use access::{dispatches, is_dispatcher, load_visible, unit_of};
 pub use callback::{callback, supervise};
 pub(crate) use dispatch::route_units;
 pub use dispatch::{dispatch, reclassify};
-pub use export::{erase_reporter, export_own, purge_closed_before};
+pub use export::{erase_reporter, export_own, purge_closed_before, reveal_original};
 pub(crate) use filing::{file_alone, file_together};
 pub(crate) use intake::Filed;
 pub use intake::{

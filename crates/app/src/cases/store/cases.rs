@@ -440,3 +440,13 @@ pub async fn forget_originals(
         .await
         .map(|r| r.rows_affected()))
 }
+
+const ORIGINALS_OF: &str = "select original_sealed from case_reporters where case_id = $1 and original_sealed is not null order by id";
+
+/// The sealed texts-as-typed of a case's reports.
+pub async fn originals_of(tx: &mut Tx, case_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(ORIGINALS_OF)
+        .bind(case_id)
+        .fetch_all(&mut **c)
+        .await)
+}

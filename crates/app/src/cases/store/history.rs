@@ -150,7 +150,8 @@ const CLOSED_BEFORE: &str = "select id from cases where status = 'closed' and cl
 /// reporters' sealed texts-as-typed. Returns (photos deleted, texts dropped).
 pub async fn purge_closed_before(tx: &mut Tx, cutoff: i64) -> Result<(u64, u64), sqlx::Error> {
     let photos = format!("delete from attachments where case_id in ({CLOSED_BEFORE})");
-    let refs = format!("update cases set photos = '[]' where photos <> '[]' and id in ({CLOSED_BEFORE})");
+    let refs =
+        format!("update cases set photos = '[]' where photos <> '[]' and id in ({CLOSED_BEFORE})");
     let feedback = format!(
         "update work_orders set feedback_photos = '[]' where feedback_photos <> '[]' and case_id in ({CLOSED_BEFORE})"
     );

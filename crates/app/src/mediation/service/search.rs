@@ -36,7 +36,7 @@ fn doc_of(
         id: d.id,
         dtype: type_name(&d.dtype),
         title: d.title.clone(),
-        body: st.open_text(ACCOUNT_FIELD, &d.account_enc),
+        body: st.shown_text(ACCOUNT_FIELD, &d.account_enc, true),
         outcome,
         access,
     }

@@ -168,10 +168,26 @@ impl AppState {
             .decrypt(field, stored)
             .unwrap_or_else(|_| "（无法解密）".into())
     }
+
+    /// [`Self::open_text`] with phone and ID numbers typed into the text masked (as every
+    /// free text is shown); the original stays encrypted in the store.
+    pub(crate) fn shown_text(&self, field: &str, stored: &str, mask: bool) -> String {
+        let t = self.open_text(field, stored);
+        if mask {
+            gongzhi_core::pii::mask_text(&t).unwrap_or(t)
+        } else {
+            t
+        }
+    }
 }
 
-/// The whole dispute as the caller may see it.
+/// The whole dispute as the caller may see it (numbers typed into free text masked).
 pub async fn get(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<DisputeView> {
+    get_as(st, user, id, true).await
+}
+
+/// [`get`], with free text masked or, for the person's own export, as typed.
+async fn get_as(st: &AppState, user: &CurrentUser, id: i64, mask: bool) -> AppResult<DisputeView> {
     let mut tx = st.db.read().await?;
     let (d, parties, mediators, standing) = load(&mut tx, user, id, false).await?;
     let sessions = store::sessions(&mut tx, id).await?;
@@ -186,8 +202,8 @@ pub async fn get(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<Disput
         type_name: type_name(&d.dtype),
         dtype: d.dtype.clone(),
         title: d.title.clone(),
-        account: st.open_text(ACCOUNT_FIELD, &d.account_enc),
-        wants: st.open_text(WANTS_FIELD, &d.wants_enc),
+        account: st.shown_text(ACCOUNT_FIELD, &d.account_enc, mask),
+        wants: st.shown_text(WANTS_FIELD, &d.wants_enc, mask),
         risk: d.risk.clone(),
         risk_reasons: serde_json::from_str(&d.risk_reasons).unwrap_or_default(),
         status_name: status_name(&d.status),
@@ -214,7 +230,7 @@ pub async fn get(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<Disput
                 position: p
                     .position_enc
                     .as_ref()
-                    .map(|e| st.open_text(POSITION_FIELD, e)),
+                    .map(|e| st.shown_text(POSITION_FIELD, e, mask)),
                 confirmed_at: p.confirmed_at,
                 me: Some(p.id) == standing.party,
             })
@@ -239,7 +255,7 @@ pub async fn get(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<Disput
                 held_at: s.held_at,
                 mode: s.mode,
                 place: s.place,
-                minutes: st.open_text(MINUTES_FIELD, &s.minutes_enc),
+                minutes: st.shown_text(MINUTES_FIELD, &s.minutes_enc, mask),
                 recorded_by: s.recorder,
             })
             .collect(),
@@ -253,7 +269,7 @@ pub async fn get(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<Disput
             .into_iter()
             .map(|f| FollowUpView {
                 holds: f.holds,
-                note: st.open_text(NOTE_FIELD, &f.note_enc),
+                note: st.shown_text(NOTE_FIELD, &f.note_enc, mask),
                 visited_by: f.visitor,
                 at: f.created_at,
             })
@@ -331,7 +347,7 @@ pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<Vec<Disp
     };
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        match get(st, user, id).await {
+        match get_as(st, user, id, false).await {
             Ok(v) => out.push(v),
             Err(AppError::NotFound | AppError::Denied { .. }) => {}
             Err(e) => return Err(e),
