@@ -11,6 +11,7 @@ mod consent;
 mod contracts;
 mod db;
 mod devices;
+mod inventory;
 mod disputes;
 mod ledger;
 mod mediation;
