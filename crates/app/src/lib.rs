@@ -134,7 +134,15 @@ pub fn router(st: AppState) -> Router {
             web::headers::secure,
         ))
         .layer(axum::middleware::from_fn(web::metrics::track))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // The request span names the method and path only: a query string can carry a
+        // phone number (staff search residents by phone), which must never reach a log.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |req: &axum::http::Request<axum::body::Body>| {
+                    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+                },
+            ),
+        )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(8 << 20))
         .layer(axum::middleware::from_fn(web::detach::run_to_completion))
         .layer(CatchPanicLayer::new())

@@ -23,7 +23,10 @@ const ALWAYS_PERSONAL: [&str; 8] = [
 ];
 
 fn inventory() -> toml::Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/data-inventory.toml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/data-inventory.toml"
+    );
     let text = std::fs::read_to_string(path).expect("docs/data-inventory.toml");
     toml::from_str(&text).expect("the inventory parses")
 }
@@ -81,7 +84,10 @@ async fn every_personal_field_an_api_accepts_is_in_the_inventory() {
         }
         for p in f["purposes"].as_array().unwrap() {
             let p = p.as_str().unwrap();
-            assert!(purposes.contains(p), "field {name}: purpose {p} is not in the policy");
+            assert!(
+                purposes.contains(p),
+                "field {name}: purpose {p} is not in the policy"
+            );
         }
         declared.insert(
             name.clone(),
@@ -127,7 +133,11 @@ async fn every_personal_field_an_api_accepts_is_in_the_inventory() {
         .filter(|p| !used.contains(p))
         .map(|(n, o)| format!("{n} in {o}"))
         .collect();
-    assert!(stale.is_empty(), "declared but not taken:\n  {}", stale.join("\n  "));
+    assert!(
+        stale.is_empty(),
+        "declared but not taken:\n  {}",
+        stale.join("\n  ")
+    );
 }
 
 #[test]

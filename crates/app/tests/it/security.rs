@@ -952,3 +952,122 @@ async fn numbers_typed_into_a_dispute_are_masked_for_every_reader() {
     let e = app.get("/api/v1/me/export", &r1).await;
     assert!(e.body.contains("13811112222"));
 }
+
+/// A writer that keeps everything logged, for the canary test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_and_the_trail_never_carry_a_password_a_phone_or_an_id_number() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = TestApp::new().await;
+    const PASSWORD: &str = "Canary-口令-Xq93!zz";
+    const WRONG: &str = "Canary-wrong-Xq93!zz";
+    const TYPED_PHONE: &str = "13912340077";
+    const TYPED_ID: &str = "110105194912310021";
+    const NEW_PHONE: &str = "13712340088";
+    const CONTACT_PHONE: &str = "13612340099";
+    // An account with the canary password; a wrong and a right login.
+    gongzhi_app::auth::service::create_user(
+        &app.st,
+        gongzhi_app::auth::service::Who::System("test"),
+        &gongzhi_app::auth::service::UserSpec {
+            username: "canary",
+            display_name: "金丝雀",
+            password: PASSWORD,
+            role: gongzhi_core::identity::Role::CommunityStaff,
+            scope: gongzhi_core::identity::Scope::District,
+            resident_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    for pw in [WRONG, PASSWORD] {
+        app.post_json(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"username": "canary", "password": pw}),
+        )
+        .await;
+    }
+    // A report with numbers typed in, a phone correction, contacts, a search by phone.
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let r1 = app.bearer("resident1").await;
+    let own_phone = app.get("/api/v1/me/export", &r1).await.json()["resident"]["phone"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &r1,
+            json!({"text": format!("水管漏了，电话{TYPED_PHONE}，身份证{TYPED_ID}"), "lng": lng, "lat": lat}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = app
+        .send_patch("/api/v1/me", &r1, json!({"phone": NEW_PHONE}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    app.post_json(
+        "/api/v1/me/consents",
+        &r1,
+        json!({"purposes": ["notify_external"]}),
+    )
+    .await;
+    let r = app
+        .put_json("/api/v1/me/contacts", &r1, json!({"phone": CONTACT_PHONE}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let staff = app.bearer("staff1").await;
+    let r = app
+        .get(&format!("/api/v1/residents?phone={NEW_PHONE}"), &staff)
+        .await;
+    assert_eq!(r.json()["total"], 1, "{}", r.body);
+    let r = app
+        .get(&format!("/api/v1/residents?phone={own_phone}"), &staff)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(text.len() > 1000, "the subscriber captured the run's logs");
+    let audit = {
+        let agg = if app.is_pg() {
+            "string_agg(actor || ' ' || coalesce(object_id, '') || ' ' || detail, E'\\n')"
+        } else {
+            "group_concat(actor || ' ' || coalesce(object_id, '') || ' ' || detail, char(10))"
+        };
+        app.scalar_text(&format!("select {agg} from audit_log"))
+            .await
+            .unwrap()
+    };
+    for canary in [
+        PASSWORD,
+        WRONG,
+        TYPED_PHONE,
+        TYPED_ID,
+        NEW_PHONE,
+        CONTACT_PHONE,
+        own_phone.as_str(),
+    ] {
+        assert!(!text.contains(canary), "the logs carry {canary}");
+        assert!(!audit.contains(canary), "the audit trail carries {canary}");
+    }
+}

@@ -749,3 +749,19 @@ impl TestApp {
         }
     }
 }
+
+impl TestApp {
+    /// A PATCH with a JSON body.
+    pub async fn send_patch(&self, path: &str, auth: &Auth, json: serde_json::Value) -> Resp {
+        let req = auth
+            .apply(
+                Request::builder()
+                    .method(Method::PATCH)
+                    .uri(path)
+                    .header(header::CONTENT_TYPE, "application/json"),
+            )
+            .body(Body::from(json.to_string()))
+            .expect("request");
+        self.send(req).await
+    }
+}
