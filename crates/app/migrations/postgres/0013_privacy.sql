@@ -67,3 +67,8 @@ create table tombstones (
 -- What a resident tells the community about needing care (lives alone, mobility, hearing…):
 -- health data, sensitive PI, kept only with their separate consent, sealed.
 alter table residents add column care_sealed text;
+
+-- SMS are capped per recipient (5 in 10 minutes): the keyed hash of the recipient lets the
+-- outbox count them without decrypting.
+alter table outbox add column recipient_idx text;
+create index outbox_recipient on outbox(recipient_idx, created_at);

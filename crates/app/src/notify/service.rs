@@ -3,7 +3,7 @@
 //! inbox.
 
 use super::store;
-pub use super::store::NotificationRow;
+pub use super::store::{NotificationRow, USER_PHONE_FIELD};
 use crate::auth::service::CurrentUser;
 use crate::error::AppResult;
 
@@ -13,6 +13,10 @@ use crate::state::AppState;
 /// Kinds important enough for an SMS / push as well as e-mail.
 const URGENT_KINDS: [&str; 4] = ["urgent", "overdue", "warning", "supervise"];
 pub const RECIPIENT_FIELD: &str = "outbox.recipient";
+/// At most this many SMS to one number per [`SMS_WINDOW_MS`]; the rest stay in the app's
+/// inbox only (security checklist 30: nobody can make the platform flood a phone).
+pub const SMS_PER_WINDOW: i64 = 5;
+pub const SMS_WINDOW_MS: i64 = 10 * 60_000;
 
 /// A user to tell, with where they are reached outside the app.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -95,7 +99,8 @@ pub async fn send_to_deferred(
             .filter(|_| st.config.smtp_url.is_some())
         {
             let addr = st.cipher.encrypt(RECIPIENT_FIELD, e);
-            store::queue(tx, "email", &addr, title, &text, now).await?;
+            let idx = st.cipher.blind_index(RECIPIENT_FIELD, e);
+            store::queue(tx, "email", &addr, &idx, title, &text, now).await?;
         }
         if URGENT_KINDS.contains(&kind)
             && st.config.sms_webhook.is_some()
@@ -103,8 +108,18 @@ pub async fn send_to_deferred(
         {
             // Already encrypted under the users field; re-encrypted under the outbox's.
             if let Ok(plain) = st.cipher.decrypt(store::USER_PHONE_FIELD, p) {
-                let addr = st.cipher.encrypt(RECIPIENT_FIELD, &plain);
-                store::queue(tx, "sms", &addr, title, &text, now).await?;
+                let idx = st.cipher.blind_index(RECIPIENT_FIELD, &plain);
+                let recent = store::sent_since(tx, "sms", &idx, now - SMS_WINDOW_MS).await?;
+                if recent >= SMS_PER_WINDOW {
+                    metrics::counter!("gongzhi_sms_capped_total").increment(1);
+                    tracing::info!(
+                        user = r.id,
+                        "SMS capped for this recipient; kept in the inbox"
+                    );
+                } else {
+                    let addr = st.cipher.encrypt(RECIPIENT_FIELD, &plain);
+                    store::queue(tx, "sms", &addr, &idx, title, &text, now).await?;
+                }
             }
         }
     }

@@ -9,7 +9,9 @@ pub const USER_PHONE_FIELD: &str = "users.notify_phone";
 const CONTACTS: &str = "select notify_email, notify_phone_enc from users where id = $1";
 const SET_CONTACTS: &str =
     "update users set notify_email = $2, notify_phone_enc = $3 where id = $1";
-const QUEUE: &str = "insert into outbox (channel, recipient, subject, body, attempts, next_at, created_at) values ($1, $2, $3, $4, 0, $5, $5)";
+const QUEUE: &str = "insert into outbox (channel, recipient, subject, body, attempts, next_at, created_at, recipient_idx) values ($1, $2, $3, $4, 0, $5, $5, $6)";
+const SENT_SINCE: &str =
+    "select count(*) from outbox where channel = $1 and recipient_idx = $2 and created_at >= $3";
 
 pub async fn contacts(
     tx: &mut Tx,
@@ -37,10 +39,12 @@ pub async fn set_contacts(
         .map(|_| ()))
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn queue(
     tx: &mut Tx,
     channel: &str,
     recipient: &str,
+    recipient_idx: &str,
     subject: &str,
     body: &str,
     now: i64,
@@ -51,9 +55,25 @@ pub async fn queue(
         .bind(subject)
         .bind(body)
         .bind(now)
+        .bind(recipient_idx)
         .execute(&mut **x)
         .await
         .map(|_| ()))
+}
+
+/// Messages queued on `channel` for one recipient (by keyed hash) since `since`.
+pub async fn sent_since(
+    tx: &mut Tx,
+    channel: &str,
+    recipient_idx: &str,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(SENT_SINCE)
+        .bind(channel)
+        .bind(recipient_idx)
+        .bind(since)
+        .fetch_one(&mut **x)
+        .await)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -176,3 +176,56 @@ async fn urgent_orders_reach_sms_and_email_with_retries() {
     }
     assert_eq!(n as i64, mail, "every e-mail reached the SMTP server");
 }
+
+#[tokio::test]
+async fn no_phone_gets_more_than_five_sms_in_ten_minutes() {
+    use gongzhi_app::notify::service::{Recipient, send_to};
+    let app = TestApp::with_config(|c| c.sms_webhook = Some("http://127.0.0.1:9/sms".into())).await;
+    let user = app
+        .scalar_i64("select id from users where username = 'staff1'")
+        .await;
+    let to = [Recipient {
+        id: user,
+        notify_email: None,
+        notify_phone_enc: Some(app.st.cipher.encrypt(
+            gongzhi_app::notify::service::USER_PHONE_FIELD,
+            "13900001234",
+        )),
+    }];
+    let send = || async {
+        let mut tx = app.st.db.begin().await.unwrap();
+        send_to(
+            &app.st,
+            &mut tx,
+            &to,
+            None,
+            "urgent",
+            "紧急工单",
+            "测试",
+            app.st.now_ms(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    };
+    for _ in 0..7 {
+        send().await;
+    }
+    let sms = || app.scalar_i64("select count(*) from outbox where channel = 'sms'");
+    assert_eq!(
+        sms().await,
+        5,
+        "the 6th and 7th within ten minutes are not sent"
+    );
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "select count(*) from notifications where user_id = {user}"
+        ))
+        .await,
+        7,
+        "every message stays in the inbox"
+    );
+    app.clock.advance_ms(10 * 60_000 + 1);
+    send().await;
+    assert_eq!(sms().await, 6, "a new window");
+}
