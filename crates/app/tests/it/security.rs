@@ -1071,3 +1071,120 @@ async fn logs_and_the_trail_never_carry_a_password_a_phone_or_an_id_number() {
         assert!(!audit.contains(canary), "the audit trail carries {canary}");
     }
 }
+
+/// Runs of exactly 11 digits that look like a mobile number, and 18-character ID numbers,
+/// standing alone (not inside a longer run of letters and digits such as a hash).
+fn personal_numbers(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_alphanumeric() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            let run = &text[start..i];
+            let digits = run.bytes().all(|c| c.is_ascii_digit());
+            let phone = digits
+                && run.len() == 11
+                && run.starts_with('1')
+                && (b'3'..=b'9').contains(&run.as_bytes()[1]);
+            let id = run.len() == 18
+                && run[..17].bytes().all(|c| c.is_ascii_digit())
+                && matches!(run.as_bytes()[17], b'0'..=b'9' | b'X' | b'x');
+            if phone || id {
+                found.push(run.to_string());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn public_answers_carry_no_phone_id_number_or_resident_name() {
+    let app = TestApp::demo().await;
+    let doc = app.get("/api/v1/openapi.json", &Auth::None).await.json();
+    let communities: Vec<i64> = {
+        let n = app.scalar_i64("select count(*) from org_units where level = 'community'").await;
+        let mut v = Vec::new();
+        for k in 0..n {
+            v.push(
+                app.scalar_i64(&format!(
+                    "select id from org_units where level = 'community' order by id limit 1 offset {k}"
+                ))
+                .await,
+            );
+        }
+        v
+    };
+    let mut paths: Vec<String> = vec![
+        "/".into(),
+        "/gongshi".into(),
+        "/login".into(),
+        "/ledger/checkpoint".into(),
+        "/open311/discovery.json".into(),
+        "/open311/v2/services.json".into(),
+        "/open311/v2/requests.json".into(),
+        "/open311/v2/requests.xml".into(),
+    ];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if item.get("get").is_none() {
+            continue;
+        }
+        if !path.contains('{') {
+            paths.push(path.clone());
+        } else if path.ends_with("communities/{id}") {
+            paths.extend(communities.iter().map(|c| path.replace("{id}", &c.to_string())));
+        }
+    }
+    for c in &communities {
+        paths.push(format!("/gongshi/communities/{c}"));
+    }
+    let size = app.scalar_i64("select count(*) from ledger_entries").await;
+    assert!(size > 0, "the demo's books are on the ledger");
+    for i in 0..size.min(300) {
+        paths.push(format!("/api/v1/ledger/entries/{i}"));
+        paths.push(format!("/gongshi/entries/{i}"));
+    }
+    // Every resident's full name (two characters or more).
+    let names: Vec<String> = {
+        let n = app.scalar_i64("select count(*) from residents").await;
+        let mut v = Vec::new();
+        for k in 0..n {
+            if let Some(name) = app
+                .scalar_text(&format!("select name from residents order by id limit 1 offset {k}"))
+                .await
+                && name.chars().count() >= 2
+            {
+                v.push(name);
+            }
+        }
+        v
+    };
+    assert!(names.len() > 10);
+    let mut public = 0;
+    for path in &paths {
+        let r = app.get(path, &Auth::None).await;
+        if r.status != StatusCode::OK {
+            continue;
+        }
+        public += 1;
+        let numbers = personal_numbers(&r.body);
+        assert!(numbers.is_empty(), "{path} shows {numbers:?}");
+        for name in &names {
+            assert!(!r.body.contains(name.as_str()), "{path} names resident {name}");
+        }
+    }
+    assert!(public > 100, "{public} public answers scanned");
+}
+
+#[test]
+fn the_scanner_finds_phones_and_ids_but_not_hashes() {
+    assert_eq!(personal_numbers("电话13912345678。"), vec!["13912345678"]);
+    assert_eq!(personal_numbers("id 11010519491231002X end"), vec!["11010519491231002X"]);
+    assert!(personal_numbers("a13912345678b 139123456789 1764920000000").is_empty());
+    assert!(personal_numbers("139****5678 110**************X").is_empty());
+}
