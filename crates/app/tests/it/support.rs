@@ -765,3 +765,28 @@ impl TestApp {
         self.send(req).await
     }
 }
+
+impl TestApp {
+    /// A request from a given client address (as the server's listener would record it).
+    pub async fn send_from(
+        &self,
+        ip: &str,
+        method: Method,
+        path: &str,
+        auth: &Auth,
+        json: Option<serde_json::Value>,
+    ) -> Resp {
+        let mut b = Request::builder().method(method).uri(path);
+        if json.is_some() {
+            b = b.header(header::CONTENT_TYPE, "application/json");
+        }
+        let mut req = auth
+            .apply(b)
+            .body(json.map_or_else(Body::empty, |j| Body::from(j.to_string())))
+            .expect("request");
+        let addr: std::net::SocketAddr = format!("{ip}:40000").parse().expect("address");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        self.send(req).await
+    }
+}
