@@ -21,6 +21,7 @@ pub async fn export(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CorrectionRequest {
     /// The caller's own phone number (11 digits; +86 and spaces allowed).
     pub phone: String,

@@ -1188,3 +1188,55 @@ fn the_scanner_finds_phones_and_ids_but_not_hashes() {
     assert!(personal_numbers("a13912345678b 139123456789 1764920000000").is_empty());
     assert!(personal_numbers("139****5678 110**************X").is_empty());
 }
+
+#[tokio::test]
+async fn fields_a_role_may_not_set_are_refused_or_ignored_and_nothing_changes() {
+    let app = TestApp::new().await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let r1 = app.bearer("resident1").await;
+    // A report with workflow fields smuggled in: they are not part of the request and are
+    // ignored; the case starts where every case starts.
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &r1,
+            json!({"text": "小区门口路灯不亮", "lng": lng, "lat": lat,
+                   "status": "closed", "assignee_id": 1, "points": 1000, "satisfaction": 5}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    let status = app
+        .scalar_text(&format!("select status from cases where id = {id}"))
+        .await
+        .unwrap();
+    assert_ne!(status, "closed");
+    assert_eq!(
+        app.scalar_i64(&format!("select count(*) from callbacks where case_id = {id}")).await,
+        0
+    );
+    // Correcting one's own data: anything but the phone is refused, and nothing changes.
+    let before = app
+        .scalar_text("select role || scope_kind || display_name from users where username = 'resident1'")
+        .await;
+    let r = app
+        .send_patch(
+            "/api/v1/me",
+            &r1,
+            json!({"phone": "13712349999", "role": "admin", "name": "管理员"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "BODY_INVALID"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.scalar_text("select role || scope_kind || display_name from users where username = 'resident1'")
+            .await,
+        before
+    );
+    let phone = app.get("/api/v1/me/export", &r1).await.json()["resident"]["phone"].clone();
+    assert_ne!(phone, "13712349999");
+}
