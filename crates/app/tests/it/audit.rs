@@ -226,7 +226,8 @@ async fn every_security_event_leaves_exactly_one_complete_record() {
             .await
         }
     };
-    let token = |r: &crate::support::Resp| Auth::Bearer(r.json()["token"].as_str().unwrap().to_string());
+    let token =
+        |r: &crate::support::Resp| Auth::Bearer(r.json()["token"].as_str().unwrap().to_string());
     let community = app
         .scalar_text("select code from org_units where level = 'community' order by id limit 1")
         .await
@@ -239,54 +240,157 @@ async fn every_security_event_leaves_exactly_one_complete_record() {
     let grid = token(&login("grid1", PASSWORD).await);
     let admin = token(&login("admin", PASSWORD).await);
     let steps: Vec<(&str, &str, &str, Step)> = vec![
-        ("auth.login", "ok", "staff1", Box::pin(async {
-            assert_eq!(login("staff1", PASSWORD).await.status, StatusCode::OK);
-        })),
-        ("auth.login", "failed", "street1", Box::pin(async {
-            assert_eq!(login("street1", "wrong-password").await.status, StatusCode::UNAUTHORIZED);
-        })),
-        ("access.denied", "denied", "resident1", Box::pin(async {
-            let r = app.send_from(IP, Method::GET, &format!("/api/v1/residents/{other}"), &r1, None).await;
-            assert_eq!(r.status, StatusCode::NOT_FOUND);
-        })),
-        ("pii.reveal", "ok", "grid1", Box::pin(async {
-            let r = app.send_from(IP, Method::POST, &format!("/api/v1/residents/{mine}/reveal"), &grid,
-                Some(json!({"field": "phone", "reason": "走访前联系"}))).await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        })),
-        ("pi.export", "ok", "resident1", Box::pin(async {
-            let r = app.send_from(IP, Method::GET, "/api/v1/me/export", &r1, None).await;
-            assert_eq!(r.status, StatusCode::OK);
-        })),
-        ("org.route", "ok", "admin", Box::pin(async {
-            let r = app.send_from(IP, Method::PUT, "/api/v1/org/routes", &admin,
+        (
+            "auth.login",
+            "ok",
+            "staff1",
+            Box::pin(async {
+                assert_eq!(login("staff1", PASSWORD).await.status, StatusCode::OK);
+            }),
+        ),
+        (
+            "auth.login",
+            "failed",
+            "street1",
+            Box::pin(async {
+                assert_eq!(
+                    login("street1", "wrong-password").await.status,
+                    StatusCode::UNAUTHORIZED
+                );
+            }),
+        ),
+        (
+            "access.denied",
+            "denied",
+            "resident1",
+            Box::pin(async {
+                let r = app
+                    .send_from(
+                        IP,
+                        Method::GET,
+                        &format!("/api/v1/residents/{other}"),
+                        &r1,
+                        None,
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::NOT_FOUND);
+            }),
+        ),
+        (
+            "pii.reveal",
+            "ok",
+            "grid1",
+            Box::pin(async {
+                let r = app
+                    .send_from(
+                        IP,
+                        Method::POST,
+                        &format!("/api/v1/residents/{mine}/reveal"),
+                        &grid,
+                        Some(json!({"field": "phone", "reason": "走访前联系"})),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            }),
+        ),
+        (
+            "pi.export",
+            "ok",
+            "resident1",
+            Box::pin(async {
+                let r = app
+                    .send_from(IP, Method::GET, "/api/v1/me/export", &r1, None)
+                    .await;
+                assert_eq!(r.status, StatusCode::OK);
+            }),
+        ),
+        (
+            "org.route",
+            "ok",
+            "admin",
+            Box::pin(async {
+                let r = app.send_from(IP, Method::PUT, "/api/v1/org/routes", &admin,
                 Some(json!({"community": community, "category": "FAC.LIGHT", "unit": "WATER"}))).await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        })),
-        ("consent.grant", "ok", "resident1", Box::pin(async {
-            let r = app.send_from(IP, Method::POST, "/api/v1/me/consents", &r1,
-                Some(json!({"purposes": ["notify_external"]}))).await;
-            assert_eq!(r.status, StatusCode::OK);
-        })),
-        ("consent.withdraw", "ok", "resident1", Box::pin(async {
-            let r = app.send_from(IP, Method::DELETE, "/api/v1/me/consents/notify_external", &r1, None).await;
-            assert_eq!(r.status, StatusCode::OK);
-        })),
-        ("user.password", "ok", "resident1", Box::pin(async {
-            let r = app.send_from(IP, Method::POST, "/api/v1/me/password", &r1,
-                Some(json!({"current": PASSWORD, "new": "换一个不常见的口令2026"}))).await;
-            assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-        })),
-        ("user.cancel", "ok", "resident1", Box::pin(async {
-            let r = app.send_from(IP, Method::POST, "/api/v1/me/cancel", &r1,
-                Some(json!({"password": "换一个不常见的口令2026"}))).await;
-            assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-        })),
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            }),
+        ),
+        (
+            "consent.grant",
+            "ok",
+            "resident1",
+            Box::pin(async {
+                let r = app
+                    .send_from(
+                        IP,
+                        Method::POST,
+                        "/api/v1/me/consents",
+                        &r1,
+                        Some(json!({"purposes": ["notify_external"]})),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK);
+            }),
+        ),
+        (
+            "consent.withdraw",
+            "ok",
+            "resident1",
+            Box::pin(async {
+                let r = app
+                    .send_from(
+                        IP,
+                        Method::DELETE,
+                        "/api/v1/me/consents/notify_external",
+                        &r1,
+                        None,
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK);
+            }),
+        ),
+        (
+            "user.password",
+            "ok",
+            "resident1",
+            Box::pin(async {
+                let r = app
+                    .send_from(
+                        IP,
+                        Method::POST,
+                        "/api/v1/me/password",
+                        &r1,
+                        Some(json!({"current": PASSWORD, "new": "换一个不常见的口令2026"})),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+            }),
+        ),
+        (
+            "user.cancel",
+            "ok",
+            "resident1",
+            Box::pin(async {
+                let r = app
+                    .send_from(
+                        IP,
+                        Method::POST,
+                        "/api/v1/me/cancel",
+                        &r1,
+                        Some(json!({"password": "换一个不常见的口令2026"})),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+            }),
+        ),
     ];
     for (action, result, actor, step) in steps {
         let before = app.audit_count(action, result).await;
         step.await;
-        assert_eq!(app.audit_count(action, result).await, before + 1, "{action}/{result}: one record");
+        assert_eq!(
+            app.audit_count(action, result).await,
+            before + 1,
+            "{action}/{result}: one record"
+        );
         let row = app
             .scalar_text(&format!(
                 "select actor || '|' || coalesce(cast(actor_id as text), '') || '|' || object_type || '|' || coalesce(object_id, '') || '|' || coalesce(ip, '') || '|' || cast(at_ms as text) \
@@ -297,9 +401,15 @@ async fn every_security_event_leaves_exactly_one_complete_record() {
         let f: Vec<&str> = row.split('|').collect();
         assert_eq!(f[0], actor, "{action}: who (name) in {row}");
         assert!(!f[1].is_empty(), "{action}: who (id) in {row}");
-        assert!(!f[2].is_empty() && !f[3].is_empty(), "{action}: which object in {row}");
+        assert!(
+            !f[2].is_empty() && !f[3].is_empty(),
+            "{action}: which object in {row}"
+        );
         assert_eq!(f[4], IP, "{action}: from where in {row}");
         let at: i64 = f[5].parse().unwrap();
-        assert!((app.st.now_ms() - at).abs() < 60_000, "{action}: when in {row}");
+        assert!(
+            (app.st.now_ms() - at).abs() < 60_000,
+            "{action}: when in {row}"
+        );
     }
 }

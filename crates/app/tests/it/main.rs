@@ -14,6 +14,7 @@ mod devices;
 mod disputes;
 mod inventory;
 mod ledger;
+mod matrix;
 mod mediation;
 mod notify;
 mod open311;

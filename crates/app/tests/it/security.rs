@@ -1108,7 +1108,9 @@ async fn public_answers_carry_no_phone_id_number_or_resident_name() {
     let app = TestApp::demo().await;
     let doc = app.get("/api/v1/openapi.json", &Auth::None).await.json();
     let communities: Vec<i64> = {
-        let n = app.scalar_i64("select count(*) from org_units where level = 'community'").await;
+        let n = app
+            .scalar_i64("select count(*) from org_units where level = 'community'")
+            .await;
         let mut v = Vec::new();
         for k in 0..n {
             v.push(
@@ -1137,7 +1139,11 @@ async fn public_answers_carry_no_phone_id_number_or_resident_name() {
         if !path.contains('{') {
             paths.push(path.clone());
         } else if path.ends_with("communities/{id}") {
-            paths.extend(communities.iter().map(|c| path.replace("{id}", &c.to_string())));
+            paths.extend(
+                communities
+                    .iter()
+                    .map(|c| path.replace("{id}", &c.to_string())),
+            );
         }
     }
     for c in &communities {
@@ -1155,7 +1161,9 @@ async fn public_answers_carry_no_phone_id_number_or_resident_name() {
         let mut v = Vec::new();
         for k in 0..n {
             if let Some(name) = app
-                .scalar_text(&format!("select name from residents order by id limit 1 offset {k}"))
+                .scalar_text(&format!(
+                    "select name from residents order by id limit 1 offset {k}"
+                ))
                 .await
                 && name.chars().count() >= 2
             {
@@ -1175,7 +1183,10 @@ async fn public_answers_carry_no_phone_id_number_or_resident_name() {
         let numbers = personal_numbers(&r.body);
         assert!(numbers.is_empty(), "{path} shows {numbers:?}");
         for name in &names {
-            assert!(!r.body.contains(name.as_str()), "{path} names resident {name}");
+            assert!(
+                !r.body.contains(name.as_str()),
+                "{path} names resident {name}"
+            );
         }
     }
     assert!(public > 100, "{public} public answers scanned");
@@ -1184,7 +1195,10 @@ async fn public_answers_carry_no_phone_id_number_or_resident_name() {
 #[test]
 fn the_scanner_finds_phones_and_ids_but_not_hashes() {
     assert_eq!(personal_numbers("电话13912345678。"), vec!["13912345678"]);
-    assert_eq!(personal_numbers("id 11010519491231002X end"), vec!["11010519491231002X"]);
+    assert_eq!(
+        personal_numbers("id 11010519491231002X end"),
+        vec!["11010519491231002X"]
+    );
     assert!(personal_numbers("a13912345678b 139123456789 1764920000000").is_empty());
     assert!(personal_numbers("139****5678 110**************X").is_empty());
 }
@@ -1212,12 +1226,17 @@ async fn fields_a_role_may_not_set_are_refused_or_ignored_and_nothing_changes() 
         .unwrap();
     assert_ne!(status, "closed");
     assert_eq!(
-        app.scalar_i64(&format!("select count(*) from callbacks where case_id = {id}")).await,
+        app.scalar_i64(&format!(
+            "select count(*) from callbacks where case_id = {id}"
+        ))
+        .await,
         0
     );
     // Correcting one's own data: anything but the phone is refused, and nothing changes.
     let before = app
-        .scalar_text("select role || scope_kind || display_name from users where username = 'resident1'")
+        .scalar_text(
+            "select role || scope_kind || display_name from users where username = 'resident1'",
+        )
         .await;
     let r = app
         .send_patch(
@@ -1233,8 +1252,10 @@ async fn fields_a_role_may_not_set_are_refused_or_ignored_and_nothing_changes() 
         r.body
     );
     assert_eq!(
-        app.scalar_text("select role || scope_kind || display_name from users where username = 'resident1'")
-            .await,
+        app.scalar_text(
+            "select role || scope_kind || display_name from users where username = 'resident1'"
+        )
+        .await,
         before
     );
     let phone = app.get("/api/v1/me/export", &r1).await.json()["resident"]["phone"].clone();
