@@ -832,3 +832,34 @@ async fn the_second_factor_page_enrols_with_a_qr_code_and_shows_recovery_codes_o
     assert_eq!(again.body.matches("<li><code>").count(), 0, "shown once");
     assert_eq!(app.get("/cases", &staff).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn each_login_starts_a_new_session_and_a_pre_login_cookie_is_never_one() {
+    let app = TestApp::new().await;
+    // Before login the browser holds only a CSRF cookie; it does not sign anyone in.
+    let page = app.get("/login", &Auth::None).await;
+    let anon = page.cookie("gz_csrf").expect("csrf cookie");
+    let fixated = Auth::Cookie {
+        session: anon.clone(),
+        csrf: anon.clone(),
+        extra: String::new(),
+    };
+    assert_eq!(
+        app.get("/api/v1/me", &fixated).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Two logins of one user: two different sessions, and neither is the pre-login value.
+    let a = app.browser("staff1").await;
+    let b = app.browser("staff1").await;
+    let (Auth::Cookie { session: sa, .. }, Auth::Cookie { session: sb, .. }) = (&a, &b) else {
+        panic!("cookie auth")
+    };
+    assert_ne!(sa, sb);
+    assert_ne!(sa, &anon);
+    // Only the token's hash is stored.
+    assert_eq!(
+        app.scalar_i64(&format!("select count(*) from sessions where id = '{sa}'"))
+            .await,
+        0
+    );
+}

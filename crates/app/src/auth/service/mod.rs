@@ -554,7 +554,7 @@ pub async fn housekeeping(st: AppState) {
     loop {
         every.tick().await;
         // Retention once a day (the first hour included).
-        if hours % 24 == 0 {
+        if hours.is_multiple_of(24) {
             match crate::retention::run(&st).await {
                 Ok(p) => tracing::info!(?p, "retention run"),
                 Err(e) => tracing::warn!(error = %e, "retention run"),
