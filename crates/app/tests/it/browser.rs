@@ -785,3 +785,102 @@ async fn street_staff_review_a_correction_and_change_their_password() {
         1
     );
 }
+
+/// Issue 17's pages: a staff member is stopped until they enrol a second factor (QR code,
+/// recovery codes), then signs in with a code; a resident gives and withdraws consent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_enrol_a_second_factor_and_a_resident_manages_consent() {
+    use gongzhi_core::identity::totp;
+    let Some((_driver, port)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::with_config(|c| c.require_totp = true).await;
+    let addr = app.serve().await;
+    let c = browser(port, "1366,1000").await;
+    let base = format!("http://{addr}");
+    let dir = screenshots();
+    let result = async {
+        login(&c, &base, "staff1").await?;
+        assert!(c.current_url().await?.path().starts_with("/account/totp"));
+        c.find(Locator::XPath("//form[@action='/account/totp']/button"))
+            .await?
+            .click()
+            .await?;
+        let secret = c
+            .wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("code.secret"))
+            .await?
+            .text()
+            .await?;
+        c.find(Locator::Css("div.qr svg")).await?;
+        snap(&c, &dir, "totp-enrol-staff1.png").await?;
+        let code = totp::code_at_step(&secret, totp::step_of(app.st.now_ms())).unwrap();
+        c.find(Locator::Css("#code")).await?.send_keys(&code).await?;
+        c.find(Locator::XPath("//form[@action='/account/totp/confirm']/button"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("ol.recovery-codes"))
+            .await?;
+        let codes = c.find_all(Locator::Css("ol.recovery-codes li")).await?;
+        assert_eq!(codes.len(), 10);
+        snap(&c, &dir, "totp-recovery-staff1.png").await?;
+        logout(&c).await?;
+        // Signing in again needs the code of a later time step.
+        app.clock.advance_ms(30_000);
+        c.find(Locator::Css("#username")).await?.send_keys("staff1").await?;
+        c.find(Locator::Css("#password")).await?.send_keys(PASSWORD).await?;
+        c.find(Locator::Css("button.primary")).await?.click().await?;
+        let err = c
+            .wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("p.error"))
+            .await?
+            .text()
+            .await?;
+        assert!(err.contains("动态验证码"), "{err}");
+        let code = totp::code_at_step(&secret, totp::step_of(app.st.now_ms())).unwrap();
+        c.find(Locator::Css("#password")).await?.send_keys(PASSWORD).await?;
+        c.find(Locator::Css("#otp")).await?.send_keys(&code).await?;
+        snap(&c, &dir, "login-otp.png").await?;
+        c.find(Locator::Css("button.primary")).await?.click().await?;
+        c.wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//form[@action='/logout']"))
+            .await?;
+        assert_eq!(c.current_url().await?.path(), "/");
+        logout(&c).await?;
+
+        // A resident's consent page: necessary purposes listed, optional ones one click.
+        login(&c, &base, "resident1").await?;
+        c.goto(&format!("{base}/account/privacy")).await?;
+        let body = c.find(Locator::Css("main")).await?.text().await?;
+        assert!(body.contains("必要") && body.contains("可选") && body.contains("敏感信息"), "{body}");
+        snap(&c, &dir, "privacy-resident1.png").await?;
+        c.find(Locator::XPath(
+            "//form[@action='/account/privacy/grant'][input[@value='notify_external']]/button",
+        ))
+        .await?
+        .click()
+        .await?;
+        c.wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath(
+                "//form[@action='/account/privacy/withdraw'][input[@value='notify_external']]",
+            ))
+            .await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    result.expect("browser steps");
+    assert_eq!(app.audit_count("consent.grant", "ok").await, 1);
+}
