@@ -817,11 +817,16 @@ async fn staff_enrol_a_second_factor_and_a_resident_manages_consent() {
         c.find(Locator::Css("div.qr svg")).await?;
         snap(&c, &dir, "totp-enrol-staff1.png").await?;
         let code = totp::code_at_step(&secret, totp::step_of(app.st.now_ms())).unwrap();
-        c.find(Locator::Css("#code")).await?.send_keys(&code).await?;
-        c.find(Locator::XPath("//form[@action='/account/totp/confirm']/button"))
+        c.find(Locator::Css("#code"))
             .await?
-            .click()
+            .send_keys(&code)
             .await?;
+        c.find(Locator::XPath(
+            "//form[@action='/account/totp/confirm']/button",
+        ))
+        .await?
+        .click()
+        .await?;
         c.wait()
             .every(POLL)
             .at_most(Duration::from_secs(10))
@@ -833,9 +838,18 @@ async fn staff_enrol_a_second_factor_and_a_resident_manages_consent() {
         logout(&c).await?;
         // Signing in again needs the code of a later time step.
         app.clock.advance_ms(30_000);
-        c.find(Locator::Css("#username")).await?.send_keys("staff1").await?;
-        c.find(Locator::Css("#password")).await?.send_keys(PASSWORD).await?;
-        c.find(Locator::Css("button.primary")).await?.click().await?;
+        c.find(Locator::Css("#username"))
+            .await?
+            .send_keys("staff1")
+            .await?;
+        c.find(Locator::Css("#password"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        c.find(Locator::Css("button.primary"))
+            .await?
+            .click()
+            .await?;
         let err = c
             .wait()
             .every(POLL)
@@ -846,10 +860,16 @@ async fn staff_enrol_a_second_factor_and_a_resident_manages_consent() {
             .await?;
         assert!(err.contains("动态验证码"), "{err}");
         let code = totp::code_at_step(&secret, totp::step_of(app.st.now_ms())).unwrap();
-        c.find(Locator::Css("#password")).await?.send_keys(PASSWORD).await?;
+        c.find(Locator::Css("#password"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
         c.find(Locator::Css("#otp")).await?.send_keys(&code).await?;
         snap(&c, &dir, "login-otp.png").await?;
-        c.find(Locator::Css("button.primary")).await?.click().await?;
+        c.find(Locator::Css("button.primary"))
+            .await?
+            .click()
+            .await?;
         c.wait()
             .every(POLL)
             .at_most(Duration::from_secs(10))
@@ -862,7 +882,10 @@ async fn staff_enrol_a_second_factor_and_a_resident_manages_consent() {
         login(&c, &base, "resident1").await?;
         c.goto(&format!("{base}/account/privacy")).await?;
         let body = c.find(Locator::Css("main")).await?.text().await?;
-        assert!(body.contains("必要") && body.contains("可选") && body.contains("敏感信息"), "{body}");
+        assert!(
+            body.contains("必要") && body.contains("可选") && body.contains("敏感信息"),
+            "{body}"
+        );
         snap(&c, &dir, "privacy-resident1.png").await?;
         c.find(Locator::XPath(
             "//form[@action='/account/privacy/grant'][input[@value='notify_external']]/button",
