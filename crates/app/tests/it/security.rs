@@ -953,111 +953,204 @@ async fn numbers_typed_into_a_dispute_are_masked_for_every_reader() {
     assert!(e.body.contains("13811112222"));
 }
 
-/// A writer that keeps everything logged, for the canary test.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
+/// The canary test runs the real binary (its own logging set-up, at TRACE, JSON) on the demo
+/// and drives it over HTTP, so that it sees exactly what an operator's log would hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_and_the_trail_never_carry_a_password_a_phone_or_an_id_number() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let app = TestApp::new().await;
     const PASSWORD: &str = "Canary-口令-Xq93!zz";
     const WRONG: &str = "Canary-wrong-Xq93!zz";
     const TYPED_PHONE: &str = "13912340077";
     const TYPED_ID: &str = "110105194912310021";
     const NEW_PHONE: &str = "13712340088";
     const CONTACT_PHONE: &str = "13612340099";
-    // An account with the canary password; a wrong and a right login.
-    gongzhi_app::auth::service::create_user(
-        &app.st,
-        gongzhi_app::auth::service::Who::System("test"),
-        &gongzhi_app::auth::service::UserSpec {
-            username: "canary",
-            display_name: "金丝雀",
-            password: PASSWORD,
-            role: gongzhi_core::identity::Role::CommunityStaff,
-            scope: gongzhi_core::identity::Scope::District,
-            resident_id: None,
-        },
-    )
-    .await
-    .unwrap();
-    for pw in [WRONG, PASSWORD] {
-        app.post_json(
-            "/api/v1/auth/login",
-            &Auth::None,
-            json!({"username": "canary", "password": pw}),
-        )
-        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("canary.db").display());
+    let bin = env!("CARGO_BIN_EXE_gongzhi");
+    let common = |c: &mut std::process::Command| {
+        c.arg("--database-url")
+            .arg(&db)
+            .arg("--key-file")
+            .arg(dir.path().join("key"))
+            .arg("--ledger-key-file")
+            .arg(dir.path().join("ledger.key"))
+            .arg("--tombstone-journal")
+            .arg(dir.path().join("t.jsonl"))
+            .arg("--log-format")
+            .arg("json")
+            .env("GONGZHI_LOG", "trace");
+    };
+    let port = crate::support::free_port();
+    let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
+    let mut serve = std::process::Command::new(bin);
+    common(&mut serve);
+    serve
+        .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    let mut child = serve.spawn().expect("gongzhi serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..600 {
+        if http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    // A report with numbers typed in, a phone correction, contacts, a search by phone.
-    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
-    let r1 = app.bearer("resident1").await;
-    let own_phone = app.get("/api/v1/me/export", &r1).await.json()["resident"]["phone"]
+    assert!(ready, "the server started");
+    // An account with the canary password (the command line, as an operator makes one).
+    let mut create = std::process::Command::new(bin);
+    common(&mut create);
+    let out = create
+        .args([
+            "admin",
+            "create-user",
+            "--username",
+            "canary",
+            "--role",
+            "community_staff",
+        ])
+        .env("GONGZHI_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli_output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let post = |path: &str, token: Option<&str>, body: serde_json::Value| {
+        let mut r = http.post(format!("{base}{path}")).json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    let login = |user: &'static str, pw: &'static str| {
+        let p = post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": user, "password": pw}),
+        );
+        async move { p.await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    login("canary", WRONG).await;
+    assert!(login("canary", PASSWORD).await["token"].is_string());
+    let r1 = login("resident1", "gongzhi-demo").await["token"]
         .as_str()
         .unwrap()
         .to_string();
-    let r = app
-        .post_json(
-            "/api/v1/cases",
-            &r1,
-            json!({"text": format!("水管漏了，电话{TYPED_PHONE}，身份证{TYPED_ID}"), "lng": lng, "lat": lat}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED);
-    let r = app
-        .send_patch("/api/v1/me", &r1, json!({"phone": NEW_PHONE}))
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-    app.post_json(
+    let staff = login("staff1", "gongzhi-demo").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let export: serde_json::Value = http
+        .get(format!("{base}/api/v1/me/export"))
+        .bearer_auth(&r1)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let own_phone = export["resident"]["phone"].as_str().unwrap().to_string();
+    // Where resident1 lives: the building the report form selects for them.
+    let form = http
+        .get(format!("{base}/cases/new"))
+        .bearer_auth(&r1)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let option = form
+        .split("<option ")
+        .find(|o| o.contains(" selected"))
+        .expect("the resident's building");
+    let attr = |name: &str| -> f64 {
+        let at = option.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        option[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let (lng, lat) = (attr("data-lng"), attr("data-lat"));
+    let r = post(
+        "/api/v1/cases",
+        Some(&r1),
+        json!({"text": format!("水管漏了，电话{TYPED_PHONE}，身份证{TYPED_ID}"), "lng": lng, "lat": lat}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = http
+        .patch(format!("{base}/api/v1/me"))
+        .bearer_auth(&r1)
+        .json(&json!({"phone": NEW_PHONE}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    post(
         "/api/v1/me/consents",
-        &r1,
+        Some(&r1),
         json!({"purposes": ["notify_external"]}),
     )
-    .await;
-    let r = app
-        .put_json("/api/v1/me/contacts", &r1, json!({"phone": CONTACT_PHONE}))
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT);
-    let staff = app.bearer("staff1").await;
-    let r = app
-        .get(&format!("/api/v1/residents?phone={NEW_PHONE}"), &staff)
-        .await;
-    assert_eq!(r.json()["total"], 1, "{}", r.body);
-    let r = app
-        .get(&format!("/api/v1/residents?phone={own_phone}"), &staff)
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(text.len() > 1000, "the subscriber captured the run's logs");
-    let audit = {
-        let agg = if app.is_pg() {
-            "string_agg(actor || ' ' || coalesce(object_id, '') || ' ' || detail, E'\\n')"
-        } else {
-            "group_concat(actor || ' ' || coalesce(object_id, '') || ' ' || detail, char(10))"
-        };
-        app.scalar_text(&format!("select {agg} from audit_log"))
+    .await
+    .unwrap();
+    let r = http
+        .put(format!("{base}/api/v1/me/contacts"))
+        .bearer_auth(&r1)
+        .json(&json!({"phone": CONTACT_PHONE}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    for phone in [NEW_PHONE, own_phone.as_str()] {
+        let r = http
+            .get(format!("{base}/api/v1/residents?phone={phone}"))
+            .bearer_auth(&staff)
+            .send()
             .await
-            .unwrap()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    // Stop the server (its last lines flushed), then read everything it logged and its trail.
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let logs = std::fs::read_to_string(dir.path().join("serve.log")).unwrap() + &cli_output;
+    assert!(
+        logs.lines().count() > 1000,
+        "TRACE was on: {} lines",
+        logs.lines().count()
+    );
+    assert!(logs.contains("/api/v1/residents"), "requests are logged");
+    let trail = {
+        let db = gongzhi_app::db::Db::connect(&db).await.unwrap();
+        let gongzhi_app::db::Db::Sqlite(pool, _) = &db else {
+            unreachable!("an SQLite URL")
+        };
+        gongzhi_app::audit::service::seal(&db).await.unwrap();
+        let rows: Vec<(String, String, Option<String>, String)> =
+            sqlx::query_as("select action, actor, object_id, detail from audit_log")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        rows.into_iter()
+            .map(|(x, a, o, d)| format!("{x} {a} {} {d}\n", o.unwrap_or_default()))
+            .collect::<String>()
     };
+    assert!(trail.contains("resident.correct"), "the trail was read");
     for canary in [
         PASSWORD,
         WRONG,
@@ -1067,8 +1160,8 @@ async fn logs_and_the_trail_never_carry_a_password_a_phone_or_an_id_number() {
         CONTACT_PHONE,
         own_phone.as_str(),
     ] {
-        assert!(!text.contains(canary), "the logs carry {canary}");
-        assert!(!audit.contains(canary), "the audit trail carries {canary}");
+        assert!(!logs.contains(canary), "the logs carry {canary}");
+        assert!(!trail.contains(canary), "the audit trail carries {canary}");
     }
 }
 
