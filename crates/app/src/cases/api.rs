@@ -14,7 +14,7 @@ use crate::web::{AuthUser, Page, PageParams};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CaseRequest {
-    /// What happened (1–2000 characters).
+    /// What happened (1–20,000 characters: a 12345 transcript fits).
     pub text: String,
     /// WGS-84 longitude and latitude of the problem.
     pub lng: f64,

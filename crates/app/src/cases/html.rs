@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use gongzhi_core::identity::{Role, Scope};
 use serde::Deserialize;
 
@@ -61,6 +61,25 @@ struct NewPage {
     my_building: i64,
     focus: String,
     tile_url: String,
+    /// What was typed (a refused form comes back with it).
+    v: NewForm,
+    refusal: Option<crate::web::forms::Refusal>,
+}
+
+impl NewPage {
+    /// The field the refusal names, for `aria-invalid`.
+    fn bad(&self, field: &str) -> bool {
+        self.refusal.as_ref().is_some_and(|r| r.is(field))
+    }
+
+    /// Whether a building is the one to show selected: the one submitted, else the
+    /// resident's own.
+    fn picked(&self, id: &i64) -> bool {
+        match self.v.building.trim().parse::<i64>() {
+            Ok(b) => b == *id,
+            Err(_) => *id == self.my_building,
+        }
+    }
 }
 
 const CHANNEL_LABELS: [(&str, &str); 7] = [
@@ -77,8 +96,19 @@ pub async fn new_form(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
 ) -> AppResult<Html<String>> {
-    let layout = Layout::new(&st, &ctx, "cases.new_title", "/cases/new");
-    let form = service::report_form(&st, &user).await?;
+    render(&new_page(&st, &user, &ctx, NewForm::default(), None).await?)
+}
+
+/// The report form, empty or with what was typed and why it was refused.
+async fn new_page(
+    st: &AppState,
+    user: &crate::auth::service::CurrentUser,
+    ctx: &crate::web::Ctx,
+    v: NewForm,
+    refusal: Option<crate::web::forms::Refusal>,
+) -> AppResult<NewPage> {
+    let layout = Layout::new(st, ctx, "cases.new_title", "/cases/new");
+    let form = service::report_form(st, user).await?;
     let buildings = form
         .buildings
         .iter()
@@ -94,19 +124,21 @@ pub async fn new_form(
         .filter(|(c, _)| service::STAFF_CHANNELS.contains(c))
         .map(|(c, k)| (*c, layout.t(k)))
         .collect();
-    render(&NewPage {
+    Ok(NewPage {
         categories: categories(),
         staff: form.staff,
         channels,
         buildings,
         my_building: form.my_building,
-        focus: focus(&st, form.focus),
+        focus: focus(st, form.focus),
         tile_url: st.config.tile_url.clone().unwrap_or_default(),
         layout,
+        v,
+        refusal,
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct NewForm {
     pub text: String,
     #[serde(default)]
@@ -134,11 +166,30 @@ pub(crate) fn opt(s: &str) -> Option<String> {
 }
 
 /// The form without JavaScript (no photos; the page's script posts photos through the API).
+/// A refusal shows the form again with what was typed and why (422).
 pub async fn create(
     State(st): State<AppState>,
-    AuthUser(user, _): AuthUser,
+    AuthUser(user, ctx): AuthUser,
     Form(f): Form<NewForm>,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
+    match file_from_form(&st, &user, f.clone()).await {
+        Ok(to) => Ok(Redirect::to(&to).into_response()),
+        Err(e) => match crate::web::forms::Refusal::of(ctx.lang, &e) {
+            Some(r) => {
+                let page = new_page(&st, &user, &ctx, f, Some(r)).await?;
+                let html = page.render().map_err(|e| AppError::Internal(e.into()))?;
+                Ok((e.status(), Html(html)).into_response())
+            }
+            None => Err(e),
+        },
+    }
+}
+
+async fn file_from_form(
+    st: &AppState,
+    user: &crate::auth::service::CurrentUser,
+    f: NewForm,
+) -> AppResult<String> {
     let map = st.org_map();
     let building = f.building.trim().parse::<i64>().ok();
     let (lng, lat) = match (f.lng.trim().parse::<f64>(), f.lat.trim().parse::<f64>()) {
@@ -173,10 +224,10 @@ pub async fn create(
         address: opt(&f.address),
         intake_key: None,
     };
-    let who = Filer::user(&user);
-    let filed = service::file(&st, &who, report).await?;
+    let who = Filer::user(user);
+    let filed = service::file(st, &who, report).await?;
     let flag = if filed.merged { "merged" } else { "filed" };
-    Ok(Redirect::to(&format!("/cases/{}?{flag}=1", filed.id)))
+    Ok(format!("/cases/{}?{flag}=1", filed.id))
 }
 
 #[derive(Template)]

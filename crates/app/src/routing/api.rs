@@ -9,7 +9,7 @@ use crate::web::AuthUser;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ClassifyRequest {
-    /// The report's text (1–2000 characters).
+    /// The report's text (1–20,000 characters; the model reads the first 3,000).
     pub text: String,
 }
 

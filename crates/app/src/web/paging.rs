@@ -9,7 +9,14 @@ pub const DEFAULT_PER_PAGE: i64 = 50;
 pub struct PageParams {
     /// 1-based page number.
     pub page: Option<i64>,
-    /// Items per page (1–500, default 50).
+    /// Items per page (1–500, default 50). The common spellings `page_size`, `pageSize`,
+    /// `limit` and `size` are accepted too.
+    #[serde(
+        alias = "page_size",
+        alias = "pageSize",
+        alias = "limit",
+        alias = "size"
+    )]
     pub per_page: Option<i64>,
 }
 

@@ -9,6 +9,7 @@ mod browser;
 mod cases;
 mod consent;
 mod contracts;
+mod daily;
 mod db;
 mod devices;
 mod disputes;

@@ -124,6 +124,9 @@ impl Tokenizer {
     /// Calls `f` with each term, reusing one buffer (no allocation per term: this is the
     /// hot path of classification).
     pub fn for_each_term(&self, text: &str, fs: FeatureSet, mut f: impl FnMut(&str)) {
+        // The model reads the head of a long text (a 12345 transcript states the matter
+        // first); the rest costs time and adds nothing the head does not say.
+        let text = super::corpus::head(text);
         // Lower-case ASCII only when there is some (most reports have none): no copy otherwise.
         let norm: std::borrow::Cow<'_, str> = if text.bytes().any(|b| b.is_ascii_uppercase()) {
             std::borrow::Cow::Owned(text.to_ascii_lowercase())

@@ -73,7 +73,8 @@ pub const STAFF_CHANNELS: [&str; 4] = ["web", "hotline", "property_desk", "patro
 
 pub const CALLER_FIELD: &str = "cases.caller";
 
-const MAX_TEXT: usize = 2000;
+/// A report's text: up to the classifier's ceiling (12345 transcripts included).
+const MAX_TEXT: usize = gongzhi_core::classify::MAX_TEXT_CHARS;
 
 const MAX_PHOTOS: usize = 4;
 
