@@ -93,6 +93,15 @@ impl Lang {
     }
 
     /// The text for `key`, falling back to Chinese, then to the key itself.
+    /// The string of `key` in this language (or Chinese), if there is one.
+    pub fn try_t(self, key: &str) -> Option<&'static str> {
+        let cat: &'static HashMap<String, String> = match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        };
+        cat.get(key).or_else(|| ZH.get(key)).map(String::as_str)
+    }
+
     pub fn t(self, key: &str) -> &'static str {
         let cat: &'static HashMap<String, String> = match self {
             Lang::Zh => &ZH,

@@ -96,7 +96,18 @@ pub async fn new_form(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
 ) -> AppResult<Html<String>> {
-    render(&new_page(&st, &user, &ctx, NewForm::default(), None).await?)
+    // Staff take reports from someone else: a grid worker on patrol, everyone else from a
+    // call (the 12345 line, the office phone); residents' own reports are `web`.
+    let channel = match user.role {
+        Role::GridWorker | Role::BuildingHead => "patrol",
+        r if r.is_staff() => "hotline",
+        _ => "",
+    };
+    let v = NewForm {
+        channel: channel.into(),
+        ..NewForm::default()
+    };
+    render(&new_page(&st, &user, &ctx, v, None).await?)
 }
 
 /// The report form, empty or with what was typed and why it was refused.
@@ -204,7 +215,12 @@ async fn file_from_form(
             }
         },
     };
+    // On someone's behalf: their phone number (what a caller or a walk-in gives), or the
+    // resident record's number.
     let on_behalf_of = match opt(&f.on_behalf_of) {
+        Some(s) if gongzhi_core::pii::PhoneNumber::parse(&s).is_ok() => {
+            Some(crate::residents::service::id_by_phone(st, user, &s).await?)
+        }
         Some(s) => Some(s.parse::<i64>().map_err(|_| AppError::Invalid {
             code: "RESIDENT_UNKNOWN",
             field: Some("on_behalf_of"),

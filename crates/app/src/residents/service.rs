@@ -609,3 +609,36 @@ pub async fn reveal(
     tx.commit().await?;
     Ok(value)
 }
+
+/// The one resident in the caller's scope with this phone number (a 12345 caller, a
+/// walk-in): `RESIDENT_UNKNOWN` when none, `RESIDENT_AMBIGUOUS` when several share it.
+pub async fn id_by_phone(st: &AppState, user: &CurrentUser, phone: &str) -> AppResult<i64> {
+    let found = list(
+        st,
+        user,
+        &Search {
+            phone: Some(phone.to_string()),
+            ..Search::default()
+        },
+        &PageParams {
+            page: None,
+            per_page: Some(2),
+        },
+    )
+    .await
+    .map_err(|_| AppError::Invalid {
+        code: "RESIDENT_UNKNOWN",
+        field: Some("on_behalf_of"),
+    })?;
+    match found.items.as_slice() {
+        [one] => Ok(one.id),
+        [] => Err(AppError::Invalid {
+            code: "RESIDENT_UNKNOWN",
+            field: Some("on_behalf_of"),
+        }),
+        _ => Err(AppError::Invalid {
+            code: "RESIDENT_AMBIGUOUS",
+            field: Some("on_behalf_of"),
+        }),
+    }
+}

@@ -17,7 +17,11 @@ pub fn routes() -> Router<AppState> {
         .route("/twin/new", get(html::new).post(html::create))
         .route("/twin/scenarios/{id}", get(html::show))
         .route("/twin/scenarios/{id}/scenario.toml", get(html::toml_file))
-        .route("/twin/drills", axum::routing::post(html::drill_create))
+        // The drills are listed on the twin's home page.
+        .route(
+            "/twin/drills",
+            get(|| async { axum::response::Redirect::to("/twin#drills") }).post(html::drill_create),
+        )
         .route("/twin/drills/new", get(html::drill_new))
         .route("/twin/drills/{id}", get(html::drill))
 }

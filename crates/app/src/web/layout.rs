@@ -118,6 +118,19 @@ impl Layout {
     pub fn t(&self, key: &str) -> &'static str {
         self.lang.t(key)
     }
+
+    /// A string of a group of codes (`level`, `audit_action` …) by code:
+    /// `tc("level", "district")` is 区. An unknown code shows as itself (and is logged), never
+    /// as a placeholder.
+    pub fn tc(&self, group: &str, code: &str) -> String {
+        match self.lang.try_t(&format!("{group}.{code}")) {
+            Some(s) => s.to_string(),
+            None => {
+                tracing::warn!(group, code, "no string for this code");
+                code.to_string()
+            }
+        }
+    }
 }
 
 /// The unit a user acts in, by name (全区, 桃源街道, 翠竹社区第1网格 …).

@@ -907,3 +907,162 @@ async fn staff_enrol_a_second_factor_and_a_resident_manages_consent() {
     result.expect("browser steps");
     assert_eq!(app.audit_count("consent.grant", "ok").await, 1);
 }
+
+/// axe-core, vendored (tests/vendor/axe-core; MPL-2.0): injected into each page.
+const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+/// Runs axe-core on the current page (WCAG 2.1 A and AA rules) and returns its serious and
+/// critical findings as `rule: target…` lines.
+async fn axe_findings(c: &fantoccini::Client) -> Result<Vec<String>, fantoccini::error::CmdError> {
+    c.execute(AXE, vec![]).await?;
+    let result = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                  .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                      .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))
+                  .catch(e => done(['axe failed: ' + e]));"#,
+            vec![],
+        )
+        .await?;
+    Ok(result
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Every role opens every entry of its menu: none is a refusal or an error page, and axe-core
+/// finds nothing serious or critical on any of them, on a desktop and on a phone; the public
+/// pages likewise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_menu_entry_of_every_role_opens_and_passes_axe() {
+    let Some((_driver, port)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::demo().await;
+    let addr = app.serve().await;
+    let base = format!("http://{addr}");
+    // Beyond the menus, the pages people spend their day on: a case, a dispute, a scenario,
+    // a community's books, the report and dispute forms.
+    let community = app
+        .scalar_i64("select community_id from residents where id = (select resident_id from users where username = 'resident1')")
+        .await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let r1 = app.bearer("resident1").await;
+    let case = app
+        .post_json(
+            "/api/v1/cases",
+            &r1,
+            serde_json::json!({"text": "3号楼楼道的灯坏了，晚上很黑", "lng": lng, "lat": lat}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("a case");
+    let dispute = app
+        .post_json(
+            "/api/v1/disputes",
+            &r1,
+            serde_json::json!({"account": "楼上装修每天早上七点开始电钻，多次沟通无果", "wants": "按规定时间施工",
+                               "dtype": "neighbour", "parties": [{"name": "402室住户"}], "consent": true}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("a dispute");
+    let scenario = app
+        .scalar_i64(&format!(
+            "select min(id) from twin_scenarios where community_id = {community}"
+        ))
+        .await;
+    let extra: Vec<(&str, String)> = vec![
+        ("staff1", format!("/cases/{case}")),
+        ("staff1", format!("/mediation/disputes/{dispute}")),
+        ("staff1", format!("/twin/scenarios/{scenario}")),
+        ("staff1", "/twin/new".to_string()),
+        ("staff1", "/mediation/new".to_string()),
+        ("staff1", "/account/privacy".to_string()),
+        ("resident1", "/cases/new".to_string()),
+        ("resident1", "/mediation/new".to_string()),
+        ("resident1", "/account/privacy".to_string()),
+        ("resident1", "/account/password".to_string()),
+        ("street1", "/routing/corrections".to_string()),
+    ];
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for window in ["1366,900", "390,844"] {
+        let c = browser(port, window).await;
+        let result = async {
+            for path in [
+                "/login",
+                "/gongshi",
+                &format!("/gongshi/communities/{community}"),
+            ] {
+                c.goto(&format!("{base}{path}")).await?;
+                for f in axe_findings(&c).await? {
+                    problems.push(format!("[{window}] anonymous {path}: {f}"));
+                }
+                checked += 1;
+            }
+            for user in [
+                "resident1",
+                "staff1",
+                "grid1",
+                "head1",
+                "unit-water",
+                "mediator1",
+                "street1",
+                "admin",
+                "auditor1",
+            ] {
+                login(&c, &base, user).await?;
+                c.wait()
+                    .every(POLL)
+                    .at_most(Duration::from_secs(10))
+                    .for_element(Locator::Css("nav.sidenav a"))
+                    .await?;
+                let mut hrefs = vec![];
+                for a in c.find_all(Locator::Css("nav.sidenav a")).await? {
+                    if let Some(h) = a.attr("href").await? {
+                        hrefs.push(h);
+                    }
+                }
+                assert!(hrefs.len() >= 3, "{user} has a menu");
+                hrefs.extend(
+                    extra
+                        .iter()
+                        .filter(|(u, _)| *u == user)
+                        .map(|(_, p)| p.clone()),
+                );
+                for href in hrefs {
+                    c.goto(&format!("{base}{href}")).await?;
+                    if c.find(Locator::Css("main.error-page")).await.is_ok() {
+                        let msg = c.find(Locator::Css("main")).await?.text().await?;
+                        problems.push(format!("[{window}] {user} {href}: an error page: {msg}"));
+                        continue;
+                    }
+                    for f in axe_findings(&c).await? {
+                        problems.push(format!("[{window}] {user} {href}: {f}"));
+                    }
+                    checked += 1;
+                }
+                logout(&c).await?;
+            }
+            Ok::<_, fantoccini::error::CmdError>(())
+        }
+        .await;
+        let _ = c.close().await;
+        result.expect("browser steps");
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems on {checked} pages:\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
+    assert!(checked > 60, "{checked} pages checked");
+}

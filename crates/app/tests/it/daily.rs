@@ -129,3 +129,105 @@ async fn a_refused_report_form_comes_back_with_what_was_typed_and_why() {
     );
     assert!(r.body.contains("value=\"张三\""));
 }
+
+#[tokio::test]
+async fn staff_intake_fits_a_call_pages_show_words_not_codes_and_menus_lead_somewhere() {
+    let app = TestApp::new().await;
+    // A 12345 operator's form starts on 热线; a grid worker's on 巡查.
+    let staff = app.browser("staff1").await;
+    let form = app.get("/cases/new", &staff).await;
+    assert!(
+        form.body.contains("<option value=\"hotline\" selected>"),
+        "{}",
+        form.body
+    );
+    let grid = app.browser("grid1").await;
+    let form = app.get("/cases/new", &grid).await;
+    assert!(form.body.contains("<option value=\"patrol\" selected>"));
+    // The caller is found by the number they give.
+    let r1 = app.bearer("resident1").await;
+    let phone = app.get("/api/v1/me/export", &r1).await.json()["resident"]["phone"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let r = app
+        .post_form(
+            "/cases/new",
+            &staff,
+            &[
+                ("_csrf", &staff.csrf()),
+                ("text", "来电反映楼道灯不亮"),
+                ("lng", &lng.to_string()),
+                ("lat", &lat.to_string()),
+                ("channel", "hotline"),
+                ("on_behalf_of", &phone),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id: i64 = r
+        .location()
+        .trim_start_matches("/cases/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "select resident_id from case_reporters where case_id = {id}"
+        ))
+        .await,
+        app.resident_id_of("resident1").await
+    );
+    // Residents see the category's name, not its code or the model's confidence.
+    let mine = app
+        .get(&format!("/cases/{id}"), &app.browser("resident1").await)
+        .await;
+    assert!(
+        !mine.body.contains("FAC.") && !mine.body.contains("置信度"),
+        "{}",
+        mine.body
+    );
+    // An overdue order's escalation names the level in words.
+    app.exec(&format!(
+        "update work_orders set overdue_rung = 'district' where case_id = {id}"
+    ))
+    .await
+    .unwrap();
+    let page = app.get(&format!("/cases/{id}"), &staff).await;
+    assert!(page.body.contains("已上报区") && !page.body.contains("已上报 district"));
+    // The call-back asks in words: 满意, 基本满意, 不满意.
+    app.exec(&format!(
+        "update cases set status = 'feedback' where id = {id}"
+    ))
+    .await
+    .unwrap();
+    let page = app.get(&format!("/cases/{id}"), &staff).await;
+    assert!(
+        page.body.contains("name=\"satisfaction\""),
+        "the call-back form: {}",
+        page.body
+    );
+    assert!(page.body.contains("基本满意") && page.body.contains("不满意"));
+    assert!(
+        !page.body.contains("value=\"3\""),
+        "three choices in words, not five numbers"
+    );
+    // The auditor's menu entries all open; the audit log speaks Chinese.
+    let auditor = app.browser("auditor1").await;
+    for path in ["/supervision", "/audit", "/gongshi", "/inbox"] {
+        let r = app.get(path, &auditor).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+    }
+    let audit = app.get("/audit", &auditor).await;
+    assert!(
+        audit.body.contains("登录") && audit.body.contains("成功"),
+        "{}",
+        audit.body
+    );
+    // The drills' address leads to where they are listed.
+    let r = app.get("/twin/drills", &staff).await;
+    assert_eq!(r.location(), "/twin#drills");
+}
