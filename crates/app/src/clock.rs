@@ -106,3 +106,13 @@ pub fn ymd_cn(ms: i64) -> (i32, u32, u32) {
         .map(|d| (d.year(), d.month(), d.day()))
         .unwrap_or((1970, 1, 1))
 }
+
+/// `2026-11-22 14:30` in China time (exports).
+pub fn format_iso_local(ms: i64) -> String {
+    use chrono::TimeZone;
+    cst()
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}

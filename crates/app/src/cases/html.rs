@@ -282,20 +282,83 @@ fn query_string(q: &CaseQuery) -> String {
     .unwrap_or_default()
 }
 
+#[derive(Debug, Deserialize)]
+pub struct FormatQuery {
+    /// `xlsx` or `csv`: the list as a file.
+    pub format: Option<String>,
+}
+
 pub async fn list(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
     Query(p): Query<PageParams>,
     Query(q): Query<CaseQuery>,
-) -> AppResult<Html<String>> {
+    Query(fq): Query<FormatQuery>,
+) -> AppResult<Response> {
     let resident = user.role == Role::Resident;
     let title = if resident {
         "cases.mine_title"
     } else {
         "cases.list_title"
     };
+    if let Some(format) = crate::web::export::wanted(fq.format.as_deref())? {
+        let rows = service::export_list(&st, &user, &q).await?;
+        let t = |k: &str| ctx.lang.t(k).to_string();
+        let yes = |b: bool| if b { t("common.yes") } else { String::new() };
+        let ms = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map(|d| crate::web::export::Cell::Time(d.timestamp_millis()))
+                .unwrap_or(crate::web::export::Cell::Empty)
+        };
+        let sheet = crate::web::export::Sheet {
+            title: t(title),
+            filters: describe_filters(&ctx, &q),
+            headers: [
+                "cases.no",
+                "cases.what",
+                "cases.category",
+                "cases.channel",
+                "cases.status",
+                "scope_kind.community",
+                "scope_kind.grid",
+                "cases.urgent",
+                "cases.supervised",
+                "cases.overdue",
+                "cases.filed_at",
+                "cases.next_due",
+                "cases.reporters",
+            ]
+            .iter()
+            .map(|k| t(k))
+            .collect(),
+            rows: rows
+                .into_iter()
+                .map(|c| {
+                    vec![
+                        crate::web::export::Cell::Int(c.id),
+                        c.text.into(),
+                        c.category_name.into(),
+                        ctx.lang.t(&format!("cases.ch_{}", c.channel)).into(),
+                        c.status_name.into(),
+                        c.community_name.into(),
+                        c.grid_name.into(),
+                        yes(c.urgent).into(),
+                        yes(c.supervised).into(),
+                        yes(c.overdue).into(),
+                        ms(&c.created_at),
+                        c.next_due
+                            .as_deref()
+                            .map(ms)
+                            .unwrap_or(crate::web::export::Cell::Empty),
+                        crate::web::export::Cell::Int(c.reporters),
+                    ]
+                })
+                .collect(),
+        };
+        return crate::web::export::respond(&sheet, format, st.now_ms());
+    }
     let page = service::list(&st, &user, &q, &p).await?;
-    render(&ListPage {
+    Ok(render(&ListPage {
         layout: Layout::new(&st, &ctx, title, "/cases"),
         page,
         query: query_string(&q),
@@ -303,7 +366,38 @@ pub async fn list(
         categories: categories(),
         statuses: statuses(),
         resident,
-    })
+    })?
+    .into_response())
+}
+
+/// The list's filters in words, for the head of an export.
+fn describe_filters(ctx: &crate::web::Ctx, q: &CaseQuery) -> String {
+    let mut parts = vec![];
+    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
+        let name = statuses()
+            .into_iter()
+            .find(|(c, _)| *c == s)
+            .map(|(_, n)| n.to_string())
+            .unwrap_or_else(|| s.to_string());
+        parts.push(format!("{}：{name}", ctx.lang.t("cases.status")));
+    }
+    if let Some(c) = q.category.as_deref().filter(|s| !s.is_empty()) {
+        let name = categories()
+            .into_iter()
+            .find(|(code, _)| code == c)
+            .map(|(_, n)| n)
+            .unwrap_or_else(|| c.to_string());
+        parts.push(format!("{}：{name}", ctx.lang.t("cases.category")));
+    }
+    if q.overdue == Some(true) {
+        parts.push(ctx.lang.t("cases.overdue").to_string());
+    }
+    for (label, v) in [("from", &q.from), ("to", &q.to)] {
+        if let Some(v) = v.as_deref().filter(|s| !s.is_empty()) {
+            parts.push(format!("{label} {v}"));
+        }
+    }
+    parts.join("；")
 }
 
 #[derive(Template)]

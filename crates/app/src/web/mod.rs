@@ -5,6 +5,7 @@ pub mod assets;
 pub mod context;
 pub mod detach;
 pub mod errors;
+pub mod export;
 pub mod forms;
 pub mod headers;
 pub mod input;

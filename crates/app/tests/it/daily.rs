@@ -231,3 +231,77 @@ async fn staff_intake_fits_a_call_pages_show_words_not_codes_and_menus_lead_some
     let r = app.get("/twin/drills", &staff).await;
     assert_eq!(r.location(), "/twin#drills");
 }
+
+#[tokio::test]
+async fn a_list_comes_as_excel_or_csv_with_its_filters() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = TestApp::new().await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let r1 = app.bearer("resident1").await;
+    for text in [
+        "楼道灯坏了",
+        "=HYPERLINK(\"http://evil\") 垃圾没清运",
+        "路面有坑",
+    ] {
+        let r = app
+            .post_json(
+                "/api/v1/cases",
+                &r1,
+                json!({"text": text, "lng": lng, "lat": lat}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    let staff = app.browser("staff1").await;
+    let page = app.get("/cases?status=open", &staff).await;
+    assert!(
+        page.body.contains("format=xlsx"),
+        "the list offers the export"
+    );
+    let total = app
+        .get("/api/v1/cases?status=open", &app.bearer("staff1").await)
+        .await
+        .json()["total"]
+        .as_i64()
+        .unwrap();
+    // Excel: title, filters, time; the header; every row; numbers as numbers, times as times.
+    let r = app.get("/cases?status=open&format=xlsx", &staff).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''")
+    );
+    let mut book = Xlsx::new(std::io::Cursor::new(r.bytes.clone())).expect("an xlsx file");
+    let name = book.sheet_names()[0].clone();
+    let sheet = book.worksheet_range(&name).unwrap();
+    let cell = |r: usize, c: usize| sheet.get((r, c)).cloned().unwrap_or(Data::Empty);
+    assert!(
+        matches!(cell(1, 0), Data::String(s) if s.contains("未办结")),
+        "{:?}",
+        cell(1, 0)
+    );
+    assert!(matches!(cell(2, 0), Data::String(s) if s.contains("导出时间")));
+    assert_eq!(cell(4, 0), Data::String("编号".into()));
+    assert_eq!(sheet.height() as i64, 5 + total, "every row, not one page");
+    assert!(
+        matches!(cell(5, 0), Data::Float(_)),
+        "the number is a number: {:?}",
+        cell(5, 0)
+    );
+    assert!(
+        matches!(cell(5, 10), Data::DateTime(_)),
+        "the time is a time: {:?}",
+        cell(5, 10)
+    );
+    // CSV: a BOM for Excel, quoted, formulas defused.
+    let r = app.get("/cases?status=open&format=csv", &staff).await;
+    assert!(r.bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let text = String::from_utf8(r.bytes.clone()).unwrap();
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+    assert_eq!(text.lines().count() as i64, 1 + total);
+    let r = app.get("/cases?format=pdf", &staff).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.audit_count("list.export", "ok").await, 2);
+}

@@ -361,6 +361,43 @@ fn filter_for(u: &CurrentUser, q: &CaseQuery, now: i64) -> AppResult<store::Case
     Ok(f)
 }
 
+/// Every case of a list, for an export (at most [`crate::web::export::MAX_ROWS`]); audited
+/// as `list.export` with the count.
+pub async fn export_list(
+    st: &AppState,
+    u: &CurrentUser,
+    q: &CaseQuery,
+) -> AppResult<Vec<CaseListItem>> {
+    let mut all = Vec::new();
+    let mut page = 1;
+    loop {
+        let p = crate::web::PageParams {
+            page: Some(page),
+            per_page: Some(crate::web::paging::MAX_PER_PAGE),
+        };
+        let got = list(st, u, q, &p).await?;
+        let n = got.items.len();
+        all.extend(got.items);
+        if n < crate::web::paging::MAX_PER_PAGE as usize
+            || all.len() >= crate::web::export::MAX_ROWS
+        {
+            break;
+        }
+        page += 1;
+    }
+    all.truncate(crate::web::export::MAX_ROWS);
+    crate::audit::record_alone(
+        &st.db,
+        st.now_ms(),
+        &u.actor(),
+        crate::audit::Event::ok("list.export", "cases", "").with(
+            serde_json::json!({"rows": all.len(), "status": q.status, "category": q.category}),
+        ),
+    )
+    .await?;
+    Ok(all)
+}
+
 /// Cases the user may see, filtered and paged.
 pub async fn list(
     st: &AppState,
