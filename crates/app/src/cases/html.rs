@@ -700,13 +700,99 @@ struct SupervisionPage {
 pub struct PeriodQuery {
     pub from: Option<String>,
     pub to: Option<String>,
+    /// `xlsx` or `csv`: the 三率 table as a file, ranked.
+    pub format: Option<String>,
+    /// For the file: `unit` (default) or `community`.
+    pub level: Option<String>,
+}
+
+/// The 三率 of a period as a ranked table (a month's 排名 of units or communities).
+fn rates_sheet(ctx: &crate::web::Ctx, v: &insight::RatesView) -> crate::web::export::Sheet {
+    use crate::web::export::Cell;
+    let t = |k: &str| ctx.lang.t(k).to_string();
+    let pct = |r: Option<f64>| r.map_or(Cell::Empty, |x| Cell::Num((x * 1000.0).round() / 10.0));
+    let mut rows: Vec<&insight::RateRow> = v.rows.iter().collect();
+    rows.sort_by(|a, b| {
+        b.composite
+            .unwrap_or(-1.0)
+            .total_cmp(&a.composite.unwrap_or(-1.0))
+            .then(a.name.cmp(&b.name))
+    });
+    let line = |rank: Cell, r: &insight::RateRow| {
+        vec![
+            rank,
+            r.name.clone().into(),
+            pct(r.response_rate),
+            pct(r.resolution_rate),
+            pct(r.satisfaction_rate),
+            pct(r.composite),
+            Cell::Int(r.counts.due_to_sign),
+            Cell::Int(r.counts.signed_in_time),
+            Cell::Int(r.counts.callbacks),
+            Cell::Int(r.counts.solved),
+            Cell::Int(r.counts.rated),
+            Cell::Int(r.counts.satisfied),
+        ]
+    };
+    let mut out: Vec<Vec<Cell>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| line(Cell::Int(i as i64 + 1), r))
+        .collect();
+    out.push(line(Cell::Text(t("cases.total")), &v.total));
+    crate::web::export::Sheet {
+        title: t("cases.supervision_title"),
+        filters: format!(
+            "{} {} – {}",
+            ctx.lang.t(if v.level == "community" {
+                "scope_kind.community"
+            } else {
+                "cases.unit"
+            }),
+            v.from.chars().take(10).collect::<String>(),
+            v.to.chars().take(10).collect::<String>()
+        ),
+        headers: [
+            "cases.rank",
+            "cases.name",
+            "cases.rate_response_pct",
+            "cases.rate_resolution_pct",
+            "cases.rate_satisfaction_pct",
+            "cases.composite_pct",
+            "cases.due_to_sign",
+            "cases.signed_in_time",
+            "cases.callbacks",
+            "cases.solved_count",
+            "cases.rated",
+            "cases.satisfied",
+        ]
+        .iter()
+        .map(|k| t(k))
+        .collect(),
+        rows: out,
+    }
 }
 
 pub async fn supervision(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
     Query(pq): Query<PeriodQuery>,
-) -> AppResult<Html<String>> {
+) -> AppResult<Response> {
+    if let Some(format) = crate::web::export::wanted(pq.format.as_deref())? {
+        let q = insight::RatesQuery {
+            level: Some(pq.level.clone().unwrap_or_else(|| "unit".into())),
+            from: pq.from.clone(),
+            to: pq.to.clone(),
+        };
+        if !matches!(q.level.as_deref(), Some("unit" | "community")) {
+            return Err(AppError::Invalid {
+                code: "LEVEL_INVALID",
+                field: Some("level"),
+            });
+        }
+        let v = insight::rates(&st, &user, &q).await?;
+        return crate::web::export::respond(&rates_sheet(&ctx, &v), format, st.now_ms());
+    }
     let board = insight::board(&st, &user, pq.from, pq.to).await?;
     let (by_unit, by_community, overdue, supervised, heat) = (
         board.by_unit,
@@ -733,6 +819,7 @@ pub async fn supervision(
         focus: focus(&st, user.scope),
         tile_url: st.config.tile_url.clone().unwrap_or_default(),
     })
+    .map(IntoResponse::into_response)
 }
 
 /// A photo, to whoever may see its case (404 otherwise, audited).

@@ -305,3 +305,41 @@ async fn a_list_comes_as_excel_or_csv_with_its_filters() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.audit_count("list.export", "ok").await, 2);
 }
+
+#[tokio::test]
+async fn the_three_rates_come_as_a_ranked_table() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = TestApp::demo().await;
+    // A year of handled cases, with orders and call-backs.
+    gongzhi_app::cases::generate::generate(&app.st, 400, 7)
+        .await
+        .expect("cases");
+    let street = app.browser("street1").await;
+    let page = app.get("/supervision", &street).await;
+    assert!(page.body.contains("level=community") && page.body.contains("format=xlsx"));
+    let r = app
+        .get(
+            "/supervision?level=unit&from=2024-01-01&format=xlsx",
+            &street,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut book = Xlsx::new(std::io::Cursor::new(r.bytes.clone())).expect("xlsx");
+    let name = book.sheet_names()[0].clone();
+    let sheet = book.worksheet_range(&name).unwrap();
+    let cell = |r: usize, c: usize| sheet.get((r, c)).cloned().unwrap_or(Data::Empty);
+    assert_eq!(cell(4, 0), Data::String("排名".into()));
+    assert_eq!(cell(5, 0), Data::Float(1.0), "ranked from 1");
+    // Ranked by the composite, highest first; the total closes the table.
+    let composite: Vec<f64> = (5..sheet.height() - 1)
+        .filter_map(|r| match cell(r, 5) {
+            Data::Float(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    assert!(composite.len() >= 2, "{composite:?}");
+    assert!(composite.windows(2).all(|w| w[0] >= w[1]), "{composite:?}");
+    assert_eq!(cell(sheet.height() - 1, 0), Data::String("合计".into()));
+    let r = app.get("/supervision?level=grid&format=csv", &street).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
