@@ -408,6 +408,8 @@ struct ShowPage {
     can_dispatch: bool,
     my_unit: Option<i64>,
     can_callback: bool,
+    /// Staff working on the case may see the reporter's words as typed (audited).
+    can_reveal: bool,
     /// May turn a dispute case into a mediation dispute.
     can_mediate: bool,
     units: Vec<(String, String)>,
@@ -462,6 +464,10 @@ pub async fn show(
         can_dispatch,
         my_unit,
         can_callback,
+        can_reveal: matches!(
+            user.role,
+            Role::GridWorker | Role::CommunityStaff | Role::StreetStaff | Role::UnitStaff
+        ),
         can_mediate: crate::mediation::service::works_disputes(user.role),
         units: units(&st),
         categories: categories(),
@@ -892,5 +898,34 @@ pub async fn import_page(
     }
     render(&ImportPage {
         layout: Layout::new(&st, &ctx, "cases.import_title", "/dispatch"),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "cases/templates/reveal.html")]
+struct RevealPage {
+    layout: Layout,
+    id: i64,
+    texts: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevealForm {
+    reason: String,
+}
+
+/// The reports' texts as typed (with the phone number the reporter gave), for staff working
+/// on the case; the reason goes into the audit trail.
+pub async fn reveal(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RevealForm>,
+) -> AppResult<Html<String>> {
+    let texts = service::reveal_original(&st, &user, id, &f.reason).await?;
+    render(&RevealPage {
+        layout: Layout::new(&st, &ctx, "cases.reveal_title", "/cases"),
+        id,
+        texts,
     })
 }

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/import", get(html::import_page))
         .route("/cases/{id}", get(html::show))
         .route("/cases/{id}/act", post(html::act))
+        .route("/cases/{id}/reveal", post(html::reveal))
         .route("/dispatch", get(html::dispatch_console))
         .route("/orders", get(html::unit_orders))
         .route("/supervision", get(html::supervision))

@@ -343,3 +343,62 @@ async fn the_three_rates_come_as_a_ranked_table() {
     let r = app.get("/supervision?level=grid&format=csv", &street).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_fitter_finds_the_building_the_way_and_the_reporter_from_the_order() {
+    let app = TestApp::new().await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let r1 = app.bearer("resident1").await;
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &r1,
+            json!({"text": "家门口水管漏水，请来修，电话13912345678", "lng": lng, "lat": lat, "category": "FAC.WATER"}),
+        )
+        .await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let code = app
+        .scalar_text(&format!(
+            "select u.code from work_orders w join units u on u.id = w.unit_id where w.case_id = {id} order by w.id limit 1"
+        ))
+        .await
+        .expect("an order");
+    // An account of the unit the order went to (make_unit_user's naming).
+    crate::support::make_unit_user(&app, &code).await;
+    let name = format!("u-{}", code.to_lowercase().replace('_', "-"));
+    let fitter = app.browser(&name).await;
+    let page = app.get(&format!("/cases/{id}"), &fitter).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    // The building by name, the way there, and (masked) the number, with a way to see it.
+    let building = app
+        .st
+        .org_map()
+        .nearest_building(lng, lat, 80.0)
+        .map(|b| format!("{} {}", b.compound, b.name))
+        .expect("a building at resident1's home");
+    assert!(page.body.contains(&building), "{building} in {}", page.body);
+    assert!(
+        page.body.contains("href=\"geo:"),
+        "a link for the phone's map"
+    );
+    assert!(page.body.contains("139****5678") && !page.body.contains("13912345678"));
+    assert!(page.body.contains("/reveal"));
+    let r = app
+        .post_form(
+            &format!("/cases/{id}/reveal"),
+            &fitter,
+            &[
+                ("_csrf", &fitter.csrf()),
+                ("reason", "联系报修人，上门处置"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("13912345678"));
+    assert_eq!(app.audit_count("pii.reveal", "ok").await, 1);
+    // A resident has no such button.
+    let own = app
+        .get(&format!("/cases/{id}"), &app.browser("resident1").await)
+        .await;
+    assert!(!own.body.contains("/reveal"));
+}

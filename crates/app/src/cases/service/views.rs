@@ -85,6 +85,8 @@ pub struct CaseView {
     pub lng: f64,
     pub lat: f64,
     pub address: String,
+    /// The building at the case's point (`阳光花苑 1号楼`), when one is within 80 m.
+    pub building: Option<String>,
     pub grid: String,
     pub grid_name: String,
     pub community: String,
@@ -197,6 +199,9 @@ pub async fn get(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<CaseView>
         lng: c.lng,
         lat: c.lat,
         address: c.address.clone(),
+        building: map
+            .nearest_building(c.lng, c.lat, 80.0)
+            .map(|b| format!("{} {}", b.compound, b.name)),
         grid: map.unit_code(c.grid_id).unwrap_or_default().to_string(),
         grid_name: map.unit_name(c.grid_id).unwrap_or_default(),
         community: map
