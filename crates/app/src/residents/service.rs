@@ -642,3 +642,39 @@ pub async fn id_by_phone(st: &AppState, user: &CurrentUser, phone: &str) -> AppR
         }),
     }
 }
+
+/// Every resident of a search, masked as on the page, for an export (at most
+/// [`crate::web::export::MAX_ROWS`]); audited as `list.export` with the count.
+pub async fn export_list(
+    st: &AppState,
+    user: &CurrentUser,
+    q: &Search,
+) -> AppResult<Vec<ResidentView>> {
+    let mut all = Vec::new();
+    let mut page = 1;
+    loop {
+        let p = PageParams {
+            page: Some(page),
+            per_page: Some(crate::web::paging::MAX_PER_PAGE),
+        };
+        let got = list(st, user, q, &p).await?;
+        let n = got.items.len();
+        all.extend(got.items);
+        if n < crate::web::paging::MAX_PER_PAGE as usize
+            || all.len() >= crate::web::export::MAX_ROWS
+        {
+            break;
+        }
+        page += 1;
+    }
+    all.truncate(crate::web::export::MAX_ROWS);
+    crate::audit::record_alone(
+        &st.db,
+        st.now_ms(),
+        &user.actor(),
+        crate::audit::Event::ok("list.export", "residents", "")
+            .with(serde_json::json!({"rows": all.len(), "tag": q.tag})),
+    )
+    .await?;
+    Ok(all)
+}

@@ -402,3 +402,29 @@ async fn a_fitter_finds_the_building_the_way_and_the_reporter_from_the_order() {
         .await;
     assert!(!own.body.contains("/reveal"));
 }
+
+#[tokio::test]
+async fn the_resident_list_exports_masked_like_the_page() {
+    let app = TestApp::new().await;
+    let staff = app.browser("staff1").await;
+    let total = app
+        .get("/api/v1/residents", &app.bearer("staff1").await)
+        .await
+        .json()["total"]
+        .as_i64()
+        .unwrap();
+    let r = app.get("/residents?format=csv", &staff).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let text = String::from_utf8(r.bytes.clone()).unwrap();
+    assert_eq!(text.lines().count() as i64, 1 + total);
+    assert!(text.lines().next().unwrap().contains("姓名"));
+    assert!(text.contains("****"), "phones and ID numbers masked");
+    assert!(
+        crate::security::personal_numbers(&text).is_empty(),
+        "no phone or ID number in clear"
+    );
+    let r = app.get("/residents?format=xlsx", &staff).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.bytes.starts_with(b"PK"), "a zip (xlsx)");
+    assert_eq!(app.audit_count("list.export", "ok").await, 2);
+}

@@ -1167,7 +1167,7 @@ async fn logs_and_the_trail_never_carry_a_password_a_phone_or_an_id_number() {
 
 /// Runs of exactly 11 digits that look like a mobile number, and 18-character ID numbers,
 /// standing alone (not inside a longer run of letters and digits such as a hash).
-fn personal_numbers(text: &str) -> Vec<String> {
+pub(crate) fn personal_numbers(text: &str) -> Vec<String> {
     let b = text.as_bytes();
     let mut found = Vec::new();
     let mut i = 0;
