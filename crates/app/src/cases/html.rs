@@ -20,7 +20,7 @@ fn render<T: Template>(t: &T) -> AppResult<Html<String>> {
     Ok(Html(t.render().map_err(|e| AppError::Internal(e.into()))?))
 }
 
-fn categories() -> Vec<(String, String)> {
+pub(super) fn categories() -> Vec<(String, String)> {
     crate::taxonomy::get()
         .categories
         .iter()
@@ -258,7 +258,7 @@ struct ListPage {
     resident: bool,
 }
 
-fn statuses() -> Vec<(&'static str, &'static str)> {
+pub(super) fn statuses() -> Vec<(&'static str, &'static str)> {
     use gongzhi_core::cases::CaseStatus;
     let mut v = vec![("open", "未办结")];
     v.extend(CaseStatus::ALL.iter().map(|s| (s.code(), s.name_zh())));
@@ -303,58 +303,7 @@ pub async fn list(
     };
     if let Some(format) = crate::web::export::wanted(fq.format.as_deref())? {
         let rows = service::export_list(&st, &user, &q).await?;
-        let t = |k: &str| ctx.lang.t(k).to_string();
-        let yes = |b: bool| if b { t("common.yes") } else { String::new() };
-        let ms = |s: &str| {
-            chrono::DateTime::parse_from_rfc3339(s)
-                .map(|d| crate::web::export::Cell::Time(d.timestamp_millis()))
-                .unwrap_or(crate::web::export::Cell::Empty)
-        };
-        let sheet = crate::web::export::Sheet {
-            title: t(title),
-            filters: describe_filters(&ctx, &q),
-            headers: [
-                "cases.no",
-                "cases.what",
-                "cases.category",
-                "cases.channel",
-                "cases.status",
-                "scope_kind.community",
-                "scope_kind.grid",
-                "cases.urgent",
-                "cases.supervised",
-                "cases.overdue",
-                "cases.filed_at",
-                "cases.next_due",
-                "cases.reporters",
-            ]
-            .iter()
-            .map(|k| t(k))
-            .collect(),
-            rows: rows
-                .into_iter()
-                .map(|c| {
-                    vec![
-                        crate::web::export::Cell::Int(c.id),
-                        c.text.into(),
-                        c.category_name.into(),
-                        ctx.lang.t(&format!("cases.ch_{}", c.channel)).into(),
-                        c.status_name.into(),
-                        c.community_name.into(),
-                        c.grid_name.into(),
-                        yes(c.urgent).into(),
-                        yes(c.supervised).into(),
-                        yes(c.overdue).into(),
-                        ms(&c.created_at),
-                        c.next_due
-                            .as_deref()
-                            .map(ms)
-                            .unwrap_or(crate::web::export::Cell::Empty),
-                        crate::web::export::Cell::Int(c.reporters),
-                    ]
-                })
-                .collect(),
-        };
+        let sheet = super::sheets::cases(&ctx, ctx.lang.t(title), &q, rows);
         return crate::web::export::respond(&sheet, format, st.now_ms());
     }
     let page = service::list(&st, &user, &q, &p).await?;
@@ -368,36 +317,6 @@ pub async fn list(
         resident,
     })?
     .into_response())
-}
-
-/// The list's filters in words, for the head of an export.
-fn describe_filters(ctx: &crate::web::Ctx, q: &CaseQuery) -> String {
-    let mut parts = vec![];
-    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
-        let name = statuses()
-            .into_iter()
-            .find(|(c, _)| *c == s)
-            .map(|(_, n)| n.to_string())
-            .unwrap_or_else(|| s.to_string());
-        parts.push(format!("{}：{name}", ctx.lang.t("cases.status")));
-    }
-    if let Some(c) = q.category.as_deref().filter(|s| !s.is_empty()) {
-        let name = categories()
-            .into_iter()
-            .find(|(code, _)| code == c)
-            .map(|(_, n)| n)
-            .unwrap_or_else(|| c.to_string());
-        parts.push(format!("{}：{name}", ctx.lang.t("cases.category")));
-    }
-    if q.overdue == Some(true) {
-        parts.push(ctx.lang.t("cases.overdue").to_string());
-    }
-    for (label, v) in [("from", &q.from), ("to", &q.to)] {
-        if let Some(v) = v.as_deref().filter(|s| !s.is_empty()) {
-            parts.push(format!("{label} {v}"));
-        }
-    }
-    parts.join("；")
 }
 
 #[derive(Template)]
@@ -712,73 +631,6 @@ pub struct PeriodQuery {
     pub level: Option<String>,
 }
 
-/// The 三率 of a period as a ranked table (a month's 排名 of units or communities).
-fn rates_sheet(ctx: &crate::web::Ctx, v: &insight::RatesView) -> crate::web::export::Sheet {
-    use crate::web::export::Cell;
-    let t = |k: &str| ctx.lang.t(k).to_string();
-    let pct = |r: Option<f64>| r.map_or(Cell::Empty, |x| Cell::Num((x * 1000.0).round() / 10.0));
-    let mut rows: Vec<&insight::RateRow> = v.rows.iter().collect();
-    rows.sort_by(|a, b| {
-        b.composite
-            .unwrap_or(-1.0)
-            .total_cmp(&a.composite.unwrap_or(-1.0))
-            .then(a.name.cmp(&b.name))
-    });
-    let line = |rank: Cell, r: &insight::RateRow| {
-        vec![
-            rank,
-            r.name.clone().into(),
-            pct(r.response_rate),
-            pct(r.resolution_rate),
-            pct(r.satisfaction_rate),
-            pct(r.composite),
-            Cell::Int(r.counts.due_to_sign),
-            Cell::Int(r.counts.signed_in_time),
-            Cell::Int(r.counts.callbacks),
-            Cell::Int(r.counts.solved),
-            Cell::Int(r.counts.rated),
-            Cell::Int(r.counts.satisfied),
-        ]
-    };
-    let mut out: Vec<Vec<Cell>> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| line(Cell::Int(i as i64 + 1), r))
-        .collect();
-    out.push(line(Cell::Text(t("cases.total")), &v.total));
-    crate::web::export::Sheet {
-        title: t("cases.supervision_title"),
-        filters: format!(
-            "{} {} – {}",
-            ctx.lang.t(if v.level == "community" {
-                "scope_kind.community"
-            } else {
-                "cases.unit"
-            }),
-            v.from.chars().take(10).collect::<String>(),
-            v.to.chars().take(10).collect::<String>()
-        ),
-        headers: [
-            "cases.rank",
-            "cases.name",
-            "cases.rate_response_pct",
-            "cases.rate_resolution_pct",
-            "cases.rate_satisfaction_pct",
-            "cases.composite_pct",
-            "cases.due_to_sign",
-            "cases.signed_in_time",
-            "cases.callbacks",
-            "cases.solved_count",
-            "cases.rated",
-            "cases.satisfied",
-        ]
-        .iter()
-        .map(|k| t(k))
-        .collect(),
-        rows: out,
-    }
-}
-
 pub async fn supervision(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
@@ -797,7 +649,7 @@ pub async fn supervision(
             });
         }
         let v = insight::rates(&st, &user, &q).await?;
-        return crate::web::export::respond(&rates_sheet(&ctx, &v), format, st.now_ms());
+        return crate::web::export::respond(&super::sheets::rates(&ctx, &v), format, st.now_ms());
     }
     let board = insight::board(&st, &user, pq.from, pq.to).await?;
     let (by_unit, by_community, overdue, supervised, heat) = (

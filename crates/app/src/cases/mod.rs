@@ -13,6 +13,7 @@ pub mod insight;
 pub mod intake;
 pub mod jobs;
 pub mod service;
+mod sheets;
 mod store;
 
 use axum::Router;

@@ -12,6 +12,31 @@ use crate::error::{AppError, AppResult};
 /// At most this many rows in one export (a district's year of cases fits).
 pub const MAX_ROWS: usize = 100_000;
 
+/// Every item of a paged list (pages of the largest size until a short one), at most
+/// [`MAX_ROWS`]: what an export of a list reads.
+pub async fn all_pages<T, F, Fut>(mut page: F) -> AppResult<Vec<T>>
+where
+    F: FnMut(crate::web::PageParams) -> Fut,
+    Fut: std::future::Future<Output = AppResult<crate::web::Page<T>>>,
+{
+    let size = crate::web::paging::MAX_PER_PAGE;
+    let mut all = Vec::new();
+    for n in 1.. {
+        let got = page(crate::web::PageParams {
+            page: Some(n),
+            per_page: Some(size),
+        })
+        .await?;
+        let short = got.items.len() < size as usize;
+        all.extend(got.items);
+        if short || all.len() >= MAX_ROWS {
+            break;
+        }
+    }
+    all.truncate(MAX_ROWS);
+    Ok(all)
+}
+
 /// One cell of an exported row.
 #[derive(Debug, Clone)]
 pub enum Cell {

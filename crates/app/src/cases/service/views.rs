@@ -373,24 +373,7 @@ pub async fn export_list(
     u: &CurrentUser,
     q: &CaseQuery,
 ) -> AppResult<Vec<CaseListItem>> {
-    let mut all = Vec::new();
-    let mut page = 1;
-    loop {
-        let p = crate::web::PageParams {
-            page: Some(page),
-            per_page: Some(crate::web::paging::MAX_PER_PAGE),
-        };
-        let got = list(st, u, q, &p).await?;
-        let n = got.items.len();
-        all.extend(got.items);
-        if n < crate::web::paging::MAX_PER_PAGE as usize
-            || all.len() >= crate::web::export::MAX_ROWS
-        {
-            break;
-        }
-        page += 1;
-    }
-    all.truncate(crate::web::export::MAX_ROWS);
+    let all = crate::web::export::all_pages(|p| async move { list(st, u, q, &p).await }).await?;
     crate::audit::record_alone(
         &st.db,
         st.now_ms(),

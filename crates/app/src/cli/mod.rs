@@ -1,7 +1,6 @@
 //! The `gongzhi` command line: one binary, subcommands. Every flag also reads a
 //! `GONGZHI_*` environment variable.
 
-use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,10 +8,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use gongzhi_core::identity::{Role, Scope};
+
+mod admin;
+pub use admin::AdminCommand;
+use admin::admin;
 use gongzhi_core::pii::Cipher;
 
-use crate::auth::service::Who;
 use crate::clock::SystemClock;
 use crate::config::{self, Config, PasswordCost};
 use crate::db::Db;
@@ -323,43 +324,6 @@ pub struct ServeArgs {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum AdminCommand {
-    /// Create a user (the first administrator of a new install is made this way).
-    /// The password is read from GONGZHI_PASSWORD or, if unset, from standard input.
-    CreateUser {
-        #[arg(long)]
-        username: String,
-        #[arg(long)]
-        display_name: Option<String>,
-        /// Role code: admin, street_staff, community_staff, grid_worker, building_head,
-        /// unit_staff, mediator, auditor, resident.
-        #[arg(long, default_value = "admin")]
-        role: String,
-        /// Scope kind: district, street, community, grid, building, unit, resident, none.
-        #[arg(long, default_value = "district")]
-        scope: String,
-        /// Scope unit id (for street, community, grid, building, unit, resident).
-        #[arg(long)]
-        scope_id: Option<i64>,
-    },
-    /// Re-apply the erasure journal to the database (after restoring by other means).
-    ReplayTombstones,
-    /// Remove a user's second factor and recovery codes (a lost phone); their sessions end
-    /// and they enrol again at their next sign-in.
-    ResetTotp {
-        #[arg(long)]
-        username: String,
-    },
-    /// Create a long-lived integration token for a user (printed once).
-    CreateToken {
-        #[arg(long)]
-        username: String,
-        #[arg(long, default_value_t = 365)]
-        days: i64,
-    },
-}
-
-#[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// Walk the hash chain and report the first altered or removed record.
     Verify,
@@ -626,74 +590,6 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-async fn admin(common: &Common, cmd: AdminCommand) -> anyhow::Result<()> {
-    let (db, cipher) = open(common).await?;
-    let st = AppState::new(db, cipher, Arc::new(SystemClock), base_config(common));
-    match cmd {
-        AdminCommand::CreateUser {
-            username,
-            display_name,
-            role,
-            scope,
-            scope_id,
-        } => {
-            let password = match std::env::var("GONGZHI_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => {
-                    eprintln!("password (from standard input):");
-                    let mut s = String::new();
-                    std::io::stdin().read_to_string(&mut s)?;
-                    s.lines().next().unwrap_or_default().to_string()
-                }
-            };
-            let role = Role::parse(&role).map_err(|_| anyhow::anyhow!("unknown role {role}"))?;
-            let scope_v = Scope::from_parts(&scope, scope_id);
-            if scope_v.kind() != scope {
-                anyhow::bail!("scope {scope} needs --scope-id");
-            }
-            let spec = crate::auth::service::UserSpec {
-                username: &username,
-                display_name: display_name.as_deref().unwrap_or(&username),
-                password: &password,
-                role,
-                scope: scope_v,
-                resident_id: None,
-            };
-            let id = crate::auth::service::create_user(&st, Who::System("cli"), &spec)
-                .await
-                .map_err(|e| {
-                    anyhow::anyhow!("{}: {}", e.code(), crate::i18n::Lang::En.error(e.code()))
-                })?;
-            println!("created user {username} (id {id}, role {})", role.code());
-        }
-        AdminCommand::ReplayTombstones => {
-            let (n, again) =
-                crate::rights::service::replay_tombstones(&st, &common.tombstone_journal)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
-            println!("{n} erasures in the journal; {again} applied again");
-        }
-        AdminCommand::ResetTotp { username } => {
-            crate::auth::service::totp::reset(&st, &username, "cli")
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.code()))?;
-            println!("second factor of {username} removed; they enrol again at next sign-in");
-        }
-        AdminCommand::CreateToken { username, days } => {
-            let token = crate::auth::service::create_integration_token(
-                &st,
-                Who::System("cli"),
-                &username,
-                days,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{}", e.code()))?;
-            println!("{token}");
-        }
-    }
-    Ok(())
-}
-
 /// Builds the application state on an open database (used by `serve` and the tests).
 pub async fn build_state(
     db: Db,
@@ -828,7 +724,7 @@ mod tests {
     #[test]
     fn the_example_scenario_parses_and_runs() {
         let s: gongzhi_core::twin::scenario::Scenario =
-            toml::from_str(include_str!("../../../data/twin/fire-drill.toml")).expect("parses");
+            toml::from_str(include_str!("../../../../data/twin/fire-drill.toml")).expect("parses");
         let m = gongzhi_core::twin::scenario::run(&s).expect("runs");
         assert!(m.incidents > 100, "{m:?}");
         assert!(m.within_target > 0.5 && m.within_target <= 1.0, "{m:?}");
