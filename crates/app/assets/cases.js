@@ -130,14 +130,14 @@
     });
     grids.sort(); cats.sort();
     var points = data.cells.map(function (c) { return [cats.indexOf(c.category), grids.indexOf(c.grid_name), c.count]; });
-    el.style.height = Math.max(240, grids.length * 18 + 120) + "px";
+    el.style.height = Math.max(260, grids.length * 18 + 190) + "px";
     var chart = echarts.init(el);
     chart.setOption({
       tooltip: { formatter: function (p) { return grids[p.value[1]] + "<br>" + (data.categories[cats[p.value[0]]] || cats[p.value[0]]) + ": " + p.value[2]; } },
-      grid: { left: 150, right: 20, top: 10, bottom: 110 },
+      grid: { left: 150, right: 20, top: 56, bottom: 150 },
       xAxis: { type: "category", data: cats.map(function (c) { return data.categories[c] || c; }), axisLabel: { rotate: 60, fontSize: 11 } },
       yAxis: { type: "category", data: grids, axisLabel: { fontSize: 11 } },
-      visualMap: { min: 0, max: max, calculable: true, orient: "horizontal", left: "center", bottom: 0, inRange: { color: ["#f3f7fd", "#7fa9e6", "#c62828"] } },
+      visualMap: { min: 0, max: max, calculable: true, orient: "horizontal", right: 20, top: 0, itemHeight: 160, inRange: { color: ["#f3f7fd", "#7fa9e6", "#c62828"] } },
       series: [{ type: "heatmap", data: points, label: { show: false } }]
     });
     window.addEventListener("resize", function () { chart.resize(); });

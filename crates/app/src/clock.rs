@@ -37,12 +37,18 @@ impl Clock for TestClock {
     }
 }
 
-/// `2026年11月22日 14:30` in Asia/Shanghai (UTC+8, no daylight saving since 1991).
+/// A time for people, in Asia/Shanghai (UTC+8, no daylight saving since 1991), in the
+/// current request's language: `2026年11月22日 14:30`, in English `2026-11-22 14:30`.
+/// Outside a request (jobs, stored messages) it is Chinese.
 pub fn format_cn(ms: i64) -> String {
     use chrono::{FixedOffset, TimeZone};
     let tz = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("valid offset"));
+    let pattern = match crate::i18n::current() {
+        crate::i18n::Lang::Zh => "%Y年%m月%d日 %H:%M",
+        crate::i18n::Lang::En => "%Y-%m-%d %H:%M",
+    };
     match tz.timestamp_millis_opt(ms).single() {
-        Some(t) => t.format("%Y年%m月%d日 %H:%M").to_string(),
+        Some(t) => t.format(pattern).to_string(),
         None => String::new(),
     }
 }

@@ -40,6 +40,22 @@ fn load(src: &str) -> HashMap<String, String> {
 static ZH: LazyLock<HashMap<String, String>> = LazyLock::new(|| load(ZH_SRC));
 static EN: LazyLock<HashMap<String, String>> = LazyLock::new(|| load(EN_SRC));
 
+tokio::task_local! {
+    /// The language of the request being served (set by `web::context::resolve`).
+    static CURRENT: Lang;
+}
+
+/// Runs `f` (a request's handling) with `lang` as the current language, so helpers that
+/// format for people (dates) need not be handed it.
+pub async fn scoped<F: std::future::Future>(lang: Lang, f: F) -> F::Output {
+    CURRENT.scope(lang, f).await
+}
+
+/// The current request's language; Chinese outside a request (jobs, stored messages).
+pub fn current() -> Lang {
+    CURRENT.try_with(|l| *l).unwrap_or_default()
+}
+
 /// The UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

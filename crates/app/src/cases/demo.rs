@@ -26,7 +26,8 @@ struct Sim {
     d: calendar::Deadlines,
     status: OrderStatus,
     signed: Option<i64>,
-    done: Option<i64>,
+    /// Each report-back (a reopened order reports back again).
+    done: Vec<i64>,
     rung: Option<gongzhi_core::cases::Rung>,
 }
 const HOUR: i64 = 3_600_000;
@@ -226,6 +227,7 @@ async fn history(
             }
         };
         let age = now - created;
+        let step = taxonomy_sla_step(cat.urgent);
         let mut sims = vec![];
         for unit in units {
             let d = calendar::deadlines(&cal, created, cat.sla_hours, cat.urgent);
@@ -234,7 +236,7 @@ async fn history(
                 d,
                 status: OrderStatus::Dispatched,
                 signed: None,
-                done: None,
+                done: vec![],
                 rung: None,
             };
             let sign_window = (d.sign_by - created).max(10 * 60_000);
@@ -243,39 +245,58 @@ async fn history(
                 o.status = OrderStatus::Handling;
                 o.signed = Some(signed);
                 let span = (d.due_at - created).max(HOUR);
-                let done = signed + (span as f64 * rng.gen_range(0.15..1.3)) as i64;
-                // Some recent orders are stuck: they go overdue and climb the ladder.
-                let stuck = age < 14 * DAY && rng.gen_bool(0.15);
+                // Most orders are done within their time; about one in eight runs late.
+                let share = if rng.gen_bool(0.88) {
+                    rng.gen_range(0.1..0.95)
+                } else {
+                    rng.gen_range(1.0..2.2)
+                };
+                let done = signed + (span as f64 * share) as i64;
+                // A few recent orders are stuck: they go overdue and climb the ladder.
+                let stuck = age < 10 * DAY && rng.gen_bool(0.04);
                 if done < now && !stuck {
                     o.status = OrderStatus::Done;
-                    o.done = Some(done);
-                    o.rung =
-                        lifecycle::escalation_rung(done - d.due_at, taxonomy_sla_step(cat.urgent));
+                    o.done.push(done);
                 }
-            }
-            if o.status.is_open() {
-                o.rung = lifecycle::escalation_rung(now - d.due_at, taxonomy_sla_step(cat.urgent));
             }
             sims.push(o);
         }
-        // The call-back, once every unit has reported back.
-        let mut callback = None;
-        if sims.iter().all(|o| o.status == OrderStatus::Done) {
-            let last = sims.iter().filter_map(|o| o.done).max().unwrap_or(created);
-            let at = last + rng.gen_range(HOUR..2 * DAY);
-            if at < now {
-                let solved = rng.gen_bool(0.88);
-                let sat = satisfaction(&mut rng, solved);
-                callback = Some((at, solved, sat));
+        // Call-backs once every unit has reported back; a "not solved" reopens the orders
+        // and the units report back again (the third call-back closes it either way).
+        let mut callbacks: Vec<(i64, bool, i64)> = vec![];
+        while sims.iter().all(|o| o.status == OrderStatus::Done) {
+            let last = sims.iter().filter_map(|o| o.done.last().copied()).max().unwrap_or(created);
+            let at = last + rng.gen_range(HOUR..30 * HOUR);
+            if at >= now {
+                break;
+            }
+            let solved = callbacks.len() >= 2 || rng.gen_bool(0.88);
+            callbacks.push((at, solved, satisfaction(&mut rng, solved)));
+            if solved {
                 for o in &mut sims {
-                    o.status = if solved {
-                        OrderStatus::Closed
-                    } else {
-                        OrderStatus::Handling
-                    };
+                    o.status = OrderStatus::Closed;
+                }
+                break;
+            }
+            for o in &mut sims {
+                let redo = at + rng.gen_range(3 * HOUR..2 * DAY);
+                o.status = OrderStatus::Handling;
+                if redo < now {
+                    o.status = OrderStatus::Done;
+                    o.done.push(redo);
                 }
             }
         }
+        // How far each order climbed: by its (first) report-back, or by now while open.
+        for o in &mut sims {
+            let until = if o.status.is_open() {
+                now
+            } else {
+                o.done.first().copied().unwrap_or(now)
+            };
+            o.rung = lifecycle::escalation_rung(until - o.d.due_at, step);
+        }
+        let callback = callbacks.last().copied();
         let states: Vec<OrderStatus> = sims.iter().map(|o| o.status).collect();
         let status = lifecycle::case_status(&states);
         let closed = (status == CaseStatus::Closed).then(|| callback.map(|c| c.0).unwrap_or(now));
@@ -291,16 +312,15 @@ async fn history(
         } else {
             "居民"
         };
-        event(
-            tx,
-            id,
-            None,
+        // The timeline is written in time order (it is read in insertion order).
+        let mut events: Vec<(i64, Option<i64>, String, &str, serde_json::Value)> = vec![(
             created,
-            actor,
+            None,
+            actor.into(),
             "accepted",
             serde_json::json!({"channel": channel, "category": cat.code}),
-        )
-        .await?;
+        )];
+        let mut supervised_at = None;
         for o in &sims {
             let name = map.handling_unit_name(o.unit).unwrap_or_default();
             let row = OrderRow {
@@ -315,12 +335,12 @@ async fn history(
                 due_at: o.d.due_at,
                 signed_at: o.signed,
                 responded_at: o.signed,
-                done_at: o.done,
+                done_at: o.done.last().copied(),
                 closed_at: callback.filter(|c| c.1).map(|c| c.0),
                 return_reason: None,
                 ext_until: None,
                 ext_reason: None,
-                feedback: o.done.map(|_| "已到现场处置完毕".to_string()),
+                feedback: o.done.last().map(|_| "已到现场处置完毕".to_string()),
                 feedback_photos: "[]".into(),
                 warned: now >= o.d.warn_at,
                 overdue_rung: o.rung.map(|r| r.code().to_string()),
@@ -328,65 +348,72 @@ async fn history(
                 updated_at: now,
             };
             let oid = store::insert_order_row(tx, &row).await?;
-            event(
-                tx,
-                id,
-                Some(oid),
+            events.push((
                 created,
-                "系统",
+                Some(oid),
+                super::service::ROUTER_LABEL.into(),
                 "dispatched",
                 serde_json::json!({"due_at": crate::clock::iso(o.d.due_at)}),
-            )
-            .await?;
+            ));
             if let Some(t) = o.signed {
-                event(tx, id, Some(oid), t, &name, "signed", serde_json::json!({})).await?;
+                events.push((t, Some(oid), name.clone(), "signed", serde_json::json!({})));
             }
-            if let Some(t) = o.done {
-                event(
-                    tx,
-                    id,
+            for t in &o.done {
+                events.push((
+                    *t,
                     Some(oid),
-                    t,
-                    &name,
+                    name.clone(),
                     "feedback",
                     serde_json::json!({"text": "已到现场处置完毕"}),
-                )
-                .await?;
+                ));
             }
-            if let Some(r) = o.rung {
-                event(
-                    tx,
-                    id,
-                    Some(oid),
-                    (o.d.due_at + HOUR).min(now),
-                    "系统",
-                    "escalated",
-                    serde_json::json!({"to": r.code()}),
-                )
-                .await?;
+            // One escalation per rung, at the moment the order crossed it.
+            if let Some(top) = o.rung {
+                let rungs = [
+                    gongzhi_core::cases::Rung::Community,
+                    gongzhi_core::cases::Rung::Street,
+                    gongzhi_core::cases::Rung::District,
+                ];
+                for (k, r) in rungs.iter().enumerate() {
+                    if *r > top {
+                        break;
+                    }
+                    let at = o.d.due_at + k as i64 * step + 60_000;
+                    supervised_at = Some(supervised_at.map_or(at, |s: i64| s.min(at)));
+                    events.push((
+                        at,
+                        Some(oid),
+                        "系统".into(),
+                        "escalated",
+                        serde_json::json!({"to": r.code()}),
+                    ));
+                }
             }
         }
-        if let Some(r) = top_rung {
-            store::set_rung(tx, id, r.code(), created).await?;
-        }
-        if let Some((at, solved, sat)) = callback {
-            store::insert_callback(tx, id, solved, Some(sat), "", None, at).await?;
-            store::set_callback(tx, id, solved, Some(sat), at).await?;
-            let kind = if solved {
+        for (at, solved, sat) in &callbacks {
+            let kind = if *solved {
                 "callback_solved"
             } else {
                 "callback_unsolved"
             };
-            event(
-                tx,
-                id,
+            events.push((
+                *at,
                 None,
-                at,
-                "回访员",
+                "回访员".into(),
                 kind,
                 serde_json::json!({"solved": solved, "satisfaction": sat}),
-            )
-            .await?;
+            ));
+        }
+        events.sort_by_key(|e| e.0);
+        for (at, order, who, kind, detail) in events {
+            event(tx, id, order, at, &who, kind, detail).await?;
+        }
+        if let (Some(r), Some(at)) = (top_rung, supervised_at) {
+            store::set_rung(tx, id, r.code(), at).await?;
+        }
+        for (at, solved, sat) in &callbacks {
+            store::insert_callback(tx, id, *solved, Some(*sat), "", None, *at).await?;
+            store::set_callback(tx, id, *solved, Some(*sat), *at).await?;
         }
         let next_due = sims
             .iter()

@@ -612,6 +612,8 @@ struct SupervisionPage {
     units: Vec<RateLine>,
     communities: Vec<RateLine>,
     total: RateLine,
+    /// The area the figures cover (范围).
+    area: String,
     overdue: Page<CaseListItem>,
     supervised: Page<CaseListItem>,
     heat_data: serde_json::Value,
@@ -668,7 +670,14 @@ pub async fn supervision(
         layout: Layout::new(&st, &ctx, "cases.supervision_title", "/supervision"),
         units: lines(&by_unit.rows),
         communities: lines(&by_community.rows),
-        total: lines(std::slice::from_ref(&by_unit.total)).remove(0),
+        // Per case, not per order: a case sent to two units is called back once.
+        total: lines(std::slice::from_ref(&by_community.total)).remove(0),
+        area: crate::web::layout::scope_label(
+            &st,
+            insight::rate_area(&st.org_map(), user.scope)
+                .unwrap_or(gongzhi_core::identity::Scope::District),
+            ctx.lang,
+        ),
         overdue,
         supervised,
         heat_data,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use gongzhi_core::cases::rates::{RateWeights, Tally};
-use gongzhi_core::identity::Role;
+use gongzhi_core::identity::{Role, Scope};
 use serde::Serialize;
 
 use crate::auth::service::CurrentUser;
@@ -98,25 +98,48 @@ pub async fn rates(st: &AppState, u: &CurrentUser, q: &RatesQuery) -> AppResult<
         super::store::rollup::day_of(from),
         super::store::rollup::day_of(to - 1) + 1,
     );
+    let map = st.org_map();
+    // Figures of the user's own area: a street's or a community's staff rank the units by
+    // their work there; grid workers and building heads see their community's.
+    let area = rate_area(&map, u.scope);
+    use super::store::rollup::{UNIT_IN, split_unit_in};
+    let dim = if level == "unit" && area.is_some() {
+        UNIT_IN
+    } else {
+        level
+    };
     let mut tx = st.db.read().await?;
-    let rows = super::store::rollup::sums(&mut tx, level, from_day, to_day).await?;
+    let rows = super::store::rollup::sums(&mut tx, dim, from_day, to_day).await?;
     drop(tx);
     let mut by: BTreeMap<i64, Tally> = BTreeMap::new();
     for r in rows {
-        by.insert(
-            r.key,
-            Tally {
-                due_to_sign: r.due_to_sign,
-                signed_in_time: r.signed_in_time,
-                callbacks: r.callbacks,
-                solved: r.solved,
-                rated: r.rated,
-                satisfied: r.satisfied,
-            },
-        );
+        let key = match (dim, area) {
+            (UNIT_IN, Some(a)) => {
+                let (unit, community) = split_unit_in(r.key);
+                if !map.unit_in_scope(community, a) {
+                    continue;
+                }
+                unit
+            }
+            (_, Some(a)) if !map.unit_in_scope(r.key, a) => continue,
+            _ => r.key,
+        };
+        if let Scope::Unit(own) = u.scope
+            && level == "unit"
+            && key != own
+        {
+            continue;
+        }
+        by.entry(key).or_default().add(&Tally {
+            due_to_sign: r.due_to_sign,
+            signed_in_time: r.signed_in_time,
+            callbacks: r.callbacks,
+            solved: r.solved,
+            rated: r.rated,
+            satisfied: r.satisfied,
+        });
     }
     let w = RateWeights::default();
-    let map = st.org_map();
     let row = |id: i64, t: Tally| {
         let (code, name) = if level == "unit" {
             (
@@ -169,6 +192,20 @@ pub async fn rates(st: &AppState, u: &CurrentUser, q: &RatesQuery) -> AppResult<
     })
 }
 
+/// The area whose figures a user reads: a street or a community as their scope says; a
+/// grid worker's or a building head's community; `None` for the whole district (district
+/// staff, auditors, handling units).
+pub fn rate_area(map: &crate::org::OrgMap, scope: Scope) -> Option<Scope> {
+    match scope {
+        Scope::Street(_) | Scope::Community(_) => Some(scope),
+        Scope::Grid(id) | Scope::Building(id) => map
+            .unit(id)
+            .and_then(|u| u.community)
+            .map(Scope::Community),
+        _ => None,
+    }
+}
+
 /// Cases per grid (code) and category in a period, for the heat map.
 #[derive(Debug, Clone, Serialize)]
 pub struct HeatCell {
@@ -195,8 +232,10 @@ pub async fn heat(
     .await?;
     drop(tx);
     let map = st.org_map();
+    let area = rate_area(&map, u.scope);
     Ok(rows
         .into_iter()
+        .filter(|(g, _, _)| area.is_none_or(|a| map.unit_in_scope(*g, a)))
         .map(|(g, category, count)| HeatCell {
             grid: map.unit_code(g).unwrap_or_default().to_string(),
             grid_name: map.unit_name(g).unwrap_or_default(),

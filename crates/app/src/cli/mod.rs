@@ -660,6 +660,9 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
     tokio::spawn(crate::auth::service::housekeeping(st.clone()));
     tokio::spawn(crate::mediation::service::watch(st.clone()));
     tokio::spawn(crate::notify::deliver::run(st.clone()));
+    if st.is_demo() {
+        tokio::spawn(crate::demo::devices::heartbeats(st.clone()));
+    }
     tokio::spawn(crate::audit::service::sealer(st.db.clone()));
     tokio::spawn(crate::ledger::service::signer_loop(
         st.clone(),

@@ -53,3 +53,38 @@ pub async fn seed_devices(st: &AppState) -> anyhow::Result<usize> {
     }
     Ok(made)
 }
+
+/// How often the demo's devices say they are alive.
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// The demo's devices report heartbeats as real ones would (through the same
+/// authentication and ingestion as the HTTP and MQTT endpoints), so the device list shows
+/// them online. Runs only for demo databases; a device that was deleted or re-keyed is left
+/// alone.
+pub async fn heartbeats(st: AppState) {
+    let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
+    loop {
+        tick.tick().await;
+        let Ok(devices) = crate::devices::service::codes(&st).await else {
+            continue;
+        };
+        let slot = st.now_ms() / HEARTBEAT_EVERY.as_millis() as i64;
+        for code in devices {
+            let Ok(d) = crate::devices::service::authenticate(&st, &code, &demo_token(&code)).await
+            else {
+                continue;
+            };
+            let ev = crate::devices::service::DeviceEvent {
+                event_id: format!("heartbeat-{slot}"),
+                kind: "heartbeat".into(),
+                at: None,
+                lng: None,
+                lat: None,
+                payload: Some(serde_json::json!({"battery": 90 - (slot % 7), "rssi": -60 - (slot % 11)})),
+            };
+            if let Err(e) = crate::devices::service::ingest(&st, &d, ev).await {
+                tracing::warn!(device = %code, error = %e, "demo heartbeat");
+            }
+        }
+    }
+}

@@ -11,7 +11,6 @@ use crate::web::{AuthUser, Layout, Page, PageParams};
 
 pub struct Row {
     pub d: DeviceView,
-    pub kind_name: &'static str,
     pub last: String,
 }
 
@@ -32,11 +31,6 @@ pub async fn list(
     let rows = std::mem::take(&mut page.items)
         .into_iter()
         .map(|d| Row {
-            kind_name: service::KINDS
-                .iter()
-                .find(|k| k.0 == d.kind)
-                .map(|k| k.1)
-                .unwrap_or(""),
             last: d
                 .last_event_at
                 .as_deref()

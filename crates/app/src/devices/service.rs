@@ -146,6 +146,12 @@ async fn find(st: &AppState, code: &str) -> AppResult<DeviceRow> {
         .ok_or(AppError::NotFound)
 }
 
+/// Every device's code (for the platform's own jobs; not a user-facing list).
+pub async fn codes(st: &AppState) -> AppResult<Vec<String>> {
+    let mut tx = st.db.read().await?;
+    Ok(store::codes(&mut tx).await?)
+}
+
 /// Checks a device's bearer token (constant-time over the hashes).
 pub async fn authenticate(st: &AppState, code: &str, token: &str) -> AppResult<DeviceRow> {
     let d = find(st, code)

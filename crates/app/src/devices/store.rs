@@ -85,6 +85,13 @@ pub async fn set_place(tx: &mut Tx, id: i64, p: &Placement) -> Result<(), sqlx::
     .map(|_| ()))
 }
 
+const CODES: &str = "select code from devices order by code";
+
+/// Every device's code (a few thousand at most in a district).
+pub async fn codes(tx: &mut Tx) -> Result<Vec<String>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(CODES).fetch_all(&mut **x).await)
+}
+
 const INSERT: &str = "insert into devices (code, name, kind, token_hash, lng, lat, created_at, street_id, community_id, grid_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id";
 
 #[allow(clippy::too_many_arguments)]

@@ -2,6 +2,8 @@
 //! the published cases of one type (so vocabulary and type structure are real), with the
 //! parties' surnames and numbers varied. Deterministic for a seed.
 
+use std::collections::HashMap;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -41,9 +43,10 @@ pub fn disputes(cases: &[SeedCase], n: usize, first_id: i64, seed: u64) -> Vec<D
             let (dtype, pool) = &by[rng.gen_range(0..by.len())];
             let k = rng.gen_range(2..=4).min(pool.len());
             let mut body = String::new();
+            let mut names = HashMap::new();
             for _ in 0..k {
                 let s = &pool[rng.gen_range(0..pool.len())];
-                body.push_str(&vary(s, &mut rng));
+                body.push_str(&vary(s, &mut rng, &mut names));
             }
             let title: String = body.chars().take(20).collect();
             Doc {
@@ -59,9 +62,35 @@ pub fn disputes(cases: &[SeedCase], n: usize, first_id: i64, seed: u64) -> Vec<D
         .collect()
 }
 
+/// A published account retold: its parties renamed consistently (魏某 is 王某 throughout,
+/// and two parties never share a new surname) and its amounts varied. Returns the text and
+/// the parties of `parties` ("魏某, 金某") under their new names.
+pub fn retell(text: &str, parties: &str, rng: &mut ChaCha8Rng) -> (String, Vec<String>) {
+    let mut names = HashMap::new();
+    let body = vary(text, rng, &mut names);
+    let who = parties
+        .split([',', '，', '、'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut out = String::new();
+            let chars: Vec<char> = p.chars().collect();
+            for (i, c) in chars.iter().enumerate() {
+                match names.get(c) {
+                    Some(n) if chars.get(i + 1) == Some(&'某') => out.push_str(n),
+                    _ => out.push(*c),
+                }
+            }
+            out
+        })
+        .collect();
+    (body, who)
+}
+
 /// A sentence with its parties' surnames (X某) and its amounts changed; dates, times, ages
-/// and house numbers are kept (a changed year reads as nonsense: 9223年).
-fn vary(s: &str, rng: &mut ChaCha8Rng) -> String {
+/// and house numbers are kept (a changed year reads as nonsense: 9223年). `names` keeps
+/// each original surname's replacement, so one person keeps one name through a text.
+fn vary(s: &str, rng: &mut ChaCha8Rng, names: &mut HashMap<char, &'static str>) -> String {
     let mut out = String::with_capacity(s.len());
     let chars: Vec<char> = s.chars().collect();
     let kept = |i: usize| {
@@ -74,7 +103,24 @@ fn vary(s: &str, rng: &mut ChaCha8Rng) -> String {
     };
     for (i, c) in chars.iter().enumerate() {
         if chars.get(i + 1) == Some(&'某') && !c.is_ascii() {
-            out.push_str(SURNAMES[rng.gen_range(0..SURNAMES.len())]);
+            let n = match names.get(c) {
+                Some(n) => *n,
+                None => {
+                    let free: Vec<&'static str> = SURNAMES
+                        .iter()
+                        .copied()
+                        .filter(|s| !names.values().any(|v| v == s))
+                        .collect();
+                    let n = if free.is_empty() {
+                        SURNAMES[rng.gen_range(0..SURNAMES.len())]
+                    } else {
+                        free[rng.gen_range(0..free.len())]
+                    };
+                    names.insert(*c, n);
+                    n
+                }
+            };
+            out.push_str(n);
         } else if c.is_ascii_digit() && !kept(i) {
             out.push(char::from(b'0' + rng.gen_range(0..10u8)));
         } else {
@@ -104,14 +150,18 @@ mod tests {
             a.iter()
                 .all(|d| d.dtype.ends_with("纠纷") && d.body.chars().count() >= 16)
         );
-        assert_eq!(
-            vary("2019年3月借款5000元", &mut ChaCha8Rng::seed_from_u64(1)).len(),
-            "2019年3月借款5000元".len()
+        let v = |s: &str| vary(s, &mut ChaCha8Rng::seed_from_u64(1), &mut HashMap::new());
+        assert_eq!(v("2019年3月借款5000元").len(), "2019年3月借款5000元".len());
+        assert!(v("2019年3月借款5000元").starts_with("2019年3月借款"));
+        // One person keeps one new name; two people never share one.
+        let (t, who) = retell(
+            "魏某向金某借款。金某催魏某还钱。",
+            "魏某, 金某",
+            &mut ChaCha8Rng::seed_from_u64(3),
         );
-        assert!(
-            vary("2019年3月借款5000元", &mut ChaCha8Rng::seed_from_u64(1))
-                .starts_with("2019年3月借款")
-        );
+        assert_eq!(who.len(), 2);
+        assert_ne!(who[0], who[1]);
+        assert_eq!(t, format!("{}向{}借款。{}催{}还钱。", who[0], who[1], who[1], who[0]));
         let c = disputes(&cases, 50, 1000, 8);
         assert!(a.iter().zip(&c).any(|(x, y)| x.body != y.body));
     }

@@ -320,7 +320,7 @@ async fn resolve_inner(st: AppState, mut req: Request, next: Next) -> Result<Res
 
     let path = req.uri().path().to_string();
     req.extensions_mut().insert(ctx.clone());
-    let mut resp = next.run(req).await;
+    let mut resp = crate::i18n::scoped(lang, next.run(req)).await;
     resp.extensions_mut().insert(lang);
     if let Some(info) = resp.extensions().get::<ErrorInfo>().cloned() {
         let denied = info.denied.clone();

@@ -70,6 +70,10 @@ pub async fn callback(
         for o in store::orders_of_case(&mut tx, case_id).await? {
             if o.status != OrderStatus::Rerouted.code() {
                 dims.push(("unit", o.unit_id));
+                dims.push((
+                    store::rollup::UNIT_IN,
+                    store::rollup::unit_in(o.unit_id, c.community_id),
+                ));
             }
         }
         store::rollup::add(&mut tx, &dims, store::rollup::day_of(now), &d).await?;

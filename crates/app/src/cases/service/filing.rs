@@ -13,7 +13,7 @@ use super::dispatch::{dispatch_order, route_units};
 use super::intake::{Filed, Filer, Prepared};
 use super::store::{self, CaseRow};
 use super::{notify, short_text};
-use crate::audit::{self, Event};
+use crate::audit::{self, Actor, Event};
 use crate::db::{Deferred, Tx};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -320,9 +320,16 @@ async fn file_in(
         updated_at: now,
         closed_at: None,
     };
+    // Routing at filing is the platform's (智能分拨), whoever filed: the timeline must not
+    // read as if the resident or the operator had dispatched the order.
+    let router = Actor {
+        id: None,
+        name: ROUTER_LABEL.into(),
+        ip: p.actor.ip.clone(),
+    };
     let mut orders = Vec::with_capacity(units.len());
     for u in &units {
-        orders.push(dispatch_order(st, tx, b, &p.cal, &c, cat, *u, &p.actor, &p.label, now).await?);
+        orders.push(dispatch_order(st, tx, b, &p.cal, &c, cat, *u, &router, ROUTER_LABEL, now).await?);
     }
     if units.is_empty() {
         // Nobody to send it to: the community's dispatchers must route it by hand.
@@ -356,6 +363,9 @@ async fn file_in(
         corrected,
     })
 }
+
+/// Who dispatches at filing: the routing model and the unit map, not a person.
+pub(crate) const ROUTER_LABEL: &str = "智能分拨";
 
 /// How a person appears in a case's timeline: staff by account, residents only as 居民
 /// (the handling units need not know who reported).

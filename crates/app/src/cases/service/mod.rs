@@ -29,7 +29,7 @@ pub use callback::{callback, supervise};
 pub(crate) use dispatch::route_units;
 pub use dispatch::{dispatch, reclassify};
 pub use export::{erase_reporter, export_own, purge_closed_before, reveal_original};
-pub(crate) use filing::{file_alone, file_together};
+pub(crate) use filing::{ROUTER_LABEL, file_alone, file_together};
 pub(crate) use intake::Filed;
 pub use intake::{
     CategoryView, FiledView, Filer, ORIGINAL_FIELD, OrderBrief, Prepared, Report, file, filed_by_id,

@@ -56,6 +56,20 @@ pub async fn add(
     Ok(())
 }
 
+/// The dimension of a unit's work within one community (keys from [`unit_in`]), so that a
+/// street's or a community's board ranks the units by their work there, not district-wide.
+pub const UNIT_IN: &str = "unit_c";
+
+/// The key of a unit's work in a community (ids are below 2³¹).
+pub fn unit_in(unit: i64, community: i64) -> i64 {
+    (unit << 32) | community
+}
+
+/// The unit and the community of a [`UNIT_IN`] key.
+pub fn split_unit_in(key: i64) -> (i64, i64) {
+    (key >> 32, key & 0xffff_ffff)
+}
+
 /// The place dimensions of a case.
 pub fn places(grid: i64, community: i64, street: i64) -> [(&'static str, i64); 3] {
     [("grid", grid), ("community", community), ("street", street)]
@@ -90,6 +104,9 @@ pub async fn count_response(
         ..Delta::default()
     };
     let mut dims = vec![("unit", unit)];
+    if let Some((_, community)) = place.iter().find(|p| p.0 == "community") {
+        dims.push((UNIT_IN, unit_in(unit, *community)));
+    }
     dims.extend(place);
     add(tx, &dims, day_of(created_at), &d).await?;
     Ok(true)
@@ -249,6 +266,12 @@ pub async fn rebuild(tx: &mut Tx, now: i64) -> Result<(), sqlx::Error> {
         cb(
             "unit",
             "o.unit_id",
+            "join work_orders o on o.case_id = k.case_id and o.status <> 'rerouted'",
+        ),
+        resp(UNIT_IN, "(o.unit_id * 4294967296 + c.community_id)"),
+        cb(
+            UNIT_IN,
+            "(o.unit_id * 4294967296 + c.community_id)",
             "join work_orders o on o.case_id = k.case_id and o.status <> 'rerouted'",
         ),
         cb("grid", "c.grid_id", ""),
