@@ -81,8 +81,27 @@
     });
   }
 
+  // Every list table names each cell after its column, so that on a phone (where the CSS
+  // turns rows into cards) each value keeps its label.
+  function labelCells(table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    if (!heads.length) { return; }
+    Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (tr) {
+      var col = 0;
+      Array.prototype.forEach.call(tr.children, function (td) {
+        if (!td.hasAttribute("data-label") && td.colSpan === 1 && heads[col] && heads[col] !== "#") {
+          td.setAttribute("data-label", heads[col]);
+        }
+        col += td.colSpan || 1;
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var el = document.getElementById("map");
     if (el) { initMap(el); }
+    Array.prototype.forEach.call(document.querySelectorAll("table.list"), labelCells);
   });
 })();

@@ -31,6 +31,17 @@ struct Sim {
     rung: Option<gongzhi_core::cases::Rung>,
 }
 const HOUR: i64 = 3_600_000;
+/// How many of the history's reports are today's work (see [`TODAY_MIX`]).
+const TODAY_WORK: usize = 48;
+/// The kinds of today's work, in turn.
+const TODAY_MIX: [&str; 6] = [
+    "FAC.WATER",
+    "SVC.PROPERTY",
+    "FAC.ELEVATOR",
+    "FAC.WATER",
+    "ENV.GARBAGE",
+    "FAC.ACCESS",
+];
 
 fn channel_of(text: &str, rng: &mut ChaCha8Rng) -> &'static str {
     if text.starts_with("AI识别") || text.starts_with("传感器") || text.contains("告警") {
@@ -146,8 +157,18 @@ async fn history(
         .map(|b| b.compound.clone());
     let mut made = 0;
     let mut route_cache: HashMap<(String, i64, Option<i64>, &str), Vec<i64>> = HashMap::new();
+    // Today's work for the demo's own units (the water company's fitter, the property
+    // desk, lifts, rubbish): the first reports are of these kinds and from the last day.
+    let by_label = |l: &str| -> Vec<usize> {
+        (0..corpus.len()).filter(|i| corpus[*i].label == l).collect()
+    };
+    let today_mix: Vec<Vec<usize>> = TODAY_MIX.iter().map(|l| by_label(l)).collect();
     for i in 0..n {
-        let ex = &corpus[rng.gen_range(0..corpus.len())];
+        let fresh = i < TODAY_WORK && i % 400 != 7;
+        let ex = match today_mix.get(i % TODAY_MIX.len()).filter(|v| fresh && !v.is_empty()) {
+            Some(v) => &corpus[v[rng.gen_range(0..v.len())]],
+            None => &corpus[rng.gen_range(0..corpus.len())],
+        };
         let Some(cat) = category(&ex.label) else {
             continue;
         };
@@ -173,7 +194,11 @@ async fn history(
             continue;
         };
         // Reported in the last 90 days, mostly in the daytime (07–22 h local).
-        let day = now - rng.gen_range(if is_own { 10 } else { 0 }..90) * DAY;
+        let day = if fresh {
+            now - rng.gen_range(0..2) * DAY
+        } else {
+            now - rng.gen_range(if is_own { 10 } else { 0 }..90) * DAY
+        };
         let local_midnight = (day + calendar::CST_OFFSET_MS) / DAY * DAY - calendar::CST_OFFSET_MS;
         let created = (local_midnight + rng.gen_range(7 * HOUR..22 * HOUR)).min(now - 60_000);
         let channel = channel_of(&ex.text, &mut rng);

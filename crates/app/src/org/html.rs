@@ -18,6 +18,10 @@ struct HomePage {
     counts: Counts,
     stats: Stats,
     me: Option<ResidentView>,
+    /// 今日待办: what waits for the user, from every domain.
+    todo: Vec<crate::web::todo::Item>,
+    /// A resident's latest reports.
+    my_cases: Vec<crate::cases::service::CaseListItem>,
     tile_url: String,
     /// west,south,east,north of the user's area, or empty for the whole district.
     focus: String,
@@ -46,6 +50,23 @@ pub async fn home(
         .extent_of(focus_scope)
         .map(|b| format!("{},{},{},{}", b[0], b[1], b[2], b[3]))
         .unwrap_or_default();
+    let mut todo = crate::cases::service::todo(&st, &user).await?;
+    if crate::mediation::service::may_file(&user) {
+        todo.extend(crate::mediation::service::todo(&st, &user).await?);
+    }
+    let my_cases = if user.role.is_staff() {
+        vec![]
+    } else {
+        let q = crate::cases::service::CaseQuery {
+            mine: Some(true),
+            ..Default::default()
+        };
+        let p = crate::web::PageParams {
+            page: None,
+            per_page: Some(5),
+        };
+        crate::cases::service::list(&st, &user, &q, &p).await?.items
+    };
     let tpl = HomePage {
         layout: Layout::new(
             &st,
@@ -60,6 +81,8 @@ pub async fn home(
         counts,
         stats,
         me,
+        todo,
+        my_cases,
         tile_url: st.config.tile_url.clone().unwrap_or_default(),
         focus,
     };

@@ -76,6 +76,9 @@ impl Layout {
                 _ => {
                     push("/cases/new", "nav.report");
                     push("/cases", "nav.cases");
+                    if crate::mediation::service::may_file(u) {
+                        push("/mediation", "nav.mediation");
+                    }
                 }
             }
             if crate::devices::service::sees_devices(u) {

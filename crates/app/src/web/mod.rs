@@ -10,6 +10,7 @@ pub mod forms;
 pub mod headers;
 pub mod input;
 pub mod layout;
+pub mod todo;
 pub mod metrics;
 pub mod paging;
 

@@ -42,7 +42,7 @@ pub use media::{Photo, attachment, data_url_bytes, decode_photo, photo_from_byte
 pub use orders::{Act, act, assign_batch};
 pub use views::{
     Allowed, CaseForDispute, CaseListItem, CaseQuery, CaseView, EventView, OrderView, ReportForm,
-    UnitOrder, dispatch_queue, export_list, for_dispute, get, list, report_form, unit_orders,
+    UnitOrder, dispatch_queue, export_list, for_dispute, get, list, report_form, todo, unit_orders,
 };
 
 pub use super::calendar::calendar;

@@ -243,6 +243,37 @@ pub async fn get(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<CaseView>
     })
 }
 
+/// What a list's search box holds.
+#[derive(Debug, PartialEq)]
+enum Search {
+    Id(i64),
+    Phone(String),
+    Words(String),
+    Nothing,
+}
+
+impl Search {
+    fn parse(s: &str) -> Search {
+        let t = s.trim().trim_start_matches(['#', '＃']).trim();
+        let digits = !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+        if digits && t.len() == 11 && t.starts_with('1') {
+            Search::Phone(t.to_string())
+        } else if digits && t.len() <= 12 {
+            t.parse().map(Search::Id).unwrap_or(Search::Nothing)
+        } else {
+            let w: String = s.trim().chars().take(50).collect();
+            if w.is_empty() {
+                Search::Nothing
+            } else {
+                Search::Words(w)
+            }
+        }
+    }
+}
+
+/// How soon a deadline is "soon" (即将超期): within a day.
+pub const DUE_SOON_MS: i64 = 24 * 3_600_000;
+
 /// List filters from the query string.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 pub struct CaseQuery {
@@ -256,6 +287,14 @@ pub struct CaseQuery {
     pub overdue: Option<bool>,
     /// Only cases under supervision (督办).
     pub supervised: Option<bool>,
+    /// Only open cases whose nearest deadline falls in the next 24 hours (即将超期).
+    pub due_soon: Option<bool>,
+    /// Search: a case number (`1937` or `#1937`), a reporter's mobile number (11 digits,
+    /// residents within the caller's reach), or words in the report's text or address.
+    pub q: Option<String>,
+    /// Within the caller's area: only this community, or this grid (ids of `/api/v1/org`).
+    pub community: Option<i64>,
+    pub grid: Option<i64>,
     /// `queue` (urgent first, nearest deadline first) or `recent` (default).
     pub order: Option<String>,
     /// Filed from (RFC 3339 or YYYY-MM-DD).
@@ -351,6 +390,16 @@ fn filter_for(u: &CurrentUser, q: &CaseQuery, now: i64) -> AppResult<store::Case
     if q.overdue == Some(true) {
         f.overdue_before = Some(now);
     }
+    match q.q.as_deref().map(Search::parse) {
+        Some(Search::Id(id)) => f.id = Some(id),
+        Some(Search::Words(w)) => f.words = w,
+        Some(Search::Phone(_)) | Some(Search::Nothing) | None => {}
+    }
+    f.in_community = q.community;
+    f.in_grid = q.grid;
+    if q.due_soon == Some(true) {
+        f.due_between = Some((now, now + DUE_SOON_MS));
+    }
     if let Some(s) = q.from.as_deref().filter(|s| !s.is_empty()) {
         f.from = crate::clock::parse_time(s).ok_or(AppError::Invalid {
             code: "DATE_INVALID",
@@ -394,7 +443,16 @@ pub async fn list(
     p: &crate::web::PageParams,
 ) -> AppResult<crate::web::Page<CaseListItem>> {
     let now = st.now_ms();
-    let f = filter_for(u, q, now)?;
+    let mut f = filter_for(u, q, now)?;
+    if let Some(Search::Phone(phone)) = q.q.as_deref().map(Search::parse) {
+        // A reporter's number: the residents it belongs to, where the caller may look them
+        // up (no one, else: the number matches nothing the caller may see).
+        f.reporter_resident = Some(
+            crate::residents::service::id_by_phone(st, u, &phone)
+                .await
+                .unwrap_or(-1),
+        );
+    }
     let queue = q.order.as_deref() == Some("queue");
     let mut tx = st.db.read().await?;
     let (rows, total) = store::list_cases(&mut tx, &f, queue, p.per_page(), p.offset()).await?;
@@ -599,4 +657,117 @@ pub async fn dispatch_queue(
         ..Default::default()
     };
     list(st, u, &q, p).await
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::Search;
+
+    #[test]
+    fn a_search_box_reads_numbers_phones_and_words() {
+        assert_eq!(Search::parse("1937"), Search::Id(1937));
+        assert_eq!(Search::parse(" #1937 "), Search::Id(1937));
+        assert_eq!(Search::parse("13900001234"), Search::Phone("13900001234".into()));
+        assert_eq!(Search::parse("漏水 1号楼"), Search::Words("漏水 1号楼".into()));
+        assert_eq!(Search::parse("   "), Search::Nothing);
+        assert_eq!(Search::parse("99999999999999999999"), Search::Words("99999999999999999999".into()));
+    }
+}
+
+/// What is waiting for the user in cases (their home's 今日待办): a unit's orders to sign,
+/// overdue and due soon; a dispatcher's or grid worker's new cases today, cases waiting to be
+/// dispatched or called back, due soon, overdue and supervised. Residents and auditors have
+/// none here.
+pub async fn todo(st: &AppState, u: &CurrentUser) -> AppResult<Vec<crate::web::todo::Item>> {
+    use crate::web::todo::Item;
+    let now = st.now_ms();
+    if let Some(unit) = access::unit_of(u) {
+        let mut tx = st.db.read().await?;
+        let (to_sign, overdue, soon, handling) =
+            store::unit_todo(&mut tx, unit, now, now + DUE_SOON_MS).await?;
+        return Ok(vec![
+            Item::new("todo.to_sign", to_sign, "/orders?status=dispatched").warn(),
+            Item::new("todo.due_soon", soon, "/orders?status=open").warn(),
+            Item::new("todo.overdue", overdue, "/orders?status=open").warn(),
+            Item::new("todo.handling", handling, "/orders?status=handling"),
+        ]);
+    }
+    if matches!(u.role, Role::Resident | Role::Auditor | Role::Mediator) || !u.role.is_staff() {
+        return Ok(vec![]);
+    }
+    let today = crate::clock::date_cn(now);
+    let one = &crate::web::PageParams {
+        page: None,
+        per_page: Some(1),
+    };
+    let count = |q: CaseQuery| async move { list(st, u, &q, one).await.map(|p| p.total) };
+    let open = || CaseQuery {
+        status: Some("open".into()),
+        ..Default::default()
+    };
+    let mut items = vec![
+        Item::new(
+            "todo.new_today",
+            count(CaseQuery {
+                from: Some(today.clone()),
+                ..Default::default()
+            })
+            .await?,
+            format!("/cases?from={today}"),
+        ),
+        Item::new(
+            "todo.due_soon",
+            count(CaseQuery {
+                due_soon: Some(true),
+                ..open()
+            })
+            .await?,
+            "/cases?status=open&due_soon=true",
+        )
+        .warn(),
+        Item::new(
+            "todo.overdue",
+            count(CaseQuery {
+                overdue: Some(true),
+                ..open()
+            })
+            .await?,
+            "/cases?status=open&overdue=true",
+        )
+        .warn(),
+        Item::new(
+            "todo.to_call_back",
+            count(CaseQuery {
+                status: Some(CaseStatus::Feedback.code().into()),
+                ..Default::default()
+            })
+            .await?,
+            "/cases?status=feedback",
+        ),
+        Item::new(
+            "todo.supervised",
+            count(CaseQuery {
+                supervised: Some(true),
+                ..open()
+            })
+            .await?,
+            "/cases?status=open&supervised=true",
+        ),
+    ];
+    if is_dispatcher(u.role) {
+        items.insert(
+            1,
+            Item::new(
+                "todo.to_dispatch",
+                count(CaseQuery {
+                    status: Some(CaseStatus::Accepted.code().into()),
+                    ..Default::default()
+                })
+                .await?,
+                "/dispatch",
+            )
+            .warn(),
+        );
+    }
+    Ok(items)
 }

@@ -21,6 +21,17 @@ pub struct CaseFilter {
     pub channel: String,
     pub urgent_only: bool,
     pub overdue_before: Option<i64>,
+    /// One case by number (a search).
+    pub id: Option<i64>,
+    /// Words of a search: every word in the text or the address.
+    pub words: String,
+    /// Cases this resident reported (a search by phone; -1 matches nothing).
+    pub reporter_resident: Option<i64>,
+    /// Narrowing within the scope (filters of a list).
+    pub in_community: Option<i64>,
+    pub in_grid: Option<i64>,
+    /// Open cases whose nearest deadline is in `[from, to)`.
+    pub due_between: Option<(i64, i64)>,
     pub supervised_only: bool,
     pub from: i64,
     pub to: i64,
@@ -80,7 +91,7 @@ fn case_where(f: &CaseFilter) -> (String, Vec<Bind>) {
         s => conds.push(format!("c.status = {}", p(Bind::S(s.to_string())))),
     }
     // Only open cases have a deadline; saying so lets the list use the open-case index.
-    if f.overdue_before.is_some() && f.status != "open" {
+    if (f.overdue_before.is_some() || f.due_between.is_some()) && f.status != "open" {
         conds.push("c.status <> 'closed'".into());
     }
     if !f.category.is_empty() {
@@ -94,6 +105,32 @@ fn case_where(f: &CaseFilter) -> (String, Vec<Bind>) {
     }
     if let Some(t) = f.overdue_before {
         conds.push(format!("c.next_due < {}", p(Bind::I(t))));
+    }
+    if let Some(id) = f.id {
+        conds.push(format!("c.id = {}", p(Bind::I(id))));
+    }
+    for w in f.words.split_whitespace().take(5) {
+        let pat = format!("%{}%", w.replace(['%', '_', '\\'], ""));
+        let a = p(Bind::S(pat.clone()));
+        let b = p(Bind::S(pat));
+        conds.push(format!("(c.text like {a} or c.address like {b})"));
+    }
+    if let Some(r) = f.reporter_resident {
+        let a = p(Bind::I(r));
+        let b = p(Bind::I(r));
+        conds.push(format!(
+            "(c.resident_id = {a} or exists (select 1 from case_reporters r where r.case_id = c.id and r.resident_id = {b}))"
+        ));
+    }
+    if let Some(c) = f.in_community {
+        conds.push(format!("c.community_id = {}", p(Bind::I(c))));
+    }
+    if let Some(g) = f.in_grid {
+        conds.push(format!("c.grid_id = {}", p(Bind::I(g))));
+    }
+    if let Some((a, b)) = f.due_between {
+        conds.push(format!("c.next_due >= {}", p(Bind::I(a))));
+        conds.push(format!("c.next_due < {}", p(Bind::I(b))));
     }
     if f.supervised_only {
         conds.push("c.supervised_at is not null".into());
@@ -153,8 +190,8 @@ pub async fn list_cases(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<ListRow>, i64), sqlx::Error> {
-    let order = if f.overdue_before.is_some() {
-        // Overdue lists: the longest overdue first (read in index order).
+    let order = if f.overdue_before.is_some() || f.due_between.is_some() {
+        // Overdue and due-soon lists: the nearest deadline first (read in index order).
         "c.next_due asc, c.id asc"
     } else if queue_order {
         "c.urgent desc, c.next_due is null, c.next_due asc, c.id asc"

@@ -223,6 +223,28 @@ const UNIT_ORDERS: &str = "select o.id, o.case_id, o.status, o.sign_by, o.due_at
      from work_orders o join cases c on c.id = o.case_id \
      where o.unit_id = $1 and o.status <> 'rerouted' and ($2 = '' or o.status = $2 or ($2 = 'open' and o.status in ('dispatched', 'handling'))) \
      order by c.urgent desc, o.due_at asc, o.id asc limit $3 offset $4";
+const UNIT_TODO: &str = "select \
+       cast(coalesce(sum(case when o.status = 'dispatched' then 1 else 0 end), 0) as bigint), \
+       cast(coalesce(sum(case when o.due_at < $2 then 1 else 0 end), 0) as bigint), \
+       cast(coalesce(sum(case when o.due_at >= $2 and o.due_at < $3 then 1 else 0 end), 0) as bigint), \
+       cast(coalesce(sum(case when o.status = 'handling' then 1 else 0 end), 0) as bigint) \
+     from work_orders o where o.unit_id = $1 and o.status in ('dispatched', 'handling')";
+
+/// A unit's open orders: (to sign, overdue, due before `soon`, in hand).
+pub async fn unit_todo(
+    tx: &mut Tx,
+    unit: i64,
+    now: i64,
+    soon: i64,
+) -> Result<(i64, i64, i64, i64), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(UNIT_TODO)
+        .bind(unit)
+        .bind(now)
+        .bind(soon)
+        .fetch_one(&mut **x)
+        .await)
+}
+
 const COUNT_UNIT_ORDERS: &str = "select count(*) from work_orders o \
      where o.unit_id = $1 and o.status <> 'rerouted' and ($2 = '' or o.status = $2 or ($2 = 'open' and o.status in ('dispatched', 'handling')))";
 

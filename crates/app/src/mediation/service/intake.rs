@@ -99,9 +99,16 @@ pub(super) struct Intake {
     pub(super) case_id: Option<i64>,
 }
 
-/// Who files disputes: residents for themselves, and whoever works disputes for others.
+/// Who files disputes: residents for themselves, whoever works disputes for others, and
+/// grid workers and building heads, who bring in the disputes they meet on their rounds
+/// (within their own community; they keep standing in what they filed).
 pub fn may_file(user: &CurrentUser) -> bool {
-    user.role == Role::Resident || works_disputes(user.role)
+    user.role == Role::Resident || works_disputes(user.role) || brings_in(user.role)
+}
+
+/// Grid workers and building heads bring disputes in; they do not mediate them.
+fn brings_in(role: Role) -> bool {
+    matches!(role, Role::GridWorker | Role::BuildingHead)
 }
 
 /// Files a dispute. Residents file for themselves (`web`); community/street staff and
@@ -142,7 +149,7 @@ pub async fn file(st: &AppState, user: &CurrentUser, req: &FileRequest) -> AppRe
                 case_id: None,
             }
         }
-        r if works_disputes(r) => {
+        r if works_disputes(r) || brings_in(r) => {
             let channel = match req.channel.as_deref().unwrap_or("office") {
                 "office" => "office",
                 "phone" => "phone",
@@ -154,9 +161,25 @@ pub async fn file(st: &AppState, user: &CurrentUser, req: &FileRequest) -> AppRe
                     });
                 }
             };
-            let community = match (req.community_id, user.scope) {
+            // A grid worker's or building head's community is the one their grid or
+            // building lies in.
+            let own_community = match user.scope {
+                gongzhi_core::identity::Scope::Community(c) => Some(c),
+                gongzhi_core::identity::Scope::Grid(id)
+                | gongzhi_core::identity::Scope::Building(id) => {
+                    st.org_map().unit(id).and_then(|u| u.community)
+                }
+                _ => None,
+            };
+            let community = match (req.community_id, own_community) {
+                (_, None) if brings_in(user.role) => {
+                    return Err(AppError::Forbidden("OUT_OF_SCOPE"));
+                }
+                (Some(c), Some(own)) if brings_in(user.role) && c != own => {
+                    return Err(AppError::Forbidden("OUT_OF_SCOPE"));
+                }
                 (Some(c), _) => c,
-                (None, gongzhi_core::identity::Scope::Community(c)) => c,
+                (None, Some(c)) => c,
                 _ => {
                     return Err(AppError::Invalid {
                         code: "COMMUNITY_REQUIRED",
@@ -175,6 +198,7 @@ pub async fn file(st: &AppState, user: &CurrentUser, req: &FileRequest) -> AppRe
                 })?;
             // Staff file within their own area; mediators anywhere they serve.
             if user.role != Role::Mediator
+                && !brings_in(user.role)
                 && !user.scope.covers(&Placement {
                     street: Some(street),
                     community: Some(community),

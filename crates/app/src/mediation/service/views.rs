@@ -355,3 +355,53 @@ pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<Vec<Disp
     }
     Ok(out)
 }
+
+/// What is waiting for the user in mediation (their home's 今日待办): disputes waiting for
+/// consent, being mediated, agreements waiting to be confirmed, and follow-up visits due —
+/// of the disputes the user has standing in (a resident: their own).
+pub async fn todo(st: &AppState, user: &CurrentUser) -> AppResult<Vec<crate::web::todo::Item>> {
+    use crate::web::todo::Item;
+    if user.role == gongzhi_core::identity::Role::Auditor {
+        return Ok(vec![]);
+    }
+    let one = &PageParams {
+        page: None,
+        per_page: Some(1),
+    };
+    let count = |s: &'static str| async move {
+        list(
+            st,
+            user,
+            &ListQuery {
+                status: Some(s.into()),
+            },
+            one,
+        )
+        .await
+        .map(|p| p.total)
+    };
+    let mut items = vec![
+        Item::new("todo.disputes_filed", count("filed").await?, "/mediation?status=filed"),
+        Item::new(
+            "todo.disputes_mediating",
+            count("mediating").await?,
+            "/mediation?status=mediating",
+        ),
+        Item::new(
+            "todo.disputes_agreed",
+            count("agreed").await?,
+            "/mediation?status=agreed",
+        ),
+    ];
+    if user.role.is_staff() {
+        items.push(
+            Item::new(
+                "todo.follow_ups_due",
+                follow_ups_due(st, user).await?.len() as i64,
+                "/mediation#followups",
+            )
+            .warn(),
+        );
+    }
+    Ok(items)
+}
