@@ -20,11 +20,47 @@
     }).then(function (page) { return page.items; });
   }
 
+  // The offline base map, drawn from the district's own geometry when no tile server is
+  // configured: streets along the grid boundaries, building footprints, and their names
+  // once zoomed in close enough to read them. Shared by every map of the platform.
+  var basemapData = null;
+  function drawBase(map) {
+    var el = map.getContainer();
+    el.classList.add("gz-base");
+    var roads = L.layerGroup(), houses = L.layerGroup(), names = L.layerGroup();
+    roads.addTo(map); houses.addTo(map);
+    (basemapData = basemapData || fetch("/api/v1/org/basemap", { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error("basemap " + r.status); } return r.json(); }))
+      .then(function (b) {
+        b.roads.forEach(function (s) {
+          var ll = [[s[0][1], s[0][0]], [s[1][1], s[1][0]]];
+          L.polyline(ll, { color: "#cfc8bb", weight: 10, interactive: false, lineCap: "square" }).addTo(roads);
+          L.polyline(ll, { color: "#ffffff", weight: 7, interactive: false, lineCap: "square" }).addTo(roads);
+        });
+        b.buildings.forEach(function (h) {
+          // A footprint of about 24 m × 12 m around the building's point.
+          var dy = 6 / 111320, dx = 12 / (111320 * Math.cos(h.lat * Math.PI / 180));
+          L.rectangle([[h.lat - dy, h.lng - dx], [h.lat + dy, h.lng + dx]],
+            { color: "#b9ada1", weight: 1, fillColor: "#ddd4ca", fillOpacity: 0.9, interactive: false }).addTo(houses);
+          L.tooltip({ permanent: true, direction: "center", className: "building-label", interactive: false })
+            .setLatLng([h.lat, h.lng]).setContent(h.name).addTo(names);
+        });
+        roads.eachLayer(function (l) { l.bringToBack(); });
+        var showNames = function () {
+          if (map.getZoom() >= 17) { names.addTo(map); } else { names.remove(); }
+        };
+        map.on("zoomend", showNames);
+        showNames();
+      })
+      .catch(function (err) { el.dataset.baseError = String(err); });
+  }
+  window.gzBase = drawBase;
+
   function initMap(el) {
     if (typeof L === "undefined") { return; }
     var map = L.map(el, { zoomSnap: 0.25, preferCanvas: false });
     var tiles = el.dataset.tiles;
-    if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
+    if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); } else { drawBase(map); }
     var gridLayer = L.layerGroup().addTo(map);
     var compoundLayer = L.layerGroup().addTo(map);
     var labels = { grids: el.dataset.labelGrids, compounds: el.dataset.labelCompounds };

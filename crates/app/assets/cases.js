@@ -8,7 +8,7 @@
   }
   function baseMap(el) {
     var map = L.map(el, { zoomSnap: 0.25 });
-    if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+    if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); } else if (window.gzBase) { window.gzBase(map); }
     var f = (el.dataset.focus || "").split(",").map(Number);
     if (f.length === 4 && f.every(isFinite)) {
       map.fitBounds([[f[1], f[0]], [f[3], f[2]]], { padding: [10, 10] });

@@ -160,12 +160,17 @@ async fn history(
     // Today's work for the demo's own units (the water company's fitter, the property
     // desk, lifts, rubbish): the first reports are of these kinds and from the last day.
     let by_label = |l: &str| -> Vec<usize> {
-        (0..corpus.len()).filter(|i| corpus[*i].label == l).collect()
+        (0..corpus.len())
+            .filter(|i| corpus[*i].label == l)
+            .collect()
     };
     let today_mix: Vec<Vec<usize>> = TODAY_MIX.iter().map(|l| by_label(l)).collect();
     for i in 0..n {
         let fresh = i < TODAY_WORK && i % 400 != 7;
-        let ex = match today_mix.get(i % TODAY_MIX.len()).filter(|v| fresh && !v.is_empty()) {
+        let ex = match today_mix
+            .get(i % TODAY_MIX.len())
+            .filter(|v| fresh && !v.is_empty())
+        {
             Some(v) => &corpus[v[rng.gen_range(0..v.len())]],
             None => &corpus[rng.gen_range(0..corpus.len())],
         };
@@ -290,7 +295,11 @@ async fn history(
         // and the units report back again (the third call-back closes it either way).
         let mut callbacks: Vec<(i64, bool, i64)> = vec![];
         while sims.iter().all(|o| o.status == OrderStatus::Done) {
-            let last = sims.iter().filter_map(|o| o.done.last().copied()).max().unwrap_or(created);
+            let last = sims
+                .iter()
+                .filter_map(|o| o.done.last().copied())
+                .max()
+                .unwrap_or(created);
             let at = last + rng.gen_range(HOUR..30 * HOUR);
             if at >= now {
                 break;

@@ -254,31 +254,50 @@ struct ListPage {
     q: CaseQuery,
     query: String,
     categories: Vec<(String, String)>,
-    statuses: Vec<(&'static str, &'static str)>,
+    statuses: Vec<&'static str>,
     resident: bool,
+    /// The communities of the user's area, for the filter (empty: one community or none).
+    communities: Vec<(i64, String)>,
 }
 
-pub(super) fn statuses() -> Vec<(&'static str, &'static str)> {
+/// The status filter's choices (names from the locale's `case_status`).
+pub(super) fn statuses() -> Vec<&'static str> {
     use gongzhi_core::cases::CaseStatus;
-    let mut v = vec![("open", "未办结")];
-    v.extend(CaseStatus::ALL.iter().map(|s| (s.code(), s.name_zh())));
+    let mut v = vec!["open"];
+    v.extend(CaseStatus::ALL.iter().map(|s| s.code()));
     v
 }
 
 fn query_string(q: &CaseQuery) -> String {
-    serde_urlencoded::to_string([
+    let flag = |b: Option<bool>| {
+        if b == Some(true) {
+            "true".to_string()
+        } else {
+            String::new()
+        }
+    };
+    let pairs: Vec<(&str, String)> = vec![
+        ("q", q.q.clone().unwrap_or_default()),
         ("status", q.status.clone().unwrap_or_default()),
         ("category", q.category.clone().unwrap_or_default()),
         ("channel", q.channel.clone().unwrap_or_default()),
         (
-            "overdue",
-            if q.overdue == Some(true) {
-                "true".into()
-            } else {
-                String::new()
-            },
+            "community",
+            q.community.map(|c| c.to_string()).unwrap_or_default(),
         ),
-    ])
+        ("grid", q.grid.map(|c| c.to_string()).unwrap_or_default()),
+        ("from", q.from.clone().unwrap_or_default()),
+        ("to", q.to.clone().unwrap_or_default()),
+        ("overdue", flag(q.overdue)),
+        ("due_soon", flag(q.due_soon)),
+        ("supervised", flag(q.supervised)),
+    ];
+    serde_urlencoded::to_string(
+        pairs
+            .into_iter()
+            .filter(|p| !p.1.is_empty())
+            .collect::<Vec<_>>(),
+    )
     .unwrap_or_default()
 }
 
@@ -314,6 +333,18 @@ pub async fn list(
         q,
         categories: categories(),
         statuses: statuses(),
+        communities: if resident {
+            vec![]
+        } else {
+            let map = st.org_map();
+            let v: Vec<(i64, String)> = map
+                .communities()
+                .into_iter()
+                .filter(|(id, _, _)| map.unit_in_scope(*id, user.scope))
+                .map(|(id, name, _)| (id, name))
+                .collect();
+            if v.len() > 1 { v } else { vec![] }
+        },
         resident,
     })?
     .into_response())

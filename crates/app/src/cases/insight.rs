@@ -198,10 +198,9 @@ pub async fn rates(st: &AppState, u: &CurrentUser, q: &RatesQuery) -> AppResult<
 pub fn rate_area(map: &crate::org::OrgMap, scope: Scope) -> Option<Scope> {
     match scope {
         Scope::Street(_) | Scope::Community(_) => Some(scope),
-        Scope::Grid(id) | Scope::Building(id) => map
-            .unit(id)
-            .and_then(|u| u.community)
-            .map(Scope::Community),
+        Scope::Grid(id) | Scope::Building(id) => {
+            map.unit(id).and_then(|u| u.community).map(Scope::Community)
+        }
         _ => None,
     }
 }

@@ -44,7 +44,11 @@ pub fn cases(ctx: &Ctx, title: &str, q: &CaseQuery, rows: Vec<CaseListItem>) -> 
                     c.text.into(),
                     c.category_name.into(),
                     ctx.lang.t(&format!("cases.ch_{}", c.channel)).into(),
-                    c.status_name.into(),
+                    ctx.lang
+                        .try_t(&format!("case_status.{}", c.status))
+                        .map(str::to_string)
+                        .unwrap_or_else(|| c.status_name.clone())
+                        .into(),
                     c.community_name.into(),
                     c.grid_name.into(),
                     yes(c.urgent).into(),
@@ -63,10 +67,10 @@ pub fn cases(ctx: &Ctx, title: &str, q: &CaseQuery, rows: Vec<CaseListItem>) -> 
 fn describe_filters(ctx: &Ctx, q: &CaseQuery) -> String {
     let mut parts = vec![];
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
-        let name = super::html::statuses()
-            .into_iter()
-            .find(|(c, _)| *c == s)
-            .map(|(_, n)| n.to_string())
+        let name = ctx
+            .lang
+            .try_t(&format!("case_status.{s}"))
+            .map(str::to_string)
             .unwrap_or_else(|| s.to_string());
         parts.push(format!("{}：{name}", ctx.lang.t("cases.status")));
     }

@@ -80,7 +80,9 @@ pub async fn heartbeats(st: AppState) {
                 at: None,
                 lng: None,
                 lat: None,
-                payload: Some(serde_json::json!({"battery": 90 - (slot % 7), "rssi": -60 - (slot % 11)})),
+                payload: Some(
+                    serde_json::json!({"battery": 90 - (slot % 7), "rssi": -60 - (slot % 11)}),
+                ),
             };
             if let Err(e) = crate::devices::service::ingest(&st, &d, ev).await {
                 tracing::warn!(device = %code, error = %e, "demo heartbeat");

@@ -233,10 +233,16 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
             while b == a {
                 b = name(&mut rng);
             }
-            (ty, format!("{}｜{title}", ty.name), place + text, vec![a, b])
+            (
+                ty,
+                format!("{}｜{title}", ty.name),
+                place + text,
+                vec![a, b],
+            )
         } else {
             let c = &cases[(i * 7 + rng.gen_range(0..cases.len())) % cases.len()];
-            let (body, who) = super::generate::retell(&c.event_description, &c.disputing_parties, &mut rng);
+            let (body, who) =
+                super::generate::retell(&c.event_description, &c.disputing_parties, &mut rng);
             let ty = DisputeType::by_name(&c.event_type).unwrap_or(fallback);
             let title = match who.as_slice() {
                 [a, b, ..] => format!("{}｜{a}与{b}", ty.name),
@@ -273,7 +279,9 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
                 dtype: ty.code,
                 title: &title,
                 account_enc: &st.cipher.encrypt(ACCOUNT_FIELD, &body),
-                wants_enc: &st.cipher.encrypt(WANTS_FIELD, WANTS[rng.gen_range(0..WANTS.len())]),
+                wants_enc: &st
+                    .cipher
+                    .encrypt(WANTS_FIELD, WANTS[rng.gen_range(0..WANTS.len())]),
                 risk: screened.risk.code(),
                 risk_reasons: &serde_json::to_string(&screened.reasons)?,
                 channel: ["web", "office", "phone", "case"][rng.gen_range(0..4)],
@@ -324,7 +332,11 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
         }
         let lead = lead.unwrap_or(admin);
         if !matched.is_empty() {
-            events.push(ev("matched", serde_json::json!({"mediators": matched}), created + 600_000));
+            events.push(ev(
+                "matched",
+                serde_json::json!({"mediators": matched}),
+                created + 600_000,
+            ));
         }
         // Sessions between filing and the outcome (a dispute still being mediated may not
         // have had one yet).
@@ -372,10 +384,18 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
                 closed - 3_600_000,
             )
             .await?;
-            events.push(ev("dispute.agreement", serde_json::json!({"sha256": sha}), closed - 3_600_000));
+            events.push(ev(
+                "dispute.agreement",
+                serde_json::json!({"sha256": sha}),
+                closed - 3_600_000,
+            ));
             for p in &party_ids {
                 store::confirm(&mut tx, *p, admin, closed).await?;
-                events.push(ev("dispute.confirm", serde_json::json!({"party": p}), closed));
+                events.push(ev(
+                    "dispute.confirm",
+                    serde_json::json!({"party": p}),
+                    closed,
+                ));
             }
             if let Some(a) = store::agreement(&mut tx, id).await? {
                 let level = gongzhi_core::mediation::Level::parse(level)
@@ -387,7 +407,11 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
         }
         match status {
             "failed" => events.push(ev("dispute.fail", serde_json::json!({}), closed)),
-            "referred" => events.push(ev("dispute.escalate", serde_json::json!({"to": level}), closed)),
+            "referred" => events.push(ev(
+                "dispute.escalate",
+                serde_json::json!({"to": level}),
+                closed,
+            )),
             _ => {}
         }
         if status != "mediating" {
@@ -402,10 +426,25 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
         let visited = resolved && due + 3 * DAY_MS < now;
         if visited {
             let holds = rng.gen_bool(0.93);
-            let note = if holds { "协议已履行，双方关系缓和。" } else { "一方尚未完全履行，已再次督促。" };
-            store::insert_followup(&mut tx, id, holds, &st.cipher.encrypt(NOTE_FIELD, note), lead, due)
-                .await?;
-            events.push(ev("dispute.followup", serde_json::json!({"holds": holds}), due));
+            let note = if holds {
+                "协议已履行，双方关系缓和。"
+            } else {
+                "一方尚未完全履行，已再次督促。"
+            };
+            store::insert_followup(
+                &mut tx,
+                id,
+                holds,
+                &st.cipher.encrypt(NOTE_FIELD, note),
+                lead,
+                due,
+            )
+            .await?;
+            events.push(ev(
+                "dispute.followup",
+                serde_json::json!({"holds": holds}),
+                due,
+            ));
         }
         store::set_state(
             &mut tx,
@@ -422,7 +461,13 @@ async fn write_chunk(st: &AppState, seed: u64, n: usize) -> anyhow::Result<usize
         .await?;
         events.sort_by_key(|e| e.2);
         for (kind, detail, at) in events {
-            let actor = if kind == "filed" { Some(admin) } else if kind == "matched" { None } else { Some(lead) };
+            let actor = if kind == "filed" {
+                Some(admin)
+            } else if kind == "matched" {
+                None
+            } else {
+                Some(lead)
+            };
             store::event(&mut tx, id, actor, kind, &detail, at).await?;
         }
     }

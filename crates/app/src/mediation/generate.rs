@@ -161,7 +161,10 @@ mod tests {
         );
         assert_eq!(who.len(), 2);
         assert_ne!(who[0], who[1]);
-        assert_eq!(t, format!("{}向{}借款。{}催{}还钱。", who[0], who[1], who[1], who[0]));
+        assert_eq!(
+            t,
+            format!("{}向{}借款。{}催{}还钱。", who[0], who[1], who[1], who[0])
+        );
         let c = disputes(&cases, 50, 1000, 8);
         assert!(a.iter().zip(&c).any(|(x, y)| x.body != y.body));
     }

@@ -32,6 +32,14 @@ pub async fn list_compounds(
     Json(page_of(&map.compounds, &p))
 }
 
+/// The offline base map: roads along the grid boundaries and the buildings with their
+/// names, so that maps read without a tile server (public, like the grids).
+#[utoipa::path(get, path = "/api/v1/org/basemap", tag = "org",
+    responses((status = 200, description = "Roads and buildings", body = super::map::Basemap)))]
+pub async fn basemap(State(st): State<AppState>) -> Json<super::map::Basemap> {
+    Json(st.org_map().basemap())
+}
+
 fn page_of<T: Clone>(all: &[T], p: &PageParams) -> Page<T> {
     let items = all
         .iter()

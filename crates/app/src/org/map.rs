@@ -37,6 +37,46 @@ pub struct CompoundView {
     pub geometry: serde_json::Value,
 }
 
+/// The offline base map drawn from the district's own geometry (no tiles needed): the road
+/// network along the grid boundaries (grids are cut along streets), and each building's
+/// place and name, which the map draws as a footprint with its label at close zoom.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Basemap {
+    /// Road segments `[[lng, lat], [lng, lat]]`, each drawn once.
+    pub roads: Vec<[[f64; 2]; 2]>,
+    pub buildings: Vec<BasemapBuilding>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BasemapBuilding {
+    /// `阳光花苑1号楼`.
+    pub name: String,
+    pub lng: f64,
+    pub lat: f64,
+}
+
+/// The outer rings of a GeoJSON Polygon or MultiPolygon.
+fn outer_rings(g: &serde_json::Value) -> Vec<Vec<[f64; 2]>> {
+    let ring = |r: &serde_json::Value| -> Vec<[f64; 2]> {
+        r.as_array()
+            .map(|pts| {
+                pts.iter()
+                    .filter_map(|p| Some([p.get(0)?.as_f64()?, p.get(1)?.as_f64()?]))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let coords = &g["coordinates"];
+    match g["type"].as_str() {
+        Some("Polygon") => coords.get(0).map(ring).into_iter().collect(),
+        Some("MultiPolygon") => coords
+            .as_array()
+            .map(|ps| ps.iter().filter_map(|p| p.get(0)).map(ring).collect())
+            .unwrap_or_default(),
+        _ => vec![],
+    }
+}
+
 /// Counts of organisation units for dashboards.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counts {
@@ -178,6 +218,36 @@ impl OrgMap {
 
     pub fn locate(&self, lng: f64, lat: f64) -> Option<Located> {
         self.locator.locate(lng, lat)
+    }
+
+    /// The offline base map (see [`Basemap`]): grid edges shared by two grids are one road.
+    pub fn basemap(&self) -> Basemap {
+        let key = |p: [f64; 2]| ((p[0] * 1e6).round() as i64, (p[1] * 1e6).round() as i64);
+        let mut seen = std::collections::HashSet::new();
+        let mut roads = vec![];
+        for g in &self.grids {
+            for ring in outer_rings(&g.geometry) {
+                for w in ring.windows(2) {
+                    let (a, b) = (key(w[0]), key(w[1]));
+                    if a == b {
+                        continue;
+                    }
+                    if seen.insert(if a < b { (a, b) } else { (b, a) }) {
+                        roads.push([w[0], w[1]]);
+                    }
+                }
+            }
+        }
+        let buildings = self
+            .buildings
+            .iter()
+            .map(|b| BasemapBuilding {
+                name: format!("{}{}", b.compound, b.name),
+                lng: b.lng,
+                lat: b.lat,
+            })
+            .collect();
+        Basemap { roads, buildings }
     }
 
     /// Whether an organisation unit lies within a scope.

@@ -24,6 +24,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(api::list_grids))
         .routes(routes!(api::list_compounds))
+        .routes(routes!(api::basemap))
         .routes(routes!(api::locate))
         .routes(routes!(api::set_route))
 }

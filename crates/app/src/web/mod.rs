@@ -10,9 +10,9 @@ pub mod forms;
 pub mod headers;
 pub mod input;
 pub mod layout;
-pub mod todo;
 pub mod metrics;
 pub mod paging;
+pub mod todo;
 
 pub use context::{AuthUser, Ctx};
 pub use layout::Layout;

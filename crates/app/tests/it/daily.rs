@@ -428,3 +428,215 @@ async fn the_resident_list_exports_masked_like_the_page() {
     assert!(r.bytes.starts_with(b"PK"), "a zip (xlsx)");
     assert_eq!(app.audit_count("list.export", "ok").await, 2);
 }
+
+#[tokio::test]
+async fn grid_workers_bring_disputes_in_within_their_community() {
+    let app = TestApp::new().await;
+    let grid = app.bearer("grid1").await;
+    let body = json!({
+        "account": "楼上住户深夜拖椅子，楼下老人睡不着，双方口角。",
+        "wants": "请社区出面调解",
+        "parties": [{"side": "applicant", "name": "张建国"}, {"side": "respondent", "name": "李秀兰"}],
+        "channel": "office",
+    });
+    let r = app.post_json("/api/v1/disputes", &grid, body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().expect("id");
+    // They keep standing in what they brought in.
+    let r = app.get(&format!("/api/v1/disputes/{id}"), &grid).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Not in another community.
+    let other = app
+        .scalar_i64("select max(id) from org_units where level = 'community'")
+        .await;
+    let own = app
+        .scalar_i64(&format!(
+            "select community_id from disputes where id = {id}"
+        ))
+        .await;
+    assert_ne!(own, other, "the fixture has two communities");
+    let mut elsewhere = body;
+    elsewhere["community_id"] = json!(other);
+    let r = app.post_json("/api/v1/disputes", &grid, elsewhere).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("OUT_OF_SCOPE"), "{}", r.body);
+    // The page form opens for them, and the menu leads to it.
+    let b = app.browser("grid1").await;
+    assert_eq!(app.get("/mediation/new", &b).await.status, StatusCode::OK);
+    assert!(app.get("/", &b).await.body.contains(r#"href="/mediation""#));
+}
+
+#[tokio::test]
+async fn each_role_s_home_shows_what_waits_today_with_true_counts() {
+    let app = TestApp::new().await;
+    gongzhi_app::cases::demo::seed_history(&app.st, 11, 300)
+        .await
+        .expect("history");
+    // The count on the home is the count of the list it links to.
+    let number = |body: &str, href: &str| -> i64 {
+        let body = body.replace("&#38;", "&").replace("&amp;", "&");
+        let at = body
+            .find(&format!(r#"href="{href}""#))
+            .unwrap_or_else(|| panic!("{href} not on the home: {body}"));
+        let rest = &body[at..];
+        let n = rest.find(r#"<span class="num">"#).expect("num") + r#"<span class="num">"#.len();
+        rest[n..rest[n..].find('<').unwrap() + n]
+            .parse()
+            .expect("a count")
+    };
+    let staff = app.browser("staff1").await;
+    let home = app.get("/", &staff).await.body;
+    assert!(home.contains("今日待办"), "{home}");
+    let api = app.bearer("staff1").await;
+    for (href, query) in [
+        (
+            "/cases?status=open&overdue=true",
+            "status=open&overdue=true",
+        ),
+        ("/cases?status=feedback", "status=feedback"),
+        (
+            "/cases?status=open&due_soon=true",
+            "status=open&due_soon=true",
+        ),
+    ] {
+        let total = app
+            .get(&format!("/api/v1/cases?{query}"), &api)
+            .await
+            .json()["total"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(number(&home, href), total, "{href}");
+    }
+    // A unit's home counts its orders to sign.
+    let unit = app.browser("unit-water").await;
+    let home = app.get("/", &unit).await.body;
+    let to_sign = app
+        .scalar_i64(
+            "select count(*) from work_orders o join users a on a.scope_kind = 'unit' and a.scope_id = o.unit_id \
+             where a.username = 'unit-water' and o.status = 'dispatched'",
+        )
+        .await;
+    assert_eq!(number(&home, "/orders?status=dispatched"), to_sign);
+    // A resident's home leads with 我要反映 and their latest reports.
+    let resident = app.browser("resident1").await;
+    let home = app.get("/", &resident).await.body;
+    assert!(
+        home.contains(r#"class="btn primary huge" href="/cases/new""#),
+        "{home}"
+    );
+    assert!(home.contains("我最近的诉求"));
+    assert!(!home.contains("今日待办"));
+}
+
+#[tokio::test]
+async fn lists_find_a_case_by_number_phone_or_words() {
+    let app = TestApp::new().await;
+    let r1 = app.bearer("resident1").await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &r1,
+            json!({"text": "三号楼楼道声控灯坏了好几天", "lng": lng, "lat": lat}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    let phone = app.get("/api/v1/me/export", &r1).await.json()["resident"]["phone"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let staff = app.bearer("staff1").await;
+    let found = |q: String| {
+        let app = &app;
+        let staff = &staff;
+        async move {
+            let r = app
+                .get(&format!("/api/v1/cases?q={}", urlencoding(&q)), staff)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            r.json()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_i64().unwrap())
+                .collect::<Vec<i64>>()
+        }
+    };
+    assert_eq!(found(format!("#{id}")).await, vec![id]);
+    assert!(found("声控灯".into()).await.contains(&id));
+    assert!(found(phone.clone()).await.contains(&id));
+    assert!(!found("13800000000".into()).await.contains(&id));
+    assert!(found("没有这样的字".into()).await.is_empty());
+    // The page has the same search box.
+    let page = app
+        .get(
+            &format!("/cases?q={}", urlencoding("声控灯")),
+            &app.browser("staff1").await,
+        )
+        .await;
+    assert!(page.body.contains(&format!("/cases/{id}")), "{}", page.body);
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn supervision_shows_the_user_s_own_area_and_explains_the_rates() {
+    let app = TestApp::new().await;
+    gongzhi_app::cases::demo::seed_history(&app.st, 5, 300)
+        .await
+        .expect("history");
+    let rows = |v: &serde_json::Value| v["rows"].as_array().unwrap().len();
+    let admin = app
+        .get(
+            "/api/v1/insight/rates?level=community",
+            &app.bearer("admin").await,
+        )
+        .await
+        .json();
+    let staff = app
+        .get(
+            "/api/v1/insight/rates?level=community",
+            &app.bearer("staff1").await,
+        )
+        .await
+        .json();
+    assert!(rows(&admin) >= 2, "{admin}");
+    assert_eq!(
+        rows(&staff),
+        1,
+        "a community's staff see their community: {staff}"
+    );
+    // The units' rows count only the work in the user's area.
+    let all = app
+        .get(
+            "/api/v1/insight/rates?level=unit",
+            &app.bearer("admin").await,
+        )
+        .await
+        .json();
+    let mine = app
+        .get(
+            "/api/v1/insight/rates?level=unit",
+            &app.bearer("staff1").await,
+        )
+        .await
+        .json();
+    let orders = |v: &serde_json::Value| v["total"]["counts"]["due_to_sign"].as_i64().unwrap();
+    assert!(
+        orders(&mine) < orders(&all),
+        "{} vs {}",
+        orders(&mine),
+        orders(&all)
+    );
+    assert!(orders(&mine) > 0);
+    let page = app.get("/supervision", &app.browser("staff1").await).await;
+    assert!(page.body.contains("这些比率如何计算") && page.body.contains("范围："));
+}

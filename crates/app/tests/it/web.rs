@@ -135,7 +135,7 @@ async fn elderly_mode_and_language_are_remembered_on_the_account() {
     )
     .await;
     let home = app.get("/", &again).await;
-    assert!(home.body.contains(r#"<html lang="en">"#) && home.body.contains("My community"));
+    assert!(home.body.contains(r#"<html lang="en""#) && home.body.contains("My community"));
     let me = app
         .get("/api/v1/me", &app.bearer("resident1").await)
         .await

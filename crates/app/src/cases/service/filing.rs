@@ -329,7 +329,9 @@ async fn file_in(
     };
     let mut orders = Vec::with_capacity(units.len());
     for u in &units {
-        orders.push(dispatch_order(st, tx, b, &p.cal, &c, cat, *u, &router, ROUTER_LABEL, now).await?);
+        orders.push(
+            dispatch_order(st, tx, b, &p.cal, &c, cat, *u, &router, ROUTER_LABEL, now).await?,
+        );
     }
     if units.is_empty() {
         // Nobody to send it to: the community's dispatchers must route it by hand.

@@ -667,10 +667,19 @@ mod search_tests {
     fn a_search_box_reads_numbers_phones_and_words() {
         assert_eq!(Search::parse("1937"), Search::Id(1937));
         assert_eq!(Search::parse(" #1937 "), Search::Id(1937));
-        assert_eq!(Search::parse("13900001234"), Search::Phone("13900001234".into()));
-        assert_eq!(Search::parse("漏水 1号楼"), Search::Words("漏水 1号楼".into()));
+        assert_eq!(
+            Search::parse("13900001234"),
+            Search::Phone("13900001234".into())
+        );
+        assert_eq!(
+            Search::parse("漏水 1号楼"),
+            Search::Words("漏水 1号楼".into())
+        );
         assert_eq!(Search::parse("   "), Search::Nothing);
-        assert_eq!(Search::parse("99999999999999999999"), Search::Words("99999999999999999999".into()));
+        assert_eq!(
+            Search::parse("99999999999999999999"),
+            Search::Words("99999999999999999999".into())
+        );
     }
 }
 

@@ -381,7 +381,11 @@ pub async fn todo(st: &AppState, user: &CurrentUser) -> AppResult<Vec<crate::web
         .map(|p| p.total)
     };
     let mut items = vec![
-        Item::new("todo.disputes_filed", count("filed").await?, "/mediation?status=filed"),
+        Item::new(
+            "todo.disputes_filed",
+            count("filed").await?,
+            "/mediation?status=filed",
+        ),
         Item::new(
             "todo.disputes_mediating",
             count("mediating").await?,
