@@ -32,22 +32,30 @@
     (basemapData = basemapData || fetch("/api/v1/org/basemap", { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error("basemap " + r.status); } return r.json(); }))
       .then(function (b) {
-        b.roads.forEach(function (s) {
-          var ll = [[s[0][1], s[0][0]], [s[1][1], s[1][0]]];
-          L.polyline(ll, { color: "#cfc8bb", weight: 10, interactive: false, lineCap: "square" }).addTo(roads);
-          L.polyline(ll, { color: "#ffffff", weight: 7, interactive: false, lineCap: "square" }).addTo(roads);
-        });
-        b.buildings.forEach(function (h) {
+        // One path per kind (a few hundred segments and footprints each), not one per item.
+        var lines = b.roads.map(function (s) { return [[s[0][1], s[0][0]], [s[1][1], s[1][0]]]; });
+        L.polyline(lines, { color: "#cfc8bb", weight: 10, interactive: false, lineCap: "square" }).addTo(roads);
+        L.polyline(lines, { color: "#ffffff", weight: 7, interactive: false, lineCap: "square" }).addTo(roads);
+        var feet = b.buildings.map(function (h) {
           // A footprint of about 24 m × 12 m around the building's point.
           var dy = 6 / 111320, dx = 12 / (111320 * Math.cos(h.lat * Math.PI / 180));
-          L.rectangle([[h.lat - dy, h.lng - dx], [h.lat + dy, h.lng + dx]],
-            { color: "#b9ada1", weight: 1, fillColor: "#ddd4ca", fillOpacity: 0.9, interactive: false }).addTo(houses);
-          L.tooltip({ permanent: true, direction: "center", className: "building-label", interactive: false })
-            .setLatLng([h.lat, h.lng]).setContent(h.name).addTo(names);
+          return [[h.lat - dy, h.lng - dx], [h.lat - dy, h.lng + dx], [h.lat + dy, h.lng + dx], [h.lat + dy, h.lng - dx]];
         });
+        L.polygon(feet, { color: "#b9ada1", weight: 1, fillColor: "#ddd4ca", fillOpacity: 0.9, interactive: false }).addTo(houses);
+        var labelled = false;
         roads.eachLayer(function (l) { l.bringToBack(); });
         var showNames = function () {
-          if (map.getZoom() >= 17) { names.addTo(map); } else { names.remove(); }
+          if (map.getZoom() >= 17) {
+            // Names are made when first needed (most views never zoom that close).
+            if (!labelled) {
+              labelled = true;
+              b.buildings.forEach(function (h) {
+                L.tooltip({ permanent: true, direction: "center", className: "building-label", interactive: false })
+                  .setLatLng([h.lat, h.lng]).setContent(h.name).addTo(names);
+              });
+            }
+            names.addTo(map);
+          } else { names.remove(); }
         };
         map.on("zoomend", showNames);
         showNames();

@@ -70,7 +70,7 @@ pub async fn overview(
     render(&OverviewPage {
         layout: Layout::new(&st, &ctx, "gongshi.title", "/gongshi"),
         rows: service::overview(&st).await?,
-        book_names: Book::ALL.iter().map(|b| b.name_zh()).collect(),
+        book_names: Book::ALL.iter().map(|b| b.code()).collect(),
         size,
         root,
         note,

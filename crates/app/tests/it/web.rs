@@ -254,3 +254,62 @@ fn the_embedded_taxonomy_parses() {
         .expect("FAC.WATER");
     assert!(water.urgent && water.also == ["water"]);
 }
+
+/// Every word a page shows comes from the locale files: the templates' own text (outside
+/// `{{ }}` and `{% %}`) holds no Chinese — not even full-width punctuation — so the English
+/// pages are English. One exception: the 人民调解协议书, a legal document whose wording the
+/// Mediation Law and the judicial office fix, printed in Chinese in either language.
+#[test]
+fn templates_take_their_words_from_the_locale_files() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "html") {
+                out.push(p);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![];
+    walk(&root, &mut files);
+    assert!(files.len() > 30, "{}", files.len());
+    let cjk = |c: char| matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3000}'..='\u{303f}' | '\u{ff00}'..='\u{ffef}');
+    let mut found = vec![];
+    for f in files {
+        if f.ends_with("mediation/templates/agreement.html") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).expect("read");
+        // Drop template expressions, tags and comments; what stays is literal page text.
+        let mut literal = String::new();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find('{') {
+            literal.push_str(&rest[..i]);
+            let close = match rest[i + 1..].chars().next() {
+                Some('{') => "}}",
+                Some('%') => "%}",
+                Some('#') => "#}",
+                _ => {
+                    literal.push('{');
+                    rest = &rest[i + 1..];
+                    continue;
+                }
+            };
+            match rest[i + 2..].find(close) {
+                Some(j) => rest = &rest[i + 2 + j + 2..],
+                None => break,
+            }
+        }
+        literal.push_str(rest);
+        for line in literal.lines().filter(|l| l.chars().any(cjk)) {
+            found.push(format!("{}: {}", f.display(), line.trim()));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "literal Chinese in templates:\n{}",
+        found.join("\n")
+    );
+}
