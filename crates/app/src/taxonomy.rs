@@ -11,6 +11,9 @@ const SRC: &str = include_str!("../../../data/taxonomy.toml");
 pub struct Category {
     pub code: String,
     pub name: String,
+    /// The name in English (the English pages).
+    #[serde(default)]
+    pub name_en: Option<String>,
     pub describes: String,
     pub compound: String,
     pub public: String,

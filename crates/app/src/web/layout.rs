@@ -122,6 +122,19 @@ impl Layout {
         self.lang.t(key)
     }
 
+    /// A report category's name in the page's language (the taxonomy's `name` / `name_en`).
+    pub fn category(&self, code: &str) -> String {
+        crate::taxonomy::get()
+            .categories
+            .iter()
+            .find(|c| c.code == code)
+            .map(|c| match (self.lang, &c.name_en) {
+                (Lang::En, Some(en)) => en.clone(),
+                _ => c.name.clone(),
+            })
+            .unwrap_or_else(|| code.to_string())
+    }
+
     /// A string of a group of codes (`level`, `audit_action` …) by code:
     /// `tc("level", "district")` is 区. An unknown code shows as itself (and is logged), never
     /// as a placeholder.

@@ -499,6 +499,8 @@ pub struct UnitOrder {
     pub status: String,
     pub status_name: &'static str,
     pub category: String,
+    /// The category's code (pages name it in their language).
+    pub category_code: String,
     pub text: String,
     pub urgent: bool,
     pub sign_by: String,
@@ -539,7 +541,8 @@ pub async fn unit_orders(
                 status: r.status,
                 category: category(&r.category)
                     .map(|c| c.name.clone())
-                    .unwrap_or(r.category),
+                    .unwrap_or(r.category.clone()),
+                category_code: r.category,
                 text: r.text,
                 urgent: r.urgent,
                 sign_by: crate::clock::short(r.sign_by),
