@@ -189,6 +189,57 @@ pub async fn supervise(
     Ok(Json(service::get(&st, &user, id).await?))
 }
 
+/// 催办: the reporter asks for the case to be hurried (once a day); its units and the
+/// community's dispatchers are told.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/urge", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = CaseView), (status = 403, description = "Not the reporter"), (status = 404),
+        (status = 409, description = "Closed, or urged within the last 24 hours (URGE_TOO_SOON)")),
+    security(("bearer" = [])))]
+pub async fn urge(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<CaseView>> {
+    service::urge(&st, &user, id).await?;
+    Ok(Json(service::get(&st, &user, id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct InfoRequest {
+    /// What the reporter adds (2–2000 characters; phone and ID numbers are masked).
+    pub text: String,
+}
+
+/// 补充情况: the reporter adds information; the units are told.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/notes", tag = "cases", params(("id" = i64, Path)), request_body = InfoRequest,
+    responses((status = 200, body = CaseView), (status = 403, description = "Not the reporter"), (status = 404),
+        (status = 409, description = "Closed"), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn add_info(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<InfoRequest>,
+) -> AppResult<Json<CaseView>> {
+    service::add_info(&st, &user, id, &req.text).await?;
+    Ok(Json(service::get(&st, &user, id).await?))
+}
+
+/// 撤回: the reporter withdraws the case while no unit has signed for it.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/withdraw", tag = "cases", params(("id" = i64, Path)), request_body = ReasonRequest,
+    responses((status = 200, body = CaseView), (status = 403, description = "Not the reporter"), (status = 404),
+        (status = 409, description = "Closed, a unit is at work on it (CASE_IN_HAND), or others reported it too (CASE_SHARED)"), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn withdraw(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<ReasonRequest>,
+) -> AppResult<Json<CaseView>> {
+    service::withdraw(&st, &user, id, &req.reason).await?;
+    Ok(Json(service::get(&st, &user, id).await?))
+}
+
 async fn order_act(st: &AppState, u: AuthUser, id: i64, act: Act) -> AppResult<Json<CaseView>> {
     let AuthUser(user, _) = u;
     let case_id = service::act(st, &user, id, act).await?;

@@ -539,6 +539,9 @@ pub async fn act(
             let satisfaction = f.satisfaction.trim().parse::<i64>().ok();
             service::callback(&st, &user, id, f.solved == "yes", satisfaction, &f.text).await?;
         }
+        "urge" => service::urge(&st, &user, id).await?,
+        "info" => service::add_info(&st, &user, id, &f.text).await?,
+        "withdraw" => service::withdraw(&st, &user, id, &f.reason).await?,
         _ => return Err(AppError::invalid("OP_UNKNOWN")),
     }
     let back = match f.back.as_str() {

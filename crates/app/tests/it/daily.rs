@@ -640,3 +640,119 @@ async fn supervision_shows_the_user_s_own_area_and_explains_the_rates() {
     let page = app.get("/supervision", &app.browser("staff1").await).await;
     assert!(page.body.contains("这些比率如何计算") && page.body.contains("范围："));
 }
+
+#[tokio::test]
+async fn a_reporter_hurries_adds_to_and_withdraws_their_case() {
+    let app = TestApp::new().await;
+    let r1 = app.bearer("resident1").await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let file = |text: &'static str| {
+        let app = &app;
+        let r1 = &r1;
+        async move {
+            let r = app
+                .post_json(
+                    "/api/v1/cases",
+                    r1,
+                    json!({"text": text, "lng": lng, "lat": lat}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            r.json()["id"].as_i64().unwrap()
+        }
+    };
+    let id = file("单元门禁坏了，刷卡进不去").await;
+    let path = |what: &str| format!("/api/v1/cases/{id}/{what}");
+    // 催办 once a day.
+    let r = app.post_json(&path("urge"), &r1, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.post_json(&path("urge"), &r1, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("URGE_TOO_SOON"), "{}", r.body);
+    // Information added reaches the timeline, numbers masked; the units are told.
+    let r = app
+        .post_json(
+            &path("notes"),
+            &r1,
+            json!({"text": "晚上更严重，联系我13912345678"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = r.json();
+    let added = v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "info_added")
+        .expect("the note is in the timeline")
+        .to_string();
+    assert!(
+        added.contains("139****5678") && !added.contains("13912345678"),
+        "{added}"
+    );
+    let told = app
+        .scalar_i64(&format!(
+            "select count(*) from notifications where case_id = {id} and kind in ('urge', 'info')"
+        ))
+        .await;
+    assert!(told >= 2, "{told}");
+    // Nobody else may: staff who see the case are refused, other residents don't see it.
+    let r = app
+        .post_json(&path("urge"), &app.bearer("staff1").await, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_json(&path("urge"), &app.bearer("resident2").await, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Withdrawn before any unit signed: closed, nothing left open for the units.
+    let r = app
+        .post_json(&path("withdraw"), &r1, json!({"reason": "物业已经修好了"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "closed");
+    let open = app
+        .scalar_i64(&format!(
+            "select count(*) from work_orders where case_id = {id} and status in ('dispatched', 'handling')"
+        ))
+        .await;
+    assert_eq!(open, 0);
+    let r = app.post_json(&path("urge"), &r1, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "a closed case");
+    // Once a unit has signed, the case stays.
+    let id2 = file("楼道里的灯不亮了，晚上很黑").await;
+    let order = app
+        .scalar_i64(&format!(
+            "select min(id) from work_orders where case_id = {id2}"
+        ))
+        .await;
+    // (The unit signs: set directly, the signing itself is it::cases' business.)
+    app.exec(&format!(
+        "update work_orders set status = 'handling', signed_at = created_at, responded_at = created_at where id = {order}"
+    ))
+    .await
+    .expect("sign");
+    app.exec(&format!(
+        "update cases set status = 'handling' where id = {id2}"
+    ))
+    .await
+    .expect("case");
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{id2}/withdraw"),
+            &r1,
+            json!({"reason": "不想等了"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("CASE_IN_HAND"), "{}", r.body);
+    // The page offers the reporter's actions, and the timeline names them.
+    let page = app
+        .get(&format!("/cases/{id2}"), &app.browser("resident1").await)
+        .await;
+    assert!(page.body.contains(r#"value="urge""#) && page.body.contains("办理单位："));
+    let page = app
+        .get(&format!("/cases/{id}"), &app.browser("resident1").await)
+        .await;
+    assert!(page.body.contains("反映人撤回") && page.body.contains("群众催办"));
+}

@@ -89,6 +89,8 @@ pub enum OrderAction {
     CloseSolved,
     /// 回访: the reporter says it is not solved and the order goes back to handling.
     Reopen,
+    /// 撤回: the reporter withdraws the case before any unit has taken it on.
+    Withdraw,
 }
 
 /// Refusal of a transition not allowed from the order's current state.
@@ -117,6 +119,7 @@ pub fn next(from: OrderStatus, action: OrderAction) -> Result<OrderStatus, Trans
         (S::Handling, A::Feedback) => S::Done,
         (S::Done, A::CloseSolved) => S::Closed,
         (S::Done, A::Reopen) => S::Handling,
+        (S::Dispatched | S::Returned, A::Withdraw) => S::Closed,
         _ => return Err(TransitionError { from, action }),
     };
     Ok(to)

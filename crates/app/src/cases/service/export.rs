@@ -34,7 +34,8 @@ pub async fn erase_reporter(
     user_id: i64,
     resident_id: Option<i64>,
 ) -> AppResult<u64> {
-    Ok(store::forget_originals(tx, user_id, resident_id).await?)
+    let originals = store::forget_originals(tx, user_id, resident_id).await?;
+    Ok(originals + store::forget_notes(tx, user_id).await?)
 }
 
 /// Retention (security checklist 9): photos and texts-as-typed of cases closed before

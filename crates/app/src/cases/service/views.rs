@@ -60,6 +60,10 @@ pub struct EventView {
     pub at_ms: i64,
     #[serde(skip)]
     pub at_local: String,
+    /// What was said with it, for the page: the added information, the reason of a
+    /// withdrawal, a supervision note.
+    #[serde(skip)]
+    pub note: Option<String>,
 }
 
 /// What the caller may do with a case, asked of the same rules the actions enforce, so a
@@ -72,6 +76,10 @@ pub struct Allowed {
     pub callback: bool,
     /// The unit whose orders of this case the caller works (sign, return, extend, report).
     pub unit: Option<i64>,
+    /// The reporter may 催办 and add information (an open case).
+    pub follow_up: bool,
+    /// The reporter may withdraw it (no unit has signed, nobody else reported it).
+    pub withdraw: bool,
 }
 
 /// A case with its orders and full history.
@@ -163,12 +171,22 @@ pub async fn get(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<CaseView>
         .await?
         .ok_or(AppError::NotFound)?;
     let standing = check_visible(&mut tx, u, &c).await?;
+    let orders = store::orders_of_case(&mut tx, id).await?;
+    let open = c.status != CaseStatus::Closed.code();
+    let reporter = open && super::is_reporter(u, &c);
     let allowed = Allowed {
         dispatch: dispatches(u, &c),
         callback: access::call_back_now(u, &c, &standing),
         unit: access::unit_of(u),
+        follow_up: reporter,
+        withdraw: reporter
+            && c.reporters <= 1
+            && orders.iter().all(|o| {
+                OrderStatus::parse(&o.status).is_some_and(|s| {
+                    !s.is_active() || matches!(s, OrderStatus::Dispatched | OrderStatus::Returned)
+                })
+            }),
     };
-    let orders = store::orders_of_case(&mut tx, id).await?;
     let events = store::events(&mut tx, id).await?;
     drop(tx);
     let now = st.now_ms();
@@ -227,14 +245,23 @@ pub async fn get(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<CaseView>
         orders: orders.iter().map(|o| order_view(st, o, now)).collect(),
         timeline: events
             .into_iter()
-            .map(|e| EventView {
-                at: iso(e.at),
-                actor: e.actor,
-                kind: e.kind,
-                order_id: e.order_id,
-                detail: serde_json::from_str(&e.detail).unwrap_or_default(),
-                at_ms: e.at,
-                at_local: crate::clock::format_cn(e.at),
+            .map(|e| {
+                let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+                let note = ["text", "reason", "note"]
+                    .iter()
+                    .find_map(|k| detail[k].as_str())
+                    .filter(|_| matches!(e.kind.as_str(), "info_added" | "withdrawn" | "supervised"))
+                    .map(str::to_string);
+                EventView {
+                    at: iso(e.at),
+                    actor: e.actor,
+                    kind: e.kind,
+                    order_id: e.order_id,
+                    detail,
+                    at_ms: e.at,
+                    at_local: crate::clock::format_cn(e.at),
+                    note,
+                }
             })
             .collect(),
         allowed,

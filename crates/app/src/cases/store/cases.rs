@@ -441,6 +441,18 @@ pub async fn forget_originals(
         .map(|r| r.rows_affected()))
 }
 
+const FORGET_NOTES: &str =
+    "update case_events set detail = '{}' where kind = 'info_added' and actor_id = $1";
+
+/// Empties the information a person added to their reports (补充情况); rows changed.
+pub async fn forget_notes(tx: &mut Tx, user_id: i64) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(FORGET_NOTES)
+        .bind(user_id)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
 const ORIGINALS_OF: &str = "select original_sealed from case_reporters where case_id = $1 and original_sealed is not null order by id";
 
 /// The sealed texts-as-typed of a case's reports.
