@@ -147,5 +147,9 @@
     var el = document.getElementById("map");
     if (el) { initMap(el); }
     Array.prototype.forEach.call(document.querySelectorAll("table.list"), labelCells);
+    // Print buttons of printable documents (派工单, 调解协议书): no inline script (CSP).
+    Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
   });
 })();

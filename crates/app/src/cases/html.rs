@@ -424,6 +424,52 @@ pub async fn show(
     })
 }
 
+#[derive(Template)]
+#[template(path = "cases/templates/print.html")]
+struct PrintPage {
+    lang: &'static str,
+    l: crate::i18n::Lang,
+    c: CaseView,
+    category: String,
+    channel: String,
+    printed: String,
+}
+
+impl PrintPage {
+    fn t(&self, key: &str) -> &'static str {
+        self.l.t(key)
+    }
+
+    fn tc(&self, group: &str, code: &str) -> String {
+        self.l
+            .try_t(&format!("{group}.{code}"))
+            .map(str::to_string)
+            .unwrap_or_else(|| code.to_string())
+    }
+}
+
+/// The printable work order (派工单) of a case, for staff who see it: what, where, the
+/// units and their deadlines, and lines to fill in on site.
+pub async fn print(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Path(id): Path<i64>,
+) -> AppResult<Html<String>> {
+    if !user.role.is_staff() {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    let c = service::get(&st, &user, id).await?;
+    let layout = Layout::new(&st, &ctx, "cases.detail_title", "/cases");
+    render(&PrintPage {
+        lang: ctx.lang.html(),
+        l: ctx.lang,
+        category: layout.category(&c.category.code),
+        channel: ctx.lang.t(&format!("cases.ch_{}", c.channel)).to_string(),
+        printed: crate::clock::format_cn(st.now_ms()),
+        c,
+    })
+}
+
 /// Every action form of the case page posts here; one field names the operation.
 #[derive(Debug, Deserialize)]
 pub struct ActForm {

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/new", get(html::new_form).post(html::create))
         .route("/cases/import", get(html::import_page))
         .route("/cases/{id}", get(html::show))
+        .route("/cases/{id}/print", get(html::print))
         .route("/cases/{id}/act", post(html::act))
         .route("/cases/{id}/reveal", post(html::reveal))
         .route("/dispatch", get(html::dispatch_console))

@@ -756,3 +756,49 @@ async fn a_reporter_hurries_adds_to_and_withdraws_their_case() {
         .await;
     assert!(page.body.contains("反映人撤回") && page.body.contains("群众催办"));
 }
+
+#[tokio::test]
+async fn staff_print_a_work_order_and_residents_do_not() {
+    let app = TestApp::new().await;
+    let r1 = app.bearer("resident1").await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &r1,
+            json!({"text": "地下车库入口积水很深", "lng": lng, "lat": lat}),
+        )
+        .await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let page = app
+        .get(&format!("/cases/{id}/print"), &app.browser("staff1").await)
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for want in [
+        "派工单",
+        "地下车库入口积水很深",
+        "data-print",
+        "处置结果",
+        "办结时限",
+    ] {
+        assert!(page.body.contains(want), "{want}: {}", page.body);
+    }
+    let show = app
+        .get(&format!("/cases/{id}"), &app.browser("staff1").await)
+        .await;
+    assert!(show.body.contains(&format!("/cases/{id}/print")));
+    let r = app
+        .get(
+            &format!("/cases/{id}/print"),
+            &app.browser("resident1").await,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .get(
+            &format!("/cases/{id}/print"),
+            &app.browser("resident2").await,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

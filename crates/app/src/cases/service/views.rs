@@ -250,7 +250,9 @@ pub async fn get(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<CaseView>
                 let note = ["text", "reason", "note"]
                     .iter()
                     .find_map(|k| detail[k].as_str())
-                    .filter(|_| matches!(e.kind.as_str(), "info_added" | "withdrawn" | "supervised"))
+                    .filter(|_| {
+                        matches!(e.kind.as_str(), "info_added" | "withdrawn" | "supervised")
+                    })
                     .map(str::to_string);
                 EventView {
                     at: iso(e.at),
