@@ -641,8 +641,17 @@ pub async fn unit_orders(
     AuthUser(user, ctx): AuthUser,
     Query(p): Query<PageParams>,
     Query(q): Query<OrdersQuery>,
-) -> AppResult<Html<String>> {
+    Query(fq): Query<FormatQuery>,
+) -> AppResult<Response> {
     let status = q.status.unwrap_or_else(|| "open".into());
+    if let Some(format) = crate::web::export::wanted(fq.format.as_deref())? {
+        let rows = service::export_unit_orders(&st, &user, &status).await?;
+        return crate::web::export::respond(
+            &super::sheets::orders(&ctx, &status, rows),
+            format,
+            st.now_ms(),
+        );
+    }
     let page = service::unit_orders(&st, &user, &status, &p).await?;
     let (orders, total) = (page.items, page.total);
     let per = p.per_page();
@@ -654,6 +663,7 @@ pub async fn unit_orders(
         pages: ((total + per - 1) / per).max(1),
         status,
     })
+    .map(IntoResponse::into_response)
 }
 
 fn pct(v: &Option<f64>) -> String {

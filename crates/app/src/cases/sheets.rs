@@ -63,6 +63,59 @@ pub fn cases(ctx: &Ctx, title: &str, q: &CaseQuery, rows: Vec<CaseListItem>) -> 
     }
 }
 
+/// A unit's orders as a sheet (the 工单 list under its status tab).
+pub fn orders(ctx: &Ctx, status: &str, rows: Vec<super::service::UnitOrder>) -> Sheet {
+    let t = |k: &str| ctx.lang.t(k).to_string();
+    let tc = |g: &str, c: &str| {
+        ctx.lang
+            .try_t(&format!("{g}.{c}"))
+            .map(str::to_string)
+            .unwrap_or_else(|| c.to_string())
+    };
+    let yes = |b: bool| if b { t("common.yes") } else { String::new() };
+    Sheet {
+        title: t("cases.orders_title"),
+        filters: if status.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "{}{}{}",
+                t("cases.status"),
+                t("common.colon"),
+                tc("order_status", status)
+            )
+        },
+        headers: [
+            "cases.no",
+            "cases.category",
+            "cases.what",
+            "cases.status",
+            "cases.urgent",
+            "cases.sign_by",
+            "cases.due_at",
+            "cases.overdue",
+        ]
+        .iter()
+        .map(|k| t(k))
+        .collect(),
+        rows: rows
+            .into_iter()
+            .map(|o| {
+                vec![
+                    Cell::Int(o.case_id),
+                    o.category.into(),
+                    o.text.into(),
+                    tc("order_status", &o.status).into(),
+                    yes(o.urgent).into(),
+                    o.sign_by.into(),
+                    o.due_at.into(),
+                    yes(o.overdue).into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
 /// The list's filters in words, for the head of an export.
 fn describe_filters(ctx: &Ctx, q: &CaseQuery) -> String {
     let mut parts = vec![];

@@ -34,6 +34,8 @@ struct HomePage {
     page: Page<DisputeItem>,
     status: String,
     statuses: Vec<(&'static str, &'static str)>,
+    /// The list's filter as a query string (for the pager and the exports).
+    query: String,
     due: Vec<DisputeItem>,
     figures: Option<Figures>,
     /// The figures' breakdowns: (heading, rows).
@@ -55,12 +57,84 @@ impl HomePage {
     }
 }
 
+#[derive(Debug, Deserialize)]
+pub struct FormatQuery {
+    /// `xlsx` or `csv`: the list as a file.
+    pub format: Option<String>,
+}
+
+/// The dispute list as a sheet (`format=xlsx|csv` on the list's own URL).
+fn disputes_sheet(
+    ctx: &crate::web::Ctx,
+    q: &service::ListQuery,
+    rows: Vec<service::DisputeItem>,
+) -> crate::web::export::Sheet {
+    use crate::web::export::{Cell, Sheet};
+    let t = |k: &str| ctx.lang.t(k).to_string();
+    let tc = |g: &str, c: &str| {
+        ctx.lang
+            .try_t(&format!("{g}.{c}"))
+            .map(str::to_string)
+            .unwrap_or_else(|| c.to_string())
+    };
+    Sheet {
+        title: t("mediation.title"),
+        filters: q
+            .status
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                format!(
+                    "{}{}{}",
+                    t("mediation.status"),
+                    t("common.colon"),
+                    tc("dispute_status", s)
+                )
+            })
+            .unwrap_or_default(),
+        headers: [
+            "cases.no",
+            "mediation.title_col",
+            "mediation.type",
+            "mediation.status",
+            "mediation.level",
+            "mediation.community",
+            "mediation.risk",
+            "mediation.filed_at",
+        ]
+        .iter()
+        .map(|k| t(k))
+        .collect(),
+        rows: rows
+            .into_iter()
+            .map(|d| {
+                vec![
+                    Cell::Int(d.id),
+                    d.title.into(),
+                    d.type_name.into(),
+                    tc("dispute_status", &d.status).into(),
+                    level_name(&d.level).into(),
+                    d.community.into(),
+                    d.risk.into(),
+                    Cell::Time(d.created_at),
+                ]
+            })
+            .collect(),
+    }
+}
+
 pub async fn home(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
     Query(p): Query<PageParams>,
     Query(q): Query<service::ListQuery>,
-) -> AppResult<Html<String>> {
+    Query(fq): Query<FormatQuery>,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    if let Some(format) = crate::web::export::wanted(fq.format.as_deref())? {
+        let rows = service::export_list(&st, &user, &q).await?;
+        return crate::web::export::respond(&disputes_sheet(&ctx, &q, rows), format, st.now_ms());
+    }
     let page = service::list(&st, &user, &q, &p).await?;
     let worker = service::works_disputes(user.role);
     let (due, figures) = if worker {
@@ -84,9 +158,12 @@ pub async fn home(
         .iter()
         .map(|s| (s.code(), s.name_zh()))
         .collect();
+    let query = serde_urlencoded::to_string([("status", q.status.clone().unwrap_or_default())])
+        .unwrap_or_default();
     render(&HomePage {
         layout,
         tables,
+        query,
         page,
         status: q.status.unwrap_or_default(),
         statuses,
@@ -95,6 +172,7 @@ pub async fn home(
         worker,
         may_file: service::may_file(&user),
     })
+    .map(IntoResponse::into_response)
 }
 
 #[derive(Template)]

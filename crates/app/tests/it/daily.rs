@@ -802,3 +802,62 @@ async fn staff_print_a_work_order_and_residents_do_not() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_dispute_list_and_a_unit_s_orders_come_as_files_too() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = TestApp::new().await;
+    let grid = app.bearer("grid1").await;
+    let r = app
+        .post_json(
+            "/api/v1/disputes",
+            &grid,
+            json!({"account": "两户因车位地锁发生争执，多次报警。", "wants": "调解",
+                   "parties": [{"side": "applicant", "name": "王建国"}, {"side": "respondent", "name": "赵秀兰"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let staff = app.browser("staff1").await;
+    let page = app.get("/mediation", &staff).await;
+    assert!(page.body.contains("format=xlsx") && page.body.contains("format=csv"));
+    let r = app.get("/mediation?format=csv", &staff).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "a BOM for Excel");
+    let text = String::from_utf8(r.bytes[3..].to_vec()).unwrap();
+    assert!(
+        text.contains("纠纷") && text.contains("待同意调解"),
+        "{text}"
+    );
+    assert!(!text.contains("王建国"), "no names in the list: {text}");
+    // A unit's orders as a workbook.
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &app.bearer("resident1").await,
+            json!({"text": "自来水管爆裂，水漫进单元门", "lng": lng, "lat": lat}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let unit = app.browser("unit-water").await;
+    let r = app.get("/orders?status=open&format=xlsx", &unit).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut book = Xlsx::new(std::io::Cursor::new(r.bytes.clone())).expect("xlsx");
+    let name = book.sheet_names()[0].clone();
+    let sheet = book.worksheet_range(&name).unwrap();
+    let all: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
+    assert!(all.iter().any(|c| c == "办结时限"), "{all:?}");
+    let orders = app
+        .scalar_i64(
+            "select count(*) from work_orders o join users u on u.scope_kind = 'unit' and u.scope_id = o.unit_id \
+             where u.username = 'unit-water' and o.status in ('dispatched', 'handling')",
+        )
+        .await;
+    let numbered = sheet
+        .rows()
+        .filter(|r| matches!(r.first(), Some(Data::Float(_)) | Some(Data::Int(_))))
+        .count() as i64;
+    assert!(orders >= 1, "the burst pipe went to the water company");
+    assert_eq!(numbered, orders);
+    assert!(app.audit_count("list.export", "ok").await >= 2);
+}

@@ -44,7 +44,8 @@ pub use orders::{Act, act, assign_batch};
 pub use reporter::{URGE_EVERY_MS, add_info, is_reporter, urge, withdraw};
 pub use views::{
     Allowed, CaseForDispute, CaseListItem, CaseQuery, CaseView, EventView, OrderView, ReportForm,
-    UnitOrder, dispatch_queue, export_list, for_dispute, get, list, report_form, todo, unit_orders,
+    UnitOrder, dispatch_queue, export_list, export_unit_orders, for_dispute, get, list,
+    report_form, todo, unit_orders,
 };
 
 pub use super::calendar::calendar;

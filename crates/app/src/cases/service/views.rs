@@ -812,3 +812,24 @@ pub async fn todo(st: &AppState, u: &CurrentUser) -> AppResult<Vec<crate::web::t
     }
     Ok(items)
 }
+
+/// Every order of the unit's list under its status filter, for an export (at most
+/// [`crate::web::export::MAX_ROWS`]); audited as `list.export` with the count.
+pub async fn export_unit_orders(
+    st: &AppState,
+    u: &CurrentUser,
+    status: &str,
+) -> AppResult<Vec<UnitOrder>> {
+    let all =
+        crate::web::export::all_pages(|p| async move { unit_orders(st, u, status, &p).await })
+            .await?;
+    crate::audit::record_alone(
+        &st.db,
+        st.now_ms(),
+        &u.actor(),
+        crate::audit::Event::ok("list.export", "orders", "")
+            .with(serde_json::json!({"rows": all.len(), "status": status})),
+    )
+    .await?;
+    Ok(all)
+}
