@@ -861,3 +861,26 @@ async fn the_dispute_list_and_a_unit_s_orders_come_as_files_too() {
     assert_eq!(numbered, orders);
     assert!(app.audit_count("list.export", "ok").await >= 2);
 }
+
+#[tokio::test]
+async fn the_auditor_takes_the_trail_away_as_a_file() {
+    let app = TestApp::new().await;
+    let auditor = app.browser("auditor1").await;
+    let r = app
+        .get("/audit?action=auth.login&format=csv", &auditor)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let text = String::from_utf8(r.bytes[3..].to_vec()).unwrap();
+    assert!(text.contains("auth.login"), "{text}");
+    let r = app.get("/audit?format=xlsx", &auditor).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // The export is on the trail itself.
+    let r = app.get("/audit?action=list.export", &auditor).await;
+    assert!(r.body.contains("list.export"));
+    assert_eq!(
+        app.get("/audit?format=csv", &app.browser("admin").await)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
