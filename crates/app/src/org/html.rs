@@ -20,6 +20,8 @@ struct HomePage {
     me: Option<ResidentView>,
     /// 今日待办: what waits for the user, from every domain.
     todo: Vec<crate::web::todo::Item>,
+    /// The area's key counts (not for handling units, whose work is not an area).
+    show_counts: bool,
     /// A resident's latest reports.
     my_cases: Vec<crate::cases::service::CaseListItem>,
     tile_url: String,
@@ -82,6 +84,7 @@ pub async fn home(
         stats,
         me,
         todo,
+        show_counts: !matches!(user.scope, gongzhi_core::identity::Scope::Unit(_)),
         my_cases,
         tile_url: st.config.tile_url.clone().unwrap_or_default(),
         focus,
