@@ -365,6 +365,9 @@ struct ShowPage {
     units: Vec<(String, String)>,
     categories: Vec<(String, String)>,
     flash: &'static str,
+    /// Why the last action was refused (its form shows what was typed).
+    refusal: Option<crate::web::forms::Refusal>,
+    kept: Kept,
 }
 
 impl ShowPage {
@@ -389,10 +392,7 @@ pub async fn show(
     AuthUser(user, ctx): AuthUser,
     Path(id): Path<i64>,
     Query(flags): Query<ShowFlags>,
-) -> AppResult<Html<String>> {
-    let c = service::get(&st, &user, id).await?;
-    let (can_dispatch, my_unit, can_callback) =
-        (c.allowed.dispatch, c.allowed.unit, c.allowed.callback);
+) -> AppResult<Response> {
     let flash = if flags.merged.is_some() {
         "cases.flash_merged"
     } else if flags.filed.is_some() {
@@ -402,7 +402,58 @@ pub async fn show(
     } else {
         ""
     };
-    let layout = Layout::new(&st, &ctx, "cases.detail_title", "/cases");
+    show_page(&st, &user, &ctx, id, flash, None, Kept::default()).await
+}
+
+/// What an action form had typed, shown again when the action was refused.
+#[derive(Debug, Clone, Default)]
+pub struct Kept {
+    pub op: String,
+    pub order: String,
+    pub reason: String,
+    pub text: String,
+    pub until: String,
+}
+
+impl Kept {
+    fn of(f: &ActForm) -> Kept {
+        Kept {
+            op: f.op.clone(),
+            order: f.order.trim().to_string(),
+            reason: f.reason.clone(),
+            text: f.text.clone(),
+            until: f.until.clone(),
+        }
+    }
+
+    /// The typed value of `field` if it was this form (`op`, and the order for order forms).
+    pub fn get(&self, op: &str, order: impl std::fmt::Display, field: &str) -> &str {
+        let order = order.to_string();
+        if self.op != op || (!self.order.is_empty() && order != "0" && self.order != order) {
+            return "";
+        }
+        match field {
+            "reason" => &self.reason,
+            "text" => &self.text,
+            "until" => &self.until,
+            _ => "",
+        }
+    }
+}
+
+async fn show_page(
+    st: &AppState,
+    user: &crate::auth::service::CurrentUser,
+    ctx: &crate::web::Ctx,
+    id: i64,
+    flash: &str,
+    refusal: Option<crate::web::forms::Refusal>,
+    kept: Kept,
+) -> AppResult<Response> {
+    let c = service::get(st, user, id).await?;
+    let (can_dispatch, my_unit, can_callback) =
+        (c.allowed.dispatch, c.allowed.unit, c.allowed.callback);
+    let layout = Layout::new(st, ctx, "cases.detail_title", "/cases");
     render(&ShowPage {
         flash: if flash.is_empty() {
             ""
@@ -419,9 +470,12 @@ pub async fn show(
             Role::GridWorker | Role::CommunityStaff | Role::StreetStaff | Role::UnitStaff
         ),
         can_mediate: crate::mediation::service::works_disputes(user.role),
-        units: units(&st),
+        units: units(st),
         categories: categories(),
+        refusal,
+        kept,
     })
+    .map(IntoResponse::into_response)
 }
 
 #[derive(Template)]
@@ -498,103 +552,119 @@ pub struct ActForm {
 
 pub async fn act(
     State(st): State<AppState>,
-    AuthUser(user, _): AuthUser,
+    AuthUser(user, ctx): AuthUser,
     Path(id): Path<i64>,
     Form(f): Form<ActForm>,
-) -> AppResult<Redirect> {
-    let order = || {
-        f.order
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| AppError::Invalid {
-                code: "ORDER_UNKNOWN",
-                field: Some("order"),
-            })
-    };
-    let unit = || {
-        st.org_map()
-            .handling_unit_by_code(f.unit.trim())
-            .ok_or(AppError::Invalid {
-                code: "UNIT_UNKNOWN",
-                field: Some("unit"),
-            })
-    };
-    match f.op.as_str() {
-        "sign" => {
-            service::act(&st, &user, order()?, Act::Sign).await?;
+) -> AppResult<Response> {
+    let done = async {
+        let order = || {
+            f.order
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| AppError::Invalid {
+                    code: "ORDER_UNKNOWN",
+                    field: Some("order"),
+                })
+        };
+        let unit = || {
+            st.org_map()
+                .handling_unit_by_code(f.unit.trim())
+                .ok_or(AppError::Invalid {
+                    code: "UNIT_UNKNOWN",
+                    field: Some("unit"),
+                })
+        };
+        match f.op.as_str() {
+            "sign" => {
+                service::act(&st, &user, order()?, Act::Sign).await?;
+            }
+            "return" => {
+                service::act(
+                    &st,
+                    &user,
+                    order()?,
+                    Act::Return {
+                        reason: f.reason.clone(),
+                    },
+                )
+                .await?;
+            }
+            "extend" => {
+                let until = crate::clock::parse_time(&f.until).ok_or(AppError::Invalid {
+                    code: "DATE_INVALID",
+                    field: Some("until"),
+                })?;
+                service::act(
+                    &st,
+                    &user,
+                    order()?,
+                    Act::Extend {
+                        until,
+                        reason: f.reason.clone(),
+                    },
+                )
+                .await?;
+            }
+            "decide" => {
+                let approve = f.approve == "yes";
+                service::act(&st, &user, order()?, Act::DecideExtension { approve }).await?;
+            }
+            "feedback" => {
+                service::act(
+                    &st,
+                    &user,
+                    order()?,
+                    Act::Feedback {
+                        text: f.text.clone(),
+                        photos: vec![],
+                    },
+                )
+                .await?;
+            }
+            "reroute" => {
+                service::act(
+                    &st,
+                    &user,
+                    order()?,
+                    Act::Reroute {
+                        unit: unit()?,
+                        reason: f.reason.clone(),
+                    },
+                )
+                .await?;
+            }
+            "dispatch" => service::dispatch(&st, &user, id, unit()?).await?,
+            "reclassify" => service::reclassify(&st, &user, id, &f.category).await?,
+            "supervise" => service::supervise(&st, &user, id, &f.text).await?,
+            "callback" => {
+                let satisfaction = f.satisfaction.trim().parse::<i64>().ok();
+                service::callback(&st, &user, id, f.solved == "yes", satisfaction, &f.text).await?;
+            }
+            "urge" => service::urge(&st, &user, id).await?,
+            "info" => service::add_info(&st, &user, id, &f.text).await?,
+            "withdraw" => service::withdraw(&st, &user, id, &f.reason).await?,
+            _ => return Err(AppError::invalid("OP_UNKNOWN")),
         }
-        "return" => {
-            service::act(
-                &st,
-                &user,
-                order()?,
-                Act::Return {
-                    reason: f.reason.clone(),
-                },
-            )
-            .await?;
-        }
-        "extend" => {
-            let until = crate::clock::parse_time(&f.until).ok_or(AppError::Invalid {
-                code: "DATE_INVALID",
-                field: Some("until"),
-            })?;
-            service::act(
-                &st,
-                &user,
-                order()?,
-                Act::Extend {
-                    until,
-                    reason: f.reason.clone(),
-                },
-            )
-            .await?;
-        }
-        "decide" => {
-            let approve = f.approve == "yes";
-            service::act(&st, &user, order()?, Act::DecideExtension { approve }).await?;
-        }
-        "feedback" => {
-            service::act(
-                &st,
-                &user,
-                order()?,
-                Act::Feedback {
-                    text: f.text.clone(),
-                    photos: vec![],
-                },
-            )
-            .await?;
-        }
-        "reroute" => {
-            service::act(
-                &st,
-                &user,
-                order()?,
-                Act::Reroute {
-                    unit: unit()?,
-                    reason: f.reason.clone(),
-                },
-            )
-            .await?;
-        }
-        "dispatch" => service::dispatch(&st, &user, id, unit()?).await?,
-        "reclassify" => service::reclassify(&st, &user, id, &f.category).await?,
-        "supervise" => service::supervise(&st, &user, id, &f.text).await?,
-        "callback" => {
-            let satisfaction = f.satisfaction.trim().parse::<i64>().ok();
-            service::callback(&st, &user, id, f.solved == "yes", satisfaction, &f.text).await?;
-        }
-        "urge" => service::urge(&st, &user, id).await?,
-        "info" => service::add_info(&st, &user, id, &f.text).await?,
-        "withdraw" => service::withdraw(&st, &user, id, &f.reason).await?,
-        _ => return Err(AppError::invalid("OP_UNKNOWN")),
+        Ok::<(), AppError>(())
+    }
+    .await;
+    if let Err(e) = done {
+        // A refusal the page can explain comes back on the case page with what was typed.
+        return match crate::web::forms::Refusal::of(ctx.lang, &e) {
+            Some(r) => show_page(&st, &user, &ctx, id, "", Some(r), Kept::of(&f))
+                .await
+                .map(|mut resp| {
+                    *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+                    resp
+                }),
+            None => Err(e),
+        };
     }
     let back = match f.back.as_str() {
         "/orders" => "/orders".to_string(),
         _ => format!("/cases/{id}?done=1"),
     };
-    Ok(Redirect::to(&back))
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Template)]

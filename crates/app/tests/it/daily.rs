@@ -884,3 +884,40 @@ async fn the_auditor_takes_the_trail_away_as_a_file() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_refused_action_on_a_case_comes_back_with_what_was_typed() {
+    let app = TestApp::new().await;
+    let r1 = app.bearer("resident1").await;
+    let (lng, lat) = crate::support::home_of(&app, "resident1").await;
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &r1,
+            json!({"text": "小区东门的路灯一直不亮", "lng": lng, "lat": lat}),
+        )
+        .await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let b = app.browser("resident1").await;
+    let r = app
+        .post_form(
+            &format!("/cases/{id}/act"),
+            &b,
+            &[("_csrf", &b.csrf()), ("op", "withdraw"), ("reason", "算")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains(r#"data-code="REASON_INVALID""#),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(r#"value="算""#),
+        "the reason typed is still there"
+    );
+    assert!(
+        r.body.contains("小区东门的路灯一直不亮"),
+        "on the case's own page"
+    );
+}
