@@ -691,30 +691,6 @@ pub async fn dispatch_queue(
     list(st, u, &q, p).await
 }
 
-#[cfg(test)]
-mod search_tests {
-    use super::Search;
-
-    #[test]
-    fn a_search_box_reads_numbers_phones_and_words() {
-        assert_eq!(Search::parse("1937"), Search::Id(1937));
-        assert_eq!(Search::parse(" #1937 "), Search::Id(1937));
-        assert_eq!(
-            Search::parse("13900001234"),
-            Search::Phone("13900001234".into())
-        );
-        assert_eq!(
-            Search::parse("漏水 1号楼"),
-            Search::Words("漏水 1号楼".into())
-        );
-        assert_eq!(Search::parse("   "), Search::Nothing);
-        assert_eq!(
-            Search::parse("99999999999999999999"),
-            Search::Words("99999999999999999999".into())
-        );
-    }
-}
-
 /// What is waiting for the user in cases (their home's 今日待办): a unit's orders to sign,
 /// overdue and due soon; a dispatcher's or grid worker's new cases today, cases waiting to be
 /// dispatched or called back, due soon, overdue and supervised. Residents and auditors have
@@ -832,4 +808,28 @@ pub async fn export_unit_orders(
     )
     .await?;
     Ok(all)
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::Search;
+
+    #[test]
+    fn a_search_box_reads_numbers_phones_and_words() {
+        assert_eq!(Search::parse("1937"), Search::Id(1937));
+        assert_eq!(Search::parse(" #1937 "), Search::Id(1937));
+        assert_eq!(
+            Search::parse("13900001234"),
+            Search::Phone("13900001234".into())
+        );
+        assert_eq!(
+            Search::parse("漏水 1号楼"),
+            Search::Words("漏水 1号楼".into())
+        );
+        assert_eq!(Search::parse("   "), Search::Nothing);
+        assert_eq!(
+            Search::parse("99999999999999999999"),
+            Search::Words("99999999999999999999".into())
+        );
+    }
 }
