@@ -404,3 +404,18 @@ pub async fn list(
         .collect();
     Ok(crate::web::Page::new(items, p, total))
 }
+
+/// Every device the user sees, for an export (at most [`crate::web::export::MAX_ROWS`]);
+/// audited as `list.export` with the count.
+pub async fn export_list(st: &AppState, user: &CurrentUser) -> AppResult<Vec<DeviceView>> {
+    let all = crate::web::export::all_pages(|p| async move { list(st, user, &p).await }).await?;
+    crate::audit::record_alone(
+        &st.db,
+        st.now_ms(),
+        &user.actor(),
+        crate::audit::Event::ok("list.export", "devices", "")
+            .with(serde_json::json!({"rows": all.len()})),
+    )
+    .await?;
+    Ok(all)
+}

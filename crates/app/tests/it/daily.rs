@@ -921,3 +921,24 @@ async fn a_refused_action_on_a_case_comes_back_with_what_was_typed() {
         "on the case's own page"
     );
 }
+
+#[tokio::test]
+async fn the_device_registry_exports_with_kinds_in_words() {
+    let app = TestApp::demo().await;
+    let b = app.browser("admin").await;
+    let page = app.get("/devices", &b).await;
+    assert!(page.body.contains("format=xlsx"));
+    let r = app.get("/devices?format=csv", &b).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let text = String::from_utf8(r.bytes[3..].to_vec()).unwrap();
+    assert!(
+        text.contains("SMOKE-0001") && text.contains("烟感探测器"),
+        "{text}"
+    );
+    let devices = app.scalar_i64("select count(*) from devices").await;
+    assert_eq!(
+        text.lines().filter(|l| l.contains("-000")).count() as i64,
+        devices,
+        "{text}"
+    );
+}
