@@ -16,6 +16,7 @@ pub mod pii;
 pub mod rights;
 pub mod tlog;
 pub mod twin;
+pub mod votes;
 
 /// A domain error with a stable machine code (used in API error envelopes and for looking
 /// up the user-facing message in the UI's language).

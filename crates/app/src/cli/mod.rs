@@ -96,6 +96,25 @@ pub struct Common {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum VotesCommand {
+    /// Recount a vote from its published files: prints one JSON object (matter, class, the
+    /// area and head totals, participation, agreement, quorum, passed). A bad file: one
+    /// line with a code and the line, exit 2, nothing counted.
+    Tally {
+        /// The register: header `unit,owner,area_m2`.
+        #[arg(long)]
+        units: PathBuf,
+        /// The ballots: header `owner,choice` (agree, disagree, abstain).
+        #[arg(long)]
+        ballots: PathBuf,
+        /// rules, covenant, committee, manager, fund_use, fund_raise, rebuild, common_use
+        /// or other.
+        #[arg(long)]
+        matter: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the web server.
     Serve(ServeArgs),
@@ -128,6 +147,9 @@ pub enum Command {
     /// Digital-twin simulation (数字孪生).
     #[command(subcommand)]
     Simulate(SimulateCommand),
+    /// Owners' votes (业主共同决定, Civil Code art. 278).
+    #[command(subcommand)]
+    Votes(VotesCommand),
     /// Write a consistent backup of the database (SQLite VACUUM INTO, or pg_dump) to a new
     /// file. The key files are not in it: back them up separately.
     Backup {
@@ -564,6 +586,29 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 }
             }
             db.close().await;
+        }
+        Command::Votes(VotesCommand::Tally {
+            units,
+            ballots,
+            matter,
+        }) => {
+            let read = |p: &std::path::Path| {
+                std::fs::read_to_string(p)
+                    .map_err(|e| format!("FILE_UNREADABLE: {}: {e}", p.display()))
+            };
+            let result = match (read(&units), read(&ballots)) {
+                (Ok(u), Ok(b)) => {
+                    gongzhi_core::votes::tally_files(&u, &b, &matter).map_err(|e| e.to_string())
+                }
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+            match result {
+                Ok(t) => println!("{}", serde_json::to_string(&t)?),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
         }
         Command::Audit(AuditCommand::Verify) => {
             let db = Db::connect(&cli.common.database_url).await?;

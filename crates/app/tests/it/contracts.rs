@@ -318,3 +318,87 @@ async fn a_mediators_profile_is_registered_by_put() {
     let r = app.put_json(&path, &app.bearer("staff1").await, good).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// `gongzhi votes tally` (issue 19's fixed contract): exactly the documented JSON fields,
+/// heads counted per owner (the developer's units are one head), and a bad file refused
+/// with a code and its line, exit 2, nothing printed on stdout.
+#[test]
+fn votes_tally_prints_the_fixed_json_and_refuses_bad_files() {
+    let dir = std::env::temp_dir().join(format!("gz-votes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let units = dir.join("units.csv");
+    let ballots = dir.join("ballots.csv");
+    std::fs::write(
+        &units,
+        "unit,owner,area_m2\n1-101,o1,89.50\n1-102,o1,60\n1-201,o2,89.5\n1-202,o3,90.25\n1-301,dev,90\n1-302,dev,90\n",
+    )
+    .unwrap();
+    std::fs::write(&ballots, "owner,choice\no1,agree\no2,agree\no3,abstain\n").unwrap();
+    let run = |matter: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gongzhi"))
+            .args(["votes", "tally", "--units"])
+            .arg(&units)
+            .arg("--ballots")
+            .arg(&ballots)
+            .args(["--matter", matter])
+            .output()
+            .expect("run gongzhi")
+    };
+    let out = run("rebuild");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "agree_area_m2",
+            "agree_heads",
+            "class",
+            "matter",
+            "participating_area_m2",
+            "participating_heads",
+            "passed",
+            "quorum",
+            "total_area_m2",
+            "total_heads"
+        ]
+    );
+    assert_eq!(v["matter"], "rebuild");
+    assert_eq!(v["class"], "major");
+    assert_eq!(
+        v["total_heads"], 4,
+        "o1's two units are one head, the developer's one"
+    );
+    assert_eq!(v["total_area_m2"], 509.25);
+    assert_eq!(v["participating_heads"], 3);
+    assert_eq!(v["participating_area_m2"], 329.25);
+    assert_eq!(v["agree_heads"], 2);
+    // 3 of 4 heads (≥ 2/3) but 329.25 of 509.25 m² (< 2/3): no quorum.
+    assert_eq!(v["quorum"], false);
+    assert_eq!(v["passed"], false);
+    assert_eq!(run("manager").status.code(), Some(0));
+    // A second ballot of one owner: refused with the line, nothing counted.
+    std::fs::write(&ballots, "owner,choice\no1,agree\no2,agree\no1,disagree\n").unwrap();
+    let out = run("rebuild");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("BALLOT_DUPLICATE") && err.contains("line 4"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    std::fs::write(&ballots, "owner,choice\nnobody,agree\n").unwrap();
+    let err = String::from_utf8_lossy(&run("rebuild").stderr).to_string();
+    assert!(err.contains("BALLOT_OWNER_UNKNOWN"), "{err}");
+    std::fs::write(&units, "unit,owner,area_m2\n1-101,o1,abc\n").unwrap();
+    let out = run("rebuild");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AREA_INVALID"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
