@@ -57,6 +57,19 @@ pub fn get() -> &'static Taxonomy {
     &TAXONOMY
 }
 
+/// A category's name in `lang` (the English name where the taxonomy has one); `None` for
+/// an unknown code.
+pub fn name_in(code: &str, lang: crate::i18n::Lang) -> Option<String> {
+    TAXONOMY
+        .categories
+        .iter()
+        .find(|c| c.code == code)
+        .map(|c| match (lang, &c.name_en) {
+            (crate::i18n::Lang::En, Some(en)) => en.clone(),
+            _ => c.name.clone(),
+        })
+}
+
 pub fn unit_kinds() -> &'static [(String, String)] {
     &TAXONOMY.units
 }

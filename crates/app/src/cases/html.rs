@@ -821,7 +821,14 @@ pub async fn supervision(
         board.supervised,
         board.heat,
     );
-    let names = crate::routing::category_names();
+    let names: std::collections::HashMap<String, String> = crate::taxonomy::get()
+        .categories
+        .iter()
+        .map(|c| {
+            let name = crate::taxonomy::name_in(&c.code, ctx.lang).unwrap_or_default();
+            (c.code.clone(), name)
+        })
+        .collect();
     let heat_data = serde_json::json!({
         "cells": heat,
         "categories": names,

@@ -124,15 +124,7 @@ impl Layout {
 
     /// A report category's name in the page's language (the taxonomy's `name` / `name_en`).
     pub fn category(&self, code: &str) -> String {
-        crate::taxonomy::get()
-            .categories
-            .iter()
-            .find(|c| c.code == code)
-            .map(|c| match (self.lang, &c.name_en) {
-                (Lang::En, Some(en)) => en.clone(),
-                _ => c.name.clone(),
-            })
-            .unwrap_or_else(|| code.to_string())
+        crate::taxonomy::name_in(code, self.lang).unwrap_or_else(|| code.to_string())
     }
 
     /// A string of a group of codes (`level`, `audit_action` …) by code:

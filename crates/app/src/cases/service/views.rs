@@ -491,8 +491,8 @@ pub async fn list(
         .into_iter()
         .map(|r| CaseListItem {
             id: r.id,
-            category_name: category(&r.category)
-                .map(|c| c.name.clone())
+            // In the caller's language: the dispatcher's map shows these names.
+            category_name: crate::taxonomy::name_in(&r.category, crate::i18n::current())
                 .unwrap_or_default(),
             channel: r.channel,
             category: r.category,
