@@ -32,6 +32,7 @@ pub mod routing;
 pub mod state;
 pub mod taxonomy;
 pub mod twin;
+pub mod votes;
 pub mod web;
 
 use axum::Router;
@@ -46,7 +47,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "gongzhi API", description = "共治 · 社区治理平台: JSON API. Errors: {\"errors\":[{\"code\",\"detail\"}]}."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "devices"), (name = "mediation"), (name = "ledger"), (name = "funds"), (name = "twin"), (name = "ops"), (name = "consent"))
+    tags((name = "auth"), (name = "org"), (name = "residents"), (name = "routing"), (name = "cases"), (name = "orders"), (name = "insight"), (name = "devices"), (name = "mediation"), (name = "ledger"), (name = "funds"), (name = "twin"), (name = "ops"), (name = "consent"), (name = "votes"))
 )]
 struct ApiDoc;
 
@@ -74,6 +75,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(mediation::api())
         .merge(ledger::api())
         .merge(funds::api())
+        .merge(votes::api())
         .merge(twin::api())
         .merge(devices::api())
         .merge(notify::api())

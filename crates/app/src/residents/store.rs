@@ -246,3 +246,14 @@ pub async fn erase(
         .await
         .map(|r| r.rows_affected()))
 }
+
+const HOUSEHOLDS_OF: &str = "select h.room, min(r.id) from households h join residents r on r.household_id = h.id \
+     where h.building_id = $1 group by h.id, h.room order by h.room";
+
+/// (room, first resident) of each household of a building.
+pub async fn households_of(tx: &mut Tx, building: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_as(HOUSEHOLDS_OF)
+        .bind(building)
+        .fetch_all(&mut **c)
+        .await)
+}

@@ -28,4 +28,5 @@ mod schema;
 mod security;
 mod support;
 mod twin;
+mod votes;
 mod web;

@@ -116,8 +116,10 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, String> {
     let mediator = app
         .scalar_i64("select id from users where username = 'mediator1'")
         .await;
+    let vote = app.scalar_i64("select min(id) from votes").await;
     let mut m = BTreeMap::new();
     for (k, v) in [
+        ("vote", vote),
         ("case", case),
         ("order", order),
         ("dispute", dispute),

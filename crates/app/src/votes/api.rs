@@ -1,0 +1,69 @@
+//! JSON API of owners' votes. The tally and the two CSV files are public (pseudonymous): anyone
+//! may recount a vote with `gongzhi votes tally`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::service::{self, BallotReceipt, BallotRequest, ListQuery, VoteItem};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::web::AuthUser;
+
+/// The votes the caller may see, each with `can_vote`.
+#[utoipa::path(get, path = "/api/v1/votes", tag = "votes", params(ListQuery),
+    responses((status = 200, body = Vec<VoteItem>), (status = 401), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<Vec<VoteItem>>> {
+    Ok(Json(service::list(&st, &user, &q).await?))
+}
+
+/// Casts a ballot (an owner) or enters one (staff: `channel`, `owner`, `attachment`).
+#[utoipa::path(post, path = "/api/v1/votes/{id}/ballots", tag = "votes", params(("id" = i64, Path)), request_body = BallotRequest,
+    responses((status = 201, body = BallotReceipt), (status = 403), (status = 404),
+        (status = 409, description = "BALLOT_EXISTS (one per owner across every channel) or VOTE_CLOSED"), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn cast(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<BallotRequest>,
+) -> AppResult<(StatusCode, Json<BallotReceipt>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(service::cast(&st, &user, id, &req).await?),
+    ))
+}
+
+/// The live count: the same JSON as `gongzhi votes tally` (public).
+#[utoipa::path(get, path = "/api/v1/votes/{id}/tally", tag = "votes", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404)))]
+pub async fn tally(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> AppResult<Json<gongzhi_core::votes::Tally>> {
+    Ok(Json(service::tally(&st, id).await?))
+}
+
+fn csv(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response()
+}
+
+/// The register frozen at opening, `unit,owner,area_m2` with pseudonymous owners (public).
+#[utoipa::path(get, path = "/api/v1/votes/{id}/register.csv", tag = "votes", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404)))]
+pub async fn register_csv(State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
+    Ok(csv(service::register_csv(&st, id).await?))
+}
+
+/// The ballots, `owner,choice` with pseudonymous owners (public).
+#[utoipa::path(get, path = "/api/v1/votes/{id}/ballots.csv", tag = "votes", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404)))]
+pub async fn ballots_csv(State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
+    Ok(csv(service::ballots_csv(&st, id).await?))
+}

@@ -1,0 +1,18 @@
+//! 业主共同决定: owners' votes under Civil Code art. 278 — the owners' register (专有部分),
+//! votes with their register frozen at opening, one ballot per owner across every channel,
+//! the live tally by area and heads, and public pseudonymous files anyone can recount.
+
+pub mod api;
+pub mod demo;
+pub mod service;
+mod store;
+
+pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(api::list))
+        .routes(routes!(api::cast))
+        .routes(routes!(api::tally))
+        .routes(routes!(api::register_csv))
+        .routes(routes!(api::ballots_csv))
+}

@@ -1,0 +1,582 @@
+//! Owners' votes (业主共同决定): who sees a vote, who may cast or enter a ballot, the live
+//! tally, and the public files anyone can recount with `gongzhi votes tally`.
+//!
+//! Visibility: a resident sees the votes whose register (frozen when the vote opened) holds
+//! them as an owner; staff see the votes of their area (a grid worker's or building head's
+//! community); district staff and auditors every vote; units and mediators none.
+//! Ballots: an owner votes online for themselves; community and street staff of the area
+//! enter a paper ballot or a proxy's with the scan attached; a building head enters the
+//! ballots of their own building's owners collected door to door. One ballot per owner per
+//! vote across every channel, by the database's unique key.
+
+use gongzhi_core::identity::{Role, Scope};
+use gongzhi_core::votes::{self as core, Choice, Matter, Register, Tally, Unit};
+use serde::{Deserialize, Serialize};
+
+use super::store;
+use crate::audit::{self, Event};
+use crate::auth::service::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// The field of an attached ballot scan or proxy authorisation, sealed.
+pub const ATTACHMENT_FIELD: &str = "ballots.attachment";
+/// The keyed pseudonyms of owners in public files (per vote: no linking across votes).
+const PSEUDONYM_FIELD: &str = "votes.owner";
+
+/// The owner key of a resident.
+pub fn owner_key_of_resident(resident: i64) -> String {
+    format!("r:{resident}")
+}
+
+/// An owner's pseudonym in a vote's public files.
+pub fn pseudonym(st: &AppState, vote: i64, owner_key: &str) -> String {
+    st.cipher
+        .blind_index(PSEUDONYM_FIELD, &format!("{vote}|{owner_key}"))
+}
+
+/// The community a user's figures and lists are about (None: the whole district).
+fn area(st: &AppState, u: &CurrentUser) -> Option<Scope> {
+    match u.scope {
+        Scope::Street(_) | Scope::Community(_) => Some(u.scope),
+        Scope::Grid(id) | Scope::Building(id) => st
+            .org_map()
+            .unit(id)
+            .and_then(|x| x.community)
+            .map(Scope::Community),
+        _ => None,
+    }
+}
+
+/// Whether `u` may see vote `v` (residents: as owners in its register).
+async fn sees(st: &AppState, u: &CurrentUser, v: &store::VoteRow) -> AppResult<bool> {
+    if u.role == Role::Resident {
+        let Some(r) = u.resident_id else {
+            return Ok(false);
+        };
+        let mut tx = st.db.read().await?;
+        return Ok(store::frozen(&mut tx, v.id)
+            .await?
+            .iter()
+            .any(|x| x.owner_key == owner_key_of_resident(r)));
+    }
+    if matches!(u.role, Role::UnitStaff | Role::Mediator) {
+        return Ok(false);
+    }
+    Ok(match (u.scope, area(st, u)) {
+        (Scope::District, _) => true,
+        (_, Some(a)) => st.org_map().unit_in_scope(v.community_id, a),
+        _ => false,
+    })
+}
+
+async fn load(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<store::VoteRow> {
+    let mut tx = st.db.read().await?;
+    let v = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    drop(tx);
+    if !sees(st, u, &v).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(v)
+}
+
+/// A vote as a list shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VoteItem {
+    pub id: i64,
+    pub title: String,
+    /// One of art. 278's matters (`rebuild`, `fund_use` …).
+    pub matter: String,
+    /// `major` (3/4) or `ordinary` (more than half).
+    pub class: String,
+    pub body: String,
+    pub status: String,
+    pub opens_at: String,
+    pub closes_at: String,
+    /// The denominators, fixed from the register when the vote opened.
+    pub total_area_m2: f64,
+    pub total_heads: i64,
+    /// SHA-256 of the register as frozen (`unit,owner_key,area` lines).
+    pub register_sha256: String,
+    /// True when the caller is an owner in its register who has not voted yet and it is open.
+    pub can_vote: bool,
+    /// The caller's own share of a lift retrofit's cost, in yuan, if they are an owner.
+    pub my_share_yuan: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// `open` or `closed`; empty for both.
+    pub status: Option<String>,
+}
+
+/// The votes the caller may see.
+pub async fn list(st: &AppState, u: &CurrentUser, q: &ListQuery) -> AppResult<Vec<VoteItem>> {
+    let status = q.status.clone().unwrap_or_default();
+    if !matches!(status.as_str(), "" | "open" | "closed") {
+        return Err(AppError::Invalid {
+            code: "STATUS_UNKNOWN",
+            field: Some("status"),
+        });
+    }
+    let mut tx = st.db.read().await?;
+    let rows = if u.role == Role::Resident {
+        let owner = u.resident_id.map(owner_key_of_resident).unwrap_or_default();
+        let ids = store::votes_of_owner(&mut tx, &owner).await?;
+        let mut out = vec![];
+        for id in ids {
+            if let Some(v) = store::find(&mut tx, id).await?
+                && (status.is_empty() || v.status == status)
+            {
+                out.push(v);
+            }
+        }
+        out.sort_by_key(|v| -v.id);
+        out
+    } else if matches!(u.role, Role::UnitStaff | Role::Mediator) {
+        vec![]
+    } else {
+        let map = st.org_map();
+        let (all, communities) = match (u.scope, area(st, u)) {
+            (Scope::District, _) => (true, vec![]),
+            (_, Some(a)) => (
+                false,
+                map.communities()
+                    .into_iter()
+                    .map(|c| c.0)
+                    .filter(|c| map.unit_in_scope(*c, a))
+                    .collect(),
+            ),
+            _ => (false, vec![]),
+        };
+        store::list(&mut tx, all, &communities, &status).await?
+    };
+    let now = st.now_ms();
+    let mut out = vec![];
+    for v in rows {
+        let owner = (u.role == Role::Resident)
+            .then(|| u.resident_id.map(owner_key_of_resident))
+            .flatten();
+        let (can_vote, share) = match &owner {
+            Some(o) => {
+                let units = store::frozen(&mut tx, v.id).await?;
+                let mine = units.iter().any(|x| &x.owner_key == o);
+                let voted = store::has_voted(&mut tx, v.id, o).await?;
+                (mine && !voted && is_open(&v, now), share_of(&v, &units, o))
+            }
+            None => (false, None),
+        };
+        out.push(item(v, can_vote, share));
+    }
+    Ok(out)
+}
+
+fn is_open(v: &store::VoteRow, now: i64) -> bool {
+    v.status == "open" && now >= v.opens_at && now < v.closes_at
+}
+
+fn item(v: store::VoteRow, can_vote: bool, share: Option<i64>) -> VoteItem {
+    let class = Matter::parse(&v.matter)
+        .map(|m| m.class().code())
+        .unwrap_or("ordinary");
+    VoteItem {
+        id: v.id,
+        title: v.title,
+        class: class.to_string(),
+        matter: v.matter,
+        body: v.body,
+        status: v.status,
+        total_area_m2: core::area_m2(v.total_area_e4),
+        total_heads: v.total_heads,
+        register_sha256: v.register_sha256,
+        opens_at: crate::clock::iso(v.opens_at),
+        closes_at: crate::clock::iso(v.closes_at),
+        can_vote,
+        my_share_yuan: share.map(|f| format!("{}.{:02}", f / 100, f % 100)),
+    }
+}
+
+/// The lift plan stored with a vote (JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LiftPlan {
+    pub cost_fen: i64,
+    pub coefficients: Vec<(i32, i64)>,
+    pub compensation_fen: i64,
+}
+
+/// What `owner` pays under the vote's lift plan (their units added), in fen.
+fn share_of(v: &store::VoteRow, units: &[store::OwnerUnit], owner: &str) -> Option<i64> {
+    let plan: LiftPlan = serde_json::from_str(v.lift_plan.as_deref()?).ok()?;
+    let p = core::lift::Plan {
+        cost_fen: plan.cost_fen,
+        coefficients: plan.coefficients,
+        compensation_fen: plan.compensation_fen,
+    };
+    let flats: Vec<core::lift::Flat> = units
+        .iter()
+        .map(|x| core::lift::Flat {
+            unit: x.unit.clone(),
+            floor: x.floor as i32,
+            area: x.area_e4,
+        })
+        .collect();
+    let shares = p.shares(&flats)?;
+    let mine: Vec<&core::lift::Share> = shares
+        .iter()
+        .zip(units)
+        .filter(|(_, x)| x.owner_key == owner)
+        .map(|(s, _)| s)
+        .collect();
+    (!mine.is_empty()).then(|| mine.iter().map(|s| s.pays_fen - s.receives_fen).sum())
+}
+
+/// A ballot: an owner's own (`choice` only), or one entered by staff.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct BallotRequest {
+    /// `agree`, `disagree` or `abstain`.
+    pub choice: String,
+    /// Staff: `paper` (a paper ballot), `proxy` (with a written authorisation) or `door`
+    /// (a building head collecting door to door).
+    pub channel: Option<String>,
+    /// Staff: the owner's unit number in the register (`1-101`).
+    pub owner: Option<String>,
+    /// Staff, for `paper` and `proxy`: the scanned ballot or authorisation (a data URL or
+    /// base64 of a JPEG, PNG or PDF, at most 4 MB).
+    pub attachment: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BallotReceipt {
+    pub vote_id: i64,
+    /// The owner's pseudonym in this vote's public files.
+    pub owner: String,
+    pub choice: String,
+    pub channel: String,
+}
+
+/// Casts (or enters) a ballot. `409 BALLOT_EXISTS` when the owner has one already.
+pub async fn cast(
+    st: &AppState,
+    u: &CurrentUser,
+    id: i64,
+    req: &BallotRequest,
+) -> AppResult<BallotReceipt> {
+    let v = load(st, u, id).await?;
+    let choice = Choice::parse(&req.choice).ok_or(AppError::Invalid {
+        code: "CHOICE_INVALID",
+        field: Some("choice"),
+    })?;
+    let mut tx = st.db.read().await?;
+    let units = store::frozen(&mut tx, v.id).await?;
+    drop(tx);
+    let (owner_key, channel, attachment) = match u.role {
+        Role::Resident => {
+            if req.channel.is_some() || req.owner.is_some() || req.attachment.is_some() {
+                return Err(AppError::Forbidden("STAFF_ONLY"));
+            }
+            let key = u.resident_id.map(owner_key_of_resident).unwrap_or_default();
+            if !units.iter().any(|x| x.owner_key == key) {
+                return Err(AppError::Forbidden("NOT_AN_OWNER"));
+            }
+            (key, "online", None)
+        }
+        Role::CommunityStaff | Role::StreetStaff | Role::BuildingHead => {
+            let channel = match (u.role, req.channel.as_deref()) {
+                (Role::BuildingHead, Some("door")) => "door",
+                (Role::CommunityStaff | Role::StreetStaff, Some(c @ ("paper" | "proxy"))) => c,
+                _ => {
+                    return Err(AppError::Invalid {
+                        code: "CHANNEL_INVALID",
+                        field: Some("channel"),
+                    });
+                }
+            };
+            if u.role == Role::BuildingHead
+                && !(v.scope == "building" && u.scope == Scope::Building(v.scope_id))
+            {
+                return Err(AppError::Forbidden("OUT_OF_SCOPE"));
+            }
+            let unit = req.owner.as_deref().map(str::trim).unwrap_or("");
+            let key = units
+                .iter()
+                .find(|x| x.unit == unit)
+                .map(|x| x.owner_key.clone())
+                .ok_or(AppError::Invalid {
+                    code: "OWNER_UNKNOWN",
+                    field: Some("owner"),
+                })?;
+            let attachment = match (channel, req.attachment.as_deref()) {
+                ("door", _) => None,
+                (_, Some(a)) => {
+                    let bytes =
+                        crate::cases::service::data_url_bytes(a).ok_or(AppError::Invalid {
+                            code: "ATTACHMENT_INVALID",
+                            field: Some("attachment"),
+                        })?;
+                    let pdf = bytes.starts_with(b"%PDF-");
+                    if bytes.len() > 4 << 20
+                        || (!pdf && crate::cases::service::sniff_image(&bytes).is_none())
+                    {
+                        return Err(AppError::Invalid {
+                            code: "ATTACHMENT_INVALID",
+                            field: Some("attachment"),
+                        });
+                    }
+                    use base64::Engine as _;
+                    Some(st.cipher.encrypt(
+                        ATTACHMENT_FIELD,
+                        &base64::engine::general_purpose::STANDARD.encode(&bytes),
+                    ))
+                }
+                (_, None) => {
+                    return Err(AppError::Invalid {
+                        code: "ATTACHMENT_REQUIRED",
+                        field: Some("attachment"),
+                    });
+                }
+            };
+            (key, channel, attachment)
+        }
+        _ => return Err(AppError::Forbidden("ROLE_FORBIDDEN")),
+    };
+    let now = st.now_ms();
+    if !is_open(&v, now) {
+        return Err(AppError::Conflict("VOTE_CLOSED"));
+    }
+    let mut tx = st.db.begin().await?;
+    let fresh = store::insert_ballot(
+        &mut tx,
+        &store::NewBallot {
+            vote_id: v.id,
+            owner_key: &owner_key,
+            choice: choice.code(),
+            channel,
+            entered_by: Some(u.id),
+            attachment_sealed: attachment.as_deref(),
+            now,
+        },
+    )
+    .await?;
+    if !fresh {
+        return Err(AppError::Conflict("BALLOT_EXISTS"));
+    }
+    let owner = pseudonym(st, v.id, &owner_key);
+    audit::record(
+        &mut tx,
+        now,
+        &u.actor(),
+        Event::ok("vote.ballot", "vote", v.id)
+            .with(serde_json::json!({"owner": owner, "channel": channel})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(BallotReceipt {
+        vote_id: v.id,
+        owner,
+        choice: choice.code().into(),
+        channel: channel.into(),
+    })
+}
+
+/// The live count (public: areas, heads and the result, no owners).
+pub async fn tally(st: &AppState, id: i64) -> AppResult<Tally> {
+    let mut tx = st.db.read().await?;
+    let v = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let units = store::frozen(&mut tx, id).await?;
+    let ballots = store::ballots(&mut tx, id).await?;
+    drop(tx);
+    let matter = Matter::parse(&v.matter).ok_or(AppError::Internal(anyhow::anyhow!(
+        "vote {id} has an unknown matter"
+    )))?;
+    let reg = Register::new(&to_units(&units)).map_err(|e| AppError::Internal(e.into()))?;
+    let b: Vec<(String, Choice)> = ballots
+        .iter()
+        .filter_map(|x| Some((x.owner_key.clone(), Choice::parse(&x.choice)?)))
+        .collect();
+    core::tally(&reg, matter, &b, &[]).map_err(|e| AppError::Internal(e.into()))
+}
+
+fn to_units(units: &[store::OwnerUnit]) -> Vec<Unit> {
+    units
+        .iter()
+        .map(|x| Unit {
+            unit: x.unit.clone(),
+            owner: x.owner_key.clone(),
+            area: x.area_e4,
+        })
+        .collect()
+}
+
+/// m² with up to four decimals, as a register writes it.
+fn area_text(e4: i64) -> String {
+    let s = format!("{}.{:04}", e4 / 10_000, e4 % 10_000);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The frozen register as public CSV (`unit,owner,area_m2`, owners pseudonymous).
+pub async fn register_csv(st: &AppState, id: i64) -> AppResult<String> {
+    let mut tx = st.db.read().await?;
+    store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let units = store::frozen(&mut tx, id).await?;
+    let mut out = String::from("unit,owner,area_m2\n");
+    for x in units {
+        out.push_str(&format!(
+            "{},{},{}\n",
+            x.unit,
+            pseudonym(st, id, &x.owner_key),
+            area_text(x.area_e4)
+        ));
+    }
+    Ok(out)
+}
+
+/// The ballots as public CSV (`owner,choice`, owners pseudonymous).
+pub async fn ballots_csv(st: &AppState, id: i64) -> AppResult<String> {
+    let mut tx = st.db.read().await?;
+    store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let ballots = store::ballots(&mut tx, id).await?;
+    let mut out = String::from("owner,choice\n");
+    for b in ballots {
+        out.push_str(&format!(
+            "{},{}\n",
+            pseudonym(st, id, &b.owner_key),
+            b.choice
+        ));
+    }
+    Ok(out)
+}
+
+/// What opening a vote needs.
+pub struct NewVote<'a> {
+    pub community_id: i64,
+    pub scope: &'a str,
+    pub scope_id: i64,
+    pub matter: Matter,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub lift_plan: Option<LiftPlan>,
+}
+
+/// Opens a vote with its register frozen and the denominators fixed (the platform acting:
+/// the demo, and staff once the pages exist). Returns its id.
+pub async fn open(st: &AppState, by: Option<i64>, v: &NewVote<'_>) -> AppResult<i64> {
+    if v.scope != "building" {
+        // Compound-wide votes need the compound register (not built yet).
+        return Err(AppError::Invalid {
+            code: "SCOPE_UNSUPPORTED",
+            field: Some("scope"),
+        });
+    }
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let units = store::register(&mut tx, v.scope_id).await?;
+    let reg = Register::new(&to_units(&units)).map_err(|e| AppError::Internal(e.into()))?;
+    if reg.total_heads() == 0 {
+        return Err(AppError::Conflict("REGISTER_EMPTY"));
+    }
+    let mut h = <sha2::Sha256 as sha2::Digest>::new();
+    for x in &units {
+        sha2::Digest::update(
+            &mut h,
+            format!("{},{},{}\n", x.unit, x.owner_key, x.area_e4).as_bytes(),
+        );
+    }
+    let sha = hex::encode(sha2::Digest::finalize(h));
+    let plan = v
+        .lift_plan
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let id = store::insert_vote(
+        &mut tx,
+        &store::NewVote {
+            community_id: v.community_id,
+            scope: v.scope,
+            scope_id: v.scope_id,
+            matter: v.matter.code(),
+            title: v.title,
+            body: v.body,
+            opens_at: v.opens_at,
+            closes_at: v.closes_at,
+            register_sha256: &sha,
+            total_area_e4: reg.total_area(),
+            total_heads: reg.total_heads(),
+            lift_plan: plan.as_deref(),
+            created_by: by,
+            now,
+        },
+    )
+    .await?;
+    for x in &units {
+        store::freeze_unit(&mut tx, id, x).await?;
+    }
+    audit::record(
+        &mut tx,
+        now,
+        &crate::audit::Actor::named("votes"),
+        Event::ok("vote.open", "vote", id).with(serde_json::json!({
+            "matter": v.matter.code(), "register_sha256": sha,
+            "total_heads": reg.total_heads(), "total_area_m2": core::area_m2(reg.total_area()),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// One unit of a register as the demo or an import writes it.
+pub struct RegisterUnit<'a> {
+    pub building_id: i64,
+    pub unit: &'a str,
+    pub floor: i64,
+    pub area_e4: i64,
+    pub owner_key: &'a str,
+    pub resident_id: Option<i64>,
+}
+
+/// Writes units of the owners' register (the platform acting: the demo; staff imports
+/// come with the register pages).
+pub async fn put_register(st: &AppState, units: &[RegisterUnit<'_>]) -> AppResult<usize> {
+    let map = st.org_map();
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    for x in units {
+        let b = map.unit(x.building_id).ok_or(AppError::Invalid {
+            code: "BUILDING_UNKNOWN",
+            field: Some("building"),
+        })?;
+        let community = b.community.ok_or(AppError::Invalid {
+            code: "BUILDING_UNKNOWN",
+            field: Some("building"),
+        })?;
+        store::put_unit(
+            &mut tx,
+            &store::NewOwnerUnit {
+                building_id: x.building_id,
+                // Compound-wide registers come with compound votes (not yet).
+                compound_id: None,
+                community_id: community,
+                unit: x.unit,
+                floor: x.floor,
+                area_e4: x.area_e4,
+                owner_key: x.owner_key,
+                resident_id: x.resident_id,
+                updated_by: None,
+                now,
+            },
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        now,
+        &crate::audit::Actor::named("votes"),
+        Event::ok("register.put", "register", "").with(serde_json::json!({"units": units.len()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(units.len())
+}

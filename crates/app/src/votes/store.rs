@@ -1,0 +1,247 @@
+//! Every SQL statement of owners' votes: the register, the votes with their frozen
+//! registers, and the ballots.
+
+use crate::db::Tx;
+use crate::on_tx;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OwnerUnit {
+    pub unit: String,
+    pub floor: i64,
+    pub area_e4: i64,
+    pub owner_key: String,
+}
+
+pub struct NewOwnerUnit<'a> {
+    pub building_id: i64,
+    pub compound_id: Option<i64>,
+    pub community_id: i64,
+    pub unit: &'a str,
+    pub floor: i64,
+    pub area_e4: i64,
+    pub owner_key: &'a str,
+    pub resident_id: Option<i64>,
+    pub updated_by: Option<i64>,
+    pub now: i64,
+}
+
+const PUT_UNIT: &str = "insert into owner_units (building_id, compound_id, community_id, unit, floor, area_e4, owner_key, resident_id, updated_by, updated_at) \
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     on conflict (building_id, unit) do update set floor = excluded.floor, area_e4 = excluded.area_e4, owner_key = excluded.owner_key, \
+     resident_id = excluded.resident_id, updated_by = excluded.updated_by, updated_at = excluded.updated_at";
+
+pub async fn put_unit(tx: &mut Tx, u: &NewOwnerUnit<'_>) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(PUT_UNIT)
+        .bind(u.building_id)
+        .bind(u.compound_id)
+        .bind(u.community_id)
+        .bind(u.unit)
+        .bind(u.floor)
+        .bind(u.area_e4)
+        .bind(u.owner_key)
+        .bind(u.resident_id)
+        .bind(u.updated_by)
+        .bind(u.now)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+const UNITS_OF_BUILDING: &str = "select unit, cast(floor as bigint) as floor, area_e4, owner_key from owner_units where building_id = $1 order by unit";
+
+/// The register of a building.
+pub async fn register(tx: &mut Tx, building: i64) -> Result<Vec<OwnerUnit>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(UNITS_OF_BUILDING)
+        .bind(building)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VoteRow {
+    pub id: i64,
+    pub community_id: i64,
+    pub scope: String,
+    pub scope_id: i64,
+    pub matter: String,
+    pub title: String,
+    pub body: String,
+    pub status: String,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub register_sha256: String,
+    pub total_area_e4: i64,
+    pub total_heads: i64,
+    pub lift_plan: Option<String>,
+}
+
+const VOTE_COLS: &str = "id, community_id, scope, scope_id, matter, title, body, status, opens_at, closes_at, register_sha256, total_area_e4, total_heads, lift_plan";
+
+pub struct NewVote<'a> {
+    pub community_id: i64,
+    pub scope: &'a str,
+    pub scope_id: i64,
+    pub matter: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub register_sha256: &'a str,
+    pub total_area_e4: i64,
+    pub total_heads: i64,
+    pub lift_plan: Option<&'a str>,
+    pub created_by: Option<i64>,
+    pub now: i64,
+}
+
+const INSERT_VOTE: &str = "insert into votes (community_id, scope, scope_id, matter, title, body, status, opens_at, closes_at, register_sha256, total_area_e4, total_heads, lift_plan, created_by, created_at) \
+     values ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12, $13, $14) returning id";
+
+pub async fn insert_vote(tx: &mut Tx, v: &NewVote<'_>) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(INSERT_VOTE)
+        .bind(v.community_id)
+        .bind(v.scope)
+        .bind(v.scope_id)
+        .bind(v.matter)
+        .bind(v.title)
+        .bind(v.body)
+        .bind(v.opens_at)
+        .bind(v.closes_at)
+        .bind(v.register_sha256)
+        .bind(v.total_area_e4)
+        .bind(v.total_heads)
+        .bind(v.lift_plan)
+        .bind(v.created_by)
+        .bind(v.now)
+        .fetch_one(&mut **x)
+        .await)
+}
+
+const FREEZE_UNIT: &str =
+    "insert into vote_units (vote_id, unit, floor, owner_key, area_e4) values ($1, $2, $3, $4, $5)";
+
+pub async fn freeze_unit(tx: &mut Tx, vote: i64, u: &OwnerUnit) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(FREEZE_UNIT)
+        .bind(vote)
+        .bind(&u.unit)
+        .bind(u.floor)
+        .bind(&u.owner_key)
+        .bind(u.area_e4)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
+}
+
+const FROZEN: &str = "select unit, cast(floor as bigint) as floor, area_e4, owner_key from vote_units where vote_id = $1 order by unit";
+
+/// The register as it was when the vote opened.
+pub async fn frozen(tx: &mut Tx, vote: i64) -> Result<Vec<OwnerUnit>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(FROZEN)
+        .bind(vote)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+pub async fn find(tx: &mut Tx, id: i64) -> Result<Option<VoteRow>, sqlx::Error> {
+    let sql = format!("select {VOTE_COLS} from votes where id = $1");
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)
+}
+
+/// Votes of some communities (`all`: every one), by status ('' = any), newest first.
+pub async fn list(
+    tx: &mut Tx,
+    all: bool,
+    communities: &[i64],
+    status: &str,
+) -> Result<Vec<VoteRow>, sqlx::Error> {
+    let ids = communities
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let scope = if all {
+        "1 = 1".to_string()
+    } else if ids.is_empty() {
+        "1 = 0".to_string()
+    } else {
+        format!("community_id in ({ids})")
+    };
+    let sql = format!(
+        "select {VOTE_COLS} from votes where {scope} and ($1 = '' or status = $1) order by id desc limit 200"
+    );
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(status)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+/// Open votes whose frozen register holds `owner`.
+pub async fn votes_of_owner(tx: &mut Tx, owner: &str) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(
+        "select distinct vote_id from vote_units where owner_key = $1"
+    )
+    .bind(owner)
+    .fetch_all(&mut **x)
+    .await)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BallotRow {
+    pub owner_key: String,
+    pub choice: String,
+}
+
+pub struct NewBallot<'a> {
+    pub vote_id: i64,
+    pub owner_key: &'a str,
+    pub choice: &'a str,
+    pub channel: &'a str,
+    pub entered_by: Option<i64>,
+    pub attachment_sealed: Option<&'a str>,
+    pub now: i64,
+}
+
+/// Records a ballot unless the owner has one in this vote (the unique key decides, so two
+/// channels at once still give one): false = one existed.
+pub async fn insert_ballot(tx: &mut Tx, b: &NewBallot<'_>) -> Result<bool, sqlx::Error> {
+    let n = on_tx!(tx, |x| {
+        sqlx::query(
+        "insert into ballots (vote_id, owner_key, choice, channel, entered_by, attachment_sealed, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7) on conflict (vote_id, owner_key) do nothing"
+    )
+    .bind(b.vote_id)
+    .bind(b.owner_key)
+    .bind(b.choice)
+    .bind(b.channel)
+    .bind(b.entered_by)
+    .bind(b.attachment_sealed)
+    .bind(b.now)
+    .execute(&mut **x)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+pub async fn ballots(tx: &mut Tx, vote: i64) -> Result<Vec<BallotRow>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(
+        "select owner_key, choice from ballots where vote_id = $1 order by id"
+    )
+    .bind(vote)
+    .fetch_all(&mut **x)
+    .await)
+}
+
+pub async fn has_voted(tx: &mut Tx, vote: i64, owner: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = on_tx!(tx, |x| sqlx::query_scalar(
+        "select count(*) from ballots where vote_id = $1 and owner_key = $2"
+    )
+    .bind(vote)
+    .bind(owner)
+    .fetch_one(&mut **x)
+    .await)?;
+    Ok(n > 0)
+}

@@ -1,0 +1,212 @@
+//! Owners' votes (issue 19): the fixed API contracts, one ballot per owner across every
+//! channel under concurrency, and a recount of the public files equal to the live tally.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+async fn open_vote(app: &TestApp, who: &str) -> Value {
+    let r = app
+        .get("/api/v1/votes?status=open", &app.bearer(who).await)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = r.json();
+    v.as_array()
+        .and_then(|a| a.first().cloned())
+        .unwrap_or_else(|| panic!("{who} sees an open vote: {v}"))
+}
+
+#[tokio::test]
+async fn an_owner_sees_their_share_votes_once_and_a_second_try_says_why() {
+    let app = TestApp::new().await;
+    let v = open_vote(&app, "resident1").await;
+    assert_eq!(v["matter"], "rebuild");
+    assert_eq!(v["class"], "major");
+    assert_eq!(v["can_vote"], true, "{v}");
+    assert!(v["my_share_yuan"].as_str().is_some(), "the lift share: {v}");
+    let id = v["id"].as_i64().unwrap();
+    let r1 = app.bearer("resident1").await;
+    let path = format!("/api/v1/votes/{id}/ballots");
+    let r = app.post_json(&path, &r1, json!({"choice": "agree"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["channel"], "online");
+    let r = app
+        .post_json(&path, &r1, json!({"choice": "disagree"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("BALLOT_EXISTS"), "{}", r.body);
+    assert_eq!(open_vote(&app, "resident1").await["can_vote"], false);
+    // The tally counts it: one head and its area.
+    let t = app
+        .get(
+            &format!("/api/v1/votes/{id}/tally"),
+            &crate::support::Auth::None,
+        )
+        .await
+        .json();
+    assert_eq!(t["agree_heads"], 1);
+    assert_eq!(t["participating_heads"], 1);
+    assert_eq!(t["quorum"], false);
+    // Residents cannot pose as staff; bad choices say so.
+    let r = app
+        .post_json(
+            &path,
+            &app.bearer("resident2").await,
+            json!({"choice": "agree", "channel": "paper"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_json(
+            &path,
+            &app.bearer("resident2").await,
+            json!({"choice": "yes"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("CHOICE_INVALID"));
+}
+
+#[tokio::test]
+async fn staff_enter_a_paper_ballot_with_its_scan_and_the_channels_share_one_ballot() {
+    let app = TestApp::new().await;
+    let v = open_vote(&app, "resident1").await;
+    let id = v["id"].as_i64().unwrap();
+    let path = format!("/api/v1/votes/{id}/ballots");
+    let register = app
+        .get(
+            &format!("/api/v1/votes/{id}/register.csv"),
+            &crate::support::Auth::None,
+        )
+        .await
+        .body;
+    // resident2's flat: the second household's room is in the register; staff find the
+    // owner by unit number.
+    let units: Vec<String> = register
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert!(units.len() >= 3, "{register}");
+    let staff = app.bearer("staff1").await;
+    let r = app
+        .post_json(
+            &path,
+            &staff,
+            json!({"choice": "agree", "channel": "paper", "owner": units[0]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("ATTACHMENT_REQUIRED"), "{}", r.body);
+    let png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+    // 50 ballots of one owner at once, from the staff desk (paper) and the owner (online):
+    // exactly one is recorded.
+    let owner_unit = units[0].clone();
+    let bodies: Vec<Value> = (0..50)
+        .map(|i| {
+            if i % 2 == 0 {
+                json!({"choice": "agree", "channel": "paper", "owner": owner_unit, "attachment": png})
+            } else {
+                json!({"choice": "disagree", "channel": "proxy", "owner": owner_unit, "attachment": png})
+            }
+        })
+        .collect();
+    let answers = futures_util::future::join_all(
+        bodies
+            .iter()
+            .map(|b| app.post_json(&path, &staff, b.clone())),
+    )
+    .await;
+    let mut created = 0;
+    let mut exists = 0;
+    for r in answers {
+        match r.status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => exists += 1,
+            s => panic!("unexpected {s}: {}", r.body),
+        }
+    }
+    assert_eq!((created, exists), (1, 49));
+    let n = app
+        .scalar_i64(&format!(
+            "select count(*) from ballots where vote_id = {id}"
+        ))
+        .await;
+    assert_eq!(n, 1);
+    // The scan is sealed, not stored in clear.
+    let sealed = app
+        .scalar_text(&format!(
+            "select attachment_sealed from ballots where vote_id = {id}"
+        ))
+        .await
+        .unwrap();
+    assert!(!sealed.contains("iVBOR"));
+    // A grid worker may read but not enter ballots; another community's resident does not see it.
+    let r = app
+        .post_json(
+            &path,
+            &app.bearer("grid1").await,
+            json!({"choice": "agree", "channel": "paper", "owner": units[1]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_recount_of_the_public_files_equals_the_live_tally() {
+    let app = TestApp::new().await;
+    let v = open_vote(&app, "resident1").await;
+    let id = v["id"].as_i64().unwrap();
+    for (who, choice) in [("resident1", "agree"), ("resident2", "abstain")] {
+        let r = app
+            .post_json(
+                &format!("/api/v1/votes/{id}/ballots"),
+                &app.bearer(who).await,
+                json!({ "choice": choice }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let anon = crate::support::Auth::None;
+    let register = app
+        .get(&format!("/api/v1/votes/{id}/register.csv"), &anon)
+        .await;
+    let ballots = app
+        .get(&format!("/api/v1/votes/{id}/ballots.csv"), &anon)
+        .await;
+    assert_eq!(register.status, StatusCode::OK);
+    assert!(register.body.starts_with("unit,owner,area_m2\n"));
+    assert!(ballots.body.starts_with("owner,choice\n"));
+    assert!(!register.body.contains("r:"), "owners are pseudonymous");
+    let live = app
+        .get(&format!("/api/v1/votes/{id}/tally"), &anon)
+        .await
+        .json();
+    let dir = std::env::temp_dir().join(format!("gz-recount-{}-{id}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("u.csv"), &register.body).unwrap();
+    std::fs::write(dir.join("b.csv"), &ballots.body).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongzhi"))
+        .args(["votes", "tally", "--matter", "rebuild", "--units"])
+        .arg(dir.join("u.csv"))
+        .arg("--ballots")
+        .arg(dir.join("b.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recount: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(recount, live);
+    assert_eq!(live["participating_heads"], 2);
+    let _ = std::fs::remove_dir_all(&dir);
+    // Someone of another community sees no vote.
+    let outsider = app
+        .get("/api/v1/votes?status=open", &app.bearer("unit-water").await)
+        .await
+        .json();
+    assert_eq!(outsider, json!([]));
+}
