@@ -109,6 +109,7 @@ pub fn router(st: AppState) -> Router {
         .merge(mediation::routes())
         .merge(ledger::routes())
         .merge(funds::routes())
+        .merge(votes::routes())
         .merge(twin::routes())
         .merge(devices::routes())
         .merge(notify::routes())

@@ -4,8 +4,17 @@
 
 pub mod api;
 pub mod demo;
+pub mod html;
 pub mod service;
 mod store;
+
+pub fn routes() -> axum::Router<crate::state::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/votes", get(html::list))
+        .route("/votes/{id}", get(html::show))
+        .route("/votes/{id}/ballot", post(html::cast))
+}
 
 pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;

@@ -580,3 +580,25 @@ pub async fn put_register(st: &AppState, units: &[RegisterUnit<'_>]) -> AppResul
     tx.commit().await?;
     Ok(units.len())
 }
+
+/// One vote for its page: as the list shows it, with the live tally.
+pub async fn get(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<(VoteItem, Tally)> {
+    let v = load(st, u, id).await?;
+    let now = st.now_ms();
+    let mut tx = st.db.read().await?;
+    let (can_vote, share) = match (u.role, u.resident_id) {
+        (Role::Resident, Some(r)) => {
+            let o = owner_key_of_resident(r);
+            let units = store::frozen(&mut tx, v.id).await?;
+            let voted = store::has_voted(&mut tx, v.id, &o).await?;
+            (
+                units.iter().any(|x| x.owner_key == o) && !voted && is_open(&v, now),
+                share_of(&v, &units, &o),
+            )
+        }
+        _ => (false, None),
+    };
+    drop(tx);
+    let t = tally(st, id).await?;
+    Ok((item(v, can_vote, share), t))
+}

@@ -50,6 +50,7 @@ impl Layout {
                     push("/cases/new", "nav.report");
                     push("/cases", "nav.my_cases");
                     push("/mediation", "nav.mediation");
+                    push("/votes", "nav.votes");
                 }
                 (Role::Mediator, _) => {
                     push("/mediation", "nav.mediation");
@@ -64,6 +65,7 @@ impl Layout {
                     push("/cases", "nav.cases");
                     if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
                         push("/mediation", "nav.mediation");
+                        push("/votes", "nav.votes");
                     }
                     push("/supervision", "nav.supervision");
                     if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
@@ -78,6 +80,9 @@ impl Layout {
                     push("/cases", "nav.cases");
                     if crate::mediation::service::may_file(u) {
                         push("/mediation", "nav.mediation");
+                    }
+                    if matches!(u.role, Role::GridWorker | Role::BuildingHead) {
+                        push("/votes", "nav.votes");
                     }
                 }
             }

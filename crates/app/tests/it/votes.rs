@@ -210,3 +210,53 @@ async fn a_recount_of_the_public_files_equals_the_live_tally() {
         .json();
     assert_eq!(outsider, json!([]));
 }
+
+#[tokio::test]
+async fn the_vote_page_shows_the_share_takes_one_ballot_and_says_why_not_twice() {
+    let app = TestApp::new().await;
+    let b = app.browser("resident1").await;
+    let list = app.get("/votes", &b).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body.contains("加装电梯") && list.body.contains("待您表决"),
+        "{}",
+        list.body
+    );
+    let id = open_vote(&app, "resident1").await["id"].as_i64().unwrap();
+    let page = app.get(&format!("/votes/{id}"), &b).await;
+    assert!(page.body.contains("您户应分摊") && page.body.contains(r#"value="agree""#));
+    assert!(page.body.contains("≥ 2/3") && page.body.contains("≥ 3/4"));
+    let post = |choice: &'static str| {
+        let app = &app;
+        let b = &b;
+        async move {
+            app.post_form(
+                &format!("/votes/{id}/ballot"),
+                b,
+                &[("_csrf", &b.csrf()), ("choice", choice)],
+            )
+            .await
+        }
+    };
+    let r = post("agree").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = post("disagree").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains(r#"data-code="BALLOT_EXISTS""#),
+        "{}",
+        r.body
+    );
+    let page = app.get(&format!("/votes/{id}"), &b).await;
+    assert!(
+        !page.body.contains(r#"value="agree""#),
+        "no second ballot offered"
+    );
+    // Staff of the community see it in their menu and on the page.
+    let s = app.browser("staff1").await;
+    assert!(app.get("/", &s).await.body.contains(r#"href="/votes""#));
+    assert_eq!(
+        app.get(&format!("/votes/{id}"), &s).await.status,
+        StatusCode::OK
+    );
+}
