@@ -102,6 +102,8 @@ pub struct VoteItem {
     pub can_vote: bool,
     /// The caller's own share of a lift retrofit's cost, in yuan, if they are an owner.
     pub my_share_yuan: Option<String>,
+    /// What the caller receives under the plan (low floors are compensated), in yuan.
+    pub my_compensation_yuan: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -175,7 +177,11 @@ fn is_open(v: &store::VoteRow, now: i64) -> bool {
     v.status == "open" && now >= v.opens_at && now < v.closes_at
 }
 
-fn item(v: store::VoteRow, can_vote: bool, share: Option<i64>) -> VoteItem {
+fn yuan(f: i64) -> String {
+    format!("{}.{:02}", f / 100, f % 100)
+}
+
+fn item(v: store::VoteRow, can_vote: bool, share: Option<(i64, i64)>) -> VoteItem {
     let class = Matter::parse(&v.matter)
         .map(|m| m.class().code())
         .unwrap_or("ordinary");
@@ -192,7 +198,8 @@ fn item(v: store::VoteRow, can_vote: bool, share: Option<i64>) -> VoteItem {
         opens_at: crate::clock::iso(v.opens_at),
         closes_at: crate::clock::iso(v.closes_at),
         can_vote,
-        my_share_yuan: share.map(|f| format!("{}.{:02}", f / 100, f % 100)),
+        my_share_yuan: share.map(|s| yuan(s.0)),
+        my_compensation_yuan: share.filter(|s| s.1 > 0).map(|s| yuan(s.1)),
     }
 }
 
@@ -204,8 +211,8 @@ pub struct LiftPlan {
     pub compensation_fen: i64,
 }
 
-/// What `owner` pays under the vote's lift plan (their units added), in fen.
-fn share_of(v: &store::VoteRow, units: &[store::OwnerUnit], owner: &str) -> Option<i64> {
+/// What `owner` pays and receives under the vote's lift plan (their units added), in fen.
+fn share_of(v: &store::VoteRow, units: &[store::OwnerUnit], owner: &str) -> Option<(i64, i64)> {
     let plan: LiftPlan = serde_json::from_str(v.lift_plan.as_deref()?).ok()?;
     let p = core::lift::Plan {
         cost_fen: plan.cost_fen,
@@ -227,7 +234,12 @@ fn share_of(v: &store::VoteRow, units: &[store::OwnerUnit], owner: &str) -> Opti
         .filter(|(_, x)| x.owner_key == owner)
         .map(|(s, _)| s)
         .collect();
-    (!mine.is_empty()).then(|| mine.iter().map(|s| s.pays_fen - s.receives_fen).sum())
+    (!mine.is_empty()).then(|| {
+        (
+            mine.iter().map(|s| s.pays_fen).sum(),
+            mine.iter().map(|s| s.receives_fen).sum(),
+        )
+    })
 }
 
 /// A ballot: an owner's own (`choice` only), or one entered by staff.
