@@ -614,3 +614,46 @@ pub async fn get(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<(VoteItem
     let t = tally(st, id).await?;
     Ok((item(v, can_vote, share), t))
 }
+
+/// Closes the votes whose time is up: the tally at that moment is the result, stored with
+/// the vote and audited; no ballot is taken after (`VOTE_CLOSED`). Returns how many closed.
+pub async fn close_due(st: &AppState) -> AppResult<usize> {
+    let now = st.now_ms();
+    let mut tx = st.db.read().await?;
+    let due = store::due_to_close(&mut tx, now).await?;
+    drop(tx);
+    let mut closed = 0;
+    for id in due {
+        let t = tally(st, id).await?;
+        let result = serde_json::to_string(&t).map_err(|e| AppError::Internal(e.into()))?;
+        let mut tx = st.db.begin().await?;
+        if store::close(&mut tx, id, &result).await? {
+            audit::record(
+                &mut tx,
+                now,
+                &crate::audit::Actor::named("votes"),
+                Event::ok("vote.close", "vote", id).with(serde_json::json!({
+                    "quorum": t.quorum, "passed": t.passed,
+                    "participating_heads": t.participating_heads,
+                })),
+            )
+            .await?;
+            closed += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(closed)
+}
+
+/// Closes votes as their time runs out (every minute).
+pub async fn watch(st: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        match close_due(&st).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(closed = n, "votes closed"),
+            Err(e) => tracing::warn!(error = %e, "closing votes failed; retrying next minute"),
+        }
+    }
+}

@@ -245,3 +245,26 @@ pub async fn has_voted(tx: &mut Tx, vote: i64, owner: &str) -> Result<bool, sqlx
     .await)?;
     Ok(n > 0)
 }
+
+/// Open votes whose closing time has passed.
+pub async fn due_to_close(tx: &mut Tx, now: i64) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(
+        "select id from votes where status = 'open' and closes_at <= $1 order by id"
+    )
+    .bind(now)
+    .fetch_all(&mut **x)
+    .await)
+}
+
+/// Closes a vote with its result, if it is still open (false: someone closed it first).
+pub async fn close(tx: &mut Tx, id: i64, result: &str) -> Result<bool, sqlx::Error> {
+    let n = on_tx!(tx, |x| sqlx::query(
+        "update votes set status = 'closed', result = $2 where id = $1 and status = 'open'"
+    )
+    .bind(id)
+    .bind(result)
+    .execute(&mut **x)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

@@ -264,3 +264,63 @@ async fn the_vote_page_shows_the_share_takes_one_ballot_and_says_why_not_twice()
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_vote_closes_at_its_time_with_the_count_of_that_moment() {
+    let app = TestApp::new().await;
+    let id = open_vote(&app, "resident1").await["id"].as_i64().unwrap();
+    let r = app
+        .post_json(
+            &format!("/api/v1/votes/{id}/ballots"),
+            &app.bearer("resident1").await,
+            json!({"choice": "agree"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    // Not before its time.
+    assert_eq!(
+        gongzhi_app::votes::service::close_due(&app.st)
+            .await
+            .unwrap(),
+        0
+    );
+    app.exec(&format!("update votes set closes_at = 1 where id = {id}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        gongzhi_app::votes::service::close_due(&app.st)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        gongzhi_app::votes::service::close_due(&app.st)
+            .await
+            .unwrap(),
+        0,
+        "once"
+    );
+    let result = app
+        .scalar_text(&format!("select result from votes where id = {id}"))
+        .await
+        .expect("the result is kept");
+    let stored: Value = serde_json::from_str(&result).unwrap();
+    let live = app
+        .get(
+            &format!("/api/v1/votes/{id}/tally"),
+            &crate::support::Auth::None,
+        )
+        .await
+        .json();
+    assert_eq!(stored, live);
+    let r = app
+        .post_json(
+            &format!("/api/v1/votes/{id}/ballots"),
+            &app.bearer("resident2").await,
+            json!({"choice": "agree"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("VOTE_CLOSED"), "{}", r.body);
+    assert_eq!(app.audit_count("vote.close", "ok").await, 1);
+}
