@@ -118,6 +118,14 @@ impl Lang {
         cat.get(key).or_else(|| ZH.get(key)).map(String::as_str)
     }
 
+    /// The string of a code in a group (`tc("order_status", "done")` is 已反馈); an unknown
+    /// code shows as itself.
+    pub fn tc(self, group: &str, code: &str) -> String {
+        self.try_t(&format!("{group}.{code}"))
+            .map(str::to_string)
+            .unwrap_or_else(|| code.to_string())
+    }
+
     pub fn t(self, key: &str) -> &'static str {
         let cat: &'static HashMap<String, String> = match self {
             Lang::Zh => &ZH,

@@ -64,12 +64,7 @@ async fn export(
     )
     .await?;
     let t = |k: &str| ctx.lang.t(k).to_string();
-    let tc = |g: &str, c: &str| {
-        ctx.lang
-            .try_t(&format!("{g}.{c}"))
-            .map(str::to_string)
-            .unwrap_or_else(|| c.to_string())
-    };
+    let tc = |g: &str, c: &str| ctx.lang.tc(g, c);
     let sheet = Sheet {
         title: t("audit.title"),
         filters: if action.is_empty() {

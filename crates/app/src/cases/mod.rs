@@ -12,9 +12,11 @@ pub mod import;
 pub mod insight;
 pub mod intake;
 pub mod jobs;
+pub mod print;
 pub mod service;
 mod sheets;
 mod store;
+pub mod supervision;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -29,12 +31,12 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/new", get(html::new_form).post(html::create))
         .route("/cases/import", get(html::import_page))
         .route("/cases/{id}", get(html::show))
-        .route("/cases/{id}/print", get(html::print))
+        .route("/cases/{id}/print", get(print::print))
         .route("/cases/{id}/act", post(html::act))
         .route("/cases/{id}/reveal", post(html::reveal))
         .route("/dispatch", get(html::dispatch_console))
         .route("/orders", get(html::unit_orders))
-        .route("/supervision", get(html::supervision))
+        .route("/supervision", get(supervision::supervision))
         .route("/attachments/{id}", get(html::attachment))
         .route(
             "/admin/calendar",

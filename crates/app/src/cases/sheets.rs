@@ -66,12 +66,7 @@ pub fn cases(ctx: &Ctx, title: &str, q: &CaseQuery, rows: Vec<CaseListItem>) -> 
 /// A unit's orders as a sheet (the 工单 list under its status tab).
 pub fn orders(ctx: &Ctx, status: &str, rows: Vec<super::service::UnitOrder>) -> Sheet {
     let t = |k: &str| ctx.lang.t(k).to_string();
-    let tc = |g: &str, c: &str| {
-        ctx.lang
-            .try_t(&format!("{g}.{c}"))
-            .map(str::to_string)
-            .unwrap_or_else(|| c.to_string())
-    };
+    let tc = |g: &str, c: &str| ctx.lang.tc(g, c);
     let yes = |b: bool| if b { t("common.yes") } else { String::new() };
     Sheet {
         title: t("cases.orders_title"),
@@ -120,11 +115,7 @@ pub fn orders(ctx: &Ctx, status: &str, rows: Vec<super::service::UnitOrder>) -> 
 fn describe_filters(ctx: &Ctx, q: &CaseQuery) -> String {
     let mut parts = vec![];
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
-        let name = ctx
-            .lang
-            .try_t(&format!("case_status.{s}"))
-            .map(str::to_string)
-            .unwrap_or_else(|| s.to_string());
+        let name = ctx.lang.tc("case_status", s);
         parts.push(format!("{}：{name}", ctx.lang.t("cases.status")));
     }
     if let Some(c) = q.category.as_deref().filter(|s| !s.is_empty()) {

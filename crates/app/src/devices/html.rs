@@ -32,12 +32,7 @@ pub struct FormatQuery {
 fn sheet(ctx: &crate::web::Ctx, rows: Vec<DeviceView>) -> crate::web::export::Sheet {
     use crate::web::export::{Cell, Sheet};
     let t = |k: &str| ctx.lang.t(k).to_string();
-    let tc = |g: &str, c: &str| {
-        ctx.lang
-            .try_t(&format!("{g}.{c}"))
-            .map(str::to_string)
-            .unwrap_or_else(|| c.to_string())
-    };
+    let tc = |g: &str, c: &str| ctx.lang.tc(g, c);
     Sheet {
         title: t("devices.title"),
         filters: String::new(),

@@ -23,6 +23,7 @@ mod interchange;
 mod media;
 mod orders;
 mod reporter;
+mod todo;
 mod views;
 
 pub use access::{dispatches, is_dispatcher, load_visible, unit_of};
@@ -42,10 +43,11 @@ pub use interchange::{
 pub use media::{Photo, attachment, data_url_bytes, decode_photo, photo_from_bytes, sniff_image};
 pub use orders::{Act, act, assign_batch};
 pub use reporter::{URGE_EVERY_MS, add_info, is_reporter, urge, withdraw};
+pub use todo::todo;
 pub use views::{
     Allowed, CaseForDispute, CaseListItem, CaseQuery, CaseView, EventView, OrderView, ReportForm,
     UnitOrder, dispatch_queue, export_list, export_unit_orders, for_dispute, get, list,
-    report_form, todo, unit_orders,
+    report_form, unit_orders,
 };
 
 pub use super::calendar::calendar;

@@ -49,6 +49,37 @@ async fn people_to_tell(tx: &mut Tx, c: &CaseRow) -> AppResult<Vec<i64>> {
     Ok(to)
 }
 
+/// What each reporter action leaves: the units and dispatchers told, the timeline's event,
+/// the audit record.
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    st: &AppState,
+    tx: &mut Tx,
+    u: &CurrentUser,
+    c: &CaseRow,
+    (kind, title, body): (&str, String, &str),
+    event: &str,
+    detail: serde_json::Value,
+    audit_event: Event,
+    now: i64,
+) -> AppResult<()> {
+    let to = people_to_tell(tx, c).await?;
+    notify(st, tx, &to, c.id, kind, &title, body, now).await?;
+    store::insert_event(
+        tx,
+        c.id,
+        None,
+        now,
+        Some(u.id),
+        &user_label(u),
+        event,
+        &detail,
+    )
+    .await?;
+    audit::record(tx, now, &u.actor(), audit_event).await?;
+    Ok(())
+}
+
 /// 催办: at most once a day per case; the units and dispatchers are told.
 pub async fn urge(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<()> {
     let now = st.now_ms();
@@ -63,30 +94,18 @@ pub async fn urge(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<()> {
     if last.is_some_and(|t| now - t < URGE_EVERY_MS) {
         return Err(AppError::Conflict("URGE_TOO_SOON"));
     }
-    let to = people_to_tell(&mut tx, &c).await?;
-    notify(
+    record(
         st,
         &mut tx,
-        &to,
-        id,
-        "urge",
-        &format!("群众催办 #{id}"),
-        "反映人催促尽快办理",
-        now,
-    )
-    .await?;
-    store::insert_event(
-        &mut tx,
-        id,
-        None,
-        now,
-        Some(u.id),
-        &user_label(u),
+        u,
+        &c,
+        ("urge", format!("群众催办 #{id}"), "反映人催促尽快办理"),
         "urged",
-        &serde_json::json!({}),
+        serde_json::json!({}),
+        Event::ok("case.urge", "case", id),
+        now,
     )
     .await?;
-    audit::record(&mut tx, now, &u.actor(), Event::ok("case.urge", "case", id)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -105,34 +124,16 @@ pub async fn add_info(st: &AppState, u: &CurrentUser, id: i64, text: &str) -> Ap
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
     let c = load_own(&mut tx, u, id).await?;
-    let to = people_to_tell(&mut tx, &c).await?;
-    notify(
+    record(
         st,
         &mut tx,
-        &to,
-        id,
-        "info",
-        &format!("反映人补充情况 #{id}"),
-        &shown,
-        now,
-    )
-    .await?;
-    store::insert_event(
-        &mut tx,
-        id,
-        None,
-        now,
-        Some(u.id),
-        &user_label(u),
+        u,
+        &c,
+        ("info", format!("反映人补充情况 #{id}"), &shown),
         "info_added",
-        &serde_json::json!({"text": shown}),
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        now,
-        &u.actor(),
+        serde_json::json!({"text": shown}),
         Event::ok("case.add_info", "case", id),
+        now,
     )
     .await?;
     tx.commit().await?;
@@ -172,35 +173,17 @@ pub async fn withdraw(st: &AppState, u: &CurrentUser, id: i64, reason: &str) -> 
             return Err(AppError::Conflict("CASE_CHANGED"));
         }
     }
-    let to = people_to_tell(&mut tx, &c).await?;
-    notify(
+    store::set_case_status(&mut tx, id, CaseStatus::Closed.code(), now, Some(now), None).await?;
+    record(
         st,
         &mut tx,
-        &to,
-        id,
+        u,
+        &c,
+        ("withdrawn", format!("反映人已撤回 #{id}"), &reason),
         "withdrawn",
-        &format!("反映人已撤回 #{id}"),
-        &reason,
-        now,
-    )
-    .await?;
-    store::set_case_status(&mut tx, id, CaseStatus::Closed.code(), now, Some(now), None).await?;
-    store::insert_event(
-        &mut tx,
-        id,
-        None,
-        now,
-        Some(u.id),
-        &user_label(u),
-        "withdrawn",
-        &serde_json::json!({"reason": reason}),
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        now,
-        &u.actor(),
+        serde_json::json!({"reason": reason}),
         Event::ok("case.withdraw", "case", id).with(serde_json::json!({"reason": reason})),
+        now,
     )
     .await?;
     tx.commit().await?;
