@@ -31,6 +31,82 @@ pub enum Entry {
     /// A mediation agreement that the parties confirmed: its hash under a pseudonym.
     #[serde(rename = "mediation.agreement")]
     Agreement(AgreementRecord),
+    /// An owners' vote (业主共同决定): its opening, each ballot under a pseudonym, its close.
+    #[serde(rename = "vote")]
+    Vote(VoteRecord),
+}
+
+/// The three moments of an owners' vote on the log; `event` says which. Areas are in
+/// ten-thousandths of a m² (integers, exact), as the register holds them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum VoteRecord {
+    Opened(VoteOpened),
+    Ballot(VoteBallot),
+    Closed(VoteClosed),
+}
+
+/// A vote opened: what is decided, how it passes, and the register it counts against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoteOpened {
+    pub v: u32,
+    /// The vote's id (its public page is `/votes/{id}`).
+    pub vote: i64,
+    pub community_id: i64,
+    /// `building` or `compound`.
+    pub scope: String,
+    pub scope_id: i64,
+    /// One of art. 278's matters.
+    pub matter: String,
+    /// `major` or `ordinary`.
+    pub class: String,
+    pub title: String,
+    pub options: Vec<String>,
+    /// SHA-256 (hex) of the published register file (`register.csv`) as frozen.
+    pub register_sha256: String,
+    pub total_area_e4: i64,
+    pub total_heads: i64,
+    pub opens_ms: i64,
+    pub closes_ms: i64,
+    pub recorded_ms: i64,
+}
+
+/// A ballot: a keyed pseudonym of the owner (the one in the public files), never a name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoteBallot {
+    pub v: u32,
+    pub vote: i64,
+    pub community_id: i64,
+    pub owner: String,
+    /// `agree`, `disagree` or `abstain`.
+    pub choice: String,
+    /// `online`, `paper`, `proxy` or `door`.
+    pub channel: String,
+    pub recorded_ms: i64,
+}
+
+/// A vote closed: the count of that moment and the result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoteClosed {
+    pub v: u32,
+    pub vote: i64,
+    pub community_id: i64,
+    pub matter: String,
+    pub class: String,
+    pub total_area_e4: i64,
+    pub total_heads: i64,
+    pub participating_area_e4: i64,
+    pub participating_heads: i64,
+    pub agree_area_e4: i64,
+    pub agree_heads: i64,
+    pub quorum: bool,
+    pub passed: bool,
+    /// SHA-256 (hex) of the published ballots file (`ballots.csv`) at closing.
+    pub ballots_sha256: String,
+    pub recorded_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +175,7 @@ impl Entry {
             Entry::Fund(_) => "fund.movement",
             Entry::Document(_) => "document.published",
             Entry::Agreement(_) => "mediation.agreement",
+            Entry::Vote(_) => "vote",
         }
     }
 
@@ -152,6 +229,55 @@ impl Entry {
                 w.int("v", i64::from(a.v));
                 w.int("version", a.version);
             }
+            Entry::Vote(VoteRecord::Opened(o)) => {
+                w.str("class", &o.class);
+                w.int("closes_ms", o.closes_ms);
+                w.int("community_id", o.community_id);
+                w.str("event", "opened");
+                w.str("matter", &o.matter);
+                w.int("opens_ms", o.opens_ms);
+                w.strs("options", &o.options);
+                w.int("recorded_ms", o.recorded_ms);
+                w.str("register_sha256", &o.register_sha256);
+                w.str("scope", &o.scope);
+                w.int("scope_id", o.scope_id);
+                w.str("title", &o.title);
+                w.int("total_area_e4", o.total_area_e4);
+                w.int("total_heads", o.total_heads);
+                w.str("type", self.kind());
+                w.int("v", i64::from(o.v));
+                w.int("vote", o.vote);
+            }
+            Entry::Vote(VoteRecord::Ballot(b)) => {
+                w.str("channel", &b.channel);
+                w.str("choice", &b.choice);
+                w.int("community_id", b.community_id);
+                w.str("event", "ballot");
+                w.str("owner", &b.owner);
+                w.int("recorded_ms", b.recorded_ms);
+                w.str("type", self.kind());
+                w.int("v", i64::from(b.v));
+                w.int("vote", b.vote);
+            }
+            Entry::Vote(VoteRecord::Closed(c)) => {
+                w.int("agree_area_e4", c.agree_area_e4);
+                w.int("agree_heads", c.agree_heads);
+                w.str("ballots_sha256", &c.ballots_sha256);
+                w.str("class", &c.class);
+                w.int("community_id", c.community_id);
+                w.str("event", "closed");
+                w.str("matter", &c.matter);
+                w.int("participating_area_e4", c.participating_area_e4);
+                w.int("participating_heads", c.participating_heads);
+                w.bool("passed", c.passed);
+                w.bool("quorum", c.quorum);
+                w.int("recorded_ms", c.recorded_ms);
+                w.int("total_area_e4", c.total_area_e4);
+                w.int("total_heads", c.total_heads);
+                w.str("type", self.kind());
+                w.int("v", i64::from(c.v));
+                w.int("vote", c.vote);
+            }
         }
         w.0.push(b'}');
         w.0
@@ -164,6 +290,9 @@ impl Entry {
             Entry::Fund(f) => f.v,
             Entry::Document(d) => d.v,
             Entry::Agreement(a) => a.v,
+            Entry::Vote(VoteRecord::Opened(o)) => o.v,
+            Entry::Vote(VoteRecord::Ballot(b)) => b.v,
+            Entry::Vote(VoteRecord::Closed(c)) => c.v,
         };
         if v != VERSION {
             return Err(EntryError::Version(v));
@@ -195,6 +324,15 @@ impl Canon {
     fn int(&mut self, k: &str, v: i64) {
         self.key(k);
         self.0.extend_from_slice(v.to_string().as_bytes());
+    }
+    fn bool(&mut self, k: &str, v: bool) {
+        self.key(k);
+        self.0.extend_from_slice(if v { b"true" } else { b"false" });
+    }
+    fn strs(&mut self, k: &str, v: &[String]) {
+        self.key(k);
+        // Writing to a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.0, v);
     }
 }
 
@@ -640,10 +778,51 @@ mod tests {
             proptest::prop_assert_eq!(d.canonical(), generic(&d));
             let a = Entry::Agreement(AgreementRecord {
                 v: VERSION, dispute: text.clone(), version: n, sha256: text.clone(),
-                level: text, community_id: n, recorded_ms: n,
+                level: text.clone(), community_id: n, recorded_ms: n,
             });
             proptest::prop_assert_eq!(a.canonical(), generic(&a));
+            let o = Entry::Vote(VoteRecord::Opened(VoteOpened {
+                v: VERSION, vote: n, community_id: n, scope: text.clone(), scope_id: n,
+                matter: text.clone(), class: text.clone(), title: text.clone(),
+                options: vec![text.clone(), "agree".into()], register_sha256: text.clone(),
+                total_area_e4: n, total_heads: n, opens_ms: n, closes_ms: n, recorded_ms: n,
+            }));
+            proptest::prop_assert_eq!(o.canonical(), generic(&o));
+            let b = Entry::Vote(VoteRecord::Ballot(VoteBallot {
+                v: VERSION, vote: n, community_id: n, owner: text.clone(),
+                choice: text.clone(), channel: text.clone(), recorded_ms: n,
+            }));
+            proptest::prop_assert_eq!(b.canonical(), generic(&b));
+            let c = Entry::Vote(VoteRecord::Closed(VoteClosed {
+                v: VERSION, vote: n, community_id: n, matter: text.clone(), class: text.clone(),
+                total_area_e4: n, total_heads: n, participating_area_e4: n,
+                participating_heads: n, agree_area_e4: n, agree_heads: n, quorum: opt,
+                passed: !opt, ballots_sha256: text, recorded_ms: n,
+            }));
+            proptest::prop_assert_eq!(c.canonical(), generic(&c));
+            for e in [o, b, c] {
+                proptest::prop_assert_eq!(Entry::parse(&e.canonical()), Ok(e));
+            }
         }
+    }
+
+    #[test]
+    fn a_ballot_entry_names_no_one() {
+        let b = Entry::Vote(VoteRecord::Ballot(VoteBallot {
+            v: VERSION,
+            vote: 7,
+            community_id: 3,
+            owner: "k2f9".into(),
+            choice: "agree".into(),
+            channel: "paper".into(),
+            recorded_ms: 1,
+        }));
+        assert_eq!(
+            String::from_utf8(b.canonical()).expect("utf-8"),
+            r#"{"channel":"paper","choice":"agree","community_id":3,"event":"ballot","owner":"k2f9","recorded_ms":1,"type":"vote","v":1,"vote":7}"#
+        );
+        let named = r#"{"channel":"paper","choice":"agree","community_id":3,"event":"ballot","name":"张三","owner":"k2f9","recorded_ms":1,"type":"vote","v":1,"vote":7}"#;
+        assert_eq!(Entry::parse(named.as_bytes()), Err(EntryError::Malformed));
     }
 
     #[test]

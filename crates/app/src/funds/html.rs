@@ -252,6 +252,7 @@ pub async fn entry(
         kind_name: match kind.as_str() {
             "fund.movement" => "gongshi.type_fund",
             "document.published" => "gongshi.type_document",
+            "vote" => "gongshi.type_vote",
             _ => "gongshi.type_agreement",
         },
         kind,

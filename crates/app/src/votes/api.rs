@@ -40,6 +40,28 @@ pub async fn cast(
     ))
 }
 
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct CloseRequest {
+    /// Why it closes before its time (all ballots are in; the assembly so decided).
+    pub reason: String,
+}
+
+/// Closes a vote before its time (community and street staff), with the reason; the count
+/// of this moment is its result, on the ledger.
+#[utoipa::path(post, path = "/api/v1/votes/{id}/close", tag = "votes", params(("id" = i64, Path)), request_body = CloseRequest,
+    responses((status = 200, body = Object), (status = 403), (status = 404),
+        (status = 409, description = "VOTE_CLOSED"), (status = 422, description = "REASON_REQUIRED")),
+    security(("bearer" = [])))]
+pub async fn close(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<CloseRequest>,
+) -> AppResult<Json<gongzhi_core::votes::Tally>> {
+    service::close_now(&st, &user, id, &req.reason).await?;
+    Ok(Json(service::tally(&st, id).await?))
+}
+
 /// The live count: the same JSON as `gongzhi votes tally` (public).
 #[utoipa::path(get, path = "/api/v1/votes/{id}/tally", tag = "votes", params(("id" = i64, Path)),
     responses((status = 200, body = Object), (status = 404)))]

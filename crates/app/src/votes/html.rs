@@ -28,10 +28,27 @@ struct ShowPage {
     v: VoteItem,
     t: Tally,
     done: bool,
+    entered: bool,
+    closed_now: bool,
     refusal: Option<crate::web::forms::Refusal>,
+    sheet: Option<service::Sheet>,
 }
 
 impl ShowPage {
+    /// Whether the caller collects ballots door to door (a building head).
+    fn door(&self) -> bool {
+        self.sheet
+            .as_ref()
+            .is_some_and(|s| s.channels.contains(&"door"))
+    }
+
+    /// How many owners of the sheet have voted.
+    fn voted(&self) -> usize {
+        self.sheet
+            .as_ref()
+            .map_or(0, |s| s.rows.iter().filter(|r| r.channel.is_some()).count())
+    }
+
     /// `a / b` as a percentage with one decimal.
     fn pct(&self, a: impl std::borrow::Borrow<f64>, b: impl std::borrow::Borrow<f64>) -> String {
         let (a, b) = (*a.borrow(), *b.borrow());
@@ -65,6 +82,8 @@ pub async fn list(
 #[derive(Debug, Deserialize, Default)]
 pub struct ShowFlags {
     pub done: Option<String>,
+    pub entered: Option<String>,
+    pub closed: Option<String>,
 }
 
 pub async fn show(
@@ -74,12 +93,16 @@ pub async fn show(
     axum::extract::Query(f): axum::extract::Query<ShowFlags>,
 ) -> AppResult<Html<String>> {
     let (v, t) = service::get(&st, &user, id).await?;
+    let sheet = service::sheet(&st, &user, id).await?;
     render(&ShowPage {
         layout: Layout::new(&st, &ctx, "votes.title", "/votes"),
         v,
         t,
         done: f.done.is_some(),
+        entered: f.entered.is_some(),
+        closed_now: f.closed.is_some(),
         refusal: None,
+        sheet,
     })
 }
 
@@ -106,16 +129,36 @@ pub async fn cast(
         Err(e) => match crate::web::forms::Refusal::of(ctx.lang, &e) {
             Some(r) => {
                 let (v, t) = service::get(&st, &user, id).await?;
+                let sheet = service::sheet(&st, &user, id).await?;
                 let page = render(&ShowPage {
                     layout: Layout::new(&st, &ctx, "votes.title", "/votes"),
                     v,
                     t,
                     done: false,
+                    entered: false,
+                    closed_now: false,
                     refusal: Some(r),
+                    sheet,
                 })?;
                 Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
             }
             None => Err(e),
         },
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CloseForm {
+    pub reason: String,
+}
+
+/// Staff close a vote before its time, with the reason.
+pub async fn close(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CloseForm>,
+) -> AppResult<Response> {
+    service::close_now(&st, &user, id, &f.reason).await?;
+    Ok(Redirect::to(&format!("/votes/{id}?closed=1")).into_response())
 }

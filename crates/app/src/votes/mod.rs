@@ -14,6 +14,7 @@ pub fn routes() -> axum::Router<crate::state::AppState> {
         .route("/votes", get(html::list))
         .route("/votes/{id}", get(html::show))
         .route("/votes/{id}/ballot", post(html::cast))
+        .route("/votes/{id}/close", post(html::close))
 }
 
 pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
@@ -21,6 +22,7 @@ pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .routes(routes!(api::list))
         .routes(routes!(api::cast))
+        .routes(routes!(api::close))
         .routes(routes!(api::tally))
         .routes(routes!(api::register_csv))
         .routes(routes!(api::ballots_csv))

@@ -13,8 +13,14 @@ use gongzhi_core::identity::{Role, Scope};
 use gongzhi_core::votes::{self as core, Choice, Matter, Register, Tally, Unit};
 use serde::{Deserialize, Serialize};
 
+use gongzhi_core::ledger::{
+    Entry, VERSION, VoteBallot, VoteClosed, VoteOpened, VoteRecord,
+};
+use sha2::{Digest, Sha256};
+
 use super::store;
 use crate::audit::{self, Event};
+use crate::ledger::service as ledger;
 use crate::auth::service::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -356,6 +362,13 @@ pub async fn cast(
         return Err(AppError::Conflict("VOTE_CLOSED"));
     }
     let mut tx = st.db.begin().await?;
+    // The log's head first: ballots and the closing of a vote take it in the same order,
+    // so no ballot lands after the closing count (and each ballot's entry follows its row).
+    ledger::reserve_next(&mut tx).await?;
+    let v = store::find(&mut tx, v.id).await?.ok_or(AppError::NotFound)?;
+    if !is_open(&v, now) {
+        return Err(AppError::Conflict("VOTE_CLOSED"));
+    }
     let fresh = store::insert_ballot(
         &mut tx,
         &store::NewBallot {
@@ -373,6 +386,20 @@ pub async fn cast(
         return Err(AppError::Conflict("BALLOT_EXISTS"));
     }
     let owner = pseudonym(st, v.id, &owner_key);
+    ledger::append(
+        &mut tx,
+        &[Entry::Vote(VoteRecord::Ballot(VoteBallot {
+            v: VERSION,
+            vote: v.id,
+            community_id: v.community_id,
+            owner: owner.clone(),
+            choice: choice.code().into(),
+            channel: channel.into(),
+            recorded_ms: now,
+        }))],
+        now,
+    )
+    .await?;
     audit::record(
         &mut tx,
         now,
@@ -397,10 +424,20 @@ pub async fn tally(st: &AppState, id: i64) -> AppResult<Tally> {
     let units = store::frozen(&mut tx, id).await?;
     let ballots = store::ballots(&mut tx, id).await?;
     drop(tx);
+    count(&v, &units, &ballots)
+}
+
+/// The count of `ballots` against a vote's frozen register.
+fn count(
+    v: &store::VoteRow,
+    units: &[store::OwnerUnit],
+    ballots: &[store::BallotRow],
+) -> AppResult<Tally> {
+    let id = v.id;
     let matter = Matter::parse(&v.matter).ok_or(AppError::Internal(anyhow::anyhow!(
         "vote {id} has an unknown matter"
     )))?;
-    let reg = Register::new(&to_units(&units)).map_err(|e| AppError::Internal(e.into()))?;
+    let reg = Register::new(&to_units(units)).map_err(|e| AppError::Internal(e.into()))?;
     let b: Vec<(String, Choice)> = ballots
         .iter()
         .filter_map(|x| Some((x.owner_key.clone(), Choice::parse(&x.choice)?)))
@@ -430,16 +467,29 @@ pub async fn register_csv(st: &AppState, id: i64) -> AppResult<String> {
     let mut tx = st.db.read().await?;
     store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let units = store::frozen(&mut tx, id).await?;
+    Ok(register_text(st, id, &units))
+}
+
+fn register_text(st: &AppState, id: i64, units: &[store::OwnerUnit]) -> String {
     let mut out = String::from("unit,owner,area_m2\n");
     for x in units {
         out.push_str(&format!(
             "{},{},{}\n",
-            x.unit,
+            csv_field(&x.unit),
             pseudonym(st, id, &x.owner_key),
             area_text(x.area_e4)
         ));
     }
-    Ok(out)
+    out
+}
+
+/// A CSV field, quoted when it must be (a unit number with a comma or a quote).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 /// The ballots as public CSV (`owner,choice`, owners pseudonymous).
@@ -447,6 +497,10 @@ pub async fn ballots_csv(st: &AppState, id: i64) -> AppResult<String> {
     let mut tx = st.db.read().await?;
     store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let ballots = store::ballots(&mut tx, id).await?;
+    Ok(ballots_text(st, id, &ballots))
+}
+
+fn ballots_text(st: &AppState, id: i64, ballots: &[store::BallotRow]) -> String {
     let mut out = String::from("owner,choice\n");
     for b in ballots {
         out.push_str(&format!(
@@ -455,7 +509,11 @@ pub async fn ballots_csv(st: &AppState, id: i64) -> AppResult<String> {
             b.choice
         ));
     }
-    Ok(out)
+    out
+}
+
+fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
 }
 
 /// What opening a vote needs.
@@ -488,14 +546,6 @@ pub async fn open(st: &AppState, by: Option<i64>, v: &NewVote<'_>) -> AppResult<
     if reg.total_heads() == 0 {
         return Err(AppError::Conflict("REGISTER_EMPTY"));
     }
-    let mut h = <sha2::Sha256 as sha2::Digest>::new();
-    for x in &units {
-        sha2::Digest::update(
-            &mut h,
-            format!("{},{},{}\n", x.unit, x.owner_key, x.area_e4).as_bytes(),
-        );
-    }
-    let sha = hex::encode(sha2::Digest::finalize(h));
     let plan = v
         .lift_plan
         .as_ref()
@@ -513,7 +563,8 @@ pub async fn open(st: &AppState, by: Option<i64>, v: &NewVote<'_>) -> AppResult<
             body: v.body,
             opens_at: v.opens_at,
             closes_at: v.closes_at,
-            register_sha256: &sha,
+            // Set below, once the id (which keys the pseudonyms) is known.
+            register_sha256: "",
             total_area_e4: reg.total_area(),
             total_heads: reg.total_heads(),
             lift_plan: plan.as_deref(),
@@ -525,6 +576,31 @@ pub async fn open(st: &AppState, by: Option<i64>, v: &NewVote<'_>) -> AppResult<
     for x in &units {
         store::freeze_unit(&mut tx, id, x).await?;
     }
+    let sha = sha256_hex(&register_text(st, id, &units));
+    store::set_register_sha256(&mut tx, id, &sha).await?;
+    let class = v.matter.class().code();
+    ledger::append(
+        &mut tx,
+        &[Entry::Vote(VoteRecord::Opened(VoteOpened {
+            v: VERSION,
+            vote: id,
+            community_id: v.community_id,
+            scope: v.scope.into(),
+            scope_id: v.scope_id,
+            matter: v.matter.code().into(),
+            class: class.into(),
+            title: v.title.into(),
+            options: Choice::ALL.iter().map(|c| c.code().to_string()).collect(),
+            register_sha256: sha.clone(),
+            total_area_e4: reg.total_area(),
+            total_heads: reg.total_heads(),
+            opens_ms: v.opens_at,
+            closes_ms: v.closes_at,
+            recorded_ms: now,
+        }))],
+        now,
+    )
+    .await?;
     audit::record(
         &mut tx,
         now,
@@ -616,7 +692,8 @@ pub async fn get(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<(VoteItem
 }
 
 /// Closes the votes whose time is up: the tally at that moment is the result, stored with
-/// the vote and audited; no ballot is taken after (`VOTE_CLOSED`). Returns how many closed.
+/// the vote, audited and on the log; no ballot is taken after (`VOTE_CLOSED`). Returns how
+/// many closed.
 pub async fn close_due(st: &AppState) -> AppResult<usize> {
     let now = st.now_ms();
     let mut tx = st.db.read().await?;
@@ -624,25 +701,143 @@ pub async fn close_due(st: &AppState) -> AppResult<usize> {
     drop(tx);
     let mut closed = 0;
     for id in due {
-        let t = tally(st, id).await?;
-        let result = serde_json::to_string(&t).map_err(|e| AppError::Internal(e.into()))?;
-        let mut tx = st.db.begin().await?;
-        if store::close(&mut tx, id, &result).await? {
-            audit::record(
-                &mut tx,
-                now,
-                &crate::audit::Actor::named("votes"),
-                Event::ok("vote.close", "vote", id).with(serde_json::json!({
-                    "quorum": t.quorum, "passed": t.passed,
-                    "participating_heads": t.participating_heads,
-                })),
-            )
-            .await?;
+        if close_vote(st, id, &crate::audit::Actor::named("votes"), None).await? {
             closed += 1;
         }
-        tx.commit().await?;
     }
     Ok(closed)
+}
+
+/// Closes one vote with the count of this moment (false: it was closed already).
+async fn close_vote(
+    st: &AppState,
+    id: i64,
+    actor: &crate::audit::Actor,
+    reason: Option<&str>,
+) -> AppResult<bool> {
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    // The log's head first, as a ballot takes it: the count below is final.
+    ledger::reserve_next(&mut tx).await?;
+    let v = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if v.status != "open" {
+        return Ok(false);
+    }
+    let units = store::frozen(&mut tx, id).await?;
+    let ballots = store::ballots(&mut tx, id).await?;
+    let t = count(&v, &units, &ballots)?;
+    let result = serde_json::to_string(&t).map_err(|e| AppError::Internal(e.into()))?;
+    if !store::close(&mut tx, id, &result).await? {
+        return Ok(false);
+    }
+    ledger::append(
+        &mut tx,
+        &[Entry::Vote(VoteRecord::Closed(VoteClosed {
+            v: VERSION,
+            vote: id,
+            community_id: v.community_id,
+            matter: t.matter.code().into(),
+            class: t.class.code().into(),
+            total_area_e4: t.exact.total_area,
+            total_heads: t.total_heads,
+            participating_area_e4: t.exact.participating_area,
+            participating_heads: t.participating_heads,
+            agree_area_e4: t.exact.agree_area,
+            agree_heads: t.agree_heads,
+            quorum: t.quorum,
+            passed: t.passed,
+            ballots_sha256: sha256_hex(&ballots_text(st, id, &ballots)),
+            recorded_ms: now,
+        }))],
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Event::ok("vote.close", "vote", id).with(serde_json::json!({
+            "quorum": t.quorum, "passed": t.passed,
+            "participating_heads": t.participating_heads,
+            "reason": reason,
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Staff of the vote's area close it before its time (all ballots are in, or the assembly
+/// so decided), with the reason recorded. `409 VOTE_CLOSED` when it is closed already.
+pub async fn close_now(st: &AppState, u: &CurrentUser, id: i64, reason: &str) -> AppResult<()> {
+    let v = load(st, u, id).await?;
+    if !matches!(u.role, Role::CommunityStaff | Role::StreetStaff) {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(AppError::Invalid {
+            code: "REASON_REQUIRED",
+            field: Some("reason"),
+        });
+    }
+    if !close_vote(st, v.id, &u.actor(), Some(reason)).await? {
+        return Err(AppError::Conflict("VOTE_CLOSED"));
+    }
+    Ok(())
+}
+
+/// One unit of a vote's register as the entry sheet shows it to staff.
+#[derive(Debug, Clone, Serialize)]
+pub struct SheetRow {
+    pub unit: String,
+    pub floor: i64,
+    /// How this owner's ballot came in (`online`, `paper`, `proxy`, `door`), if it has.
+    pub channel: Option<String>,
+}
+
+/// What the caller may enter on a vote's page: the channels open to them and the register
+/// with who has voted (None: they enter no ballots here).
+pub struct Sheet {
+    pub channels: Vec<&'static str>,
+    pub rows: Vec<SheetRow>,
+    /// Community and street staff may close the vote before its time, with a reason.
+    pub may_close: bool,
+}
+
+/// The entry sheet of a vote for staff and building heads (units only; names stay in the
+/// register). None for everyone else, or once the vote is closed.
+pub async fn sheet(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<Option<Sheet>> {
+    let v = load(st, u, id).await?;
+    let channels = match u.role {
+        Role::CommunityStaff | Role::StreetStaff => vec!["paper", "proxy"],
+        Role::BuildingHead if v.scope == "building" && u.scope == Scope::Building(v.scope_id) => {
+            vec!["door"]
+        }
+        _ => return Ok(None),
+    };
+    if !is_open(&v, st.now_ms()) {
+        return Ok(None);
+    }
+    let mut tx = st.db.read().await?;
+    let units = store::frozen(&mut tx, id).await?;
+    let voted: std::collections::HashMap<String, String> = store::channels(&mut tx, id)
+        .await?
+        .into_iter()
+        .collect();
+    let rows = units
+        .into_iter()
+        .map(|x| SheetRow {
+            channel: voted.get(&x.owner_key).cloned(),
+            unit: x.unit,
+            floor: x.floor,
+        })
+        .collect();
+    Ok(Some(Sheet {
+        may_close: u.role != Role::BuildingHead,
+        channels,
+        rows,
+    }))
 }
 
 /// Closes votes as their time runs out (every minute).

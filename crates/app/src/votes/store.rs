@@ -235,6 +235,16 @@ pub async fn ballots(tx: &mut Tx, vote: i64) -> Result<Vec<BallotRow>, sqlx::Err
     .await)
 }
 
+/// Each owner who has voted, with the channel of their ballot.
+pub async fn channels(tx: &mut Tx, vote: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(
+        "select owner_key, channel from ballots where vote_id = $1"
+    )
+    .bind(vote)
+    .fetch_all(&mut **x)
+    .await)
+}
+
 pub async fn has_voted(tx: &mut Tx, vote: i64, owner: &str) -> Result<bool, sqlx::Error> {
     let n: i64 = on_tx!(tx, |x| sqlx::query_scalar(
         "select count(*) from ballots where vote_id = $1 and owner_key = $2"
@@ -254,6 +264,16 @@ pub async fn due_to_close(tx: &mut Tx, now: i64) -> Result<Vec<i64>, sqlx::Error
     .bind(now)
     .fetch_all(&mut **x)
     .await)
+}
+
+/// The SHA-256 of the vote's published register, once its id is known.
+pub async fn set_register_sha256(tx: &mut Tx, id: i64, sha: &str) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query("update votes set register_sha256 = $2 where id = $1")
+        .bind(id)
+        .bind(sha)
+        .execute(&mut **x)
+        .await
+        .map(|_| ()))
 }
 
 /// Closes a vote with its result, if it is still open (false: someone closed it first).

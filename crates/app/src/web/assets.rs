@@ -20,6 +20,7 @@ static ASSETS: &[(&str, &[u8])] = &[
     asset!("cases.js"),
     asset!("ledger.js"),
     asset!("twin.js"),
+    asset!("votes.js"),
     asset!("favicon.svg"),
     asset!("vendor/htmx/htmx.min.js"),
     asset!("vendor/leaflet/leaflet.js"),

@@ -324,3 +324,103 @@ async fn a_vote_closes_at_its_time_with_the_count_of_that_moment() {
     assert!(r.body.contains("VOTE_CLOSED"), "{}", r.body);
     assert_eq!(app.audit_count("vote.close", "ok").await, 1);
 }
+
+/// The ledger entries of kind `vote` about vote `id`, oldest first.
+async fn vote_entries(app: &TestApp, id: i64) -> Vec<Value> {
+    let n = app
+        .scalar_i64("select count(*) from ledger_entries")
+        .await;
+    let mut out = vec![];
+    for i in 0..n {
+        let e = app
+            .get(
+                &format!("/api/v1/ledger/entries/{i}"),
+                &crate::support::Auth::None,
+            )
+            .await
+            .json();
+        if e["entry"]["type"] == "vote" && e["entry"]["vote"] == id {
+            out.push(e);
+        }
+    }
+    out
+}
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+#[tokio::test]
+async fn opening_each_ballot_and_the_close_are_on_the_ledger_under_pseudonyms() {
+    let app = TestApp::new().await;
+    let id = open_vote(&app, "resident1").await["id"].as_i64().unwrap();
+    let anon = crate::support::Auth::None;
+    let r = app
+        .post_json(
+            &format!("/api/v1/votes/{id}/ballots"),
+            &app.bearer("resident1").await,
+            json!({"choice": "agree"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let pseudonym = r.json()["owner"].as_str().unwrap().to_string();
+    // Closing needs a reason, and only staff close.
+    let staff = app.bearer("staff1").await;
+    let path = format!("/api/v1/votes/{id}/close");
+    let r = app.post_json(&path, &staff, json!({"reason": " "})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("REASON_REQUIRED"), "{}", r.body);
+    let r = app
+        .post_json(&path, &app.bearer("resident1").await, json!({"reason": "x"}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_json(&path, &staff, json!({"reason": "业主大会决定提前结束"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .post_json(&path, &staff, json!({"reason": "again"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    let entries = vote_entries(&app, id).await;
+    let events: Vec<&str> = entries
+        .iter()
+        .map(|e| e["entry"]["event"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(events, ["opened", "ballot", "closed"]);
+    let register = app
+        .get(&format!("/api/v1/votes/{id}/register.csv"), &anon)
+        .await
+        .body;
+    let ballots = app
+        .get(&format!("/api/v1/votes/{id}/ballots.csv"), &anon)
+        .await
+        .body;
+    let opened = &entries[0]["entry"];
+    assert_eq!(opened["register_sha256"], sha256_hex(&register));
+    assert_eq!(opened["matter"], "rebuild");
+    assert_eq!(opened["class"], "major");
+    assert_eq!(opened["options"], json!(["agree", "disagree", "abstain"]));
+    let ballot = &entries[1]["entry"];
+    assert_eq!(ballot["owner"], pseudonym.as_str());
+    assert_eq!(ballot["channel"], "online");
+    assert!(ballots.contains(&format!("{pseudonym},agree")));
+    let canonical = entries[1]["canonical"].as_str().unwrap();
+    let r1 = app.resident_id_of("resident1").await;
+    assert!(
+        !canonical.contains(&format!("r:{r1}")) && !canonical.contains("resident1"),
+        "{canonical}"
+    );
+    let closed = &entries[2]["entry"];
+    assert_eq!(closed["ballots_sha256"], sha256_hex(&ballots));
+    let tally = app
+        .get(&format!("/api/v1/votes/{id}/tally"), &anon)
+        .await
+        .json();
+    assert_eq!(closed["participating_heads"], tally["participating_heads"]);
+    assert_eq!(closed["passed"], tally["passed"]);
+    assert_eq!(closed["quorum"], tally["quorum"]);
+    assert_eq!(app.audit_count("vote.close", "ok").await, 1);
+}

@@ -111,6 +111,8 @@ pub enum Choice {
 }
 
 impl Choice {
+    pub const ALL: [Choice; 3] = [Choice::Agree, Choice::Disagree, Choice::Abstain];
+
     pub fn code(self) -> &'static str {
         match self {
             Choice::Agree => "agree",
