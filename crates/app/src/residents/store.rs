@@ -247,11 +247,16 @@ pub async fn erase(
         .map(|r| r.rows_affected()))
 }
 
-const HOUSEHOLDS_OF: &str = "select h.room, min(r.id) from households h join residents r on r.household_id = h.id \
+const HOUSEHOLDS_OF: &str = "select h.room, min(r.id), \
+     (select e.id from residents e where e.household_id = h.id order by e.birth_year, e.id limit 1) \
+     from households h join residents r on r.household_id = h.id \
      where h.building_id = $1 group by h.id, h.room order by h.room";
 
-/// (room, first resident) of each household of a building.
-pub async fn households_of(tx: &mut Tx, building: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+/// (room, first resident registered, eldest resident) of each household of a building.
+pub async fn households_of(
+    tx: &mut Tx,
+    building: i64,
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     on_tx!(tx, |c| sqlx::query_as(HOUSEHOLDS_OF)
         .bind(building)
         .fetch_all(&mut **c)

@@ -42,15 +42,18 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Option<i64>> {
     let mut rows: Vec<(String, i64, i64, String, Option<i64>)> = households
         .iter()
         .enumerate()
-        .map(|(i, (room, first))| {
+        .map(|(i, (room, first, eldest))| {
+            // The eldest of a household owns the flat, as in most old buildings; resident1's
+            // household is theirs (the demo's owner who has not voted yet).
+            let owner = if *first == resident { *first } else { *eldest };
             // 60–130 m², larger on the upper floors' corner flats.
             let area = (60 + (i as i64 * 37) % 70) * AREA_SCALE + (i as i64 * 1_234) % AREA_SCALE;
             (
                 room.clone(),
                 floor_of(room),
                 area,
-                service::owner_key_of_resident(*first),
-                Some(*first),
+                service::owner_key_of_resident(owner),
+                Some(owner),
             )
         })
         .collect();

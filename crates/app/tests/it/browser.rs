@@ -1066,3 +1066,107 @@ async fn every_menu_entry_of_every_role_opens_and_passes_axe() {
     );
     assert!(checked > 60, "{checked} pages checked");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_enter_an_elderly_owner_s_paper_ballot_with_its_scan_and_close_the_vote() {
+    let Some((_driver, port)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let vote = app.scalar_i64("select max(id) from votes").await;
+    // An owner of the vote's register other than resident1, born in 1946: she brings her
+    // paper ballot to the community office.
+    let r1 = app.resident_id_of("resident1").await;
+    let unit = app
+        .scalar_text(&format!(
+            "select unit from vote_units where vote_id = {vote} and owner_key like 'r:%' \
+             and owner_key <> 'r:{r1}' order by unit limit 1"
+        ))
+        .await
+        .expect("an owner who is a resident");
+    app.exec(&format!(
+        "update residents set birth_year = 1946 where id = (select resident_id from owner_units where unit = '{unit}' and owner_key like 'r:%' limit 1)"
+    ))
+    .await
+    .expect("an elderly owner");
+    let addr = app.serve().await;
+    let c = browser(port, "1366,1000").await;
+    let base = format!("http://{addr}");
+    let dir = screenshots();
+    let scan = std::env::temp_dir().join(format!("gongzhi-ballot-{}.png", std::process::id()));
+    std::fs::write(&scan, PNG).expect("scan");
+    let result = async {
+        login(&c, &base, "staff1").await?;
+        c.goto(&format!("{base}/votes/{vote}")).await?;
+        c.find(Locator::Css("#enter-ballot select[name=owner]"))
+            .await?
+            .select_by_value(&unit)
+            .await?;
+        c.find(Locator::Css("#enter-ballot input[name=choice][value=agree]"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css("#enter-ballot input[name=channel][value=paper]"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css("#enter-ballot input[name=attachment]"))
+            .await?
+            .send_keys(&scan.to_string_lossy())
+            .await?;
+        snap(&c, &dir, "vote-enter-staff1.png").await?;
+        c.find(Locator::Css("#enter-ballot button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("p.flash"))
+            .await?;
+        let count = c.find(Locator::Css("table.tally")).await?.text().await?;
+        assert!(count.contains("1 / "), "one owner has voted: {count}");
+        // The unit is no longer offered, and the sheet says how it voted.
+        let options = c
+            .find(Locator::Css("#enter-ballot select[name=owner]"))
+            .await?
+            .html(false)
+            .await?;
+        assert!(!options.contains(&format!("value=\"{unit}\"")), "{options}");
+        let sheet = c.find(Locator::Css("details table")).await?.html(false).await?;
+        assert!(sheet.contains("纸质表决票"), "{sheet}");
+        snap(&c, &dir, "vote-entered-staff1.png").await?;
+        // Staff close the vote with the reason; the result is fixed.
+        c.find(Locator::Css("input[name=reason]"))
+            .await?
+            .send_keys("表决票已收齐")
+            .await?;
+        c.find(Locator::XPath(&format!(
+            "//form[@action='/votes/{vote}/close']/button"
+        )))
+        .await?
+        .click()
+        .await?;
+        c.wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("p.flash"))
+            .await?;
+        let body = c.find(Locator::Css("main")).await?.text().await?;
+        assert!(body.contains("已结束"), "{body}");
+        assert!(c.find_all(Locator::Css("#enter-ballot")).await?.is_empty());
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    let _ = std::fs::remove_file(&scan);
+    result.expect("browser steps");
+    // The scan is kept sealed with the ballot.
+    let sealed = app
+        .scalar_text(&format!(
+            "select attachment_sealed from ballots where vote_id = {vote} and channel = 'paper'"
+        ))
+        .await
+        .expect("the scan is kept");
+    assert!(!sealed.contains("iVBOR"), "sealed, not plain base64 of the PNG");
+}
