@@ -40,3 +40,40 @@
     reader.readAsDataURL(file);
   });
 })();
+// The register page: a CSV or XLSX register sent as it is; the rows it refuses listed.
+(function () {
+  "use strict";
+  var form = document.getElementById("register-import");
+  if (!form) return;
+  var err = form.querySelector(".form-error");
+  var out = form.querySelector(".import-result");
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    err.hidden = true;
+    var f = form.elements.file.files[0];
+    if (!f) return;
+    var type = /\.xlsx$/i.test(f.name) ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv";
+    fetch("/api/v1/votes/register/" + form.dataset.building + "/import", {
+      method: "POST",
+      headers: { "content-type": type, "x-csrf-token": form.dataset.csrf },
+      body: f
+    }).then(async function (r) {
+      var j = await r.json().catch(function () { return {}; });
+      if (!r.ok) {
+        err.textContent = (j.errors && j.errors[0] && j.errors[0].detail) || r.statusText;
+        err.hidden = false;
+        return;
+      }
+      if (j.written > 0) { location.href = location.pathname + "?building=" + form.dataset.building + "&saved=1"; return; }
+      var d = form.dataset;
+      out.textContent = d.lRows + " " + j.rows + " · " + d.lWritten + " " + j.written;
+      var ul = document.createElement("ul");
+      j.errors.forEach(function (x) {
+        var li = document.createElement("li");
+        li.textContent = d.lRow + " " + x.row + ": " + x.detail;
+        ul.appendChild(li);
+      });
+      out.appendChild(ul);
+    });
+  });
+})();

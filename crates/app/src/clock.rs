@@ -122,3 +122,10 @@ pub fn format_iso_local(ms: i64) -> String {
         .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
 }
+
+/// The first millisecond of `day` in Beijing time.
+pub fn day_start_ms(day: chrono::NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis() - 8 * 3_600_000)
+        .unwrap_or(0)
+}

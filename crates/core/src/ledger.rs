@@ -63,6 +63,10 @@ pub struct VoteOpened {
     pub class: String,
     pub title: String,
     pub options: Vec<String>,
+    /// The community's local rules at opening: whether owners may vote online, and whether
+    /// non-voters are counted with the majority (`gongzhi votes tally --non-voters-follow`).
+    pub online_voting: bool,
+    pub non_voters_follow: bool,
     /// SHA-256 (hex) of the published register file (`register.csv`) as frozen.
     pub register_sha256: String,
     pub total_area_e4: i64,
@@ -235,6 +239,8 @@ impl Entry {
                 w.int("community_id", o.community_id);
                 w.str("event", "opened");
                 w.str("matter", &o.matter);
+                w.bool("non_voters_follow", o.non_voters_follow);
+                w.bool("online_voting", o.online_voting);
                 w.int("opens_ms", o.opens_ms);
                 w.strs("options", &o.options);
                 w.int("recorded_ms", o.recorded_ms);
@@ -784,7 +790,8 @@ mod tests {
             let o = Entry::Vote(VoteRecord::Opened(VoteOpened {
                 v: VERSION, vote: n, community_id: n, scope: text.clone(), scope_id: n,
                 matter: text.clone(), class: text.clone(), title: text.clone(),
-                options: vec![text.clone(), "agree".into()], register_sha256: text.clone(),
+                options: vec![text.clone(), "agree".into()], online_voting: opt,
+                non_voters_follow: !opt, register_sha256: text.clone(),
                 total_area_e4: n, total_heads: n, opens_ms: n, closes_ms: n, recorded_ms: n,
             }));
             proptest::prop_assert_eq!(o.canonical(), generic(&o));

@@ -111,6 +111,10 @@ pub enum VotesCommand {
         /// or other.
         #[arg(long)]
         matter: String,
+        /// The vote's community counts non-voters with the majority (its ledger opening
+        /// entry says so: `non_voters_follow`); adds `non_voters_follow` to the output.
+        #[arg(long)]
+        non_voters_follow: bool,
     },
 }
 
@@ -591,6 +595,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             units,
             ballots,
             matter,
+            non_voters_follow,
         }) => {
             let read = |p: &std::path::Path| {
                 std::fs::read_to_string(p)
@@ -598,7 +603,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             };
             let result = match (read(&units), read(&ballots)) {
                 (Ok(u), Ok(b)) => {
-                    gongzhi_core::votes::tally_files(&u, &b, &matter).map_err(|e| e.to_string())
+                    gongzhi_core::votes::tally_files_under(
+                        &u,
+                        &b,
+                        &matter,
+                        gongzhi_core::votes::Rules { non_voters_follow },
+                    )
+                    .map_err(|e| e.to_string())
                 }
                 (Err(e), _) | (_, Err(e)) => Err(e),
             };

@@ -107,6 +107,8 @@ pub struct UnitInfo {
     pub street: Option<i64>,
     pub community: Option<i64>,
     pub grid: Option<i64>,
+    /// The unit it belongs to (a building's compound, a compound's grid …).
+    pub parent: Option<i64>,
     /// Bounding box [west, south, east, north] of its area, if it has one.
     pub bbox: Option<[f64; 4]>,
 }
@@ -386,6 +388,7 @@ pub async fn load(st: &AppState) -> anyhow::Result<OrgMap> {
                 street: u.street_id,
                 community: u.community_id,
                 grid: u.grid_id,
+                parent: u.parent_id,
                 bbox,
             },
         );

@@ -89,3 +89,86 @@ pub async fn register_csv(State(st): State<AppState>, Path(id): Path<i64>) -> Ap
 pub async fn ballots_csv(State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
     Ok(csv(service::ballots_csv(&st, id).await?))
 }
+
+/// Opens a vote on a building or compound (community and street staff of its area): the
+/// register is frozen now and the community's rules of this moment apply.
+#[utoipa::path(post, path = "/api/v1/votes", tag = "votes", request_body = service::OpenRequest,
+    responses((status = 201, body = Object, description = "`{\"id\"}`"), (status = 403), (status = 409, description = "REGISTER_EMPTY"), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn open(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Json(req): Json<service::OpenRequest>,
+) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
+    let id = service::open_by_staff(&st, &user, &req).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+/// A building's owners' register (community and street staff; owners masked).
+#[utoipa::path(get, path = "/api/v1/votes/register/{building}", tag = "votes", params(("building" = i64, Path)),
+    responses((status = 200, body = super::register::RegisterView), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn register(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Path(building): Path<i64>,
+) -> AppResult<Json<super::register::RegisterView>> {
+    Ok(Json(super::register::view(&st, &user, building).await?))
+}
+
+/// Imports a building's register from CSV or XLSX (房号, 楼层, 专有面积, 业主姓名, 证件号码):
+/// all rows or none, each wrong row named with its code.
+#[utoipa::path(post, path = "/api/v1/votes/register/{building}/import", tag = "votes", params(("building" = i64, Path)),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = super::register::RegisterImport), (status = 403), (status = 404), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn import_register(
+    State(st): State<AppState>,
+    AuthUser(user, ctx): AuthUser,
+    Path(building): Path<i64>,
+    body: axum::body::Bytes,
+) -> AppResult<Json<super::register::RegisterImport>> {
+    Ok(Json(
+        super::register::import(&st, &user, ctx.lang, building, &body).await?,
+    ))
+}
+
+/// Corrects one unit of the register (area, floor, owner); audited.
+#[utoipa::path(put, path = "/api/v1/votes/register/units/{id}", tag = "votes", params(("id" = i64, Path)),
+    request_body = super::register::UnitEdit,
+    responses((status = 200, body = super::register::RegisterView), (status = 403), (status = 404), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn edit_unit(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<super::register::UnitEdit>,
+) -> AppResult<Json<super::register::RegisterView>> {
+    let building = super::register::edit(&st, &user, id, &req).await?;
+    Ok(Json(super::register::view(&st, &user, building).await?))
+}
+
+/// A community's local rules for owners' votes (public: they decide how votes count).
+#[utoipa::path(get, path = "/api/v1/votes/rules/{community}", tag = "votes", params(("community" = i64, Path)),
+    responses((status = 200, body = service::LocalRules), (status = 404)))]
+pub async fn rules(
+    State(st): State<AppState>,
+    Path(community): Path<i64>,
+) -> AppResult<Json<service::LocalRules>> {
+    Ok(Json(service::rules(&st, community).await?))
+}
+
+/// Sets a community's local rules (its community staff, or street staff over it); audited.
+/// Votes already open keep the rules they opened with.
+#[utoipa::path(put, path = "/api/v1/votes/rules/{community}", tag = "votes", params(("community" = i64, Path)),
+    request_body = service::LocalRules,
+    responses((status = 200, body = service::LocalRules), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn set_rules(
+    State(st): State<AppState>,
+    AuthUser(user, _): AuthUser,
+    Path(community): Path<i64>,
+    Json(req): Json<service::LocalRules>,
+) -> AppResult<Json<service::LocalRules>> {
+    Ok(Json(service::set_rules(&st, &user, community, req).await?))
+}

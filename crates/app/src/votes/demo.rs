@@ -82,7 +82,7 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Option<i64>> {
     let now = st.now_ms();
     let id = service::open(
         st,
-        None,
+        &crate::audit::Actor::named("demo"),
         &NewVote {
             community_id: p.place.community_id,
             scope: "building",

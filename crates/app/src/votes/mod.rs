@@ -5,6 +5,7 @@
 pub mod api;
 pub mod demo;
 pub mod html;
+pub mod register;
 pub mod service;
 mod store;
 
@@ -15,12 +16,20 @@ pub fn routes() -> axum::Router<crate::state::AppState> {
         .route("/votes/{id}", get(html::show))
         .route("/votes/{id}/ballot", post(html::cast))
         .route("/votes/{id}/close", post(html::close))
+        .route("/votes/new", get(html::new_page).post(html::open))
+        .route("/votes/register", get(html::register_page))
+        .route("/votes/register/units/{id}", post(html::edit_unit))
+        .route("/votes/rules/{community}", post(html::set_rules))
 }
 
 pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new()
-        .routes(routes!(api::list))
+        .routes(routes!(api::list, api::open))
+        .routes(routes!(api::register))
+        .routes(routes!(api::import_register))
+        .routes(routes!(api::edit_unit))
+        .routes(routes!(api::rules, api::set_rules))
         .routes(routes!(api::cast))
         .routes(routes!(api::close))
         .routes(routes!(api::tally))

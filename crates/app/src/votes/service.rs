@@ -104,8 +104,12 @@ pub struct VoteItem {
     pub total_heads: i64,
     /// SHA-256 of the register as frozen (`unit,owner_key,area` lines).
     pub register_sha256: String,
-    /// True when the caller is an owner in its register who has not voted yet and it is open.
+    /// True when the caller is an owner in its register who has not voted yet, it is open,
+    /// and the community's rules let owners vote online.
     pub can_vote: bool,
+    /// The community's local rules as fixed at opening.
+    pub online_voting: bool,
+    pub non_voters_follow: bool,
     /// The caller's own share of a lift retrofit's cost, in yuan, if they are an owner.
     pub my_share_yuan: Option<String>,
     /// What the caller receives under the plan (low floors are compensated), in yuan.
@@ -170,7 +174,10 @@ pub async fn list(st: &AppState, u: &CurrentUser, q: &ListQuery) -> AppResult<Ve
                 let units = store::frozen(&mut tx, v.id).await?;
                 let mine = units.iter().any(|x| &x.owner_key == o);
                 let voted = store::has_voted(&mut tx, v.id, o).await?;
-                (mine && !voted && is_open(&v, now), share_of(&v, &units, o))
+                (
+                    mine && !voted && may_cast_online(&v, now),
+                    share_of(&v, &units, o),
+                )
             }
             None => (false, None),
         };
@@ -181,6 +188,11 @@ pub async fn list(st: &AppState, u: &CurrentUser, q: &ListQuery) -> AppResult<Ve
 
 fn is_open(v: &store::VoteRow, now: i64) -> bool {
     v.status == "open" && now >= v.opens_at && now < v.closes_at
+}
+
+/// Whether an owner may cast their own ballot in `v` now.
+fn may_cast_online(v: &store::VoteRow, now: i64) -> bool {
+    is_open(v, now) && v.online_voting
 }
 
 fn yuan(f: i64) -> String {
@@ -204,6 +216,8 @@ fn item(v: store::VoteRow, can_vote: bool, share: Option<(i64, i64)>) -> VoteIte
         opens_at: crate::clock::iso(v.opens_at),
         closes_at: crate::clock::iso(v.closes_at),
         can_vote,
+        online_voting: v.online_voting,
+        non_voters_follow: v.non_voters_follow,
         my_share_yuan: share.map(|s| yuan(s.0)),
         my_compensation_yuan: share.filter(|s| s.1 > 0).map(|s| yuan(s.1)),
     }
@@ -295,6 +309,9 @@ pub async fn cast(
             let key = u.resident_id.map(owner_key_of_resident).unwrap_or_default();
             if !units.iter().any(|x| x.owner_key == key) {
                 return Err(AppError::Forbidden("NOT_AN_OWNER"));
+            }
+            if !v.online_voting {
+                return Err(AppError::Forbidden("ONLINE_VOTING_OFF"));
             }
             (key, "online", None)
         }
@@ -442,7 +459,10 @@ fn count(
         .iter()
         .filter_map(|x| Some((x.owner_key.clone(), Choice::parse(&x.choice)?)))
         .collect();
-    core::tally(&reg, matter, &b, &[]).map_err(|e| AppError::Internal(e.into()))
+    let rules = core::Rules {
+        non_voters_follow: v.non_voters_follow,
+    };
+    core::tally_under(&reg, matter, &b, &[], rules).map_err(|e| AppError::Internal(e.into()))
 }
 
 fn to_units(units: &[store::OwnerUnit]) -> Vec<Unit> {
@@ -531,17 +551,25 @@ pub struct NewVote<'a> {
 
 /// Opens a vote with its register frozen and the denominators fixed (the platform acting:
 /// the demo, and staff once the pages exist). Returns its id.
-pub async fn open(st: &AppState, by: Option<i64>, v: &NewVote<'_>) -> AppResult<i64> {
-    if v.scope != "building" {
-        // Compound-wide votes need the compound register (not built yet).
-        return Err(AppError::Invalid {
-            code: "SCOPE_UNSUPPORTED",
-            field: Some("scope"),
-        });
-    }
+pub async fn open(
+    st: &AppState,
+    actor: &crate::audit::Actor,
+    v: &NewVote<'_>,
+) -> AppResult<i64> {
+    let by = actor.id;
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
-    let units = store::register(&mut tx, v.scope_id).await?;
+    let units = match v.scope {
+        "building" => store::register(&mut tx, v.scope_id).await?,
+        "compound" => compound_register(st, &store::register_of_compound(&mut tx, v.scope_id).await?, v.scope_id),
+        _ => {
+            return Err(AppError::Invalid {
+                code: "SCOPE_INVALID",
+                field: Some("scope"),
+            });
+        }
+    };
+    let rules = rules_in(&mut tx, v.community_id).await?;
     let reg = Register::new(&to_units(&units)).map_err(|e| AppError::Internal(e.into()))?;
     if reg.total_heads() == 0 {
         return Err(AppError::Conflict("REGISTER_EMPTY"));
@@ -568,6 +596,8 @@ pub async fn open(st: &AppState, by: Option<i64>, v: &NewVote<'_>) -> AppResult<
             total_area_e4: reg.total_area(),
             total_heads: reg.total_heads(),
             lift_plan: plan.as_deref(),
+            online_voting: rules.online_voting,
+            non_voters_follow: rules.non_voters_follow,
             created_by: by,
             now,
         },
@@ -591,6 +621,8 @@ pub async fn open(st: &AppState, by: Option<i64>, v: &NewVote<'_>) -> AppResult<
             class: class.into(),
             title: v.title.into(),
             options: Choice::ALL.iter().map(|c| c.code().to_string()).collect(),
+            online_voting: rules.online_voting,
+            non_voters_follow: rules.non_voters_follow,
             register_sha256: sha.clone(),
             total_area_e4: reg.total_area(),
             total_heads: reg.total_heads(),
@@ -604,7 +636,7 @@ pub async fn open(st: &AppState, by: Option<i64>, v: &NewVote<'_>) -> AppResult<
     audit::record(
         &mut tx,
         now,
-        &crate::audit::Actor::named("votes"),
+        actor,
         Event::ok("vote.open", "vote", id).with(serde_json::json!({
             "matter": v.matter.code(), "register_sha256": sha,
             "total_heads": reg.total_heads(), "total_area_m2": core::area_m2(reg.total_area()),
@@ -613,6 +645,221 @@ pub async fn open(st: &AppState, by: Option<i64>, v: &NewVote<'_>) -> AppResult<
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// A vote as staff open it (the page's form or the API).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct OpenRequest {
+    /// `building` or `compound`.
+    pub scope: String,
+    /// The building's or compound's id.
+    pub scope_id: i64,
+    /// One of art. 278's matters.
+    pub matter: String,
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    /// The last day of voting, `YYYY-MM-DD` (closes at the end of that day, Beijing time);
+    /// from tomorrow to 90 days ahead.
+    pub closes_on: String,
+    /// A lift retrofit's cost sharing (matter `rebuild` only).
+    pub lift: Option<LiftRequest>,
+}
+
+/// A lift retrofit's plan as staff enter it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct LiftRequest {
+    /// The owners' part of the cost, in yuan (after subsidies).
+    pub cost_yuan: String,
+    /// What each flat on a floor with coefficient 0 receives, in yuan.
+    #[serde(default)]
+    pub compensation_yuan: String,
+    /// Floor coefficients, `floor=coefficient` separated by commas (`1=0,2=0.6,3=0.8`).
+    pub coefficients: String,
+}
+
+fn parse_coefficients(s: &str) -> Option<Vec<(i32, i64)>> {
+    let mut out = vec![];
+    for part in s.split([',', '，', ';', ' ']).filter(|p| !p.trim().is_empty()) {
+        let (f, c) = part.split_once(['=', ':', '：'])?;
+        let floor: i32 = f.trim().parse().ok().filter(|f| (-5..=200).contains(f))?;
+        let c = c.trim();
+        let (whole, frac) = c.split_once('.').unwrap_or((c, ""));
+        if frac.len() > 3 || whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let permille = whole.parse::<i64>().ok()? * 1000 + format!("{frac:0<3}").parse::<i64>().ok()?;
+        if permille > 10_000 || out.iter().any(|(x, _)| *x == floor) {
+            return None;
+        }
+        out.push((floor, permille));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Community or street staff open a vote on a building or compound of their area: the
+/// register is frozen now, and the community's rules of this moment apply to it.
+pub async fn open_by_staff(st: &AppState, u: &CurrentUser, r: &OpenRequest) -> AppResult<i64> {
+    if !matches!(u.role, Role::CommunityStaff | Role::StreetStaff) {
+        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
+    }
+    let invalid = |code: &'static str, field: &'static str| AppError::Invalid {
+        code,
+        field: Some(field),
+    };
+    let map = st.org_map();
+    let unit = map
+        .unit(r.scope_id)
+        .filter(|x| x.level == r.scope && matches!(r.scope.as_str(), "building" | "compound"))
+        .ok_or(invalid("SCOPE_INVALID", "scope_id"))?;
+    if !map.unit_in_scope(r.scope_id, u.scope) {
+        return Err(AppError::Forbidden("OUT_OF_SCOPE"));
+    }
+    let community = unit.community.ok_or(invalid("SCOPE_INVALID", "scope_id"))?;
+    let matter = Matter::parse(&r.matter).ok_or(invalid("MATTER_UNKNOWN", "matter"))?;
+    let title = r.title.trim();
+    if title.is_empty() || title.chars().count() > 100 {
+        return Err(invalid("TITLE_INVALID", "title"));
+    }
+    if r.body.chars().count() > 4000 {
+        return Err(invalid("BODY_TOO_LONG", "body"));
+    }
+    let now = st.now_ms();
+    let day = chrono::NaiveDate::parse_from_str(r.closes_on.trim(), "%Y-%m-%d")
+        .map_err(|_| invalid("DATE_INVALID", "closes_on"))?;
+    let closes_at = crate::clock::day_start_ms(day) + 86_400_000;
+    if closes_at <= now + 86_400_000 / 2 || closes_at > now + 91 * 86_400_000 {
+        return Err(invalid("DATE_OUT_OF_RANGE", "closes_on"));
+    }
+    let lift_plan = match &r.lift {
+        None => None,
+        Some(_) if matter != Matter::Rebuild => return Err(invalid("LIFT_PLAN_MATTER", "lift")),
+        Some(l) => {
+            let cost_fen = gongzhi_core::ledger::parse_yuan(&l.cost_yuan)
+                .map_err(|_| invalid("AMOUNT_INVALID", "cost_yuan"))?;
+            let compensation_fen = if l.compensation_yuan.trim().is_empty() {
+                0
+            } else {
+                gongzhi_core::ledger::parse_yuan(&l.compensation_yuan)
+                    .map_err(|_| invalid("AMOUNT_INVALID", "compensation_yuan"))?
+            };
+            let coefficients = parse_coefficients(&l.coefficients)
+                .ok_or(invalid("COEFFICIENTS_INVALID", "coefficients"))?;
+            Some(LiftPlan {
+                cost_fen,
+                coefficients,
+                compensation_fen,
+            })
+        }
+    };
+    open(
+        st,
+        &u.actor(),
+        &NewVote {
+            community_id: community,
+            scope: &r.scope,
+            scope_id: r.scope_id,
+            matter,
+            title,
+            body: r.body.trim(),
+            opens_at: now,
+            closes_at,
+            lift_plan,
+        },
+    )
+    .await
+}
+
+/// A compound's register as a vote counts it: units labelled with their building (unit
+/// numbers repeat across buildings), and the developer's unsold units of every building one
+/// owner together (`dev:c<compound>`), as the domain note counts them.
+fn compound_register(
+    st: &AppState,
+    rows: &[(i64, store::OwnerUnit)],
+    compound: i64,
+) -> Vec<store::OwnerUnit> {
+    let map = st.org_map();
+    rows.iter()
+        .map(|(b, x)| {
+            let building = map.unit(*b).map(|u| u.name.clone()).unwrap_or_else(|| b.to_string());
+            store::OwnerUnit {
+                unit: format!("{building}-{}", x.unit),
+                floor: x.floor,
+                area_e4: x.area_e4,
+                owner_key: if x.owner_key.starts_with("dev:") {
+                    format!("dev:c{compound}")
+                } else {
+                    x.owner_key.clone()
+                },
+            }
+        })
+        .collect()
+}
+
+/// A community's local rules for owners' votes (per community, never hard-coded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LocalRules {
+    /// Owners may cast their own ballot online (otherwise paper, proxy and door only).
+    pub online_voting: bool,
+    /// Non-voters are counted with the majority, where the assembly's rules say so.
+    pub non_voters_follow: bool,
+}
+
+impl Default for LocalRules {
+    fn default() -> Self {
+        LocalRules {
+            online_voting: true,
+            non_voters_follow: false,
+        }
+    }
+}
+
+async fn rules_in(tx: &mut crate::db::Tx, community: i64) -> AppResult<LocalRules> {
+    Ok(store::rules(tx, community)
+        .await?
+        .map(|(online_voting, non_voters_follow)| LocalRules {
+            online_voting,
+            non_voters_follow,
+        })
+        .unwrap_or_default())
+}
+
+/// The community's local rules (public: they decide how votes are counted).
+pub async fn rules(st: &AppState, community: i64) -> AppResult<LocalRules> {
+    if !st.org_map().unit(community).is_some_and(|c| c.level == "community") {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = st.db.read().await?;
+    rules_in(&mut tx, community).await
+}
+
+/// Community staff (or street staff over it) set the community's local rules; audited with
+/// the before and after. Votes already open keep the rules they opened with.
+pub async fn set_rules(
+    st: &AppState,
+    u: &CurrentUser,
+    community: i64,
+    r: LocalRules,
+) -> AppResult<LocalRules> {
+    let before = rules(st, community).await?;
+    if !matches!(u.role, Role::CommunityStaff | Role::StreetStaff)
+        || !st.org_map().unit_in_scope(community, u.scope)
+    {
+        return Err(AppError::Forbidden("OUT_OF_SCOPE"));
+    }
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    store::set_rules(&mut tx, community, r.online_voting, r.non_voters_follow, u.id, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &u.actor(),
+        Event::ok("vote.rules", "community", community)
+            .with(serde_json::json!({"before": before, "after": r})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(r)
 }
 
 /// One unit of a register as the demo or an import writes it.
@@ -644,8 +891,9 @@ pub async fn put_register(st: &AppState, units: &[RegisterUnit<'_>]) -> AppResul
             &mut tx,
             &store::NewOwnerUnit {
                 building_id: x.building_id,
-                // Compound-wide registers come with compound votes (not yet).
-                compound_id: None,
+                compound_id: b
+                    .parent
+                    .filter(|p| map.unit(*p).is_some_and(|c| c.level == "compound")),
                 community_id: community,
                 unit: x.unit,
                 floor: x.floor,
@@ -680,7 +928,7 @@ pub async fn get(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<(VoteItem
             let units = store::frozen(&mut tx, v.id).await?;
             let voted = store::has_voted(&mut tx, v.id, &o).await?;
             (
-                units.iter().any(|x| x.owner_key == o) && !voted && is_open(&v, now),
+                units.iter().any(|x| x.owner_key == o) && !voted && may_cast_online(&v, now),
                 share_of(&v, &units, &o),
             )
         }

@@ -57,6 +57,119 @@ pub async fn register(tx: &mut Tx, building: i64) -> Result<Vec<OwnerUnit>, sqlx
         .await)
 }
 
+/// The register of a compound: every unit of its buildings, labelled with the building
+/// (`3号楼-101`: unit numbers repeat across buildings).
+pub async fn register_of_compound(
+    tx: &mut Tx,
+    compound: i64,
+) -> Result<Vec<(i64, OwnerUnit)>, sqlx::Error> {
+    let rows: Vec<(i64, String, i64, i64, String)> = on_tx!(tx, |x| sqlx::query_as(
+        "select building_id, unit, cast(floor as bigint), area_e4, owner_key from owner_units \
+         where compound_id = $1 order by building_id, unit"
+    )
+    .bind(compound)
+    .fetch_all(&mut **x)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(b, unit, floor, area_e4, owner_key)| {
+            (
+                b,
+                OwnerUnit {
+                    unit,
+                    floor,
+                    area_e4,
+                    owner_key,
+                },
+            )
+        })
+        .collect())
+}
+
+/// A unit of the register with what staff see of it on the register page.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RegisterRow {
+    pub id: i64,
+    pub building_id: i64,
+    pub unit: String,
+    pub floor: i64,
+    pub area_e4: i64,
+    pub owner_key: String,
+    pub resident_id: Option<i64>,
+    pub owner_name_sealed: Option<String>,
+    pub updated_at: i64,
+}
+
+const REGISTER_COLS: &str = "id, building_id, unit, cast(floor as bigint) as floor, area_e4, owner_key, resident_id, owner_name_sealed, updated_at";
+
+/// The register rows of some buildings.
+pub async fn register_rows(tx: &mut Tx, building: i64) -> Result<Vec<RegisterRow>, sqlx::Error> {
+    let sql = format!("select {REGISTER_COLS} from owner_units where building_id = $1 order by unit");
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(building)
+        .fetch_all(&mut **x)
+        .await)
+}
+
+pub async fn register_row(tx: &mut Tx, id: i64) -> Result<Option<RegisterRow>, sqlx::Error> {
+    let sql = format!("select {REGISTER_COLS} from owner_units where id = $1");
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)
+}
+
+/// Sets a non-resident owner's sealed name on a unit (after `put_unit`).
+pub async fn set_owner_name(
+    tx: &mut Tx,
+    building: i64,
+    unit: &str,
+    sealed: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(
+        "update owner_units set owner_name_sealed = $3 where building_id = $1 and unit = $2"
+    )
+    .bind(building)
+    .bind(unit)
+    .bind(sealed)
+    .execute(&mut **x)
+    .await
+    .map(|_| ()))
+}
+
+/// A community's local rules, if it has set any: (online voting, non-voters follow).
+pub async fn rules(tx: &mut Tx, community: i64) -> Result<Option<(bool, bool)>, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_as(
+        "select online_voting, non_voters_follow from community_rules where community_id = $1"
+    )
+    .bind(community)
+    .fetch_optional(&mut **x)
+    .await)
+}
+
+pub async fn set_rules(
+    tx: &mut Tx,
+    community: i64,
+    online_voting: bool,
+    non_voters_follow: bool,
+    by: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(
+        "insert into community_rules (community_id, online_voting, non_voters_follow, updated_by, updated_at) \
+         values ($1, $2, $3, $4, $5) on conflict (community_id) do update set online_voting = excluded.online_voting, \
+         non_voters_follow = excluded.non_voters_follow, updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+    )
+    .bind(community)
+    .bind(online_voting)
+    .bind(non_voters_follow)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **x)
+    .await
+    .map(|_| ()))
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VoteRow {
     pub id: i64,
@@ -73,9 +186,11 @@ pub struct VoteRow {
     pub total_area_e4: i64,
     pub total_heads: i64,
     pub lift_plan: Option<String>,
+    pub online_voting: bool,
+    pub non_voters_follow: bool,
 }
 
-const VOTE_COLS: &str = "id, community_id, scope, scope_id, matter, title, body, status, opens_at, closes_at, register_sha256, total_area_e4, total_heads, lift_plan";
+const VOTE_COLS: &str = "id, community_id, scope, scope_id, matter, title, body, status, opens_at, closes_at, register_sha256, total_area_e4, total_heads, lift_plan, online_voting, non_voters_follow";
 
 pub struct NewVote<'a> {
     pub community_id: i64,
@@ -90,12 +205,14 @@ pub struct NewVote<'a> {
     pub total_area_e4: i64,
     pub total_heads: i64,
     pub lift_plan: Option<&'a str>,
+    pub online_voting: bool,
+    pub non_voters_follow: bool,
     pub created_by: Option<i64>,
     pub now: i64,
 }
 
-const INSERT_VOTE: &str = "insert into votes (community_id, scope, scope_id, matter, title, body, status, opens_at, closes_at, register_sha256, total_area_e4, total_heads, lift_plan, created_by, created_at) \
-     values ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12, $13, $14) returning id";
+const INSERT_VOTE: &str = "insert into votes (community_id, scope, scope_id, matter, title, body, status, opens_at, closes_at, register_sha256, total_area_e4, total_heads, lift_plan, created_by, created_at, online_voting, non_voters_follow) \
+     values ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning id";
 
 pub async fn insert_vote(tx: &mut Tx, v: &NewVote<'_>) -> Result<i64, sqlx::Error> {
     on_tx!(tx, |x| sqlx::query_scalar(INSERT_VOTE)
@@ -113,6 +230,8 @@ pub async fn insert_vote(tx: &mut Tx, v: &NewVote<'_>) -> Result<i64, sqlx::Erro
         .bind(v.lift_plan)
         .bind(v.created_by)
         .bind(v.now)
+        .bind(v.online_voting)
+        .bind(v.non_voters_follow)
         .fetch_one(&mut **x)
         .await)
 }

@@ -117,9 +117,21 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, String> {
         .scalar_i64("select id from users where username = 'mediator1'")
         .await;
     let vote = app.scalar_i64("select min(id) from votes").await;
+    let building = app
+        .scalar_i64(&format!(
+            "select building_id from residents where id = {resident}"
+        ))
+        .await;
+    let register_unit = app
+        .scalar_i64(&format!(
+            "select min(id) from owner_units where building_id = {building}"
+        ))
+        .await;
     let mut m = BTreeMap::new();
     for (k, v) in [
         ("vote", vote),
+        ("building", building),
+        ("register_unit", register_unit),
         ("case", case),
         ("order", order),
         ("dispute", dispute),

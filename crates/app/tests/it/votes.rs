@@ -424,3 +424,286 @@ async fn opening_each_ballot_and_the_close_are_on_the_ledger_under_pseudonyms() 
     assert_eq!(closed["quorum"], tally["quorum"]);
     assert_eq!(app.audit_count("vote.close", "ok").await, 1);
 }
+
+/// A valid ID number (the check character computed) born in `year`.
+fn id_number(seq: u32, year: u32) -> String {
+    let body = format!("110101{year}0101{seq:03}");
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .chars()
+        .zip(weights)
+        .map(|(c, w)| c.to_digit(10).unwrap() * w)
+        .sum();
+    let check = "10X98765432".chars().nth((sum % 11) as usize).unwrap();
+    format!("{body}{check}")
+}
+
+#[tokio::test]
+async fn staff_import_a_register_correct_a_unit_and_open_a_vote_on_it() {
+    let app = TestApp::new().await;
+    let staff = app.bearer("staff1").await;
+    let r1 = app.resident_id_of("resident1").await;
+    let building = app
+        .scalar_i64(&format!("select building_id from residents where id = {r1}"))
+        .await;
+    let r1_id_number = app
+        .scalar_text(&format!("select id_number_enc from residents where id = {r1}"))
+        .await
+        .map(|e| {
+            app.st
+                .cipher
+                .decrypt(gongzhi_app::residents::service::ID_FIELD, &e)
+                .unwrap()
+        })
+        .unwrap();
+    let path = format!("/api/v1/votes/register/{building}/import");
+    // A wrong row: nothing is imported, and each wrong row says why.
+    let bad = format!(
+        "房号,楼层,专有面积,业主姓名,证件号码\n901,9,abc,王某,{}\n902,9,80,,\n",
+        id_number(1, 1950)
+    );
+    let r = app
+        .send(
+            staff
+                .apply(axum::http::Request::post(&path))
+                .header("content-type", "text/csv")
+                .body(axum::body::Body::from(bad))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rep = r.json();
+    assert_eq!(rep["written"], 0);
+    assert_eq!(rep["errors"][0]["row"], 2);
+    assert_eq!(rep["errors"][0]["code"], "AREA_INVALID");
+    assert!(rep["errors"][0]["detail"].as_str().unwrap().contains("面积"));
+    assert_eq!(rep["errors"][1]["code"], "OWNER_NAME_INVALID");
+    // The real register: resident1 linked by ID number; an owner of two flats who lives
+    // elsewhere (one head); the developer's unsold flat.
+    let outsider = id_number(7, 1948);
+    let good = format!(
+        "房号,楼层,专有面积,业主姓名,证件号码\n901,9,88.5,{name},{r1_id_number}\n902,9,76.25,赵某某,{outsider}\n903,9,60,赵某某,{outsider}\n904,9,120,开发商,\n",
+        name = "某某"
+    );
+    let r = app
+        .send(
+            staff
+                .apply(axum::http::Request::post(&path))
+                .header("content-type", "text/csv")
+                .body(axum::body::Body::from(good))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.json()["written"], 4, "{}", r.body);
+    let view = app
+        .get(&format!("/api/v1/votes/register/{building}"), &staff)
+        .await
+        .json();
+    let unit = |u: &str| {
+        view["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["unit"] == u)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(unit("901")["owner_kind"], "resident");
+    assert_eq!(unit("902")["owner_kind"], "owner");
+    assert_eq!(unit("902")["owner"], "赵**");
+    assert_eq!(unit("904")["owner_kind"], "developer");
+    assert!(!view.to_string().contains(&outsider), "no ID number shown");
+    // A resident may not read it; a unit correction is audited.
+    let r = app
+        .get(
+            &format!("/api/v1/votes/register/{building}"),
+            &app.bearer("resident1").await,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let id = unit("903")["id"].as_i64().unwrap();
+    let r = app
+        .put_json(
+            &format!("/api/v1/votes/register/units/{id}"),
+            &staff,
+            json!({"floor": 9, "area_m2": "61.5", "owner_name": "开发商"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(app.audit_count("register.edit", "ok").await, 1);
+    assert_eq!(app.audit_count("register.import", "ok").await, 1);
+    let before_heads = view["total_heads"].as_i64().unwrap();
+    let after = r.json();
+    // 903 joined the developer (already a head): one head fewer? No — 赵某某 still owns 902.
+    assert_eq!(after["total_heads"].as_i64().unwrap(), before_heads);
+
+    // Staff open a vote on the building; the register of this moment is its denominators.
+    let r = app
+        .post_json(
+            "/api/v1/votes",
+            &staff,
+            json!({"scope": "building", "scope_id": building, "matter": "fund_use",
+                   "title": "使用维修资金更换屋面防水", "closes_on": "2099-01-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("DATE_OUT_OF_RANGE"), "{}", r.body);
+    let day = gongzhi_app::clock::iso(app.st.now_ms() + 10 * 86_400_000);
+    let r = app
+        .post_json(
+            "/api/v1/votes",
+            &staff,
+            json!({"scope": "building", "scope_id": building, "matter": "fund_use",
+                   "title": "使用维修资金更换屋面防水", "closes_on": &day[..10]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let vote = r.json()["id"].as_i64().unwrap();
+    let list = app
+        .get("/api/v1/votes?status=open", &app.bearer("resident1").await)
+        .await
+        .json();
+    let v = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == vote)
+        .cloned()
+        .expect("resident1 owns 901 and sees the new vote");
+    assert_eq!(v["total_heads"], after["total_heads"]);
+    assert_eq!(v["class"], "ordinary");
+    assert_eq!(v["can_vote"], true);
+    // A compound-wide vote counts the developer once across buildings.
+    let compound = app
+        .scalar_i64(&format!(
+            "select compound_id from owner_units where building_id = {building} limit 1"
+        ))
+        .await;
+    let r = app
+        .post_json(
+            "/api/v1/votes",
+            &staff,
+            json!({"scope": "compound", "scope_id": compound, "matter": "manager",
+                   "title": "续聘物业服务企业", "closes_on": &day[..10]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let cv = r.json()["id"].as_i64().unwrap();
+    let devs = app
+        .scalar_i64(&format!(
+            "select count(distinct owner_key) from vote_units where vote_id = {cv} and owner_key like 'dev:%'"
+        ))
+        .await;
+    assert_eq!(devs, 1);
+}
+
+#[tokio::test]
+async fn local_rules_decide_online_voting_and_non_voters_and_the_recount_follows() {
+    let app = TestApp::new().await;
+    let staff = app.bearer("staff1").await;
+    let r1 = app.resident_id_of("resident1").await;
+    let (community, building) = (
+        app.scalar_i64(&format!("select community_id from residents where id = {r1}"))
+            .await,
+        app.scalar_i64(&format!("select building_id from residents where id = {r1}"))
+            .await,
+    );
+    let rules = format!("/api/v1/votes/rules/{community}");
+    let r = app
+        .get(&rules, &crate::support::Auth::None)
+        .await
+        .json();
+    assert_eq!(r, json!({"online_voting": true, "non_voters_follow": false}));
+    let r = app
+        .put_json(
+            &rules,
+            &app.bearer("resident1").await,
+            json!({"online_voting": false, "non_voters_follow": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .put_json(
+            &rules,
+            &staff,
+            json!({"online_voting": false, "non_voters_follow": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(app.audit_count("vote.rules", "ok").await, 1);
+    // The demo's vote opened before: it keeps online voting.
+    let old = open_vote(&app, "resident1").await;
+    assert_eq!(old["online_voting"], true);
+    let day = gongzhi_app::clock::iso(app.st.now_ms() + 10 * 86_400_000);
+    let r = app
+        .post_json(
+            "/api/v1/votes",
+            &staff,
+            json!({"scope": "building", "scope_id": building, "matter": "rules",
+                   "title": "修订业主大会议事规则", "closes_on": &day[..10]}),
+        )
+        .await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let owner = app.bearer("resident1").await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/votes/{id}/ballots"),
+            &owner,
+            json!({"choice": "agree"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("ONLINE_VOTING_OFF"), "{}", r.body);
+    let page = app.get(&format!("/votes/{id}"), &app.browser("resident1").await).await;
+    assert!(page.body.contains("不采用线上表决"));
+    // Paper ballots from most owners: all agree. With the rule, the non-voters follow.
+    let units: Vec<String> = {
+        let reg = app
+            .get(&format!("/api/v1/votes/{id}/register.csv"), &crate::support::Auth::None)
+            .await
+            .body;
+        reg.lines().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect()
+    };
+    let heads_needed = units.len() * 3 / 4 + 1;
+    let png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+    let mut entered = 0;
+    for u in &units {
+        if entered >= heads_needed.min(units.len()) {
+            break;
+        }
+        let r = app
+            .post_json(
+                &format!("/api/v1/votes/{id}/ballots"),
+                &staff,
+                json!({"choice": "agree", "channel": "paper", "owner": u, "attachment": png}),
+            )
+            .await;
+        if r.status == StatusCode::CREATED {
+            entered += 1;
+        }
+    }
+    let anon = crate::support::Auth::None;
+    let live = app
+        .get(&format!("/api/v1/votes/{id}/tally"), &anon)
+        .await
+        .json();
+    assert_eq!(live["non_voters_follow"]["side"], "agree", "{live}");
+    // The recount with the rule's flag gives the same JSON.
+    let dir = std::env::temp_dir().join(format!("gz-rules-{}-{id}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["register.csv", "ballots.csv"] {
+        let body = app.get(&format!("/api/v1/votes/{id}/{f}"), &anon).await.body;
+        std::fs::write(dir.join(f), body).unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongzhi"))
+        .args(["votes", "tally", "--matter", "rules", "--non-voters-follow", "--units"])
+        .arg(dir.join("register.csv"))
+        .arg("--ballots")
+        .arg(dir.join("ballots.csv"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let recount: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(recount, live);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -268,9 +268,33 @@ pub struct Tally {
     pub agree_heads: i64,
     pub quorum: bool,
     pub passed: bool,
+    /// Under a local rule that non-voters follow the majority: who followed whom (absent
+    /// when the vote has no such rule, so the CLI's fixed JSON is unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub non_voters_follow: Option<Followers>,
     /// Exact counts behind the figures (ten-thousandths of a m²), for fractions on pages.
     #[serde(skip)]
     pub exact: Exact,
+}
+
+/// Local rules of a community's owners' assembly that change how a vote is decided (the
+/// domain note: configurable per community, never hard-coded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rules {
+    /// Owners who did not vote are counted with the majority of those who did, where the
+    /// assembly's rules say so. The quorum still counts only real ballots: participation
+    /// of 2/3 is the Civil Code's own condition, which no local rule waives.
+    pub non_voters_follow: bool,
+}
+
+/// The non-voters counted with a side under [`Rules::non_voters_follow`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Followers {
+    /// `agree` or `disagree` (the side holding the majority of the ballots by area and by
+    /// heads), or `none` when the ballots give no majority on both counts.
+    pub side: &'static str,
+    pub area_m2: f64,
+    pub heads: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -325,6 +349,17 @@ pub fn tally(
     ballots: &[(String, Choice)],
     lines: &[usize],
 ) -> Result<Tally, VoteError> {
+    tally_under(reg, matter, ballots, lines, Rules::default())
+}
+
+/// [`tally`] under a community's local rules.
+pub fn tally_under(
+    reg: &Register,
+    matter: Matter,
+    ballots: &[(String, Choice)],
+    lines: &[usize],
+    rules: Rules,
+) -> Result<Tally, VoteError> {
     let line = |i: usize| lines.get(i).copied().unwrap_or(0);
     let mut voted: HashMap<&str, Choice> = HashMap::new();
     let mut ex = Exact {
@@ -363,12 +398,35 @@ pub fn tally(
     }
     let class = matter.class();
     let q = quorum(reg, ex.participating_area, heads);
+    let followers = rules.non_voters_follow.then(|| {
+        let (area, n) = (ex.total_area - ex.participating_area, reg.total_heads() - heads);
+        let side = if ex.agree_area > ex.disagree_area && agree_heads > ex.disagree_heads {
+            "agree"
+        } else if ex.disagree_area > ex.agree_area && ex.disagree_heads > agree_heads {
+            "disagree"
+        } else {
+            "none"
+        };
+        (side, area, n)
+    });
     let passed = q
-        && carries(
-            class,
-            (ex.agree_area, agree_heads),
-            (ex.participating_area, heads),
-        );
+        && match followers {
+            Some(("agree", area, n)) => carries(
+                class,
+                (ex.agree_area + area, agree_heads + n),
+                (ex.total_area, reg.total_heads()),
+            ),
+            Some(("disagree", _, _)) => carries(
+                class,
+                (ex.agree_area, agree_heads),
+                (ex.total_area, reg.total_heads()),
+            ),
+            _ => carries(
+                class,
+                (ex.agree_area, agree_heads),
+                (ex.participating_area, heads),
+            ),
+        };
     Ok(Tally {
         matter,
         class,
@@ -380,6 +438,11 @@ pub fn tally(
         agree_heads,
         quorum: q,
         passed,
+        non_voters_follow: followers.map(|(side, area, heads)| Followers {
+            side,
+            area_m2: area_m2(area),
+            heads,
+        }),
         exact: ex,
     })
 }
@@ -469,6 +532,16 @@ pub fn parse_ballots(text: &str) -> Result<Ballots, VoteError> {
 
 /// The whole recount of published files: what `gongzhi votes tally` prints.
 pub fn tally_files(units: &str, ballots: &str, matter: &str) -> Result<Tally, VoteError> {
+    tally_files_under(units, ballots, matter, Rules::default())
+}
+
+/// [`tally_files`] under a community's local rules (`--non-voters-follow`).
+pub fn tally_files_under(
+    units: &str,
+    ballots: &str,
+    matter: &str,
+    rules: Rules,
+) -> Result<Tally, VoteError> {
     let matter = Matter::parse(matter).ok_or_else(|| {
         VoteError::new(
             "MATTER_UNKNOWN",
@@ -481,13 +554,81 @@ pub fn tally_files(units: &str, ballots: &str, matter: &str) -> Result<Tally, Vo
     })?;
     let reg = Register::new(&parse_units(units)?)?;
     let (b, lines) = parse_ballots(ballots)?;
-    tally(&reg, matter, &b, &lines)
+    tally_under(&reg, matter, &b, &lines, rules)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn non_voters_follow_the_majority_only_under_the_local_rule() {
+        // Ten owners of 100 m²; 7 vote (quorum), 5 agree and 2 disagree: 5/7 < 3/4.
+        let units: Vec<Unit> = (0..10)
+            .map(|i| unit(&format!("{i}01"), &format!("o{i}"), 100))
+            .collect();
+        let reg = Register::new(&units).expect("register");
+        let mut ballots: Vec<(String, Choice)> = (0..5)
+            .map(|i| (format!("o{i}"), Choice::Agree))
+            .collect();
+        ballots.push(("o5".into(), Choice::Disagree));
+        ballots.push(("o6".into(), Choice::Disagree));
+        let plain = tally(&reg, Matter::Rebuild, &ballots, &[]).expect("tally");
+        assert!(plain.quorum && !plain.passed);
+        assert!(plain.non_voters_follow.is_none());
+        let ruled = tally_under(
+            &reg,
+            Matter::Rebuild,
+            &ballots,
+            &[],
+            Rules {
+                non_voters_follow: true,
+            },
+        )
+        .expect("tally");
+        // The 3 non-voters join the agreeing majority: 8/10 ≥ 3/4.
+        assert!(ruled.passed);
+        let f = ruled.non_voters_follow.expect("followers");
+        assert_eq!((f.side, f.heads), ("agree", 3));
+        // The quorum stays the real ballots': 6 of 10 is not enough, whatever the rule.
+        let few = &ballots[..6];
+        let ruled = tally_under(
+            &reg,
+            Matter::Rebuild,
+            few,
+            &[],
+            Rules {
+                non_voters_follow: true,
+            },
+        )
+        .expect("tally");
+        assert!(!ruled.quorum && !ruled.passed);
+        // A split majority (more area one way, more heads the other) draws no followers.
+        let split = vec![
+            unit("101", "a", 300),
+            unit("102", "b", 100),
+            unit("103", "c", 100),
+            unit("104", "d", 100),
+        ];
+        let reg = Register::new(&split).expect("register");
+        let b = vec![
+            ("a".to_string(), Choice::Agree),
+            ("b".to_string(), Choice::Disagree),
+            ("c".to_string(), Choice::Disagree),
+        ];
+        let t = tally_under(
+            &reg,
+            Matter::Rules,
+            &b,
+            &[],
+            Rules {
+                non_voters_follow: true,
+            },
+        )
+        .expect("tally");
+        assert_eq!(t.non_voters_follow.expect("followers").side, "none");
+    }
 
     fn unit(u: &str, o: &str, m2: i64) -> Unit {
         Unit {
