@@ -43,6 +43,8 @@ pub struct Inner {
     pub simulations: Arc<tokio::sync::Semaphore>,
     /// Refusals that are audited once per key and minute, not one by one (key → last time).
     pub quiet_audit: std::sync::Mutex<std::collections::HashMap<String, (i64, u64)>>,
+    /// Running votes' frozen registers and ballots, read again and again.
+    pub votes: crate::votes::cache::Cache,
     /// The privacy policy's purposes (the install's, or the one compiled in).
     pub policy: Arc<gongzhi_core::consent::Policy>,
 }
@@ -66,6 +68,7 @@ impl AppState {
             config,
             org: RwLock::new(Arc::new(OrgMap::default())),
             stats_cache: TtlCache::new(10_000),
+            votes: crate::votes::cache::Cache::new(),
             calendar_cache: TtlCache::new(30_000),
             model: crate::routing::Live::default(),
             intake: crate::cases::intake::Intake::new(writers, batch),

@@ -3,6 +3,7 @@
 //! the live tally by area and heads, and public pseudonymous files anyone can recount.
 
 pub mod api;
+pub mod cache;
 pub mod demo;
 pub mod html;
 pub mod register;

@@ -60,11 +60,10 @@ async fn sees(st: &AppState, u: &CurrentUser, v: &store::VoteRow) -> AppResult<b
         let Some(r) = u.resident_id else {
             return Ok(false);
         };
-        let mut tx = st.db.read().await?;
-        return Ok(store::frozen(&mut tx, v.id)
+        return Ok(super::cache::frozen(st, v.id)
             .await?
-            .iter()
-            .any(|x| x.owner_key == owner_key_of_resident(r)));
+            .owners
+            .contains(&owner_key_of_resident(r)));
     }
     if matches!(u.role, Role::UnitStaff | Role::Mediator) {
         return Ok(false);
@@ -171,12 +170,12 @@ pub async fn list(st: &AppState, u: &CurrentUser, q: &ListQuery) -> AppResult<Ve
             .flatten();
         let (can_vote, share) = match &owner {
             Some(o) => {
-                let units = store::frozen(&mut tx, v.id).await?;
-                let mine = units.iter().any(|x| &x.owner_key == o);
+                let f = super::cache::frozen(st, v.id).await?;
+                let mine = f.owners.contains(o);
                 let voted = store::has_voted(&mut tx, v.id, o).await?;
                 (
                     mine && !voted && may_cast_online(&v, now),
-                    share_of(&v, &units, o),
+                    share_of(&v, &f.units, o),
                 )
             }
             None => (false, None),
@@ -298,16 +297,14 @@ pub async fn cast(
         code: "CHOICE_INVALID",
         field: Some("choice"),
     })?;
-    let mut tx = st.db.read().await?;
-    let units = store::frozen(&mut tx, v.id).await?;
-    drop(tx);
+    let f = super::cache::frozen(st, v.id).await?;
     let (owner_key, channel, attachment) = match u.role {
         Role::Resident => {
             if req.channel.is_some() || req.owner.is_some() || req.attachment.is_some() {
                 return Err(AppError::Forbidden("STAFF_ONLY"));
             }
             let key = u.resident_id.map(owner_key_of_resident).unwrap_or_default();
-            if !units.iter().any(|x| x.owner_key == key) {
+            if !f.owners.contains(&key) {
                 return Err(AppError::Forbidden("NOT_AN_OWNER"));
             }
             if !v.online_voting {
@@ -332,10 +329,10 @@ pub async fn cast(
                 return Err(AppError::Forbidden("OUT_OF_SCOPE"));
             }
             let unit = req.owner.as_deref().map(str::trim).unwrap_or("");
-            let key = units
-                .iter()
-                .find(|x| x.unit == unit)
-                .map(|x| x.owner_key.clone())
+            let key = f
+                .by_unit
+                .get(unit)
+                .cloned()
                 .ok_or(AppError::Invalid {
                     code: "OWNER_UNKNOWN",
                     field: Some("owner"),
@@ -438,23 +435,18 @@ pub async fn cast(
 pub async fn tally(st: &AppState, id: i64) -> AppResult<Tally> {
     let mut tx = st.db.read().await?;
     let v = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let units = store::frozen(&mut tx, id).await?;
-    let ballots = store::ballots(&mut tx, id).await?;
     drop(tx);
-    count(&v, &units, &ballots)
+    let f = super::cache::frozen(st, id).await?;
+    let ballots = super::cache::ballots(st, id).await?;
+    count(&v, &f.reg, &ballots)
 }
 
 /// The count of `ballots` against a vote's frozen register.
-fn count(
-    v: &store::VoteRow,
-    units: &[store::OwnerUnit],
-    ballots: &[store::BallotRow],
-) -> AppResult<Tally> {
+fn count(v: &store::VoteRow, reg: &Register, ballots: &[store::BallotRow]) -> AppResult<Tally> {
     let id = v.id;
     let matter = Matter::parse(&v.matter).ok_or(AppError::Internal(anyhow::anyhow!(
         "vote {id} has an unknown matter"
     )))?;
-    let reg = Register::new(&to_units(units)).map_err(|e| AppError::Internal(e.into()))?;
     let b: Vec<(String, Choice)> = ballots
         .iter()
         .filter_map(|x| Some((x.owner_key.clone(), Choice::parse(&x.choice)?)))
@@ -462,7 +454,7 @@ fn count(
     let rules = core::Rules {
         non_voters_follow: v.non_voters_follow,
     };
-    core::tally_under(&reg, matter, &b, &[], rules).map_err(|e| AppError::Internal(e.into()))
+    core::tally_under(reg, matter, &b, &[], rules).map_err(|e| AppError::Internal(e.into()))
 }
 
 fn to_units(units: &[store::OwnerUnit]) -> Vec<Unit> {
@@ -486,8 +478,8 @@ fn area_text(e4: i64) -> String {
 pub async fn register_csv(st: &AppState, id: i64) -> AppResult<String> {
     let mut tx = st.db.read().await?;
     store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let units = store::frozen(&mut tx, id).await?;
-    Ok(register_text(st, id, &units))
+    drop(tx);
+    Ok(register_text(st, id, &super::cache::frozen(st, id).await?.units))
 }
 
 fn register_text(st: &AppState, id: i64, units: &[store::OwnerUnit]) -> String {
@@ -925,11 +917,11 @@ pub async fn get(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<(VoteItem
     let (can_vote, share) = match (u.role, u.resident_id) {
         (Role::Resident, Some(r)) => {
             let o = owner_key_of_resident(r);
-            let units = store::frozen(&mut tx, v.id).await?;
+            let f = super::cache::frozen(st, v.id).await?;
             let voted = store::has_voted(&mut tx, v.id, &o).await?;
             (
-                units.iter().any(|x| x.owner_key == o) && !voted && may_cast_online(&v, now),
-                share_of(&v, &units, &o),
+                f.owners.contains(&o) && !voted && may_cast_online(&v, now),
+                share_of(&v, &f.units, &o),
             )
         }
         _ => (false, None),
@@ -973,7 +965,8 @@ async fn close_vote(
     }
     let units = store::frozen(&mut tx, id).await?;
     let ballots = store::ballots(&mut tx, id).await?;
-    let t = count(&v, &units, &ballots)?;
+    let reg = Register::new(&to_units(&units)).map_err(|e| AppError::Internal(e.into()))?;
+    let t = count(&v, &reg, &ballots)?;
     let result = serde_json::to_string(&t).map_err(|e| AppError::Internal(e.into()))?;
     if !store::close(&mut tx, id, &result).await? {
         return Ok(false);
@@ -1067,8 +1060,8 @@ pub async fn sheet(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<Option<
     if !is_open(&v, st.now_ms()) {
         return Ok(None);
     }
+    let units = super::cache::frozen(st, id).await?.units.clone();
     let mut tx = st.db.read().await?;
-    let units = store::frozen(&mut tx, id).await?;
     let voted: std::collections::HashMap<String, String> = store::channels(&mut tx, id)
         .await?
         .into_iter()

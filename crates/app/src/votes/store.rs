@@ -345,6 +345,25 @@ pub async fn insert_ballot(tx: &mut Tx, b: &NewBallot<'_>) -> Result<bool, sqlx:
     Ok(n == 1)
 }
 
+/// The ballots of a vote after the one with id `after`, with their ids, in order.
+pub async fn ballots_after(
+    tx: &mut Tx,
+    vote: i64,
+    after: i64,
+) -> Result<Vec<(i64, BallotRow)>, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> = on_tx!(tx, |x| sqlx::query_as(
+        "select id, owner_key, choice from ballots where vote_id = $1 and id > $2 order by id"
+    )
+    .bind(vote)
+    .bind(after)
+    .fetch_all(&mut **x)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, owner_key, choice)| (id, BallotRow { owner_key, choice }))
+        .collect())
+}
+
 pub async fn ballots(tx: &mut Tx, vote: i64) -> Result<Vec<BallotRow>, sqlx::Error> {
     on_tx!(tx, |x| sqlx::query_as(
         "select owner_key, choice from ballots where vote_id = $1 order by id"
