@@ -26,6 +26,8 @@ pub struct Frozen {
 struct Ballots {
     last_id: i64,
     rows: Arc<Vec<store::BallotRow>>,
+    /// The tally of exactly these rows, once counted.
+    tally: Option<Arc<gongzhi_core::votes::Tally>>,
 }
 
 #[derive(Default)]
@@ -85,8 +87,26 @@ pub async fn frozen(st: &AppState, id: i64) -> AppResult<Arc<Frozen>> {
     Ok(f)
 }
 
-/// Every ballot of vote `id`, in the order they were cast.
-pub async fn ballots(st: &AppState, id: i64) -> AppResult<Arc<Vec<store::BallotRow>>> {
+/// The live tally of vote `id`: counted by `count` from its ballots when a ballot came in
+/// since the last count, else the last count again.
+pub async fn tally(
+    st: &AppState,
+    id: i64,
+    count: impl FnOnce(&[store::BallotRow]) -> AppResult<gongzhi_core::votes::Tally>,
+) -> AppResult<Arc<gongzhi_core::votes::Tally>> {
+    let (_, t) = ballots_and_tally(st, id, |rows| count(rows).map(Some)).await?;
+    t.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no tally")))
+}
+
+/// Every ballot of vote `id` in the order they were cast, and their tally.
+async fn ballots_and_tally(
+    st: &AppState,
+    id: i64,
+    count: impl FnOnce(&[store::BallotRow]) -> AppResult<Option<gongzhi_core::votes::Tally>>,
+) -> AppResult<(
+    Arc<Vec<store::BallotRow>>,
+    Option<Arc<gongzhi_core::votes::Tally>>,
+)> {
     let mut all = st.votes.ballots.lock().await;
     let entry = all.entry(id).or_default();
     let mut tx = st.db.read().await?;
@@ -98,6 +118,12 @@ pub async fn ballots(st: &AppState, id: i64) -> AppResult<Arc<Vec<store::BallotR
         rows.extend(entry.rows.iter().cloned());
         rows.extend(fresh.into_iter().map(|(_, b)| b));
         entry.rows = Arc::new(rows);
+        entry.tally = None;
     }
-    Ok(entry.rows.clone())
+    if entry.tally.is_none()
+        && let Some(t) = count(&entry.rows)?
+    {
+        entry.tally = Some(Arc::new(t));
+    }
+    Ok((entry.rows.clone(), entry.tally.clone()))
 }

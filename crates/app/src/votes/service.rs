@@ -437,8 +437,8 @@ pub async fn tally(st: &AppState, id: i64) -> AppResult<Tally> {
     let v = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     drop(tx);
     let f = super::cache::frozen(st, id).await?;
-    let ballots = super::cache::ballots(st, id).await?;
-    count(&v, &f.reg, &ballots)
+    let t = super::cache::tally(st, id, |ballots| count(&v, &f.reg, ballots)).await?;
+    Ok((*t).clone())
 }
 
 /// The count of `ballots` against a vote's frozen register.
