@@ -32,6 +32,7 @@ pub mod routing;
 pub mod state;
 pub mod taxonomy;
 pub mod twin;
+pub mod participation;
 pub mod votes;
 pub mod web;
 
@@ -76,6 +77,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(ledger::api())
         .merge(funds::api())
         .merge(votes::api())
+        .merge(participation::api())
         .merge(twin::api())
         .merge(devices::api())
         .merge(notify::api())
@@ -110,6 +112,7 @@ pub fn router(st: AppState) -> Router {
         .merge(ledger::routes())
         .merge(funds::routes())
         .merge(votes::routes())
+        .merge(participation::routes())
         .merge(twin::routes())
         .merge(devices::routes())
         .merge(notify::routes())

@@ -507,6 +507,44 @@ pub async fn publish(
     Ok(row.into())
 }
 
+/// Publishes a text for everyone (meeting minutes, a notice) inside the caller's
+/// transaction, with its hash on the ledger: (document id, ledger index). The calling
+/// service has decided its caller may publish it.
+#[allow(clippy::too_many_arguments)]
+pub async fn publish_text_in(
+    st: &AppState,
+    tx: &mut crate::db::Tx,
+    community: i64,
+    kind: DocKind,
+    title: &str,
+    text: &str,
+    by: Option<i64>,
+    now: i64,
+) -> AppResult<(i64, u64)> {
+    let name = community_name(st, community)?;
+    let title = rules::check_text(title, 120).map_err(field("title"))?;
+    if text.trim().is_empty() || text.len() > MAX_DOCUMENT_BYTES {
+        return Err(AppError::Invalid {
+            code: "DOC_FILE_INVALID",
+            field: Some("text"),
+        });
+    }
+    Ok(write_document(
+        tx,
+        Document {
+            community_id: community,
+            community: name,
+            kind,
+            title,
+            media_type: "text/plain; charset=utf-8",
+            content: text.as_bytes(),
+            published_by: by,
+            now,
+        },
+    )
+    .await?)
+}
+
 /// A community's books, movements and documents (public).
 pub async fn books(st: &AppState, community: i64) -> AppResult<BooksView> {
     let name = community_name(st, community)?;

@@ -346,6 +346,7 @@ pub async fn edit_unit(
 pub struct RulesForm {
     pub online_voting: Option<String>,
     pub non_voters_follow: Option<String>,
+    pub support_threshold: i64,
     pub building: Option<i64>,
 }
 
@@ -362,6 +363,7 @@ pub async fn set_rules(
         service::LocalRules {
             online_voting: f.online_voting.is_some(),
             non_voters_follow: f.non_voters_follow.is_some(),
+            support_threshold: f.support_threshold,
         },
     )
     .await?;

@@ -710,8 +710,8 @@ pub async fn open_by_staff(st: &AppState, u: &CurrentUser, r: &OpenRequest) -> A
     let community = unit.community.ok_or(invalid("SCOPE_INVALID", "scope_id"))?;
     let matter = Matter::parse(&r.matter).ok_or(invalid("MATTER_UNKNOWN", "matter"))?;
     let title = r.title.trim();
-    if title.is_empty() || title.chars().count() > 100 {
-        return Err(invalid("TITLE_INVALID", "title"));
+    if title.is_empty() || title.chars().count() > 60 {
+        return Err(invalid("SUBJECT_INVALID", "title"));
     }
     if r.body.chars().count() > 4000 {
         return Err(invalid("BODY_TOO_LONG", "body"));
@@ -795,6 +795,13 @@ pub struct LocalRules {
     pub online_voting: bool,
     /// Non-voters are counted with the majority, where the assembly's rules say so.
     pub non_voters_follow: bool,
+    /// How many residents' support puts a matter (议题) on the council's agenda.
+    #[serde(default = "default_threshold")]
+    pub support_threshold: i64,
+}
+
+fn default_threshold() -> i64 {
+    10
 }
 
 impl Default for LocalRules {
@@ -802,6 +809,7 @@ impl Default for LocalRules {
         LocalRules {
             online_voting: true,
             non_voters_follow: false,
+            support_threshold: default_threshold(),
         }
     }
 }
@@ -809,9 +817,10 @@ impl Default for LocalRules {
 async fn rules_in(tx: &mut crate::db::Tx, community: i64) -> AppResult<LocalRules> {
     Ok(store::rules(tx, community)
         .await?
-        .map(|(online_voting, non_voters_follow)| LocalRules {
+        .map(|(online_voting, non_voters_follow, support_threshold)| LocalRules {
             online_voting,
             non_voters_follow,
+            support_threshold,
         })
         .unwrap_or_default())
 }
@@ -839,9 +848,24 @@ pub async fn set_rules(
     {
         return Err(AppError::Forbidden("OUT_OF_SCOPE"));
     }
+    if !(1..=10_000).contains(&r.support_threshold) {
+        return Err(AppError::Invalid {
+            code: "THRESHOLD_INVALID",
+            field: Some("support_threshold"),
+        });
+    }
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
-    store::set_rules(&mut tx, community, r.online_voting, r.non_voters_follow, u.id, now).await?;
+    store::set_rules(
+        &mut tx,
+        community,
+        r.online_voting,
+        r.non_voters_follow,
+        r.support_threshold,
+        u.id,
+        now,
+    )
+    .await?;
     audit::record(
         &mut tx,
         now,

@@ -137,10 +137,14 @@ pub async fn set_owner_name(
     .map(|_| ()))
 }
 
-/// A community's local rules, if it has set any: (online voting, non-voters follow).
-pub async fn rules(tx: &mut Tx, community: i64) -> Result<Option<(bool, bool)>, sqlx::Error> {
+/// A community's local rules, if it has set any: (online voting, non-voters follow,
+/// support threshold).
+pub async fn rules(
+    tx: &mut Tx,
+    community: i64,
+) -> Result<Option<(bool, bool, i64)>, sqlx::Error> {
     on_tx!(tx, |x| sqlx::query_as(
-        "select online_voting, non_voters_follow from community_rules where community_id = $1"
+        "select online_voting, non_voters_follow, support_threshold from community_rules where community_id = $1"
     )
     .bind(community)
     .fetch_optional(&mut **x)
@@ -152,19 +156,22 @@ pub async fn set_rules(
     community: i64,
     online_voting: bool,
     non_voters_follow: bool,
+    support_threshold: i64,
     by: i64,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     on_tx!(tx, |x| sqlx::query(
-        "insert into community_rules (community_id, online_voting, non_voters_follow, updated_by, updated_at) \
-         values ($1, $2, $3, $4, $5) on conflict (community_id) do update set online_voting = excluded.online_voting, \
-         non_voters_follow = excluded.non_voters_follow, updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+        "insert into community_rules (community_id, online_voting, non_voters_follow, updated_by, updated_at, support_threshold) \
+         values ($1, $2, $3, $4, $5, $6) on conflict (community_id) do update set online_voting = excluded.online_voting, \
+         non_voters_follow = excluded.non_voters_follow, updated_by = excluded.updated_by, updated_at = excluded.updated_at, \
+         support_threshold = excluded.support_threshold"
     )
     .bind(community)
     .bind(online_voting)
     .bind(non_voters_follow)
     .bind(by)
     .bind(now)
+    .bind(support_threshold)
     .execute(&mut **x)
     .await
     .map(|_| ()))

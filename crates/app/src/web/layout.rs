@@ -51,6 +51,7 @@ impl Layout {
                     push("/cases", "nav.my_cases");
                     push("/mediation", "nav.mediation");
                     push("/votes", "nav.votes");
+                    push("/participation", "nav.participation");
                 }
                 (Role::Mediator, _) => {
                     push("/mediation", "nav.mediation");
@@ -66,6 +67,7 @@ impl Layout {
                     if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
                         push("/mediation", "nav.mediation");
                         push("/votes", "nav.votes");
+                    push("/participation", "nav.participation");
                     }
                     push("/supervision", "nav.supervision");
                     if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
@@ -83,6 +85,7 @@ impl Layout {
                     }
                     if matches!(u.role, Role::GridWorker | Role::BuildingHead) {
                         push("/votes", "nav.votes");
+                    push("/participation", "nav.participation");
                     }
                 }
             }

@@ -19,6 +19,7 @@ mod matrix;
 mod mediation;
 mod notify;
 mod open311;
+mod participation;
 mod org;
 mod refusals;
 mod residents;

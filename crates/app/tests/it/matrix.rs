@@ -132,6 +132,20 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, String> {
         ("vote", vote),
         ("building", building),
         ("register_unit", register_unit),
+        (
+            "suggestion",
+            app.scalar_i64(&format!(
+                "select max(id) from suggestions where community_id = {community}"
+            ))
+            .await,
+        ),
+        (
+            "meeting",
+            app.scalar_i64(&format!(
+                "select min(id) from meetings where community_id = {community}"
+            ))
+            .await,
+        ),
         ("case", case),
         ("order", order),
         ("dispute", dispute),

@@ -613,7 +613,10 @@ async fn local_rules_decide_online_voting_and_non_voters_and_the_recount_follows
         .get(&rules, &crate::support::Auth::None)
         .await
         .json();
-    assert_eq!(r, json!({"online_voting": true, "non_voters_follow": false}));
+    assert_eq!(
+        r,
+        json!({"online_voting": true, "non_voters_follow": false, "support_threshold": 10})
+    );
     let r = app
         .put_json(
             &rules,

@@ -12,7 +12,8 @@ pub mod totp {
 }
 
 pub use users::{
-    Access, Account, UserItem, UserSpec, account, account_named, acting_as, create_user,
+    Access, Account, UserItem, UserSpec, account, account_named, accounts_of_residents, acting_as,
+    create_user,
     create_user_in, list_users, update_user,
 };
 

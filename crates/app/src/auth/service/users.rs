@@ -282,3 +282,12 @@ pub async fn acting_as(st: &AppState, username: &str) -> AppResult<CurrentUser> 
         second_factor_missing: false,
     })
 }
+
+/// The accounts of some residents, inside the caller's transaction (a service telling
+/// residents of something it has decided they should hear about).
+pub async fn accounts_of_residents(
+    tx: &mut crate::db::Tx,
+    residents: &[i64],
+) -> AppResult<Vec<i64>> {
+    Ok(store::accounts_of_residents(tx, residents).await?)
+}
