@@ -25,6 +25,7 @@ pub mod notify;
 pub mod open311;
 pub mod ops;
 pub mod org;
+pub mod participation;
 pub mod residents;
 pub mod retention;
 pub mod rights;
@@ -32,7 +33,6 @@ pub mod routing;
 pub mod state;
 pub mod taxonomy;
 pub mod twin;
-pub mod participation;
 pub mod votes;
 pub mod web;
 

@@ -432,7 +432,10 @@ pub async fn purge_sessions(tx: &mut Tx, cutoff: i64) -> Result<u64, sqlx::Error
 }
 
 /// The enabled accounts of some residents (to tell them of a meeting, an answer).
-pub async fn accounts_of_residents(tx: &mut Tx, residents: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn accounts_of_residents(
+    tx: &mut Tx,
+    residents: &[i64],
+) -> Result<Vec<i64>, sqlx::Error> {
     if residents.is_empty() {
         return Ok(vec![]);
     }
@@ -441,8 +444,7 @@ pub async fn accounts_of_residents(tx: &mut Tx, residents: &[i64]) -> Result<Vec
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(",");
-    let sql = format!(
-        "select id from users where resident_id in ({ids}) and not disabled order by id"
-    );
+    let sql =
+        format!("select id from users where resident_id in ({ids}) and not disabled order by id");
     on_tx!(tx, |c| sqlx::query_scalar(&sql).fetch_all(&mut **c).await)
 }

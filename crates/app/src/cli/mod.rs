@@ -602,15 +602,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     .map_err(|e| format!("FILE_UNREADABLE: {}: {e}", p.display()))
             };
             let result = match (read(&units), read(&ballots)) {
-                (Ok(u), Ok(b)) => {
-                    gongzhi_core::votes::tally_files_under(
-                        &u,
-                        &b,
-                        &matter,
-                        gongzhi_core::votes::Rules { non_voters_follow },
-                    )
-                    .map_err(|e| e.to_string())
-                }
+                (Ok(u), Ok(b)) => gongzhi_core::votes::tally_files_under(
+                    &u,
+                    &b,
+                    &matter,
+                    gongzhi_core::votes::Rules { non_voters_follow },
+                )
+                .map_err(|e| e.to_string()),
                 (Err(e), _) | (_, Err(e)) => Err(e),
             };
             match result {

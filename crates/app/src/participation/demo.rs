@@ -13,22 +13,86 @@ use crate::state::AppState;
 const DAY: i64 = 86_400_000;
 
 const SUGGESTIONS: [(&str, &str, &str); 16] = [
-    ("suggestion", "小区东门加装雨棚", "下雨天在东门等快递、等孩子放学没有地方避雨，建议加装一段雨棚。"),
-    ("suggestion", "楼道感应灯太暗", "3号楼楼道感应灯亮度不够，老人上下楼看不清台阶。"),
-    ("matter", "规范电动自行车停放和充电", "电动车在楼道里充电有火灾隐患，建议在小区内建集中充电棚并议定管理办法。"),
-    ("suggestion", "健身器材维修", "中心广场的漫步机和扭腰器坏了两个月了。"),
-    ("suggestion", "增设垃圾分类指导时段", "晚上7点到8点投放高峰时没有督导员，建议增加一个时段。"),
-    ("matter", "利用闲置自行车棚改建共享空间", "西侧自行车棚常年闲置，建议议一议改成居民活动空间。"),
-    ("suggestion", "小区门口人行道修补", "门口人行道砖块松动，雨后踩下去会溅水。"),
-    ("suggestion", "增加老年助餐点送餐服务", "行动不便的独居老人希望助餐点能送餐上门。"),
-    ("suggestion", "绿化带补种", "5号楼前绿化带被踩出一条路，建议补种并设置小路。"),
-    ("matter", "高空抛物治理公约", "最近又有楼上扔东西的情况，建议议定楼栋公约并加装摄像头。"),
-    ("suggestion", "宠物粪便清理提示牌", "草坪上狗粪多，建议设置提示牌和拾便袋箱。"),
-    ("suggestion", "快递柜增加格口", "快递柜经常满，快递员把包裹堆在门口。"),
-    ("suggestion", "儿童游乐区地面更换", "游乐区地垫破损，孩子容易绊倒。"),
-    ("suggestion", "单元门禁维修", "2单元门禁坏了一周，门一直开着。"),
-    ("matter", "停车位分配办法", "小区车位紧张，建议议定按户轮换的分配办法。"),
-    ("suggestion", "夜间施工噪音", "隔壁工地晚上十点后还在施工，建议协调。"),
+    (
+        "suggestion",
+        "小区东门加装雨棚",
+        "下雨天在东门等快递、等孩子放学没有地方避雨，建议加装一段雨棚。",
+    ),
+    (
+        "suggestion",
+        "楼道感应灯太暗",
+        "3号楼楼道感应灯亮度不够，老人上下楼看不清台阶。",
+    ),
+    (
+        "matter",
+        "规范电动自行车停放和充电",
+        "电动车在楼道里充电有火灾隐患，建议在小区内建集中充电棚并议定管理办法。",
+    ),
+    (
+        "suggestion",
+        "健身器材维修",
+        "中心广场的漫步机和扭腰器坏了两个月了。",
+    ),
+    (
+        "suggestion",
+        "增设垃圾分类指导时段",
+        "晚上7点到8点投放高峰时没有督导员，建议增加一个时段。",
+    ),
+    (
+        "matter",
+        "利用闲置自行车棚改建共享空间",
+        "西侧自行车棚常年闲置，建议议一议改成居民活动空间。",
+    ),
+    (
+        "suggestion",
+        "小区门口人行道修补",
+        "门口人行道砖块松动，雨后踩下去会溅水。",
+    ),
+    (
+        "suggestion",
+        "增加老年助餐点送餐服务",
+        "行动不便的独居老人希望助餐点能送餐上门。",
+    ),
+    (
+        "suggestion",
+        "绿化带补种",
+        "5号楼前绿化带被踩出一条路，建议补种并设置小路。",
+    ),
+    (
+        "matter",
+        "高空抛物治理公约",
+        "最近又有楼上扔东西的情况，建议议定楼栋公约并加装摄像头。",
+    ),
+    (
+        "suggestion",
+        "宠物粪便清理提示牌",
+        "草坪上狗粪多，建议设置提示牌和拾便袋箱。",
+    ),
+    (
+        "suggestion",
+        "快递柜增加格口",
+        "快递柜经常满，快递员把包裹堆在门口。",
+    ),
+    (
+        "suggestion",
+        "儿童游乐区地面更换",
+        "游乐区地垫破损，孩子容易绊倒。",
+    ),
+    (
+        "suggestion",
+        "单元门禁维修",
+        "2单元门禁坏了一周，门一直开着。",
+    ),
+    (
+        "matter",
+        "停车位分配办法",
+        "小区车位紧张，建议议定按户轮换的分配办法。",
+    ),
+    (
+        "suggestion",
+        "夜间施工噪音",
+        "隔壁工地晚上十点后还在施工，建议协调。",
+    ),
 ];
 
 /// Seeds resident1's community (idempotent: skipped when it has a body already).
@@ -168,9 +232,17 @@ pub async fn seed(st: &AppState) -> anyhow::Result<()> {
             }
             let roll = rng.gen_range(0..100);
             let steps: &[(&str, &[&str])] = if month == 0 {
-                if roll < 50 { &[] } else { &[("answered", &["received"])] }
+                if roll < 50 {
+                    &[]
+                } else {
+                    &[("answered", &["received"])]
+                }
             } else if roll < 78 {
-                &[("answered", &["received"]), ("adopted", &["answered"]), ("implemented", &["adopted"])]
+                &[
+                    ("answered", &["received"]),
+                    ("adopted", &["answered"]),
+                    ("implemented", &["adopted"]),
+                ]
             } else if roll < 88 {
                 &[("answered", &["received"]), ("adopted", &["answered"])]
             } else {
@@ -209,7 +281,8 @@ pub async fn seed(st: &AppState) -> anyhow::Result<()> {
         store::support(&mut tx, matter, *r, now - 3 * DAY).await?;
     }
     // Last month's council meeting: held, attended, minutes and decisions.
-    let held = now - 20 * DAY;
+    // 19:00 Beijing time, twenty days ago.
+    let held = crate::clock::day_start_ms(today - chrono::Days::new(20)) + 19 * 3_600_000;
     let meeting = store::insert_meeting(
         &mut tx,
         &store::MeetingRow {
@@ -217,7 +290,9 @@ pub async fn seed(st: &AppState) -> anyhow::Result<()> {
             body_id: council,
             community_id: c,
             title: "居民议事会例会".into(),
-            agenda: "规范电动自行车停放和充电\n利用闲置自行车棚改建共享空间\n上月决定事项落实情况通报".into(),
+            agenda:
+                "规范电动自行车停放和充电\n利用闲置自行车棚改建共享空间\n上月决定事项落实情况通报"
+                    .into(),
             place: "社区党群服务中心二楼议事厅".into(),
             starts_at: held,
             noticed_at: held - 7 * DAY,
@@ -230,13 +305,29 @@ pub async fn seed(st: &AppState) -> anyhow::Result<()> {
     .await?;
     for (i, r) in council_members.iter().enumerate().take(6) {
         let how = if i % 3 == 2 { "staff" } else { "qr" };
-        store::attend(&mut tx, meeting, *r, how, Some(staff.id), held + i as i64 * 60_000).await?;
+        store::attend(
+            &mut tx,
+            meeting,
+            *r,
+            how,
+            Some(staff.id),
+            held + i as i64 * 60_000,
+        )
+        .await?;
     }
     let due_done = (today - chrono::Days::new(5)).to_string();
     let due_open = (today + chrono::Days::new(25)).to_string();
     for (text, owner, due) in [
-        ("在西侧自行车棚建设电动车集中充电点", "物业服务中心", due_done.as_str()),
-        ("起草楼道管理公约并征求各楼组意见", "居民议事会", due_open.as_str()),
+        (
+            "在西侧自行车棚建设电动车集中充电点",
+            "物业服务中心",
+            due_done.as_str(),
+        ),
+        (
+            "起草楼道管理公约并征求各楼组意见",
+            "居民议事会",
+            due_open.as_str(),
+        ),
     ] {
         store::insert_decision(
             &mut tx,
@@ -258,7 +349,10 @@ pub async fn seed(st: &AppState) -> anyhow::Result<()> {
     tx.commit().await?;
     let first = {
         let mut tx = st.db.read().await?;
-        store::decisions(&mut tx, meeting).await?.first().map(|d| d.id)
+        store::decisions(&mut tx, meeting)
+            .await?
+            .first()
+            .map(|d| d.id)
     };
     if let Some(d) = first {
         service::decision_done(st, &staff, d, "充电棚已建成，设12个充电口，已投入使用。").await?;

@@ -39,9 +39,10 @@ pub struct PageQuery {
 
 /// The flash and the refusal a page shows after a form.
 fn outcome(layout: &Layout, q: &PageQuery) -> (bool, Option<(String, String)>) {
-    let error = q.error.as_deref().filter(|c| {
-        c.len() <= 40 && c.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
-    });
+    let error = q
+        .error
+        .as_deref()
+        .filter(|c| c.len() <= 40 && c.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
     (
         q.done.is_some(),
         error.map(|c| (c.to_string(), layout.lang.error(c).to_string())),
@@ -67,6 +68,17 @@ struct IndexPage {
     error: Option<(String, String)>,
 }
 
+impl IndexPage {
+    /// Implemented, not adopted or merged: shown folded.
+    fn closed(&self, s: &SuggestionView) -> bool {
+        matches!(s.status.as_str(), "implemented" | "not_adopted" | "merged")
+    }
+
+    fn closed_count(&self) -> usize {
+        self.suggestions.iter().filter(|s| self.closed(s)).count()
+    }
+}
+
 pub async fn index(
     State(st): State<AppState>,
     AuthUser(user, ctx): AuthUser,
@@ -75,7 +87,11 @@ pub async fn index(
     let c = service::community_of(&st, &user, q.community).await?;
     let manages = service::manages(&st, &user, c);
     let map = st.org_map();
-    let mut places = vec![("council", c, map.unit(c).map(|x| x.name.clone()).unwrap_or_default())];
+    let mut places = vec![(
+        "council",
+        c,
+        map.unit(c).map(|x| x.name.clone()).unwrap_or_default(),
+    )];
     if manages {
         let mut compounds = std::collections::BTreeMap::new();
         for b in map.buildings.iter().filter(|b| b.community == Some(c)) {
@@ -97,7 +113,9 @@ pub async fn index(
         meetings: service::meetings(&st, &user, c).await?,
         suggestions: service::suggestions(&st, &user, c).await?,
         rates: service::rates(&st, &user, c).await?,
-        threshold: crate::votes::service::rules(&st, c).await?.support_threshold,
+        threshold: crate::votes::service::rules(&st, c)
+            .await?
+            .support_threshold,
         places,
         done,
         error,
@@ -306,7 +324,11 @@ pub async fn meeting(
                 .get(axum::http::header::HOST)
                 .and_then(|h| h.to_str().ok())
                 .unwrap_or("localhost");
-            let scheme = if st.config.secure_cookies { "https" } else { "http" };
+            let scheme = if st.config.secure_cookies {
+                "https"
+            } else {
+                "http"
+            };
             let url = format!("{scheme}://{host}{p}");
             qrcode::QrCode::new(url.as_bytes())
                 .map(|c| {
@@ -370,7 +392,9 @@ pub async fn check_in(
     Path(id): Path<i64>,
     Form(f): Form<CheckinForm>,
 ) -> AppResult<Response> {
-    let r = service::check_in(&st, &user, id, &f.token).await.map(|_| ());
+    let r = service::check_in(&st, &user, id, &f.token)
+        .await
+        .map(|_| ());
     back(ctx.lang, &format!("/participation/meetings/{id}"), r)
 }
 
@@ -385,7 +409,9 @@ pub async fn mark_present(
     Path(id): Path<i64>,
     Form(f): Form<PhoneForm>,
 ) -> AppResult<Response> {
-    let r = service::mark_present(&st, &user, id, &f.phone).await.map(|_| ());
+    let r = service::mark_present(&st, &user, id, &f.phone)
+        .await
+        .map(|_| ());
     back(ctx.lang, &format!("/participation/meetings/{id}"), r)
 }
 
@@ -400,7 +426,9 @@ pub async fn minutes(
     Path(id): Path<i64>,
     Form(f): Form<MinutesForm>,
 ) -> AppResult<Response> {
-    let r = service::publish_minutes(&st, &user, id, &f.minutes).await.map(|_| ());
+    let r = service::publish_minutes(&st, &user, id, &f.minutes)
+        .await
+        .map(|_| ());
     back(ctx.lang, &format!("/participation/meetings/{id}"), r)
 }
 
@@ -445,5 +473,9 @@ pub async fn decision_done(
     Form(f): Form<DoneForm>,
 ) -> AppResult<Response> {
     let r = service::decision_done(&st, &user, id, &f.note).await;
-    back(ctx.lang, &format!("/participation/meetings/{}", f.meeting), r)
+    back(
+        ctx.lang,
+        &format!("/participation/meetings/{}", f.meeting),
+        r,
+    )
 }

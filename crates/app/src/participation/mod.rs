@@ -15,7 +15,10 @@ pub fn routes() -> axum::Router<crate::state::AppState> {
     axum::Router::new()
         .route("/participation", get(html::index))
         .route("/participation/suggestions", post(html::raise))
-        .route("/participation/suggestions/{id}/support", post(html::support))
+        .route(
+            "/participation/suggestions/{id}/support",
+            post(html::support),
+        )
         .route("/participation/suggestions/{id}/act", post(html::act))
         .route("/participation/bodies", post(html::create_body))
         .route("/participation/bodies/{id}/members", post(html::add_member))
@@ -25,10 +28,19 @@ pub fn routes() -> axum::Router<crate::state::AppState> {
             "/participation/meetings/{id}/checkin",
             get(html::checkin_page).post(html::check_in),
         )
-        .route("/participation/meetings/{id}/present", post(html::mark_present))
+        .route(
+            "/participation/meetings/{id}/present",
+            post(html::mark_present),
+        )
         .route("/participation/meetings/{id}/minutes", post(html::minutes))
-        .route("/participation/meetings/{id}/decisions", post(html::add_decision))
-        .route("/participation/decisions/{id}/done", post(html::decision_done))
+        .route(
+            "/participation/meetings/{id}/decisions",
+            post(html::add_decision),
+        )
+        .route(
+            "/participation/decisions/{id}/done",
+            post(html::decision_done),
+        )
 }
 
 pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {

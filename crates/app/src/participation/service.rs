@@ -39,11 +39,7 @@ fn day(s: &str, field: &'static str) -> AppResult<String> {
 
 /// The community the caller's pages are about: a resident's own; staff's, grid workers' and
 /// building heads' area (street staff and the district choose one, else their first).
-pub async fn community_of(
-    st: &AppState,
-    u: &CurrentUser,
-    wanted: Option<i64>,
-) -> AppResult<i64> {
+pub async fn community_of(st: &AppState, u: &CurrentUser, wanted: Option<i64>) -> AppResult<i64> {
     let map = st.org_map();
     match (u.role, u.scope) {
         (Role::Resident, _) => {
@@ -189,7 +185,10 @@ pub async fn create_body(st: &AppState, u: &CurrentUser, b: &NewBody) -> AppResu
     };
     must_manage(st, u, community)?;
     let name = text(&b.name, 40, "NAME_INVALID", "name")?;
-    let (from, to) = (day(&b.term_start, "term_start")?, day(&b.term_end, "term_end")?);
+    let (from, to) = (
+        day(&b.term_start, "term_start")?,
+        day(&b.term_end, "term_end")?,
+    );
     if to <= from {
         return Err(invalid("TERM_INVALID", "term_end"));
     }
@@ -231,7 +230,9 @@ pub struct NewMember {
 
 pub async fn add_member(st: &AppState, u: &CurrentUser, body: i64, m: &NewMember) -> AppResult<()> {
     let mut tx = st.db.read().await?;
-    let b = store::body(&mut tx, body).await?.ok_or(AppError::NotFound)?;
+    let b = store::body(&mut tx, body)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(tx);
     if !reads(st, u, b.community_id).await? {
         return Err(AppError::NotFound);
@@ -370,7 +371,11 @@ pub async fn call_meeting(st: &AppState, u: &CurrentUser, m: &NewMeeting) -> App
         None,
         "meeting.notice",
         &format!("会议通知：{title}"),
-        &format!("{} {when}，地点：{place}。议程：{}", b.name, agenda.join("；")),
+        &format!(
+            "{} {when}，地点：{place}。议程：{}",
+            b.name,
+            agenda.join("；")
+        ),
         now,
     )
     .await?;
@@ -424,13 +429,17 @@ pub struct DecisionView {
 
 pub async fn meeting(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<MeetingView> {
     let mut tx = st.db.read().await?;
-    let m = store::meeting(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let m = store::meeting(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(tx);
     if !reads(st, u, m.community_id).await? {
         return Err(AppError::NotFound);
     }
     let mut tx = st.db.read().await?;
-    let b = store::body(&mut tx, m.body_id).await?.ok_or(AppError::NotFound)?;
+    let b = store::body(&mut tx, m.body_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let members: Vec<i64> = store::members(&mut tx, b.id)
         .await?
         .into_iter()
@@ -502,7 +511,9 @@ pub async fn meetings(
 /// it starts to 6 hours after; again is harmless. Residents of its community only.
 pub async fn check_in(st: &AppState, u: &CurrentUser, id: i64, token: &str) -> AppResult<bool> {
     let mut tx = st.db.read().await?;
-    let m = store::meeting(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let m = store::meeting(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(tx);
     if u.role != Role::Resident || !reads(st, u, m.community_id).await? {
         return Err(AppError::NotFound);
@@ -551,7 +562,9 @@ async fn record_attendance(
 /// on file, within their area).
 pub async fn mark_present(st: &AppState, u: &CurrentUser, id: i64, phone: &str) -> AppResult<bool> {
     let mut tx = st.db.read().await?;
-    let m = store::meeting(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let m = store::meeting(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(tx);
     must_manage(st, u, m.community_id)?;
     let resident = crate::residents::service::id_by_phone(st, u, phone)
@@ -561,9 +574,16 @@ pub async fn mark_present(st: &AppState, u: &CurrentUser, id: i64, phone: &str) 
 }
 
 /// Publishes the minutes as a 公示 document on the ledger (once per meeting).
-pub async fn publish_minutes(st: &AppState, u: &CurrentUser, id: i64, minutes: &str) -> AppResult<i64> {
+pub async fn publish_minutes(
+    st: &AppState,
+    u: &CurrentUser,
+    id: i64,
+    minutes: &str,
+) -> AppResult<i64> {
     let mut tx = st.db.read().await?;
-    let m = store::meeting(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let m = store::meeting(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(tx);
     must_manage(st, u, m.community_id)?;
     if m.minutes_document_id.is_some() {
@@ -606,9 +626,16 @@ pub struct NewDecision {
     pub due_on: String,
 }
 
-pub async fn add_decision(st: &AppState, u: &CurrentUser, meeting: i64, d: &NewDecision) -> AppResult<i64> {
+pub async fn add_decision(
+    st: &AppState,
+    u: &CurrentUser,
+    meeting: i64,
+    d: &NewDecision,
+) -> AppResult<i64> {
     let mut tx = st.db.read().await?;
-    let m = store::meeting(&mut tx, meeting).await?.ok_or(AppError::NotFound)?;
+    let m = store::meeting(&mut tx, meeting)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(tx);
     must_manage(st, u, m.community_id)?;
     let row = store::DecisionRow {
@@ -625,7 +652,13 @@ pub async fn add_decision(st: &AppState, u: &CurrentUser, meeting: i64, d: &NewD
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
     let id = store::insert_decision(&mut tx, &row, now).await?;
-    audit::record(&mut tx, now, &u.actor(), Event::ok("decision.add", "decision", id)).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &u.actor(),
+        Event::ok("decision.add", "decision", id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -633,7 +666,9 @@ pub async fn add_decision(st: &AppState, u: &CurrentUser, meeting: i64, d: &NewD
 /// Marks a decision carried out (落实), with what was done.
 pub async fn decision_done(st: &AppState, u: &CurrentUser, id: i64, note: &str) -> AppResult<()> {
     let mut tx = st.db.read().await?;
-    let d = store::decision(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let d = store::decision(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(tx);
     must_manage(st, u, d.community_id)?;
     let note = text(note, 200, "DONE_NOTE_INVALID", "note")?;
@@ -642,7 +677,13 @@ pub async fn decision_done(st: &AppState, u: &CurrentUser, id: i64, note: &str) 
     if !store::decision_done(&mut tx, id, &note, now).await? {
         return Err(AppError::Conflict("DECISION_DONE"));
     }
-    audit::record(&mut tx, now, &u.actor(), Event::ok("decision.done", "decision", id)).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &u.actor(),
+        Event::ok("decision.done", "decision", id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -675,7 +716,12 @@ pub async fn raise(st: &AppState, u: &CurrentUser, r: &NewSuggestionRequest) -> 
             if r.channel.is_some() || r.on_behalf_of.is_some() {
                 return Err(AppError::Forbidden("STAFF_ONLY"));
             }
-            (community_of(st, u, None).await?, "online", u.resident_id, None)
+            (
+                community_of(st, u, None).await?,
+                "online",
+                u.resident_id,
+                None,
+            )
         }
         Role::CommunityStaff | Role::StreetStaff => {
             let c = community_of(st, u, r.community).await?;
@@ -794,9 +840,15 @@ pub async fn suggestions(st: &AppState, u: &CurrentUser, c: i64) -> AppResult<Ve
     Ok(out)
 }
 
-async fn load_suggestion(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<store::SuggestionRow> {
+async fn load_suggestion(
+    st: &AppState,
+    u: &CurrentUser,
+    id: i64,
+) -> AppResult<store::SuggestionRow> {
     let mut tx = st.db.read().await?;
-    let s = store::suggestion(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let s = store::suggestion(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(tx);
     if !reads(st, u, s.community_id).await? {
         return Err(AppError::NotFound);
@@ -819,7 +871,13 @@ pub async fn support(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<i64> 
     if !store::support(&mut tx, id, resident, now).await? {
         return Err(AppError::Conflict("ALREADY_SUPPORTED"));
     }
-    audit::record(&mut tx, now, &u.actor(), Event::ok("suggestion.support", "suggestion", id)).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &u.actor(),
+        Event::ok("suggestion.support", "suggestion", id),
+    )
+    .await?;
     let n = store::suggestion(&mut tx, id)
         .await?
         .map(|s| s.supports)
@@ -862,8 +920,17 @@ pub async fn act(st: &AppState, u: &CurrentUser, id: i64, a: &SuggestionAction) 
         "implement" => {
             let t = text(&a.text, 1000, "ANSWER_INVALID", "text")?;
             (
-                store::set_status(&mut tx, id, &["adopted"], "implemented", Some(&t), None, None, now)
-                    .await?,
+                store::set_status(
+                    &mut tx,
+                    id,
+                    &["adopted"],
+                    "implemented",
+                    Some(&t),
+                    None,
+                    None,
+                    now,
+                )
+                .await?,
                 format!("您提出的“{}”已落实：{t}", s.title),
             )
         }
@@ -894,15 +961,26 @@ pub async fn act(st: &AppState, u: &CurrentUser, id: i64, a: &SuggestionAction) 
                         && !matches!(t.status.as_str(), "merged" | "not_adopted" | "implemented")
                 })
                 .ok_or(invalid("MERGE_TARGET_INVALID", "into"))?;
-            let ok =
-                store::set_status(&mut tx, id, open, "merged", None, None, Some(target.id), now)
-                    .await?;
+            let ok = store::set_status(
+                &mut tx,
+                id,
+                open,
+                "merged",
+                None,
+                None,
+                Some(target.id),
+                now,
+            )
+            .await?;
             if ok {
                 store::move_supports(&mut tx, id, target.id, now).await?;
             }
             (
                 ok,
-                format!("您提出的“{}”与“{}”内容相同，已合并办理。", s.title, target.title),
+                format!(
+                    "您提出的“{}”与“{}”内容相同，已合并办理。",
+                    s.title, target.title
+                ),
             )
         }
         _ => return Err(invalid("ACTION_INVALID", "action")),
@@ -912,8 +990,17 @@ pub async fn act(st: &AppState, u: &CurrentUser, id: i64, a: &SuggestionAction) 
     }
     if let Some(r) = s.resident_id {
         let users = crate::auth::service::accounts_of_residents(&mut tx, &[r]).await?;
-        crate::notify::service::send(st, &mut tx, &users, None, "suggestion", "议事建议有了新进展", &told, now)
-            .await?;
+        crate::notify::service::send(
+            st,
+            &mut tx,
+            &users,
+            None,
+            "suggestion",
+            "议事建议有了新进展",
+            &told,
+            now,
+        )
+        .await?;
     }
     audit::record(
         &mut tx,

@@ -16,7 +16,8 @@ pub struct BodyRow {
 }
 
 pub async fn insert_body(tx: &mut Tx, b: &BodyRow, by: i64, now: i64) -> Result<i64, sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query_scalar(
+    on_tx!(tx, |x| {
+        sqlx::query_scalar(
         "insert into bodies (kind, community_id, scope_id, name, term_start, term_end, created_by, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8) returning id"
     )
@@ -29,19 +30,26 @@ pub async fn insert_body(tx: &mut Tx, b: &BodyRow, by: i64, now: i64) -> Result<
     .bind(by)
     .bind(now)
     .fetch_one(&mut **x)
-    .await)
+    .await
+    })
 }
 
 const BODY_COLS: &str = "id, kind, community_id, scope_id, name, term_start, term_end";
 
 pub async fn body(tx: &mut Tx, id: i64) -> Result<Option<BodyRow>, sqlx::Error> {
     let sql = format!("select {BODY_COLS} from bodies where id = $1");
-    on_tx!(tx, |x| sqlx::query_as(&sql).bind(id).fetch_optional(&mut **x).await)
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)
 }
 
 pub async fn bodies(tx: &mut Tx, community: i64) -> Result<Vec<BodyRow>, sqlx::Error> {
     let sql = format!("select {BODY_COLS} from bodies where community_id = $1 order by id");
-    on_tx!(tx, |x| sqlx::query_as(&sql).bind(community).fetch_all(&mut **x).await)
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(community)
+        .fetch_all(&mut **x)
+        .await)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -58,7 +66,8 @@ pub async fn add_member(
     m: &MemberRow,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, |x| sqlx::query(
+    let n = on_tx!(tx, |x| {
+        sqlx::query(
         "insert into body_members (body_id, resident_id, role, elected_on, created_at) values ($1, $2, $3, $4, $5) \
          on conflict (body_id, resident_id) do nothing"
     )
@@ -69,7 +78,8 @@ pub async fn add_member(
     .bind(now)
     .execute(&mut **x)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     Ok(n == 1)
 }
 
@@ -98,8 +108,14 @@ pub struct MeetingRow {
 
 const MEETING_COLS: &str = "id, body_id, community_id, title, agenda, place, starts_at, noticed_at, checkin_token, minutes_document_id";
 
-pub async fn insert_meeting(tx: &mut Tx, m: &MeetingRow, by: i64, now: i64) -> Result<i64, sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query_scalar(
+pub async fn insert_meeting(
+    tx: &mut Tx,
+    m: &MeetingRow,
+    by: i64,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |x| {
+        sqlx::query_scalar(
         "insert into meetings (body_id, community_id, title, agenda, place, starts_at, noticed_at, checkin_token, created_by, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id"
     )
@@ -114,30 +130,39 @@ pub async fn insert_meeting(tx: &mut Tx, m: &MeetingRow, by: i64, now: i64) -> R
     .bind(by)
     .bind(now)
     .fetch_one(&mut **x)
-    .await)
+    .await
+    })
 }
 
 pub async fn meeting(tx: &mut Tx, id: i64) -> Result<Option<MeetingRow>, sqlx::Error> {
     let sql = format!("select {MEETING_COLS} from meetings where id = $1");
-    on_tx!(tx, |x| sqlx::query_as(&sql).bind(id).fetch_optional(&mut **x).await)
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)
 }
 
 pub async fn meetings(tx: &mut Tx, community: i64) -> Result<Vec<MeetingRow>, sqlx::Error> {
     let sql = format!(
         "select {MEETING_COLS} from meetings where community_id = $1 order by starts_at desc limit 50"
     );
-    on_tx!(tx, |x| sqlx::query_as(&sql).bind(community).fetch_all(&mut **x).await)
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(community)
+        .fetch_all(&mut **x)
+        .await)
 }
 
 pub async fn set_minutes(tx: &mut Tx, meeting: i64, document: i64) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, |x| sqlx::query(
+    let n = on_tx!(tx, |x| {
+        sqlx::query(
         "update meetings set minutes_document_id = $2 where id = $1 and minutes_document_id is null"
     )
     .bind(meeting)
     .bind(document)
     .execute(&mut **x)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     Ok(n == 1)
 }
 
@@ -150,7 +175,8 @@ pub async fn attend(
     by: Option<i64>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, |x| sqlx::query(
+    let n = on_tx!(tx, |x| {
+        sqlx::query(
         "insert into meeting_attendance (meeting_id, resident_id, how, marked_by, at) values ($1, $2, $3, $4, $5) \
          on conflict (meeting_id, resident_id) do nothing"
     )
@@ -161,7 +187,8 @@ pub async fn attend(
     .bind(now)
     .execute(&mut **x)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     Ok(n == 1)
 }
 
@@ -188,7 +215,8 @@ pub struct DecisionRow {
     pub done_at: Option<i64>,
 }
 
-const DECISION_COLS: &str = "id, meeting_id, community_id, text, owner, due_on, status, done_note, done_at";
+const DECISION_COLS: &str =
+    "id, meeting_id, community_id, text, owner, due_on, status, done_note, done_at";
 
 pub async fn insert_decision(tx: &mut Tx, d: &DecisionRow, now: i64) -> Result<i64, sqlx::Error> {
     on_tx!(tx, |x| sqlx::query_scalar(
@@ -207,17 +235,29 @@ pub async fn insert_decision(tx: &mut Tx, d: &DecisionRow, now: i64) -> Result<i
 
 pub async fn decision(tx: &mut Tx, id: i64) -> Result<Option<DecisionRow>, sqlx::Error> {
     let sql = format!("select {DECISION_COLS} from decisions where id = $1");
-    on_tx!(tx, |x| sqlx::query_as(&sql).bind(id).fetch_optional(&mut **x).await)
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)
 }
 
 pub async fn decisions(tx: &mut Tx, meeting: i64) -> Result<Vec<DecisionRow>, sqlx::Error> {
     let sql = format!("select {DECISION_COLS} from decisions where meeting_id = $1 order by id");
-    on_tx!(tx, |x| sqlx::query_as(&sql).bind(meeting).fetch_all(&mut **x).await)
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(meeting)
+        .fetch_all(&mut **x)
+        .await)
 }
 
 /// Marks a decision carried out (false: it was already).
-pub async fn decision_done(tx: &mut Tx, id: i64, note: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, |x| sqlx::query(
+pub async fn decision_done(
+    tx: &mut Tx,
+    id: i64,
+    note: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = on_tx!(tx, |x| {
+        sqlx::query(
         "update decisions set status = 'done', done_note = $2, done_at = $3 where id = $1 and status = 'open'"
     )
     .bind(id)
@@ -225,7 +265,8 @@ pub async fn decision_done(tx: &mut Tx, id: i64, note: &str, now: i64) -> Result
     .bind(now)
     .execute(&mut **x)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     Ok(n == 1)
 }
 
@@ -263,7 +304,8 @@ pub struct NewSuggestion<'a> {
 }
 
 pub async fn insert_suggestion(tx: &mut Tx, s: &NewSuggestion<'_>) -> Result<i64, sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query_scalar(
+    on_tx!(tx, |x| {
+        sqlx::query_scalar(
         "insert into suggestions (community_id, kind, channel, title, body, resident_id, entered_by, status, supports, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, 'received', 0, $8) returning id"
     )
@@ -276,20 +318,32 @@ pub async fn insert_suggestion(tx: &mut Tx, s: &NewSuggestion<'_>) -> Result<i64
     .bind(s.entered_by)
     .bind(s.now)
     .fetch_one(&mut **x)
-    .await)
+    .await
+    })
 }
 
 pub async fn suggestion(tx: &mut Tx, id: i64) -> Result<Option<SuggestionRow>, sqlx::Error> {
     let sql = format!("select {SUGGESTION_COLS} from suggestions where id = $1");
-    on_tx!(tx, |x| sqlx::query_as(&sql).bind(id).fetch_optional(&mut **x).await)
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)
 }
 
 /// A community's suggestions, newest first (at most `limit`).
-pub async fn suggestions(tx: &mut Tx, community: i64, limit: i64) -> Result<Vec<SuggestionRow>, sqlx::Error> {
+pub async fn suggestions(
+    tx: &mut Tx,
+    community: i64,
+    limit: i64,
+) -> Result<Vec<SuggestionRow>, sqlx::Error> {
     let sql = format!(
         "select {SUGGESTION_COLS} from suggestions where community_id = $1 order by id desc limit $2"
     );
-    on_tx!(tx, |x| sqlx::query_as(&sql).bind(community).bind(limit).fetch_all(&mut **x).await)
+    on_tx!(tx, |x| sqlx::query_as(&sql)
+        .bind(community)
+        .bind(limit)
+        .fetch_all(&mut **x)
+        .await)
 }
 
 /// (status, created_at) of every suggestion of a community, for its monthly rates.
@@ -342,7 +396,8 @@ pub async fn set_status(
 
 /// Records a resident's support (false: they support it already) and recounts.
 pub async fn support(tx: &mut Tx, id: i64, resident: i64, now: i64) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, |x| sqlx::query(
+    let n = on_tx!(tx, |x| {
+        sqlx::query(
         "insert into suggestion_supports (suggestion_id, resident_id, created_at) values ($1, $2, $3) \
          on conflict (suggestion_id, resident_id) do nothing"
     )
@@ -351,19 +406,22 @@ pub async fn support(tx: &mut Tx, id: i64, resident: i64, now: i64) -> Result<bo
     .bind(now)
     .execute(&mut **x)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     recount(tx, id).await?;
     Ok(n == 1)
 }
 
 async fn recount(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query(
+    on_tx!(tx, |x| {
+        sqlx::query(
         "update suggestions set supports = (select count(*) from suggestion_supports where suggestion_id = $1) where id = $1"
     )
     .bind(id)
     .execute(&mut **x)
     .await
-    .map(|_| ()))
+    .map(|_| ())
+    })
 }
 
 /// The supporters of `from` also support `into` (each once), and `into` is recounted.
@@ -393,22 +451,30 @@ pub async fn supported_by(tx: &mut Tx, resident: i64) -> Result<Vec<i64>, sqlx::
 }
 
 /// Matters with enough support not yet on an agenda.
-pub async fn qualified(tx: &mut Tx, community: i64, threshold: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query_as(
+pub async fn qualified(
+    tx: &mut Tx,
+    community: i64,
+    threshold: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    on_tx!(tx, |x| {
+        sqlx::query_as(
         "select id, title from suggestions where community_id = $1 and kind = 'matter' and meeting_id is null \
          and status in ('received', 'answered') and supports >= $2 order by id"
     )
     .bind(community)
     .bind(threshold)
     .fetch_all(&mut **x)
-    .await)
+    .await
+    })
 }
 
 pub async fn put_on_agenda(tx: &mut Tx, id: i64, meeting: i64) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query("update suggestions set meeting_id = $2 where id = $1")
-        .bind(id)
-        .bind(meeting)
-        .execute(&mut **x)
-        .await
-        .map(|_| ()))
+    on_tx!(tx, |x| sqlx::query(
+        "update suggestions set meeting_id = $2 where id = $1"
+    )
+    .bind(id)
+    .bind(meeting)
+    .execute(&mut **x)
+    .await
+    .map(|_| ()))
 }

@@ -263,10 +263,7 @@ pub async fn all_ids(st: &AppState) -> AppResult<Vec<i64>> {
 
 /// The households of a building: (room, the first resident registered in it, the eldest), by room (for
 /// the owners' register of the demo; a real register comes from the real-estate records).
-pub async fn households_of(
-    st: &AppState,
-    building: i64,
-) -> AppResult<Vec<(String, i64, i64)>> {
+pub async fn households_of(st: &AppState, building: i64) -> AppResult<Vec<(String, i64, i64)>> {
     let mut tx = st.db.read().await?;
     Ok(store::households_of(&mut tx, building).await?)
 }

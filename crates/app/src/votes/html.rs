@@ -182,10 +182,10 @@ fn scopes(st: &AppState, user: &crate::auth::service::CurrentUser) -> Vec<(Strin
     let map = st.org_map();
     for (id, name) in super::register::buildings(st, user) {
         out.push((format!("building:{id}"), name));
-        if let Some(c) = map.unit(id).and_then(|b| b.parent) {
-            if let Some(cu) = map.unit(c).filter(|u| u.level == "compound") {
-                compounds.insert(c, cu.name.clone());
-            }
+        if let Some(c) = map.unit(id).and_then(|b| b.parent)
+            && let Some(cu) = map.unit(c).filter(|u| u.level == "compound")
+        {
+            compounds.insert(c, cu.name.clone());
         }
     }
     out.extend(
@@ -241,11 +241,15 @@ pub async fn open(
         title: f.title,
         body: f.body,
         closes_on: f.closes_on,
-        lift: (!f.cost_yuan.trim().is_empty()).then(|| service::LiftRequest {
-            cost_yuan: f.cost_yuan,
-            compensation_yuan: f.compensation_yuan,
-            coefficients: f.coefficients,
-        }),
+        lift: if f.cost_yuan.trim().is_empty() {
+            None
+        } else {
+            Some(service::LiftRequest {
+                cost_yuan: f.cost_yuan,
+                compensation_yuan: f.compensation_yuan,
+                coefficients: f.coefficients,
+            })
+        },
     };
     match service::open_by_staff(&st, &user, &req).await {
         Ok(id) => Ok(Redirect::to(&format!("/votes/{id}")).into_response()),
@@ -367,6 +371,9 @@ pub async fn set_rules(
         },
     )
     .await?;
-    let b = f.building.map(|b| format!("building={b}&")).unwrap_or_default();
+    let b = f
+        .building
+        .map(|b| format!("building={b}&"))
+        .unwrap_or_default();
     Ok(Redirect::to(&format!("/votes/register?{b}saved=1")).into_response())
 }

@@ -178,9 +178,15 @@ async fn owner_of(
 const COLUMNS: [(&str, &[&str]); 5] = [
     ("unit", &["房号", "unit"]),
     ("floor", &["楼层", "floor"]),
-    ("area_m2", &["专有面积", "专有部分面积", "建筑面积", "area_m2"]),
+    (
+        "area_m2",
+        &["专有面积", "专有部分面积", "建筑面积", "area_m2"],
+    ),
     ("owner_name", &["业主姓名", "权利人", "owner_name"]),
-    ("owner_id_number", &["证件号码", "身份证号", "owner_id_number"]),
+    (
+        "owner_id_number",
+        &["证件号码", "身份证号", "owner_id_number"],
+    ),
 ];
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -258,7 +264,11 @@ pub async fn import(
             errors.push(bad("UNIT_DUPLICATE"));
             continue;
         }
-        let Some(floor) = cell(1).parse::<i64>().ok().filter(|f| (-5..=200).contains(f)) else {
+        let Some(floor) = cell(1)
+            .parse::<i64>()
+            .ok()
+            .filter(|f| (-5..=200).contains(f))
+        else {
             errors.push(bad("FLOOR_INVALID"));
             continue;
         };

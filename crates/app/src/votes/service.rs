@@ -13,16 +13,14 @@ use gongzhi_core::identity::{Role, Scope};
 use gongzhi_core::votes::{self as core, Choice, Matter, Register, Tally, Unit};
 use serde::{Deserialize, Serialize};
 
-use gongzhi_core::ledger::{
-    Entry, VERSION, VoteBallot, VoteClosed, VoteOpened, VoteRecord,
-};
+use gongzhi_core::ledger::{Entry, VERSION, VoteBallot, VoteClosed, VoteOpened, VoteRecord};
 use sha2::{Digest, Sha256};
 
 use super::store;
 use crate::audit::{self, Event};
-use crate::ledger::service as ledger;
 use crate::auth::service::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::ledger::service as ledger;
 use crate::state::AppState;
 
 /// The field of an attached ballot scan or proxy authorisation, sealed.
@@ -329,14 +327,10 @@ pub async fn cast(
                 return Err(AppError::Forbidden("OUT_OF_SCOPE"));
             }
             let unit = req.owner.as_deref().map(str::trim).unwrap_or("");
-            let key = f
-                .by_unit
-                .get(unit)
-                .cloned()
-                .ok_or(AppError::Invalid {
-                    code: "OWNER_UNKNOWN",
-                    field: Some("owner"),
-                })?;
+            let key = f.by_unit.get(unit).cloned().ok_or(AppError::Invalid {
+                code: "OWNER_UNKNOWN",
+                field: Some("owner"),
+            })?;
             let attachment = match (channel, req.attachment.as_deref()) {
                 ("door", _) => None,
                 (_, Some(a)) => {
@@ -379,7 +373,9 @@ pub async fn cast(
     // The log's head first: ballots and the closing of a vote take it in the same order,
     // so no ballot lands after the closing count (and each ballot's entry follows its row).
     ledger::reserve_next(&mut tx).await?;
-    let v = store::find(&mut tx, v.id).await?.ok_or(AppError::NotFound)?;
+    let v = store::find(&mut tx, v.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !is_open(&v, now) {
         return Err(AppError::Conflict("VOTE_CLOSED"));
     }
@@ -479,7 +475,11 @@ pub async fn register_csv(st: &AppState, id: i64) -> AppResult<String> {
     let mut tx = st.db.read().await?;
     store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     drop(tx);
-    Ok(register_text(st, id, &super::cache::frozen(st, id).await?.units))
+    Ok(register_text(
+        st,
+        id,
+        &super::cache::frozen(st, id).await?.units,
+    ))
 }
 
 fn register_text(st: &AppState, id: i64, units: &[store::OwnerUnit]) -> String {
@@ -543,17 +543,17 @@ pub struct NewVote<'a> {
 
 /// Opens a vote with its register frozen and the denominators fixed (the platform acting:
 /// the demo, and staff once the pages exist). Returns its id.
-pub async fn open(
-    st: &AppState,
-    actor: &crate::audit::Actor,
-    v: &NewVote<'_>,
-) -> AppResult<i64> {
+pub async fn open(st: &AppState, actor: &crate::audit::Actor, v: &NewVote<'_>) -> AppResult<i64> {
     let by = actor.id;
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
     let units = match v.scope {
         "building" => store::register(&mut tx, v.scope_id).await?,
-        "compound" => compound_register(st, &store::register_of_compound(&mut tx, v.scope_id).await?, v.scope_id),
+        "compound" => compound_register(
+            st,
+            &store::register_of_compound(&mut tx, v.scope_id).await?,
+            v.scope_id,
+        ),
         _ => {
             return Err(AppError::Invalid {
                 code: "SCOPE_INVALID",
@@ -672,15 +672,23 @@ pub struct LiftRequest {
 
 fn parse_coefficients(s: &str) -> Option<Vec<(i32, i64)>> {
     let mut out = vec![];
-    for part in s.split([',', '，', ';', ' ']).filter(|p| !p.trim().is_empty()) {
+    for part in s
+        .split([',', '，', ';', ' '])
+        .filter(|p| !p.trim().is_empty())
+    {
         let (f, c) = part.split_once(['=', ':', '：'])?;
         let floor: i32 = f.trim().parse().ok().filter(|f| (-5..=200).contains(f))?;
         let c = c.trim();
         let (whole, frac) = c.split_once('.').unwrap_or((c, ""));
-        if frac.len() > 3 || whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        if frac.len() > 3
+            || whole.is_empty()
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
             return None;
         }
-        let permille = whole.parse::<i64>().ok()? * 1000 + format!("{frac:0<3}").parse::<i64>().ok()?;
+        let permille =
+            whole.parse::<i64>().ok()? * 1000 + format!("{frac:0<3}").parse::<i64>().ok()?;
         if permille > 10_000 || out.iter().any(|(x, _)| *x == floor) {
             return None;
         }
@@ -773,7 +781,10 @@ fn compound_register(
     let map = st.org_map();
     rows.iter()
         .map(|(b, x)| {
-            let building = map.unit(*b).map(|u| u.name.clone()).unwrap_or_else(|| b.to_string());
+            let building = map
+                .unit(*b)
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| b.to_string());
             store::OwnerUnit {
                 unit: format!("{building}-{}", x.unit),
                 floor: x.floor,
@@ -817,17 +828,23 @@ impl Default for LocalRules {
 async fn rules_in(tx: &mut crate::db::Tx, community: i64) -> AppResult<LocalRules> {
     Ok(store::rules(tx, community)
         .await?
-        .map(|(online_voting, non_voters_follow, support_threshold)| LocalRules {
-            online_voting,
-            non_voters_follow,
-            support_threshold,
-        })
+        .map(
+            |(online_voting, non_voters_follow, support_threshold)| LocalRules {
+                online_voting,
+                non_voters_follow,
+                support_threshold,
+            },
+        )
         .unwrap_or_default())
 }
 
 /// The community's local rules (public: they decide how votes are counted).
 pub async fn rules(st: &AppState, community: i64) -> AppResult<LocalRules> {
-    if !st.org_map().unit(community).is_some_and(|c| c.level == "community") {
+    if st
+        .org_map()
+        .unit(community)
+        .is_none_or(|c| c.level != "community")
+    {
         return Err(AppError::NotFound);
     }
     let mut tx = st.db.read().await?;
@@ -1086,10 +1103,8 @@ pub async fn sheet(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<Option<
     }
     let units = super::cache::frozen(st, id).await?.units.clone();
     let mut tx = st.db.read().await?;
-    let voted: std::collections::HashMap<String, String> = store::channels(&mut tx, id)
-        .await?
-        .into_iter()
-        .collect();
+    let voted: std::collections::HashMap<String, String> =
+        store::channels(&mut tx, id).await?.into_iter().collect();
     let rows = units
         .into_iter()
         .map(|x| SheetRow {

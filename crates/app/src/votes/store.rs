@@ -104,7 +104,8 @@ const REGISTER_COLS: &str = "id, building_id, unit, cast(floor as bigint) as flo
 
 /// The register rows of some buildings.
 pub async fn register_rows(tx: &mut Tx, building: i64) -> Result<Vec<RegisterRow>, sqlx::Error> {
-    let sql = format!("select {REGISTER_COLS} from owner_units where building_id = $1 order by unit");
+    let sql =
+        format!("select {REGISTER_COLS} from owner_units where building_id = $1 order by unit");
     on_tx!(tx, |x| sqlx::query_as(&sql)
         .bind(building)
         .fetch_all(&mut **x)
@@ -139,16 +140,15 @@ pub async fn set_owner_name(
 
 /// A community's local rules, if it has set any: (online voting, non-voters follow,
 /// support threshold).
-pub async fn rules(
-    tx: &mut Tx,
-    community: i64,
-) -> Result<Option<(bool, bool, i64)>, sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query_as(
+pub async fn rules(tx: &mut Tx, community: i64) -> Result<Option<(bool, bool, i64)>, sqlx::Error> {
+    on_tx!(tx, |x| {
+        sqlx::query_as(
         "select online_voting, non_voters_follow, support_threshold from community_rules where community_id = $1"
     )
     .bind(community)
     .fetch_optional(&mut **x)
-    .await)
+    .await
+    })
 }
 
 pub async fn set_rules(
@@ -160,7 +160,8 @@ pub async fn set_rules(
     by: i64,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query(
+    on_tx!(tx, |x| {
+        sqlx::query(
         "insert into community_rules (community_id, online_voting, non_voters_follow, updated_by, updated_at, support_threshold) \
          values ($1, $2, $3, $4, $5, $6) on conflict (community_id) do update set online_voting = excluded.online_voting, \
          non_voters_follow = excluded.non_voters_follow, updated_by = excluded.updated_by, updated_at = excluded.updated_at, \
@@ -174,7 +175,8 @@ pub async fn set_rules(
     .bind(support_threshold)
     .execute(&mut **x)
     .await
-    .map(|_| ()))
+    .map(|_| ())
+    })
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -413,12 +415,14 @@ pub async fn due_to_close(tx: &mut Tx, now: i64) -> Result<Vec<i64>, sqlx::Error
 
 /// The SHA-256 of the vote's published register, once its id is known.
 pub async fn set_register_sha256(tx: &mut Tx, id: i64, sha: &str) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |x| sqlx::query("update votes set register_sha256 = $2 where id = $1")
-        .bind(id)
-        .bind(sha)
-        .execute(&mut **x)
-        .await
-        .map(|_| ()))
+    on_tx!(tx, |x| sqlx::query(
+        "update votes set register_sha256 = $2 where id = $1"
+    )
+    .bind(id)
+    .bind(sha)
+    .execute(&mut **x)
+    .await
+    .map(|_| ()))
 }
 
 /// Closes a vote with its result, if it is still open (false: someone closed it first).

@@ -67,7 +67,7 @@ impl Layout {
                     if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
                         push("/mediation", "nav.mediation");
                         push("/votes", "nav.votes");
-                    push("/participation", "nav.participation");
+                        push("/participation", "nav.participation");
                     }
                     push("/supervision", "nav.supervision");
                     if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
@@ -85,7 +85,7 @@ impl Layout {
                     }
                     if matches!(u.role, Role::GridWorker | Role::BuildingHead) {
                         push("/votes", "nav.votes");
-                    push("/participation", "nav.participation");
+                        push("/participation", "nav.participation");
                     }
                 }
             }

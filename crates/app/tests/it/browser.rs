@@ -1102,14 +1102,18 @@ async fn staff_enter_an_elderly_owner_s_paper_ballot_with_its_scan_and_close_the
             .await?
             .select_by_value(&unit)
             .await?;
-        c.find(Locator::Css("#enter-ballot input[name=choice][value=agree]"))
-            .await?
-            .click()
-            .await?;
-        c.find(Locator::Css("#enter-ballot input[name=channel][value=paper]"))
-            .await?
-            .click()
-            .await?;
+        c.find(Locator::Css(
+            "#enter-ballot input[name=choice][value=agree]",
+        ))
+        .await?
+        .click()
+        .await?;
+        c.find(Locator::Css(
+            "#enter-ballot input[name=channel][value=paper]",
+        ))
+        .await?
+        .click()
+        .await?;
         c.find(Locator::Css("#enter-ballot input[name=attachment]"))
             .await?
             .send_keys(&scan.to_string_lossy())
@@ -1133,7 +1137,11 @@ async fn staff_enter_an_elderly_owner_s_paper_ballot_with_its_scan_and_close_the
             .html(false)
             .await?;
         assert!(!options.contains(&format!("value=\"{unit}\"")), "{options}");
-        let sheet = c.find(Locator::Css("details table")).await?.html(false).await?;
+        let sheet = c
+            .find(Locator::Css("details table"))
+            .await?
+            .html(false)
+            .await?;
         assert!(sheet.contains("纸质表决票"), "{sheet}");
         snap(&c, &dir, "vote-entered-staff1.png").await?;
         // Staff close the vote with the reason; the result is fixed.
@@ -1168,5 +1176,8 @@ async fn staff_enter_an_elderly_owner_s_paper_ballot_with_its_scan_and_close_the
         ))
         .await
         .expect("the scan is kept");
-    assert!(!sealed.contains("iVBOR"), "sealed, not plain base64 of the PNG");
+    assert!(
+        !sealed.contains("iVBOR"),
+        "sealed, not plain base64 of the PNG"
+    );
 }

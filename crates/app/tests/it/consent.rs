@@ -54,7 +54,12 @@ async fn optional_processing_needs_consent_and_the_row_carries_the_policy_versio
         .scalar_text("select policy_version || ',' || kind || ',' || channel from consents where purpose = 'notify_external'")
         .await
         .unwrap();
-    assert_eq!(row, "1,general,api");
+    assert_eq!(
+        row,
+        format!("{},general,api", app.st.policy.version),
+        "the policy in force"
+    );
+    assert_eq!(app.st.policy.version, 2);
     assert_eq!(app.audit_count("consent.grant", "ok").await, 1);
     let phone = app
         .scalar_text("select notify_phone_enc from users where username = 'resident1'")
@@ -349,8 +354,9 @@ fn policies() -> (String, String) {
     let at = text
         .find("[[purpose]]\ncode = \"care_needs\"")
         .expect("care_needs purpose");
-    let v1 = text[..at].to_string();
-    let v2 = text.replace("version = 1", "version = 2").replace(
+    // Version 1 held the purposes before care needs (those after came with version 2).
+    let v1 = text[..at].replace("version = 2", "version = 1");
+    let v2 = text.replace(
         "sensitive = true\nadded_in = 1",
         "sensitive = true\nadded_in = 2",
     );

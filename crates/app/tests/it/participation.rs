@@ -58,7 +58,10 @@ async fn a_suggestion_goes_from_received_to_implemented_and_the_rates_count_the_
     assert!(s["author"].as_str().unwrap().ends_with('*'), "masked: {s}");
     // Support once; twice says why.
     let path = format!("/api/v1/suggestions/{id}/support");
-    assert_eq!(app.post_json(&path, &r2, json!({})).await.json()["supports"], 2);
+    assert_eq!(
+        app.post_json(&path, &r2, json!({})).await.json()["supports"],
+        2
+    );
     let again = app.post_json(&path, &r2, json!({})).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(again.body.contains("ALREADY_SUPPORTED"));
@@ -119,21 +122,28 @@ async fn a_suggestion_goes_from_received_to_implemented_and_the_rates_count_the_
     };
     assert_eq!(rates[0]["received"], count("").await);
     assert_eq!(rates[0]["implemented"], count("implemented").await);
-    assert!(rates.as_array().unwrap().len() >= 6, "the demo's six months");
+    assert!(
+        rates.as_array().unwrap().len() >= 6,
+        "the demo's six months"
+    );
 }
 
 #[tokio::test]
 async fn a_supported_matter_joins_the_agenda_and_the_meeting_is_noticed_attended_and_minuted() {
     let app = TestApp::new().await;
     let r1 = app.bearer("resident1").await;
-    let staff = app.bearer("staff1").await;
     // The demo's matter is one supporter short; resident1 tips it.
     let list = app.get("/api/v1/suggestions", &r1).await.json();
     let matter = list
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["kind"] == "matter" && s["status"] == "received" && s["qualified"] == false && s["supported"] == false)
+        .find(|s| {
+            s["kind"] == "matter"
+                && s["status"] == "received"
+                && s["qualified"] == false
+                && s["supported"] == false
+        })
         .cloned()
         .expect("a matter one short");
     let id = matter["id"].as_i64().unwrap();
@@ -156,20 +166,37 @@ async fn a_supported_matter_joins_the_agenda_and_the_meeting_is_noticed_attended
         .post_form(
             "/participation/meetings",
             &s,
-            &[("_csrf", &s.csrf()), ("community", "0"), ("body_id", &council.to_string()),
-              ("title", "临时议事会"), ("agenda", "楼道堆物"), ("place", "议事厅"), ("starts_at", &soon[..16].replace(' ', "T"))],
+            &[
+                ("_csrf", &s.csrf()),
+                ("community", "0"),
+                ("body_id", &council.to_string()),
+                ("title", "临时议事会"),
+                ("agenda", "楼道堆物"),
+                ("place", "议事厅"),
+                ("starts_at", &soon[..16].replace(' ', "T")),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let to = r.headers["location"].to_str().unwrap().to_string();
-    assert!(to.contains("error=NOTICE_TOO_SHORT"), "a day's notice: {to}");
+    assert!(
+        to.contains("error=NOTICE_TOO_SHORT"),
+        "a day's notice: {to}"
+    );
     let later = gongzhi_app::clock::format_iso_local(app.st.now_ms() + 2 * 86_400_000);
     let r = app
         .post_form(
             "/participation/meetings",
             &s,
-            &[("_csrf", &s.csrf()), ("community", "0"), ("body_id", &council.to_string()),
-              ("title", "临时议事会"), ("agenda", "楼道堆物"), ("place", "议事厅"), ("starts_at", &later[..16].replace(' ', "T"))],
+            &[
+                ("_csrf", &s.csrf()),
+                ("community", "0"),
+                ("body_id", &council.to_string()),
+                ("title", "临时议事会"),
+                ("agenda", "楼道堆物"),
+                ("place", "议事厅"),
+                ("starts_at", &later[..16].replace(' ', "T")),
+            ],
         )
         .await;
     let to = r.headers["location"].to_str().unwrap().to_string();
@@ -182,11 +209,18 @@ async fn a_supported_matter_joins_the_agenda_and_the_meeting_is_noticed_attended
         .unwrap_or_else(|_| panic!("{to}"));
     let list = app.get("/api/v1/suggestions", &r1).await.json();
     assert_eq!(find(&list, id)["meeting_id"], meeting);
-    let page = app.get(&format!("/participation/meetings/{meeting}"), &s).await;
-    assert!(page.body.contains(matter["title"].as_str().unwrap()), "on the agenda");
+    let page = app
+        .get(&format!("/participation/meetings/{meeting}"), &s)
+        .await;
+    assert!(
+        page.body.contains(matter["title"].as_str().unwrap()),
+        "on the agenda"
+    );
     assert!(page.body.contains("<svg"), "the check-in QR code");
     let members = app
-        .scalar_i64(&format!("select count(*) from body_members where body_id = {council}"))
+        .scalar_i64(&format!(
+            "select count(*) from body_members where body_id = {council}"
+        ))
         .await;
     let with_accounts = app
         .scalar_i64(&format!(
@@ -202,7 +236,9 @@ async fn a_supported_matter_joins_the_agenda_and_the_meeting_is_noticed_attended
     );
     // Check-in: the QR code's token, only near the time.
     let token = app
-        .scalar_text(&format!("select checkin_token from meetings where id = {meeting}"))
+        .scalar_text(&format!(
+            "select checkin_token from meetings where id = {meeting}"
+        ))
         .await
         .unwrap();
     let path = format!("/api/v1/meetings/{meeting}/checkin");
@@ -248,12 +284,17 @@ async fn a_supported_matter_joins_the_agenda_and_the_meeting_is_noticed_attended
         .post_form(
             &format!("/participation/meetings/{meeting}/minutes"),
             &s,
-            &[("_csrf", &s.csrf()), ("minutes", "议定：楼道堆物一周内清理。")],
+            &[
+                ("_csrf", &s.csrf()),
+                ("minutes", "议定：楼道堆物一周内清理。"),
+            ],
         )
         .await;
     assert!(r.headers["location"].to_str().unwrap().contains("done=1"));
     let doc = app
-        .scalar_i64(&format!("select minutes_document_id from meetings where id = {meeting}"))
+        .scalar_i64(&format!(
+            "select minutes_document_id from meetings where id = {meeting}"
+        ))
         .await;
     let entry = app
         .scalar_text(&format!(
@@ -268,22 +309,38 @@ async fn a_supported_matter_joins_the_agenda_and_the_meeting_is_noticed_attended
             &[("_csrf", &s.csrf()), ("minutes", "again")],
         )
         .await;
-    assert!(r.headers["location"].to_str().unwrap().contains("error=MINUTES_PUBLISHED"));
+    assert!(
+        r.headers["location"]
+            .to_str()
+            .unwrap()
+            .contains("error=MINUTES_PUBLISHED")
+    );
     // A decision followed to 落实.
     let due = gongzhi_app::clock::iso(app.st.now_ms() + 10 * 86_400_000);
     app.post_form(
         &format!("/participation/meetings/{meeting}/decisions"),
         &s,
-        &[("_csrf", &s.csrf()), ("text", "清理楼道堆物"), ("owner", "物业服务中心"), ("due_on", &due[..10])],
+        &[
+            ("_csrf", &s.csrf()),
+            ("text", "清理楼道堆物"),
+            ("owner", "物业服务中心"),
+            ("due_on", &due[..10]),
+        ],
     )
     .await;
     let d = app
-        .scalar_i64(&format!("select max(id) from decisions where meeting_id = {meeting}"))
+        .scalar_i64(&format!(
+            "select max(id) from decisions where meeting_id = {meeting}"
+        ))
         .await;
     app.post_form(
         &format!("/participation/decisions/{d}/done"),
         &s,
-        &[("_csrf", &s.csrf()), ("meeting", &meeting.to_string()), ("note", "已清理完毕")],
+        &[
+            ("_csrf", &s.csrf()),
+            ("meeting", &meeting.to_string()),
+            ("note", "已清理完毕"),
+        ],
     )
     .await;
     assert_eq!(

@@ -327,9 +327,7 @@ async fn a_vote_closes_at_its_time_with_the_count_of_that_moment() {
 
 /// The ledger entries of kind `vote` about vote `id`, oldest first.
 async fn vote_entries(app: &TestApp, id: i64) -> Vec<Value> {
-    let n = app
-        .scalar_i64("select count(*) from ledger_entries")
-        .await;
+    let n = app.scalar_i64("select count(*) from ledger_entries").await;
     let mut out = vec![];
     for i in 0..n {
         let e = app
@@ -372,7 +370,11 @@ async fn opening_each_ballot_and_the_close_are_on_the_ledger_under_pseudonyms() 
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("REASON_REQUIRED"), "{}", r.body);
     let r = app
-        .post_json(&path, &app.bearer("resident1").await, json!({"reason": "x"}))
+        .post_json(
+            &path,
+            &app.bearer("resident1").await,
+            json!({"reason": "x"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app
@@ -444,10 +446,14 @@ async fn staff_import_a_register_correct_a_unit_and_open_a_vote_on_it() {
     let staff = app.bearer("staff1").await;
     let r1 = app.resident_id_of("resident1").await;
     let building = app
-        .scalar_i64(&format!("select building_id from residents where id = {r1}"))
+        .scalar_i64(&format!(
+            "select building_id from residents where id = {r1}"
+        ))
         .await;
     let r1_id_number = app
-        .scalar_text(&format!("select id_number_enc from residents where id = {r1}"))
+        .scalar_text(&format!(
+            "select id_number_enc from residents where id = {r1}"
+        ))
         .await
         .map(|e| {
             app.st
@@ -476,7 +482,12 @@ async fn staff_import_a_register_correct_a_unit_and_open_a_vote_on_it() {
     assert_eq!(rep["written"], 0);
     assert_eq!(rep["errors"][0]["row"], 2);
     assert_eq!(rep["errors"][0]["code"], "AREA_INVALID");
-    assert!(rep["errors"][0]["detail"].as_str().unwrap().contains("面积"));
+    assert!(
+        rep["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("面积")
+    );
     assert_eq!(rep["errors"][1]["code"], "OWNER_NAME_INVALID");
     // The real register: resident1 linked by ID number; an owner of two flats who lives
     // elsewhere (one head); the developer's unsold flat.
@@ -603,16 +614,17 @@ async fn local_rules_decide_online_voting_and_non_voters_and_the_recount_follows
     let staff = app.bearer("staff1").await;
     let r1 = app.resident_id_of("resident1").await;
     let (community, building) = (
-        app.scalar_i64(&format!("select community_id from residents where id = {r1}"))
-            .await,
-        app.scalar_i64(&format!("select building_id from residents where id = {r1}"))
-            .await,
+        app.scalar_i64(&format!(
+            "select community_id from residents where id = {r1}"
+        ))
+        .await,
+        app.scalar_i64(&format!(
+            "select building_id from residents where id = {r1}"
+        ))
+        .await,
     );
     let rules = format!("/api/v1/votes/rules/{community}");
-    let r = app
-        .get(&rules, &crate::support::Auth::None)
-        .await
-        .json();
+    let r = app.get(&rules, &crate::support::Auth::None).await.json();
     assert_eq!(
         r,
         json!({"online_voting": true, "non_voters_follow": false, "support_threshold": 10})
@@ -657,15 +669,23 @@ async fn local_rules_decide_online_voting_and_non_voters_and_the_recount_follows
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("ONLINE_VOTING_OFF"), "{}", r.body);
-    let page = app.get(&format!("/votes/{id}"), &app.browser("resident1").await).await;
+    let page = app
+        .get(&format!("/votes/{id}"), &app.browser("resident1").await)
+        .await;
     assert!(page.body.contains("不采用线上表决"));
     // Paper ballots from most owners: all agree. With the rule, the non-voters follow.
     let units: Vec<String> = {
         let reg = app
-            .get(&format!("/api/v1/votes/{id}/register.csv"), &crate::support::Auth::None)
+            .get(
+                &format!("/api/v1/votes/{id}/register.csv"),
+                &crate::support::Auth::None,
+            )
             .await
             .body;
-        reg.lines().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect()
+        reg.lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect()
     };
     let heads_needed = units.len() * 3 / 4 + 1;
     let png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
@@ -695,17 +715,31 @@ async fn local_rules_decide_online_voting_and_non_voters_and_the_recount_follows
     let dir = std::env::temp_dir().join(format!("gz-rules-{}-{id}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for f in ["register.csv", "ballots.csv"] {
-        let body = app.get(&format!("/api/v1/votes/{id}/{f}"), &anon).await.body;
+        let body = app
+            .get(&format!("/api/v1/votes/{id}/{f}"), &anon)
+            .await
+            .body;
         std::fs::write(dir.join(f), body).unwrap();
     }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongzhi"))
-        .args(["votes", "tally", "--matter", "rules", "--non-voters-follow", "--units"])
+        .args([
+            "votes",
+            "tally",
+            "--matter",
+            "rules",
+            "--non-voters-follow",
+            "--units",
+        ])
         .arg(dir.join("register.csv"))
         .arg("--ballots")
         .arg(dir.join("ballots.csv"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let recount: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(recount, live);
     let _ = std::fs::remove_dir_all(&dir);

@@ -399,7 +399,10 @@ pub fn tally_under(
     let class = matter.class();
     let q = quorum(reg, ex.participating_area, heads);
     let followers = rules.non_voters_follow.then(|| {
-        let (area, n) = (ex.total_area - ex.participating_area, reg.total_heads() - heads);
+        let (area, n) = (
+            ex.total_area - ex.participating_area,
+            reg.total_heads() - heads,
+        );
         let side = if ex.agree_area > ex.disagree_area && agree_heads > ex.disagree_heads {
             "agree"
         } else if ex.disagree_area > ex.agree_area && ex.disagree_heads > agree_heads {
@@ -569,9 +572,8 @@ mod tests {
             .map(|i| unit(&format!("{i}01"), &format!("o{i}"), 100))
             .collect();
         let reg = Register::new(&units).expect("register");
-        let mut ballots: Vec<(String, Choice)> = (0..5)
-            .map(|i| (format!("o{i}"), Choice::Agree))
-            .collect();
+        let mut ballots: Vec<(String, Choice)> =
+            (0..5).map(|i| (format!("o{i}"), Choice::Agree)).collect();
         ballots.push(("o5".into(), Choice::Disagree));
         ballots.push(("o6".into(), Choice::Disagree));
         let plain = tally(&reg, Matter::Rebuild, &ballots, &[]).expect("tally");

@@ -13,8 +13,7 @@ pub mod totp {
 
 pub use users::{
     Access, Account, UserItem, UserSpec, account, account_named, accounts_of_residents, acting_as,
-    create_user,
-    create_user_in, list_users, update_user,
+    create_user, create_user_in, list_users, update_user,
 };
 
 use base64::Engine as _;
