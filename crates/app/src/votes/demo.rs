@@ -1,8 +1,9 @@
-//! Demo owners' register and vote (演示数据): resident1's building, each household's first
-//! resident as the owner of their flat (areas from the flat's place in the building), two
-//! flats the developer has not sold, and an open lift-retrofit vote (加装电梯, art. 278
-//! matter 7) with its cost-sharing plan, in which resident1 (and everyone else) has not
-//! voted yet.
+//! Demo owners' register and vote (演示数据): resident1's building, each household's eldest
+//! resident as the owner of their flat (resident1 owns theirs; areas from the flat's place
+//! in the building), two flats the developer has not sold, and an open lift-retrofit vote
+//! (加装电梯, art. 278 matter 7) with its cost-sharing plan, in which resident1 (and everyone
+//! else) has not voted yet; then the registers of the compound's other buildings, so a
+//! compound-wide vote can be opened on the demo.
 
 use gongzhi_core::votes::{AREA_SCALE, Matter};
 
@@ -100,5 +101,58 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Option<i64>> {
         },
     )
     .await?;
+    // The registers of the compound's other buildings, from their households the same way
+    // (each household's eldest owns the flat; one unsold flat of the developer's).
+    let map = st.org_map();
+    let compound = map.unit(building).and_then(|b| b.parent);
+    let others: Vec<i64> = map
+        .buildings
+        .iter()
+        .map(|b| b.id)
+        .filter(|b| {
+            *b != building && compound.is_some() && map.unit(*b).and_then(|u| u.parent) == compound
+        })
+        .collect();
+    for b in others {
+        let households = crate::residents::service::households_of(st, b).await?;
+        if households.is_empty() {
+            continue;
+        }
+        let mut rows: Vec<(String, i64, i64, String, Option<i64>)> = households
+            .iter()
+            .enumerate()
+            .map(|(i, (room, _, eldest))| {
+                let area =
+                    (60 + (i as i64 * 37) % 70) * AREA_SCALE + (i as i64 * 1_234) % AREA_SCALE;
+                (
+                    room.clone(),
+                    floor_of(room),
+                    area,
+                    service::owner_key_of_resident(*eldest),
+                    Some(*eldest),
+                )
+            })
+            .collect();
+        let top = rows.iter().map(|r| r.1).max().unwrap_or(1) + 1;
+        rows.push((
+            format!("{top}01"),
+            top,
+            90 * AREA_SCALE,
+            format!("dev:{b}"),
+            None,
+        ));
+        let units: Vec<RegisterUnit<'_>> = rows
+            .iter()
+            .map(|(room, floor, area, key, rid)| RegisterUnit {
+                building_id: b,
+                unit: room,
+                floor: *floor,
+                area_e4: *area,
+                owner_key: key,
+                resident_id: *rid,
+            })
+            .collect();
+        service::put_register(st, &units).await?;
+    }
     Ok(Some(id))
 }

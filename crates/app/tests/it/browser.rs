@@ -1085,7 +1085,8 @@ async fn staff_enter_an_elderly_owner_s_paper_ballot_with_its_scan_and_close_the
         .await
         .expect("an owner who is a resident");
     app.exec(&format!(
-        "update residents set birth_year = 1946 where id = (select resident_id from owner_units where unit = '{unit}' and owner_key like 'r:%' limit 1)"
+        "update residents set birth_year = 1946 where id = (select resident_id from owner_units where unit = '{unit}' \
+         and building_id = (select scope_id from votes where id = {vote}) and owner_key like 'r:%')"
     ))
     .await
     .expect("an elderly owner");
