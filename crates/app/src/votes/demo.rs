@@ -58,10 +58,11 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Option<i64>> {
             )
         })
         .collect();
-    let top = rows.iter().map(|r| r.1).max().unwrap_or(1) + 1;
+    // The developer's two unsold flats are on the top floor.
+    let top = rows.iter().map(|r| r.1).max().unwrap_or(1);
     for n in 1..=2 {
         rows.push((
-            format!("{top}0{n}"),
+            format!("{top}0{}", n + 6),
             top,
             (88 + n) * AREA_SCALE,
             format!("dev:{building}"),
