@@ -5,6 +5,7 @@
 //! web app, the API and the command line alike.
 
 pub mod audit;
+pub mod budget;
 pub mod cases;
 pub mod classify;
 pub mod consent;

@@ -119,6 +119,21 @@ pub enum VotesCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum BudgetCommand {
+    /// Recompute a round from its pabulib file: prints one JSON object `{"rule",
+    /// "selected": [project_id…], "cost"}` (projects in the order the rule took them). A
+    /// malformed file: one line with a code and the line, exit 2.
+    Tally {
+        /// The round in pabulib format (approval votes).
+        #[arg(long)]
+        pb: PathBuf,
+        /// `greedy` (by approvals) or `mes` (Method of Equal Shares, cost satisfaction).
+        #[arg(long)]
+        rule: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the web server.
     Serve(ServeArgs),
@@ -154,6 +169,9 @@ pub enum Command {
     /// Owners' votes (业主共同决定, Civil Code art. 278).
     #[command(subcommand)]
     Votes(VotesCommand),
+    /// Participatory budgeting (微更新 rounds).
+    #[command(subcommand)]
+    Budget(BudgetCommand),
     /// Write a consistent backup of the database (SQLite VACUUM INTO, or pg_dump) to a new
     /// file. The key files are not in it: back them up separately.
     Backup {
@@ -615,6 +633,32 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 Ok(t) => println!("{}", serde_json::to_string(&t)?),
                 Err(e) => {
                     eprintln!("{e}");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
+        }
+        Command::Budget(BudgetCommand::Tally { pb, rule }) => {
+            let result = match gongzhi_core::budget::Rule::parse(&rule) {
+                None => Err(format!("RULE_UNKNOWN (line 0): rule {rule:?}: greedy or mes")),
+                Some(r) => std::fs::read_to_string(&pb)
+                    .map_err(|e| format!("FILE_UNREADABLE (line 0): {}: {e}", pb.display()))
+                    .and_then(|t| gongzhi_core::budget::pabulib::parse(&t).map_err(|e| e.to_string()))
+                    .map(|e| {
+                        let s = gongzhi_core::budget::select(&e, r);
+                        serde_json::json!({
+                            "rule": r.code(),
+                            "selected": s.selected.iter().map(|&i| e.projects[i].id.clone()).collect::<Vec<_>>(),
+                            "cost": serde_json::from_str::<serde_json::Value>(
+                                &gongzhi_core::budget::pabulib::number_text(s.cost),
+                            )
+                            .unwrap_or(serde_json::Value::Null),
+                        })
+                    }),
+            };
+            match result {
+                Ok(v) => println!("{v}"),
+                Err(e) => {
+                    eprintln!("{}", e.replace('\n', " "));
                     return Ok(std::process::ExitCode::from(2));
                 }
             }

@@ -402,3 +402,57 @@ fn votes_tally_prints_the_fixed_json_and_refuses_bad_files() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("AREA_INVALID"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn budget_tally_prints_the_fixed_json_and_refuses_a_malformed_file() {
+    let dir = std::env::temp_dir().join(format!("gz-budget-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pb = dir.join("round.pb");
+    // 100 voters with 10 each. 70 want projects 1-3 (300 each); 30 want project 4 (300).
+    let mut text = String::from(
+        "META\nkey;value\ndescription;地下室改儿童活动室等\nnum_projects;4\nnum_votes;100\nbudget;1000\nvote_type;approval\nPROJECTS\nproject_id;cost;name\n1;300;儿童活动室\n2;300;共享花园\n3;300;健身角\n4;300;老年食堂\nVOTES\nvoter_id;vote\n",
+    );
+    for v in 1..=100 {
+        text.push_str(&format!("{v};{}\n", if v <= 70 { "1,2,3" } else { "4" }));
+    }
+    std::fs::write(&pb, &text).unwrap();
+    let run = |rule: &str, file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gongzhi"))
+            .args(["budget", "tally", "--pb"])
+            .arg(file)
+            .args(["--rule", rule])
+            .output()
+            .expect("run gongzhi")
+    };
+    let json = |out: &std::process::Output| -> Value {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("one JSON object")
+    };
+    let g = json(&run("greedy", &pb));
+    assert_eq!(
+        g,
+        serde_json::json!({"rule": "greedy", "selected": ["1", "2", "3"], "cost": 900})
+    );
+    let m = json(&run("mes", &pb));
+    assert_eq!(
+        m,
+        serde_json::json!({"rule": "mes", "selected": ["1", "2", "4"], "cost": 900})
+    );
+    // A malformed file: one line with the code and the line, exit 2, nothing printed.
+    let bad = dir.join("bad.pb");
+    std::fs::write(&bad, text.replace("71;4\n", "71;9\n")).unwrap();
+    let out = run("mes", &bad);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.starts_with("VOTE_PROJECT_UNKNOWN (line 86)"), "{err}");
+    let out = run("borda", &pb);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("RULE_UNKNOWN"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
