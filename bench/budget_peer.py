@@ -5,7 +5,8 @@
    popular and niche projects), each written as a pabulib file and tallied by
    `gongzhi budget tally` and by pabutools (greedy_utilitarian_welfare and
    method_of_equal_shares, both with Cost_Sat, lexicographic tie-breaking, MES without
-   completion); the selected sets are compared.
+   completion); the selected sets are compared. Every other election is made to tie often
+   (three cost values, a handful of voters), so the tie-breaking is compared too.
 2. Speed: one election of 200 projects and 100,000 voters, both rules, our CLI (whole
    process, file reading included) and pabutools (parsing excluded), in the same run.
 
@@ -25,8 +26,13 @@ from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
 BIN = os.environ.get("BIN", os.path.join(os.path.dirname(__file__), "..", "target", "release", "gongzhi"))
 
 
-def generate(rng, projects, voters, path):
-    costs = [rng.randint(1, 100) * 1000 for _ in range(projects)]
+def generate(rng, projects, voters, path, ties=False):
+    # With `ties`, costs come from three values and voters are few, so equal prices and
+    # equal approval counts are common (the tie-breaking is then what decides).
+    if ties:
+        costs = [rng.choice([1000, 2000, 3000]) for _ in range(projects)]
+    else:
+        costs = [rng.randint(1, 100) * 1000 for _ in range(projects)]
     budget = int(sum(costs) * rng.uniform(0.2, 0.6))
     # Popularity: a few popular projects, many niche ones; voters approve 1..8 projects.
     weights = [rng.paretovariate(1.2) for _ in range(projects)]
@@ -69,7 +75,8 @@ def main():
     differ = []
     for i in range(n):
         path = os.path.join(tmp, "e%d.pb" % i)
-        generate(rng, rng.randint(3, 30), rng.randint(5, 400), path)
+        ties = i % 2 == 1
+        generate(rng, rng.randint(3, 30), rng.randint(3, 12) if ties else rng.randint(5, 400), path, ties)
         parsed = parse_pabulib(path)
         for rule in ("greedy", "mes"):
             a, _ = ours(path, rule)

@@ -67,6 +67,9 @@ impl Election {
 
 /// Splits one line into its `;`-separated fields (quotes as in CSV).
 fn fields(line: &str, lineno: usize) -> Result<Vec<String>, PbError> {
+    if !line.contains('"') {
+        return Ok(line.split(';').map(|s| s.trim().to_string()).collect());
+    }
     let mut r = csv::ReaderBuilder::new()
         .delimiter(b';')
         .has_headers(false)
