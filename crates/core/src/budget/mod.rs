@@ -7,4 +7,4 @@ pub mod pabulib;
 pub mod rules;
 
 pub use pabulib::{Election, PbError, Project};
-pub use rules::{Rule, Selection, greedy, mes, select};
+pub use rules::{Rule, Selection, Why, greedy, mes, select};

@@ -50,6 +50,20 @@ pub struct Selection {
     /// For each project in MES: what each supporter paid per unit of utility when it was
     /// taken (ρ), or None; in greedy: None.
     pub price: Vec<Option<f64>>,
+    /// For each project, why it was or was not selected.
+    pub why: Vec<Why>,
+}
+
+/// Why a project was or was not selected, for the round's page.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Why {
+    /// Taken, as the n-th (1-based).
+    Selected { order: usize },
+    /// Greedy: when its turn came, only `left` of the budget remained.
+    NoMoneyLeft { left: f64 },
+    /// MES: its supporters held only `held` of their shares when it could no longer be
+    /// paid for.
+    SupportersShort { held: f64 },
 }
 
 pub fn select(e: &Election, rule: Rule) -> Selection {
@@ -75,16 +89,25 @@ pub fn greedy(e: &Election) -> Selection {
     });
     let mut spent = 0.0;
     let mut selected = vec![];
+    let mut why = vec![Why::NoMoneyLeft { left: 0.0 }; e.projects.len()];
     for p in order {
         if fits(spent, e.projects[p].cost, e.budget) {
             spent += e.projects[p].cost;
             selected.push(p);
+            why[p] = Why::Selected {
+                order: selected.len(),
+            };
+        } else {
+            why[p] = Why::NoMoneyLeft {
+                left: e.budget - spent,
+            };
         }
     }
     Selection {
         selected,
         cost: spent,
         price: vec![None; e.projects.len()],
+        why,
     }
 }
 
@@ -165,15 +188,24 @@ pub fn mes(e: &Election) -> Selection {
     let mut budget = vec![if n == 0 { 0.0 } else { e.budget / n as f64 }; n];
     let mut scratch = Vec::new();
     let mut heap = BinaryHeap::new();
+    let held = |supporters: &[u32], budget: &[f64]| -> f64 {
+        supporters.iter().map(|&v| budget[v as usize]).sum()
+    };
+    let mut why = vec![Why::SupportersShort { held: 0.0 }; e.projects.len()];
     // A project's price only rises as budgets are spent: the last price is a lower bound,
     // so only the candidate on top needs recomputing (lazy evaluation).
     for (i, p) in e.projects.iter().enumerate() {
-        if let Some(rho) = price(p.cost, &supporters[i], &budget, &mut scratch) {
-            heap.push(Candidate {
+        match price(p.cost, &supporters[i], &budget, &mut scratch) {
+            Some(rho) => heap.push(Candidate {
                 rho,
                 id: &p.id,
                 index: i,
-            });
+            }),
+            None => {
+                why[i] = Why::SupportersShort {
+                    held: held(&supporters[i], &budget),
+                }
+            }
         }
     }
     let mut selected = vec![];
@@ -182,6 +214,9 @@ pub fn mes(e: &Election) -> Selection {
     while let Some(top) = heap.pop() {
         let p = &e.projects[top.index];
         let Some(rho) = price(p.cost, &supporters[top.index], &budget, &mut scratch) else {
+            why[top.index] = Why::SupportersShort {
+                held: held(&supporters[top.index], &budget),
+            };
             continue;
         };
         if !same(rho, top.rho) {
@@ -199,6 +234,9 @@ pub fn mes(e: &Election) -> Selection {
             *b = if *b <= alpha { 0.0 } else { *b - alpha };
         }
         selected.push(top.index);
+        why[top.index] = Why::Selected {
+            order: selected.len(),
+        };
         prices[top.index] = Some(rho);
         spent += p.cost;
     }
@@ -206,6 +244,7 @@ pub fn mes(e: &Election) -> Selection {
         selected,
         cost: spent,
         price: prices,
+        why,
     }
 }
 
@@ -272,6 +311,11 @@ mod tests {
         let m = mes(&e);
         assert_eq!(m.selected, vec![2]);
         assert!((m.price[2].unwrap() - 1.0 / 3.0).abs() < 1e-12);
+        // P0's two supporters held 466.67 of its 600 when it was dropped.
+        let Why::SupportersShort { held } = m.why[0] else {
+            panic!("{:?}", m.why[0])
+        };
+        assert!((held - 1400.0 / 3.0).abs() < 1e-9);
         // Without P2, P0 (ρ 0.5) then P1 (ρ 1).
         let e = election(900.0, &[600.0, 300.0], &[&[0], &[0], &[1]]);
         assert_eq!(mes(&e).selected, vec![0, 1]);
