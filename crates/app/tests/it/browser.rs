@@ -1182,3 +1182,70 @@ async fn staff_enter_an_elderly_owner_s_paper_ballot_with_its_scan_and_close_the
         "sealed, not plain base64 of the PNG"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_checks_in_at_a_meeting_on_a_phone_by_its_qr_link() {
+    let Some((_driver, port)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    // The demo's next council meeting, five days ahead: move the clock to its start.
+    let (meeting, token, starts) = {
+        let id = app.scalar_i64("select max(id) from meetings").await;
+        let token = app
+            .scalar_text(&format!("select checkin_token from meetings where id = {id}"))
+            .await
+            .expect("token");
+        let starts = app
+            .scalar_i64(&format!("select starts_at from meetings where id = {id}"))
+            .await;
+        (id, token, starts)
+    };
+    app.clock.advance_ms(starts - app.st.now_ms() + 10 * 60_000);
+    let addr = app.serve().await;
+    let c = browser(port, "390,844").await;
+    let base = format!("http://{addr}");
+    let dir = screenshots();
+    let result = async {
+        login(&c, &base, "resident1").await?;
+        // What the QR code on the staff member's screen opens.
+        c.goto(&format!(
+            "{base}/participation/meetings/{meeting}/checkin?t={token}"
+        ))
+        .await?;
+        snap(&c, &dir, "checkin-resident1-phone.png").await?;
+        c.find(Locator::Css("form.bigbuttons button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("p.flash"))
+            .await?;
+        let list = c.find(Locator::Css("ul.attendance")).await?.text().await?;
+        assert!(list.contains("扫码签到"), "{list}");
+        // No horizontal scrolling on the phone.
+        let wide: bool = c
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth + 1",
+                vec![],
+            )
+            .await?
+            .as_bool()
+            .unwrap_or(true);
+        assert!(!wide, "the meeting page fits a phone");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    result.expect("browser steps");
+    let r1 = app.resident_id_of("resident1").await;
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "select count(*) from meeting_attendance where meeting_id = {meeting} and resident_id = {r1} and how = 'qr'"
+        ))
+        .await,
+        1
+    );
+}
