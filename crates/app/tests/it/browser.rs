@@ -1193,7 +1193,9 @@ async fn a_resident_checks_in_at_a_meeting_on_a_phone_by_its_qr_link() {
     let (meeting, token, starts) = {
         let id = app.scalar_i64("select max(id) from meetings").await;
         let token = app
-            .scalar_text(&format!("select checkin_token from meetings where id = {id}"))
+            .scalar_text(&format!(
+                "select checkin_token from meetings where id = {id}"
+            ))
             .await
             .expect("token");
         let starts = app
