@@ -10,9 +10,12 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 mod admin;
+mod recount;
+
 pub use admin::AdminCommand;
 use admin::admin;
 use gongzhi_core::pii::Cipher;
+pub use recount::{BudgetCommand, VotesCommand};
 
 use crate::clock::SystemClock;
 use crate::config::{self, Config, PasswordCost};
@@ -93,44 +96,6 @@ pub struct Common {
         default_value = "text"
     )]
     pub log_format: String,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum VotesCommand {
-    /// Recount a vote from its published files: prints one JSON object (matter, class, the
-    /// area and head totals, participation, agreement, quorum, passed). A bad file: one
-    /// line with a code and the line, exit 2, nothing counted.
-    Tally {
-        /// The register: header `unit,owner,area_m2`.
-        #[arg(long)]
-        units: PathBuf,
-        /// The ballots: header `owner,choice` (agree, disagree, abstain).
-        #[arg(long)]
-        ballots: PathBuf,
-        /// rules, covenant, committee, manager, fund_use, fund_raise, rebuild, common_use
-        /// or other.
-        #[arg(long)]
-        matter: String,
-        /// The vote's community counts non-voters with the majority (its ledger opening
-        /// entry says so: `non_voters_follow`); adds `non_voters_follow` to the output.
-        #[arg(long)]
-        non_voters_follow: bool,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum BudgetCommand {
-    /// Recompute a round from its pabulib file: prints one JSON object `{"rule",
-    /// "selected": [project_id…], "cost"}` (projects in the order the rule took them). A
-    /// malformed file: one line with a code and the line, exit 2.
-    Tally {
-        /// The round in pabulib format (approval votes).
-        #[arg(long)]
-        pb: PathBuf,
-        /// `greedy` (by approvals) or `mes` (Method of Equal Shares, cost satisfaction).
-        #[arg(long)]
-        rule: String,
-    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -609,60 +574,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             db.close().await;
         }
-        Command::Votes(VotesCommand::Tally {
-            units,
-            ballots,
-            matter,
-            non_voters_follow,
-        }) => {
-            let read = |p: &std::path::Path| {
-                std::fs::read_to_string(p)
-                    .map_err(|e| format!("FILE_UNREADABLE: {}: {e}", p.display()))
-            };
-            let result = match (read(&units), read(&ballots)) {
-                (Ok(u), Ok(b)) => gongzhi_core::votes::tally_files_under(
-                    &u,
-                    &b,
-                    &matter,
-                    gongzhi_core::votes::Rules { non_voters_follow },
-                )
-                .map_err(|e| e.to_string()),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-            };
-            match result {
-                Ok(t) => println!("{}", serde_json::to_string(&t)?),
-                Err(e) => {
-                    eprintln!("{e}");
-                    return Ok(std::process::ExitCode::from(2));
-                }
-            }
-        }
-        Command::Budget(BudgetCommand::Tally { pb, rule }) => {
-            let result = match gongzhi_core::budget::Rule::parse(&rule) {
-                None => Err(format!("RULE_UNKNOWN (line 0): rule {rule:?}: greedy or mes")),
-                Some(r) => std::fs::read_to_string(&pb)
-                    .map_err(|e| format!("FILE_UNREADABLE (line 0): {}: {e}", pb.display()))
-                    .and_then(|t| gongzhi_core::budget::pabulib::parse(&t).map_err(|e| e.to_string()))
-                    .map(|e| {
-                        let s = gongzhi_core::budget::select(&e, r);
-                        serde_json::json!({
-                            "rule": r.code(),
-                            "selected": s.selected.iter().map(|&i| e.projects[i].id.clone()).collect::<Vec<_>>(),
-                            "cost": serde_json::from_str::<serde_json::Value>(
-                                &gongzhi_core::budget::pabulib::number_text(s.cost),
-                            )
-                            .unwrap_or(serde_json::Value::Null),
-                        })
-                    }),
-            };
-            match result {
-                Ok(v) => println!("{v}"),
-                Err(e) => {
-                    eprintln!("{}", e.replace('\n', " "));
-                    return Ok(std::process::ExitCode::from(2));
-                }
-            }
-        }
+        Command::Votes(cmd) => return Ok(recount::votes(cmd)),
+        Command::Budget(cmd) => return Ok(recount::budget(cmd)),
         Command::Audit(AuditCommand::Verify) => {
             let db = Db::connect(&cli.common.database_url).await?;
             match crate::audit::service::verify(&db).await? {

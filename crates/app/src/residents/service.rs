@@ -250,6 +250,15 @@ pub async fn party(st: &AppState, id: i64) -> AppResult<Option<Party>> {
     Ok(store::find(&mut tx, id).await?.map(|r| party_of(st, r)))
 }
 
+/// A resident's name masked (`张*`) for a list another domain shows (an owner in a
+/// register, a member of a council); empty if there is no such resident.
+pub async fn masked_name(st: &AppState, id: i64) -> AppResult<String> {
+    Ok(party(st, id)
+        .await?
+        .map(|p| gongzhi_core::pii::mask_name(&p.name))
+        .unwrap_or_default())
+}
+
 /// Writes a household inside the demo seeder's transaction.
 pub async fn insert_household_in(tx: &mut Tx, place: Place, room: &str) -> AppResult<i64> {
     Ok(store::insert_household(tx, place, room).await?)

@@ -28,26 +28,24 @@ fn floor_of(room: &str) -> i64 {
     .max(1)
 }
 
-pub async fn seed(st: &AppState) -> anyhow::Result<Option<i64>> {
-    let Some(r1) = crate::auth::service::account_named(st, "resident1").await? else {
-        return Ok(None);
-    };
-    let Some(resident) = r1.resident_id else {
-        return Ok(None);
-    };
-    let Some(p) = crate::residents::service::party(st, resident).await? else {
-        return Ok(None);
-    };
-    let building = p.place.building_id;
+/// Writes the register of `building` from its households: each household's eldest owns
+/// the flat (resident1's household is theirs: the demo's owner who has not voted yet), 60–130
+/// m² by the flat's place; and `unsold` flats of the developer's on the top floor.
+async fn write_register(
+    st: &AppState,
+    building: i64,
+    resident1: i64,
+    unsold: i64,
+) -> anyhow::Result<()> {
     let households = crate::residents::service::households_of(st, building).await?;
+    if households.is_empty() {
+        return Ok(());
+    }
     let mut rows: Vec<(String, i64, i64, String, Option<i64>)> = households
         .iter()
         .enumerate()
         .map(|(i, (room, first, eldest))| {
-            // The eldest of a household owns the flat, as in most old buildings; resident1's
-            // household is theirs (the demo's owner who has not voted yet).
-            let owner = if *first == resident { *first } else { *eldest };
-            // 60–130 m², larger on the upper floors' corner flats.
+            let owner = if *first == resident1 { *first } else { *eldest };
             let area = (60 + (i as i64 * 37) % 70) * AREA_SCALE + (i as i64 * 1_234) % AREA_SCALE;
             (
                 room.clone(),
@@ -58,9 +56,8 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Option<i64>> {
             )
         })
         .collect();
-    // The developer's two unsold flats are on the top floor.
     let top = rows.iter().map(|r| r.1).max().unwrap_or(1);
-    for n in 1..=2 {
+    for n in 1..=unsold {
         rows.push((
             format!("{top}0{}", n + 6),
             top,
@@ -81,6 +78,21 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Option<i64>> {
         })
         .collect();
     service::put_register(st, &units).await?;
+    Ok(())
+}
+
+pub async fn seed(st: &AppState) -> anyhow::Result<Option<i64>> {
+    let Some(r1) = crate::auth::service::account_named(st, "resident1").await? else {
+        return Ok(None);
+    };
+    let Some(resident) = r1.resident_id else {
+        return Ok(None);
+    };
+    let Some(p) = crate::residents::service::party(st, resident).await? else {
+        return Ok(None);
+    };
+    let building = p.place.building_id;
+    write_register(st, building, resident, 2).await?;
     let now = st.now_ms();
     let id = service::open(
         st,
@@ -115,45 +127,7 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Option<i64>> {
         })
         .collect();
     for b in others {
-        let households = crate::residents::service::households_of(st, b).await?;
-        if households.is_empty() {
-            continue;
-        }
-        let mut rows: Vec<(String, i64, i64, String, Option<i64>)> = households
-            .iter()
-            .enumerate()
-            .map(|(i, (room, _, eldest))| {
-                let area =
-                    (60 + (i as i64 * 37) % 70) * AREA_SCALE + (i as i64 * 1_234) % AREA_SCALE;
-                (
-                    room.clone(),
-                    floor_of(room),
-                    area,
-                    service::owner_key_of_resident(*eldest),
-                    Some(*eldest),
-                )
-            })
-            .collect();
-        let top = rows.iter().map(|r| r.1).max().unwrap_or(1) + 1;
-        rows.push((
-            format!("{top}01"),
-            top,
-            90 * AREA_SCALE,
-            format!("dev:{b}"),
-            None,
-        ));
-        let units: Vec<RegisterUnit<'_>> = rows
-            .iter()
-            .map(|(room, floor, area, key, rid)| RegisterUnit {
-                building_id: b,
-                unit: room,
-                floor: *floor,
-                area_e4: *area,
-                owner_key: key,
-                resident_id: *rid,
-            })
-            .collect();
-        service::put_register(st, &units).await?;
+        write_register(st, b, resident, 1).await?;
     }
     Ok(Some(id))
 }

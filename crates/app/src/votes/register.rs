@@ -86,11 +86,10 @@ pub async fn view(st: &AppState, u: &CurrentUser, building: i64) -> AppResult<Re
         let (kind, owner) = if r.owner_key.starts_with("dev:") {
             ("developer", String::new())
         } else if let Some(rid) = r.resident_id {
-            let name = crate::residents::service::party(st, rid)
-                .await?
-                .map(|p| mask_name(&p.name))
-                .unwrap_or_default();
-            ("resident", name)
+            (
+                "resident",
+                crate::residents::service::masked_name(st, rid).await?,
+            )
         } else {
             let name = r
                 .owner_name_sealed

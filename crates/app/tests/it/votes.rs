@@ -17,6 +17,38 @@ async fn open_vote(app: &TestApp, who: &str) -> Value {
         .unwrap_or_else(|| panic!("{who} sees an open vote: {v}"))
 }
 
+/// `gongzhi votes tally` on the vote's published files, fetched as anyone would.
+async fn recount_published(app: &TestApp, id: i64, matter: &str, flags: &[&str]) -> Value {
+    let dir = std::env::temp_dir().join(format!("gz-recount-{}-{id}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["register.csv", "ballots.csv"] {
+        let body = app
+            .get(
+                &format!("/api/v1/votes/{id}/{f}"),
+                &crate::support::Auth::None,
+            )
+            .await
+            .body;
+        std::fs::write(dir.join(f), body).unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongzhi"))
+        .args(["votes", "tally", "--matter", matter])
+        .args(flags)
+        .arg("--units")
+        .arg(dir.join("register.csv"))
+        .arg("--ballots")
+        .arg(dir.join("ballots.csv"))
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[tokio::test]
 async fn an_owner_sees_their_share_votes_once_and_a_second_try_says_why() {
     let app = TestApp::new().await;
@@ -187,26 +219,9 @@ async fn a_recount_of_the_public_files_equals_the_live_tally() {
         .get(&format!("/api/v1/votes/{id}/tally"), &anon)
         .await
         .json();
-    let dir = std::env::temp_dir().join(format!("gz-recount-{}-{id}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("u.csv"), &register.body).unwrap();
-    std::fs::write(dir.join("b.csv"), &ballots.body).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongzhi"))
-        .args(["votes", "tally", "--matter", "rebuild", "--units"])
-        .arg(dir.join("u.csv"))
-        .arg("--ballots")
-        .arg(dir.join("b.csv"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let recount: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let recount = recount_published(&app, id, "rebuild", &[]).await;
     assert_eq!(recount, live);
     assert_eq!(live["participating_heads"], 2);
-    let _ = std::fs::remove_dir_all(&dir);
     // Someone of another community sees no vote.
     let outsider = app
         .get("/api/v1/votes?status=open", &app.bearer("unit-water").await)
@@ -712,35 +727,6 @@ async fn local_rules_decide_online_voting_and_non_voters_and_the_recount_follows
         .json();
     assert_eq!(live["non_voters_follow"]["side"], "agree", "{live}");
     // The recount with the rule's flag gives the same JSON.
-    let dir = std::env::temp_dir().join(format!("gz-rules-{}-{id}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    for f in ["register.csv", "ballots.csv"] {
-        let body = app
-            .get(&format!("/api/v1/votes/{id}/{f}"), &anon)
-            .await
-            .body;
-        std::fs::write(dir.join(f), body).unwrap();
-    }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongzhi"))
-        .args([
-            "votes",
-            "tally",
-            "--matter",
-            "rules",
-            "--non-voters-follow",
-            "--units",
-        ])
-        .arg(dir.join("register.csv"))
-        .arg("--ballots")
-        .arg(dir.join("ballots.csv"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let recount: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let recount = recount_published(&app, id, "rules", &["--non-voters-follow"]).await;
     assert_eq!(recount, live);
-    let _ = std::fs::remove_dir_all(&dir);
 }
