@@ -26,6 +26,7 @@ pub mod open311;
 pub mod ops;
 pub mod org;
 pub mod participation;
+pub mod renewal;
 pub mod residents;
 pub mod retention;
 pub mod rights;
@@ -78,6 +79,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(funds::api())
         .merge(votes::api())
         .merge(participation::api())
+        .merge(renewal::api())
         .merge(twin::api())
         .merge(devices::api())
         .merge(notify::api())
@@ -113,6 +115,7 @@ pub fn router(st: AppState) -> Router {
         .merge(funds::routes())
         .merge(votes::routes())
         .merge(participation::routes())
+        .merge(renewal::routes())
         .merge(twin::routes())
         .merge(devices::routes())
         .merge(notify::routes())

@@ -545,6 +545,135 @@ pub async fn publish_text_in(
     .await?)
 }
 
+/// A movement another domain records inside its own transaction (a project's subsidy,
+/// pledges collected, residents' share, a payment with its receipt). The calling service
+/// has decided its caller may move the money; the book's rules (category, balance) are
+/// checked here all the same.
+pub struct MovementIn<'a> {
+    pub book: Book,
+    pub direction: Direction,
+    pub category: Category,
+    pub amount_fen: i64,
+    pub purpose: &'a str,
+    pub counterparty: &'a str,
+    pub approval: &'a str,
+    /// `YYYY-MM-DD`.
+    pub occurred_on: &'a str,
+    /// A published receipt of the same community.
+    pub receipt_id: Option<i64>,
+}
+
+/// Records `m` in `community`'s book inside `tx`, with its ledger entry: (movement id,
+/// ledger index).
+pub async fn record_in(
+    st: &AppState,
+    tx: &mut crate::db::Tx,
+    community: i64,
+    m: &MovementIn<'_>,
+    by: Option<i64>,
+    now: i64,
+) -> AppResult<(i64, u64)> {
+    let name = community_name(st, community)?;
+    let purpose = rules::check_text(m.purpose, 200).map_err(field("purpose"))?;
+    let counterparty = rules::check_text(m.counterparty, 100).map_err(field("counterparty"))?;
+    let approval = rules::check_text(m.approval, 200).map_err(field("approval"))?;
+    let occurred_on = rules::check_date(m.occurred_on).map_err(field("occurred_on"))?;
+    ledger::reserve_next(tx).await?;
+    let receipt = match m.receipt_id {
+        Some(id) => Some(
+            store::document(tx, id)
+                .await?
+                .filter(|d| d.community_id == community && d.kind == DocKind::Receipt.code())
+                .ok_or(AppError::Invalid {
+                    code: "FUND_RECEIPT_INVALID",
+                    field: Some("receipt_id"),
+                })?,
+        ),
+        None => None,
+    };
+    let balance = store::balance(tx, community, m.book.code()).await?;
+    rules::check_movement(m.book, m.direction, m.category, m.amount_fen, balance)
+        .map_err(field("amount_fen"))?;
+    Ok(write_movement(
+        tx,
+        Movement {
+            community_id: community,
+            community: name,
+            book: m.book,
+            direction: m.direction,
+            category: m.category,
+            amount_fen: m.amount_fen,
+            purpose,
+            counterparty,
+            approval,
+            occurred_on,
+            receipt: receipt.map(|d| (d.id, d.sha256)),
+            reverses: None,
+            recorded_by: by,
+            now,
+        },
+    )
+    .await?)
+}
+
+/// Publishes a file for everyone (a receipt, a plan) inside the caller's transaction, with
+/// its hash on the ledger: (document id, ledger index). PDF, JPEG, PNG or WebP, ≤ 5 MiB.
+#[allow(clippy::too_many_arguments)]
+pub async fn publish_file_in(
+    st: &AppState,
+    tx: &mut crate::db::Tx,
+    community: i64,
+    kind: DocKind,
+    title: &str,
+    bytes: &[u8],
+    by: Option<i64>,
+    now: i64,
+) -> AppResult<(i64, u64)> {
+    let name = community_name(st, community)?;
+    let title = rules::check_text(title, 120).map_err(field("title"))?;
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(AppError::Invalid {
+            code: "DOC_FILE_TOO_LARGE",
+            field: Some("data"),
+        });
+    }
+    let media_type = crate::mediation::service::sniff(bytes).ok_or(AppError::Invalid {
+        code: "DOC_FILE_INVALID",
+        field: Some("data"),
+    })?;
+    Ok(write_document(
+        tx,
+        Document {
+            community_id: community,
+            community: name,
+            kind,
+            title,
+            media_type,
+            content: bytes,
+            published_by: by,
+            now,
+        },
+    )
+    .await?)
+}
+
+/// Movements by id (public), in id order.
+pub async fn movements_by_id(st: &AppState, ids: &[i64]) -> AppResult<Vec<MovementView>> {
+    let mut tx = st.db.read().await?;
+    movements_in(&mut tx, ids).await
+}
+
+/// Movements by id inside the caller's transaction, in id order.
+pub async fn movements_in(tx: &mut crate::db::Tx, ids: &[i64]) -> AppResult<Vec<MovementView>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(m) = store::movement(tx, *id).await? {
+            out.push(m.into());
+        }
+    }
+    Ok(out)
+}
+
 /// A community's books, movements and documents (public).
 pub async fn books(st: &AppState, community: i64) -> AppResult<BooksView> {
     let name = community_name(st, community)?;

@@ -52,6 +52,7 @@ impl Layout {
                     push("/mediation", "nav.mediation");
                     push("/votes", "nav.votes");
                     push("/participation", "nav.participation");
+                    push("/renewal", "nav.renewal");
                 }
                 (Role::Mediator, _) => {
                     push("/mediation", "nav.mediation");
@@ -68,6 +69,7 @@ impl Layout {
                         push("/mediation", "nav.mediation");
                         push("/votes", "nav.votes");
                         push("/participation", "nav.participation");
+                        push("/renewal", "nav.renewal");
                     }
                     push("/supervision", "nav.supervision");
                     if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
@@ -86,6 +88,7 @@ impl Layout {
                     if matches!(u.role, Role::GridWorker | Role::BuildingHead) {
                         push("/votes", "nav.votes");
                         push("/participation", "nav.participation");
+                        push("/renewal", "nav.renewal");
                     }
                 }
             }

@@ -22,6 +22,7 @@ mod open311;
 mod org;
 mod participation;
 mod refusals;
+mod renewal;
 mod residents;
 mod rights;
 mod routing;

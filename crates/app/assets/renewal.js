@@ -1,0 +1,108 @@
+// gongzhi 微更新 pages: every form posts JSON to the API (amounts typed in yuan go as fen,
+// photos and receipts as data URLs, a pabulib file as text), then shows the page again or
+// the refusal, in the user's language, where it was typed. The proposal form's map pin.
+(function () {
+  "use strict";
+  function csrf() {
+    var m = document.querySelector('meta[name="csrf-token"]');
+    return m ? m.content : "";
+  }
+  function read(file, asText) {
+    return new Promise(function (ok, fail) {
+      var r = new FileReader();
+      r.onload = function () { ok(r.result); };
+      r.onerror = fail;
+      if (asText) { r.readAsText(file); } else { r.readAsDataURL(file); }
+    });
+  }
+  function body(form) {
+    var out = {}, waits = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      var name = el.name;
+      if (!name || el.disabled || name === "_csrf") { return; }
+      if (el.type === "file") {
+        if (!el.files.length) { return; }
+        var asText = el.dataset.as === "text";
+        if (el.multiple) {
+          waits.push(Promise.all(Array.prototype.map.call(el.files, function (f) { return read(f, false); }))
+            .then(function (list) { out[name] = list; }));
+        } else {
+          waits.push(read(el.files[0], asText).then(function (v) { out[name] = v; }));
+        }
+        return;
+      }
+      if (el.type === "checkbox") {
+        if (name.slice(-2) === "[]") {
+          var key = name.slice(0, -2);
+          out[key] = out[key] || [];
+          if (el.checked) { out[key].push(Number(el.value)); }
+        } else if (el.checked) { out[name] = el.value; }
+        return;
+      }
+      var v = el.value.trim();
+      if (v === "") { return; }
+      if (/_yuan$/.test(name)) {
+        out[name.replace(/_yuan$/, "_fen")] = Math.round(parseFloat(v) * 100);
+      } else if (el.dataset.kind === "int") {
+        out[name] = parseInt(v, 10);
+      } else if (el.dataset.kind === "float") {
+        out[name] = parseFloat(v);
+      } else {
+        out[name] = v;
+      }
+    });
+    return Promise.all(waits).then(function () { return out; });
+  }
+  function submit(form, e) {
+    e.preventDefault();
+    var err = form.querySelector(".form-error");
+    var button = form.querySelector("button[type=submit]");
+    if (button) { button.disabled = true; }
+    body(form).then(function (data) {
+      return fetch(form.dataset.api, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+        body: JSON.stringify(data)
+      });
+    }).then(function (r) {
+      if (r.status === 204) { return {}; }
+      return r.json().then(function (j) {
+        if (!r.ok) { throw new Error(j.errors && j.errors[0] ? j.errors[0].detail : String(r.status)); }
+        return j;
+      });
+    }).then(function (j) {
+      var next = form.dataset.next;
+      if (next && j.id !== undefined) {
+        location.href = next.replace("{id}", j.id);
+      } else {
+        location.href = location.pathname + "?done=1";
+      }
+    }).catch(function (x) {
+      if (button) { button.disabled = false; }
+      if (err) { err.hidden = false; err.textContent = x.message; }
+    });
+  }
+  function pinMap(el) {
+    if (typeof L === "undefined") { return; }
+    var map = L.map(el, { zoomSnap: 0.25 });
+    if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); } else if (window.gzBase) { window.gzBase(map); }
+    var f = (el.dataset.focus || "").split(",").map(Number);
+    if (f.length === 4 && f.every(isFinite)) {
+      map.fitBounds([[f[1], f[0]], [f[3], f[2]]], { padding: [10, 10] });
+    } else {
+      map.setView([31.24, 121.5], 14);
+    }
+    var marker = null, lng = document.getElementById("lng"), lat = document.getElementById("lat");
+    map.on("click", function (e) {
+      lng.value = e.latlng.lng.toFixed(6); lat.value = e.latlng.lat.toFixed(6);
+      if (!marker) { marker = L.marker(e.latlng).addTo(map); } else { marker.setLatLng(e.latlng); }
+      el.dataset.pinned = "1";
+    });
+    el.dataset.ready = "1";
+  }
+  document.querySelectorAll("form[data-api]").forEach(function (form) {
+    form.addEventListener("submit", function (e) { submit(form, e); });
+  });
+  var pin = document.getElementById("pin-map");
+  if (pin) { pinMap(pin); }
+})();

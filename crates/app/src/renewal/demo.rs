@@ -1,0 +1,1 @@
+//! The demo's 微更新 (filled in below).
