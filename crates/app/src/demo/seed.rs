@@ -87,6 +87,7 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
     crate::mediation::demo::seed_mediators(st).await?;
     crate::votes::demo::seed(st).await?;
     crate::participation::demo::seed(st).await?;
+    crate::renewal::demo::seed(st).await?;
     if !matches!(size, DemoSize::Fixture(_)) {
         crate::funds::demo::seed(st, SEED).await?;
         super::twin::seed(st).await?;

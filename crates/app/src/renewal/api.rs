@@ -8,8 +8,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::service::{
-    self, AdoptRequest, BallotRequest, NewPostRequest, NewProjectRequest, NewRoundRequest,
-    PledgeRequest, ProjectAction, ProjectSummary, ProjectView, RoundSummary, RoundView, UseRequest,
+    self, AdoptRequest, NewPostRequest, NewProjectRequest, NewRoundRequest, PledgeRequest,
+    ProjectAction, ProjectSummary, ProjectView, RoundBallot, RoundSummary, RoundView, UseRequest,
 };
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -237,14 +237,14 @@ pub async fn round(
 /// Casts an approval ballot, once (`409 BALLOT_EXISTS`), while voting is open; staff enter
 /// a paper ballot with the voter's mobile.
 #[utoipa::path(post, path = "/api/v1/renewal/rounds/{id}/ballot", tag = "renewal", params(("id" = i64, Path)),
-    request_body = BallotRequest,
+    request_body = RoundBallot,
     responses((status = 201), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("bearer" = [])))]
 pub async fn ballot(
     State(st): State<AppState>,
     AuthUser(user, _): AuthUser,
     Path(id): Path<i64>,
-    Json(req): Json<BallotRequest>,
+    Json(req): Json<RoundBallot>,
 ) -> AppResult<StatusCode> {
     service::ballot(&st, &user, id, &req).await?;
     Ok(StatusCode::CREATED)

@@ -59,7 +59,7 @@ async fn optional_processing_needs_consent_and_the_row_carries_the_policy_versio
         format!("{},general,api", app.st.policy.version),
         "the policy in force"
     );
-    assert_eq!(app.st.policy.version, 2);
+    assert_eq!(app.st.policy.version, 3);
     assert_eq!(app.audit_count("consent.grant", "ok").await, 1);
     let phone = app
         .scalar_text("select notify_phone_enc from users where username = 'resident1'")
@@ -348,18 +348,24 @@ async fn children_under_14_need_a_guardian_until_their_fourteenth_birthday() {
     assert_eq!(r.error_code(), "WARD_OF_AGE");
 }
 
-/// The compiled-in policy as version 1 (without care needs) and version 2 (adding them).
+/// The compiled-in policy as version 1 (without care needs) and version 2 (adding them,
+/// before micro-renewal came with version 3).
 fn policies() -> (String, String) {
     let text = gongzhi_app::consent::DEFAULT_POLICY;
     let at = text
         .find("[[purpose]]\ncode = \"care_needs\"")
         .expect("care_needs purpose");
     // Version 1 held the purposes before care needs (those after came with version 2).
-    let v1 = text[..at].replace("version = 2", "version = 1");
+    let v1 = text[..at].replace("version = 3", "version = 1");
     let v2 = text.replace(
         "sensitive = true\nadded_in = 1",
         "sensitive = true\nadded_in = 2",
     );
+    // Version 3 added micro-renewal: version 2 is everything before it.
+    let cut = v2
+        .find("[[purpose]]\ncode = \"micro_renewal\"")
+        .unwrap_or(v2.len());
+    let v2 = v2[..cut].replace("version = 3", "version = 2");
     (v1, v2)
 }
 

@@ -146,6 +146,20 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, String> {
             ))
             .await,
         ),
+        (
+            "renewal_project",
+            app.scalar_i64(&format!(
+                "select min(id) from renewal_projects where community_id = {community}"
+            ))
+            .await,
+        ),
+        (
+            "renewal_round",
+            app.scalar_i64(&format!(
+                "select min(id) from renewal_rounds where community_id = {community}"
+            ))
+            .await,
+        ),
         ("case", case),
         ("order", order),
         ("dispute", dispute),

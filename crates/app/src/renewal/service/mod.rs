@@ -22,8 +22,9 @@ pub use projects::{
     NewPostRequest, NewProjectRequest, PostView, ProjectAction, ProjectSummary, ProjectView,
     WorkshopView, act, photo, pick, post, project, projects, propose,
 };
+pub(crate) use rounds::pseudonym;
 pub use rounds::{
-    BallotRequest, ItemView, NewRoundRequest, RoundSummary, RoundView, ballot, close, create_round,
+    ItemView, NewRoundRequest, RoundBallot, RoundSummary, RoundView, ballot, close, create_round,
     export_pb, import_pb, round, rounds,
 };
 
@@ -62,7 +63,11 @@ pub(super) async fn reads(st: &AppState, u: &CurrentUser, c: i64) -> AppResult<b
     Ok(match u.role {
         Role::UnitStaff | Role::Mediator => false,
         Role::Resident | Role::BuildingHead => community_of(st, u, None).await? == c,
-        _ => st.org_map().unit_in_scope(c, u.scope),
+        // Grid workers read their grid's community.
+        _ => {
+            st.org_map().unit_in_scope(c, u.scope)
+                || community_of(st, u, None).await.ok() == Some(c)
+        }
     })
 }
 

@@ -20,7 +20,7 @@ use crate::state::AppState;
 const VOTER_FIELD: &str = "renewal.voter";
 
 /// A voter's pseudonym in a round's public file.
-fn pseudonym(st: &AppState, round: i64, resident: i64) -> String {
+pub(crate) fn pseudonym(st: &AppState, round: i64, resident: i64) -> String {
     let h = st
         .cipher
         .blind_index(VOTER_FIELD, &format!("{round}|{resident}"));
@@ -301,7 +301,7 @@ pub async fn round(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<RoundVi
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct BallotRequest {
+pub struct RoundBallot {
     /// The projects the voter approves (any number, at least one).
     pub projects: Vec<i64>,
     /// Staff entering a paper ballot: the voter's mobile number.
@@ -310,7 +310,7 @@ pub struct BallotRequest {
 
 /// Casts an approval ballot: a resident once per round while voting is open; staff enter a
 /// paper ballot for a resident by phone.
-pub async fn ballot(st: &AppState, u: &CurrentUser, id: i64, b: &BallotRequest) -> AppResult<()> {
+pub async fn ballot(st: &AppState, u: &CurrentUser, id: i64, b: &RoundBallot) -> AppResult<()> {
     let r = load(st, u, id).await?;
     let (voter, channel) = match b.phone.as_deref().map(str::trim) {
         Some(ph) if !ph.is_empty() => {
