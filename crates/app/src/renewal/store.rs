@@ -542,7 +542,7 @@ pub async fn movements(tx: &mut Tx, project: i64) -> Result<Vec<(i64, String)>, 
 pub async fn sums(tx: &mut Tx, project: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
     on_tx!(tx, |x| {
         sqlx::query_as(
-        "select l.part, coalesce(sum(m.amount_fen), 0) from renewal_movements l join fund_movements m on m.id = l.movement_id \
+        "select l.part, cast(coalesce(sum(m.amount_fen), 0) as bigint) from renewal_movements l join fund_movements m on m.id = l.movement_id \
          where l.project_id = $1 group by l.part"
     )
     .bind(project)
