@@ -65,8 +65,8 @@
         body: JSON.stringify(data)
       });
     }).then(function (r) {
-      if (r.status === 204) { return {}; }
-      return r.json().then(function (j) {
+      return r.text().then(function (t) {
+        var j = t ? JSON.parse(t) : {};
         if (!r.ok) { throw new Error(j.errors && j.errors[0] ? j.errors[0].detail : String(r.status)); }
         return j;
       });
@@ -92,17 +92,34 @@
     } else {
       map.setView([31.24, 121.5], 14);
     }
+    if (el.dataset.grids) {
+      fetch(el.dataset.grids, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (p) {
+        p.items.forEach(function (g) {
+          L.geoJSON(g.geometry, { interactive: false, style: { color: "#1d5fbf", weight: 1, fillOpacity: 0.04 } }).addTo(map);
+        });
+      }).catch(function () {});
+    }
     var marker = null, lng = document.getElementById("lng"), lat = document.getElementById("lat");
-    map.on("click", function (e) {
-      lng.value = e.latlng.lng.toFixed(6); lat.value = e.latlng.lat.toFixed(6);
-      if (!marker) { marker = L.marker(e.latlng).addTo(map); } else { marker.setLatLng(e.latlng); }
+    function place(ll) {
+      lng.value = ll.lng.toFixed(6); lat.value = ll.lat.toFixed(6);
+      if (!marker) { marker = L.marker(ll).addTo(map); } else { marker.setLatLng(ll); }
       el.dataset.pinned = "1";
-    });
+    }
+    // A resident's pin starts at their own building; a tap moves it.
+    var home = (el.dataset.home || "").split(",").map(Number);
+    if (home.length === 2 && home.every(isFinite)) {
+      place(L.latLng(home[1], home[0]));
+      map.setView([home[1], home[0]], 17);
+    }
+    map.on("click", function (e) { place(e.latlng); });
     el.dataset.ready = "1";
   }
-  document.querySelectorAll("form[data-api]").forEach(function (form) {
-    form.addEventListener("submit", function (e) { submit(form, e); });
+  // After every deferred script (the base map's app.js among them) has run.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-api]").forEach(function (form) {
+      form.addEventListener("submit", function (e) { submit(form, e); });
+    });
+    var pin = document.getElementById("pin-map");
+    if (pin) { pinMap(pin); }
   });
-  var pin = document.getElementById("pin-map");
-  if (pin) { pinMap(pin); }
 })();

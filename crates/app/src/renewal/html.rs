@@ -82,6 +82,8 @@ struct NewPage {
     staff: bool,
     focus: String,
     tile_url: String,
+    /// `lng,lat` of a resident's own building: where the pin starts.
+    home: String,
 }
 
 pub async fn new(
@@ -98,8 +100,22 @@ pub async fn new(
         .extent_of(gongzhi_core::identity::Scope::Community(c))
         .map(|b| format!("{},{},{},{}", b[0], b[1], b[2], b[3]))
         .unwrap_or_default();
+    let home = match user.resident_id {
+        Some(r) if !staff => crate::residents::service::party(&st, r)
+            .await?
+            .and_then(|p| {
+                st.org_map()
+                    .buildings
+                    .iter()
+                    .find(|b| b.id == p.place.building_id)
+                    .map(|b| format!("{},{}", b.lng, b.lat))
+            })
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
     let layout = Layout::new(&st, &ctx, "renewal.new_title", "/renewal");
     render(&NewPage {
+        home,
         staff,
         focus,
         tile_url: st.config.tile_url.clone().unwrap_or_default(),

@@ -1251,3 +1251,134 @@ async fn a_resident_checks_in_at_a_meeting_on_a_phone_by_its_qr_link() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_resident_proposes_a_renewal_idea_with_a_photo_and_a_map_pin_and_votes_on_a_phone() {
+    let Some((_driver, port)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let c = browser(port, "390,844").await;
+    let base = format!("http://{addr}");
+    let dir = screenshots();
+    let photo = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/renewal/photos/basement-before.png"
+    );
+    let open_round = app
+        .scalar_i64("select max(id) from renewal_rounds where closed_at is null")
+        .await;
+    let result = async {
+        login(&c, &base, "resident1").await?;
+        c.goto(&format!("{base}/renewal/new")).await?;
+        c.wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("#pin-map[data-ready]"))
+            .await?;
+        for (name, text) in [("title", "楼顶平台改成晾晒区"), ("place", "7号楼楼顶")] {
+            c.find(Locator::Css(&format!("input[name={name}]")))
+                .await?
+                .send_keys(text)
+                .await?;
+        }
+        c.find(Locator::Css("textarea[name=description]"))
+            .await?
+            .send_keys("楼顶空着，大家被子没地方晒。")
+            .await?;
+        // The pin starts at resident1's own building (a tap would move it).
+        c.find(Locator::Css("#pin-map[data-pinned]")).await?;
+        c.find(Locator::Css("input[name=photos]"))
+            .await?
+            .send_keys(photo)
+            .await?;
+        snap(&c, &dir, "renewal-propose-phone.png").await?;
+        c.find(Locator::Css("#renewal-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let flash = c
+            .wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("p.flash"))
+            .await;
+        if flash.is_err() {
+            let said = c
+                .find(Locator::Css("#renewal-form .form-error"))
+                .await?
+                .text()
+                .await?;
+            panic!("the proposal was refused: {said}");
+        }
+        let stage = c
+            .find(Locator::Css("#stage"))
+            .await?
+            .attr("data-stage")
+            .await?;
+        assert_eq!(stage.as_deref(), Some("idea"));
+        c.find(Locator::Css(".thumbs img")).await?;
+        // Then vote in the round open now.
+        c.goto(&format!("{base}/renewal/rounds/{open_round}"))
+            .await?;
+        c.find(Locator::Css("input[name='projects[]']"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css(
+            "form[data-api$='/ballot'] button[type=submit]",
+        ))
+        .await?
+        .click()
+        .await?;
+        let voted = c
+            .wait()
+            .every(POLL)
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("p.flash"))
+            .await;
+        snap(&c, &dir, "renewal-voted-phone.png").await?;
+        if voted.is_err() {
+            let said = c
+                .find(Locator::Css("form[data-api$='/ballot'] .form-error"))
+                .await?
+                .text()
+                .await?;
+            panic!("the ballot was refused: {said}");
+        }
+        let wide: bool = c
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth + 1",
+                vec![],
+            )
+            .await?
+            .as_bool()
+            .unwrap_or(true);
+        assert!(!wide, "the round page fits a phone");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    result.expect("browser steps");
+    let r1 = app.resident_id_of("resident1").await;
+    let id = app
+        .scalar_i64(&format!(
+            "select max(id) from renewal_projects where proposer_resident_id = {r1} and title = '楼顶平台改成晾晒区'"
+        ))
+        .await;
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "select count(*) from renewal_photos where project_id = {id}"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "select count(*) from renewal_ballots where round_id = {open_round}"
+        ))
+        .await,
+        1
+    );
+}
