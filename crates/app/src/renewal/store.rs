@@ -436,6 +436,15 @@ pub async fn ballots(tx: &mut Tx, round: i64) -> Result<Vec<(String, String)>, s
     .await)
 }
 
+pub async fn ballot_count(tx: &mut Tx, round: i64) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query_scalar(
+        "select count(*) from renewal_ballots where round_id = $1"
+    )
+    .bind(round)
+    .fetch_one(&mut **x)
+    .await)
+}
+
 pub async fn ballot_of(
     tx: &mut Tx,
     round: i64,

@@ -238,7 +238,7 @@ pub async fn round(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<RoundVi
     let r = load(st, u, id).await?;
     let mut tx = st.db.read().await?;
     let items = store::items(&mut tx, id).await?;
-    let ballots = store::ballots(&mut tx, id).await?;
+    let ballots = store::ballot_count(&mut tx, id).await?;
     let my_ballot = match (u.role, u.resident_id) {
         (Role::Resident | Role::BuildingHead, Some(me)) => {
             store::ballot_of(&mut tx, id, &pseudonym(st, id, me))
@@ -290,7 +290,7 @@ pub async fn round(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<RoundVi
         phase: phase(&r, st.now_ms()).into(),
         vote_opens: crate::clock::format_cn(r.vote_opens),
         vote_closes: crate::clock::format_cn(r.vote_closes),
-        ballots: ballots.len() as i64,
+        ballots,
         my_ballot,
         items,
         selected_cost: result.as_ref().map(|x| x.cost_fen.into()),
