@@ -33,6 +33,7 @@ pub mod rights;
 pub mod routing;
 pub mod state;
 pub mod taxonomy;
+pub mod timebank;
 pub mod twin;
 pub mod votes;
 pub mod web;
@@ -80,6 +81,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(votes::api())
         .merge(participation::api())
         .merge(renewal::api())
+        .merge(timebank::api())
         .merge(twin::api())
         .merge(devices::api())
         .merge(notify::api())

@@ -15,6 +15,7 @@ pub mod mediation;
 pub mod org;
 pub mod pii;
 pub mod rights;
+pub mod timebank;
 pub mod tlog;
 pub mod twin;
 pub mod votes;

@@ -347,6 +347,18 @@ pub async fn withdraw(
     state(st, user, for_resident).await
 }
 
+/// Whether account `user` is a registered guardian of resident `ward` (for other domains:
+/// a guardian confirms a time-bank service for an elder).
+pub async fn is_guardian(st: &AppState, ward: i64, user: i64) -> AppResult<bool> {
+    let mut tx = st.db.read().await?;
+    Ok(store::is_guardian(&mut tx, ward, user).await?)
+}
+
+/// The accounts registered as guardians of resident `ward`, inside the caller's transaction.
+pub async fn guardians_in(tx: &mut crate::db::Tx, ward: i64) -> AppResult<Vec<i64>> {
+    Ok(store::guardians_of(tx, ward).await?)
+}
+
 /// Registers `guardian` (an account) as a guardian of resident `ward`: community staff in
 /// whose scope the resident lives. Audited.
 pub async fn add_guardian(

@@ -83,6 +83,18 @@ pub async fn add_guardian(
         .map(|_| ()))
 }
 
+/// The accounts registered as guardians of a resident.
+pub async fn guardians_of(tx: &mut Tx, ward: i64) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |c| {
+        sqlx::query_scalar(
+        "select guardian_user_id from guardians where ward_resident_id = $1 order by guardian_user_id"
+    )
+    .bind(ward)
+    .fetch_all(&mut **c)
+    .await
+    })
+}
+
 /// The resident records a user is guardian of.
 pub async fn wards(tx: &mut Tx, user: i64) -> Result<Vec<i64>, sqlx::Error> {
     on_tx!(tx, |c| sqlx::query_scalar(WARDS)

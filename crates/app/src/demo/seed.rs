@@ -88,6 +88,7 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
     crate::votes::demo::seed(st).await?;
     crate::participation::demo::seed(st).await?;
     crate::renewal::demo::seed(st).await?;
+    crate::timebank::demo::seed(st).await?;
     if !matches!(size, DemoSize::Fixture(_)) {
         crate::funds::demo::seed(st, SEED).await?;
         super::twin::seed(st).await?;
@@ -260,6 +261,24 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no building has two households; seed more residents"))?;
     let (r1, r2) = (pair[0], pair[1]);
     let first_building = buildings[b_index];
+    // volunteer1 (a younger elder, 60–70) and elder1 (80 or older): neighbours in the same
+    // community, for the time bank.
+    let community_of =
+        |i: usize| buildings[d.households[d.residents[i].household].building].community_id;
+    let aged = |lo: i64, hi: i64, not: &[usize]| {
+        (0..d.residents.len()).find(|&i| {
+            let born = i64::from(d.residents[i].birth_year);
+            community_of(i) == first_building.community_id
+                && !not.contains(&i)
+                && (lo..=hi).contains(&born)
+        })
+    };
+    let v1 = aged(1956, 1966, &[r1, r2])
+        .or_else(|| aged(0, 9999, &[r1, r2]))
+        .ok_or_else(|| anyhow::anyhow!("no resident for volunteer1"))?;
+    let e1 = aged(0, 1946, &[r1, r2, v1])
+        .or_else(|| aged(0, 9999, &[r1, r2, v1]))
+        .ok_or_else(|| anyhow::anyhow!("no resident for elder1"))?;
     let system = Actor {
         id: None,
         name: "demo".into(),
@@ -358,6 +377,20 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
             Scope::OwnResident(resident_ids[r2]),
             Some(resident_ids[r2]),
         ),
+        (
+            "volunteer1",
+            &d.residents[v1].name,
+            Role::Resident,
+            Scope::OwnResident(resident_ids[v1]),
+            Some(resident_ids[v1]),
+        ),
+        (
+            "elder1",
+            &d.residents[e1].name,
+            Role::Resident,
+            Scope::OwnResident(resident_ids[e1]),
+            Some(resident_ids[e1]),
+        ),
     ];
     for (username, name, role, scope, resident_id) in specs {
         let spec = UserSpec {
@@ -384,7 +417,7 @@ async fn write(st: &AppState, d: &Demo) -> anyhow::Result<()> {
 
 /// The demo accounts that exist, with their scope label.
 async fn accounts(st: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
-    const NAMES: [&str; 14] = [
+    const NAMES: [&str; 16] = [
         "admin",
         "street1",
         "staff1",
@@ -399,6 +432,8 @@ async fn accounts(st: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
         "auditor1",
         "resident1",
         "resident2",
+        "volunteer1",
+        "elder1",
     ];
     let mut out = vec![];
     for username in NAMES {

@@ -29,6 +29,7 @@ mod routing;
 mod schema;
 mod security;
 mod support;
+mod timebank;
 mod twin;
 mod votes;
 mod web;

@@ -160,6 +160,11 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, String> {
             ))
             .await,
         ),
+        (
+            "timebank_service",
+            app.scalar_i64("select max(id) from timebank_services where status = 'pending'")
+                .await,
+        ),
         ("case", case),
         ("order", order),
         ("dispute", dispute),

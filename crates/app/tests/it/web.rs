@@ -228,7 +228,7 @@ async fn the_demo_seed_is_deterministic_and_idempotent() {
         .await
         .expect("seed")
         .expect("accounts");
-    assert_eq!(again.len(), 14, "accounts listed, nothing seeded twice");
+    assert_eq!(again.len(), 16, "accounts listed, nothing seeded twice");
     assert_eq!(
         app.scalar_i64("select count(*) from residents").await,
         crate::support::FIXTURE_RESIDENTS as i64
