@@ -118,6 +118,7 @@ pub fn router(st: AppState) -> Router {
         .merge(votes::routes())
         .merge(participation::routes())
         .merge(renewal::routes())
+        .merge(timebank::routes())
         .merge(twin::routes())
         .merge(devices::routes())
         .merge(notify::routes())

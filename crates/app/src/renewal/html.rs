@@ -1,7 +1,7 @@
 //! The 微更新 pages: a community's projects and rounds (with staff's round and import
 //! forms), the proposal form with photos and a map pin, a project's page through its whole
 //! course, a round's page with the ballot and the results, and project photos. The forms
-//! post JSON to the API (`renewal.js`) and come back with `done=1`, or show the refusal in
+//! post JSON to the API (`jsonforms.js`) and come back with `done=1`, or show the refusal in
 //! the user's language where they were typed.
 
 use askama::Template;

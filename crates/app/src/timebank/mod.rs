@@ -4,8 +4,13 @@
 
 pub mod api;
 pub mod demo;
+pub mod html;
 pub mod service;
 mod store;
+
+pub fn routes() -> axum::Router<crate::state::AppState> {
+    axum::Router::new().route("/timebank", axum::routing::get(html::index))
+}
 
 pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;

@@ -21,7 +21,7 @@ static ASSETS: &[(&str, &[u8])] = &[
     asset!("ledger.js"),
     asset!("twin.js"),
     asset!("votes.js"),
-    asset!("renewal.js"),
+    asset!("jsonforms.js"),
     asset!("favicon.svg"),
     asset!("vendor/htmx/htmx.min.js"),
     asset!("vendor/leaflet/leaflet.js"),

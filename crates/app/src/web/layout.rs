@@ -53,6 +53,7 @@ impl Layout {
                     push("/votes", "nav.votes");
                     push("/participation", "nav.participation");
                     push("/renewal", "nav.renewal");
+                    push("/timebank", "nav.timebank");
                 }
                 (Role::Mediator, _) => {
                     push("/mediation", "nav.mediation");
@@ -70,6 +71,7 @@ impl Layout {
                         push("/votes", "nav.votes");
                         push("/participation", "nav.participation");
                         push("/renewal", "nav.renewal");
+                        push("/timebank", "nav.timebank");
                     }
                     push("/supervision", "nav.supervision");
                     if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
@@ -89,6 +91,7 @@ impl Layout {
                         push("/votes", "nav.votes");
                         push("/participation", "nav.participation");
                         push("/renewal", "nav.renewal");
+                        push("/timebank", "nav.timebank");
                     }
                 }
             }

@@ -1,4 +1,4 @@
-// gongzhi 微更新 pages: every form posts JSON to the API (amounts typed in yuan go as fen,
+// Forms that post JSON to the API (微更新, 时间银行) (amounts typed in yuan go as fen,
 // photos and receipts as data URLs, a pabulib file as text), then shows the page again or
 // the refusal, in the user's language, where it was typed. The proposal form's map pin.
 (function () {
