@@ -82,7 +82,7 @@ async fn an_admin_creates_a_user_who_can_then_log_in() {
     weak[3] = ("password", "password");
     let r = app.post_form("/admin/users", &admin, &weak).await;
     assert!(r.location().contains("error=PASSWORD_TOO_COMMON"));
-    assert_eq!(app.audit_count("user.create", "ok").await, 15);
+    assert_eq!(app.audit_count("user.create", "ok").await, 17);
     let _ = PASSWORD;
 }
 

@@ -47,7 +47,7 @@ async fn records_carry_who_what_object_when_where_and_result() {
         .await;
     assert!((app.st.now_ms() - at).abs() < 60_000);
     // Every demo user's creation is recorded too.
-    assert_eq!(app.audit_count("user.create", "ok").await, 14);
+    assert_eq!(app.audit_count("user.create", "ok").await, 16);
 }
 
 #[tokio::test]
