@@ -13,11 +13,9 @@ use serde::Serialize;
 mod money;
 mod projects;
 mod rounds;
+mod space;
 
-pub use money::{
-    AdoptRequest, FundingView, MilestoneView, PledgeRequest, PledgeView, UseRequest, UseView,
-    adopt, pledge, record_use,
-};
+pub use money::{FundingView, MilestoneView, PledgeRequest, PledgeView, pledge};
 pub use projects::{
     NewPostRequest, NewProjectRequest, PostView, ProjectAction, ProjectSummary, ProjectView,
     WorkshopView, act, photo, pick, post, project, projects, propose,
@@ -27,6 +25,7 @@ pub use rounds::{
     ItemView, NewRoundRequest, RoundBallot, RoundSummary, RoundView, ballot, close, create_round,
     export_pb, import_pb, round, rounds,
 };
+pub use space::{AdoptRequest, UseRequest, UseView, adopt, record_use};
 
 use crate::auth::service::CurrentUser;
 use crate::error::{AppError, AppResult};

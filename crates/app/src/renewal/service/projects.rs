@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::super::store::{self, NewPost, NewProject, ProjectRow};
-use super::money::{self, FundingView, MilestoneView, UseView};
+use super::money::{self, FundingView, MilestoneView};
+use super::space::{self, UseView};
 use super::{
     Money, invalid, manages, masked, must_manage, must_read, reads, resident, tell_proposer, text,
 };
@@ -276,8 +277,8 @@ pub async fn project(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<Proje
     let funding = money::funding(st, &p).await?;
     let milestones = money::milestones(st, id).await?;
     let progress = milestones.last().map(|m| m.percent).unwrap_or(0);
-    let rota = money::rota(st, id).await?;
-    let usage = money::usage(st, &p).await?;
+    let rota = space::rota(st, id).await?;
+    let usage = space::usage(st, &p).await?;
     Ok(ProjectView {
         id,
         community_id: p.community_id,
