@@ -1,6 +1,9 @@
 // Forms that post JSON to the API (微更新, 时间银行) (amounts typed in yuan go as fen,
 // photos and receipts as data URLs, a pabulib file as text), then shows the page again or
-// the refusal, in the user's language, where it was typed. The proposal form's map pin.
+// the refusal, in the user's language, where it was typed. `data-method` sends PUT;
+// `data-geo` adds the device's position (lng, lat) — a volunteer's check-in at the elder's
+// home; its `data-geo-error` is said when the position cannot be had. The proposal form's
+// map pin.
 (function () {
   "use strict";
   function csrf() {
@@ -35,8 +38,8 @@
         if (name.slice(-2) === "[]") {
           var key = name.slice(0, -2);
           out[key] = out[key] || [];
-          if (el.checked) { out[key].push(Number(el.value)); }
-        } else if (el.checked) { out[name] = el.value; }
+          if (el.checked) { out[key].push(/^-?\d+$/.test(el.value) ? Number(el.value) : el.value); }
+        } else if (el.checked) { out[name] = el.dataset.kind === "bool" ? true : el.value; }
         return;
       }
       var v = el.value.trim();
@@ -59,8 +62,17 @@
     var button = form.querySelector("button[type=submit]");
     if (button) { button.disabled = true; }
     body(form).then(function (data) {
+      if (form.dataset.geo === undefined) { return data; }
+      return new Promise(function (ok, fail) {
+        if (!navigator.geolocation) { fail(new Error(form.dataset.geoError || "geolocation")); return; }
+        navigator.geolocation.getCurrentPosition(function (p) {
+          data.lng = p.coords.longitude; data.lat = p.coords.latitude; ok(data);
+        }, function () { fail(new Error(form.dataset.geoError || "geolocation")); },
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+      });
+    }).then(function (data) {
       return fetch(form.dataset.api, {
-        method: "POST", credentials: "same-origin",
+        method: form.dataset.method || "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
         body: JSON.stringify(data)
       });
@@ -118,6 +130,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-api]").forEach(function (form) {
       form.addEventListener("submit", function (e) { submit(form, e); });
+    });
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
     });
     var pin = document.getElementById("pin-map");
     if (pin) { pinMap(pin); }

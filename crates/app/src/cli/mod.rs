@@ -671,6 +671,7 @@ async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
     tokio::spawn(crate::auth::service::housekeeping(st.clone()));
     tokio::spawn(crate::mediation::service::watch(st.clone()));
     tokio::spawn(crate::votes::service::watch(st.clone()));
+    tokio::spawn(crate::timebank::service::watch(st.clone()));
     tokio::spawn(crate::notify::deliver::run(st.clone()));
     if st.is_demo() {
         tokio::spawn(crate::demo::devices::heartbeats(st.clone()));

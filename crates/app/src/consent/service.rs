@@ -58,6 +58,18 @@ pub async fn require(
     consent::decide(&st.policy, purpose, &records(&rows)).map_err(refusal)
 }
 
+/// May resident `resident`'s data be processed for `purpose` (whoever acts — the person or
+/// their guardian)? As [`require`], for the person the data is about.
+pub async fn require_for_resident(
+    st: &AppState,
+    tx: &mut Tx,
+    resident: i64,
+    purpose: &str,
+) -> AppResult<()> {
+    let rows = store::of_subject(tx, &subject_of_resident(resident)).await?;
+    consent::decide(&st.policy, purpose, &records(&rows)).map_err(refusal)
+}
+
 /// One purpose as the consent page and API show it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PurposeView {
@@ -329,6 +341,10 @@ pub async fn withdraw(
         }
         "care_needs" => match resident {
             Some(r) => crate::residents::service::forget_care(&mut tx, r, now).await?,
+            None => 0,
+        },
+        "care_health_notes" => match resident {
+            Some(r) => crate::timebank::service::forget_health(&mut tx, r).await?,
             None => 0,
         },
         _ => 0,

@@ -250,6 +250,12 @@ pub async fn party(st: &AppState, id: i64) -> AppResult<Option<Party>> {
     Ok(store::find(&mut tx, id).await?.map(|r| party_of(st, r)))
 }
 
+/// Whether two residents live in one household (family, for a time-bank gift).
+pub async fn same_household(st: &AppState, a: i64, b: i64) -> AppResult<bool> {
+    let mut tx = st.db.read().await?;
+    Ok(store::same_household(&mut tx, a, b).await?)
+}
+
 /// A resident's name masked (`张*`) for a list another domain shows (an owner in a
 /// register, a member of a council); empty if there is no such resident.
 pub async fn masked_name(st: &AppState, id: i64) -> AppResult<String> {

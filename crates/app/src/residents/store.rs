@@ -262,3 +262,17 @@ pub async fn households_of(
         .fetch_all(&mut **c)
         .await)
 }
+
+/// Whether two residents live in one household.
+pub async fn same_household(tx: &mut Tx, a: i64, b: i64) -> Result<bool, sqlx::Error> {
+    let n: i64 = on_tx!(tx, |c| {
+        sqlx::query_scalar(
+        "select count(*) from residents a join residents b on a.household_id = b.household_id where a.id = $1 and b.id = $2"
+    )
+    .bind(a)
+    .bind(b)
+    .fetch_one(&mut **c)
+    .await
+    })?;
+    Ok(n > 0)
+}

@@ -59,8 +59,9 @@ async fn optional_processing_needs_consent_and_the_row_carries_the_policy_versio
         format!("{},general,api", app.st.policy.version),
         "the policy in force"
     );
-    assert_eq!(app.st.policy.version, 3);
-    assert_eq!(app.audit_count("consent.grant", "ok").await, 1);
+    assert_eq!(app.st.policy.version, 4);
+    // The demo granted one already (elder1's health note).
+    assert_eq!(app.audit_count("consent.grant", "ok").await, 2);
     let phone = app
         .scalar_text("select notify_phone_enc from users where username = 'resident1'")
         .await
@@ -356,7 +357,7 @@ fn policies() -> (String, String) {
         .find("[[purpose]]\ncode = \"care_needs\"")
         .expect("care_needs purpose");
     // Version 1 held the purposes before care needs (those after came with version 2).
-    let v1 = text[..at].replace("version = 3", "version = 1");
+    let v1 = text[..at].replace("version = 4", "version = 1");
     let v2 = text.replace(
         "sensitive = true\nadded_in = 1",
         "sensitive = true\nadded_in = 2",
@@ -365,7 +366,7 @@ fn policies() -> (String, String) {
     let cut = v2
         .find("[[purpose]]\ncode = \"micro_renewal\"")
         .unwrap_or(v2.len());
-    let v2 = v2[..cut].replace("version = 3", "version = 2");
+    let v2 = v2[..cut].replace("version = 4", "version = 2");
     (v1, v2)
 }
 
@@ -519,7 +520,11 @@ async fn core_functions_work_without_optional_consent() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(app.scalar_i64("select count(*) from consents").await, 0);
+    assert_eq!(
+        app.scalar_i64("select count(*) from consents where user_id = (select id from users where username = 'resident2')")
+            .await,
+        0
+    );
     let state = app.get("/api/v1/me/consents", &r2).await;
     let necessary: Vec<_> = state.json()["purposes"]
         .as_array()

@@ -177,9 +177,28 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, String> {
         ("rights_request", request),
         ("mediator", mediator),
         ("ledger_index", 0),
+        (
+            "timebank_request",
+            app.scalar_i64("select max(id) from timebank_requests where status = 'matched'")
+                .await,
+        ),
+        (
+            "timebank_item",
+            app.scalar_i64(&format!(
+                "select min(id) from timebank_items where community_id = {community}"
+            ))
+            .await,
+        ),
     ] {
         m.insert(k, v.to_string());
     }
+    m.insert("month", "2026-01".to_string());
+    m.insert(
+        "timebank_certificate",
+        app.scalar_text("select min(code) from timebank_certificates")
+            .await
+            .expect("the demo's certificate"),
+    );
     m
 }
 

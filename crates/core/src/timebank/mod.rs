@@ -6,6 +6,8 @@
 //! another member (a gift to family). A member's balance never goes below zero; the bank's
 //! balance is minus everything its members hold.
 
+pub mod matching;
+
 use std::collections::HashMap;
 
 /// The longest service one record may carry: a day.

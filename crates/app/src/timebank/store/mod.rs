@@ -1,6 +1,12 @@
 //! Every SQL statement of the time bank: accounts, transfers with their two movements,
 //! verified volunteers, and services from pending to confirmed.
 
+mod requests;
+mod spend;
+
+pub use requests::*;
+pub use spend::*;
+
 use crate::db::Tx;
 use crate::on_tx;
 
@@ -256,6 +262,21 @@ pub async fn set_transfer(tx: &mut Tx, service: i64, transfer: i64) -> Result<()
     )
     .bind(service)
     .bind(transfer)
+    .execute(&mut **x)
+    .await
+    .map(|_| ()))
+}
+
+pub async fn set_transfer_service(
+    tx: &mut Tx,
+    transfer: i64,
+    service: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| sqlx::query(
+        "update timebank_transfers set service_id = $2 where id = $1"
+    )
+    .bind(transfer)
+    .bind(service)
     .execute(&mut **x)
     .await
     .map(|_| ()))

@@ -9,13 +9,18 @@ use gongzhi_core::identity::Role;
 use gongzhi_core::timebank::{self as rules, Transfer};
 use serde::{Deserialize, Serialize};
 
+pub mod requests;
+pub mod spend;
+
+pub use requests::{forget_health, watch};
+
 use super::store::{self, ServiceRow};
 use crate::audit::{self, Event};
 use crate::auth::service::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-fn invalid(code: &'static str, field: &'static str) -> AppError {
+pub(super) fn invalid(code: &'static str, field: &'static str) -> AppError {
     AppError::Invalid {
         code,
         field: Some(field),
@@ -23,7 +28,7 @@ fn invalid(code: &'static str, field: &'static str) -> AppError {
 }
 
 /// A member's community: where they live.
-async fn home(st: &AppState, resident: Option<i64>) -> AppResult<Option<i64>> {
+pub(super) async fn home(st: &AppState, resident: Option<i64>) -> AppResult<Option<i64>> {
     Ok(match resident {
         Some(r) => crate::residents::service::party(st, r)
             .await?
@@ -82,7 +87,7 @@ pub struct ServiceView {
     pub at_ms: i64,
 }
 
-async fn masked_user(st: &AppState, user: i64) -> AppResult<String> {
+pub(super) async fn masked_user(st: &AppState, user: i64) -> AppResult<String> {
     Ok(match crate::auth::service::account(st, user).await? {
         Some(a) => match a.resident_id {
             Some(r) => crate::residents::service::masked_name(st, r).await?,
@@ -284,26 +289,46 @@ pub async fn confirm(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<Servi
     if !store::confirm(&mut tx, id, u.id, now).await? {
         return Err(AppError::Conflict("SERVICE_CONFIRMED"));
     }
-    let bank = store::account(&mut tx, s.community_id, None, now).await?;
-    let volunteer = store::account(&mut tx, s.community_id, Some(s.provider_user), now).await?;
-    let moves = Transfer {
-        from: bank,
-        to: volunteer,
-        minutes: s.minutes,
-    }
-    .movements(None)
-    .map_err(|e| invalid(e.code(), "minutes"))?;
-    let transfer = store::transfer(
-        &mut tx,
-        s.community_id,
-        "service",
-        Some(id),
-        &format!("服务 #{id}"),
-        moves,
-        Some(u.id),
-        now,
-    )
-    .await?;
+    // Paid by the community's bank, or from the recipient's own stored hours when they
+    // asked so (never below zero: 409 TIMEBANK_INSUFFICIENT, and the service stays pending).
+    let paid_by_recipient = store::request_of_service(&mut tx, id)
+        .await?
+        .is_some_and(|r| r.pay_hours);
+    let transfer = if paid_by_recipient {
+        let t = spend::pay_service_from_hours(
+            &mut tx,
+            s.community_id,
+            s.recipient_user,
+            s.provider_user,
+            s.minutes,
+            &format!("服务 #{id}（受助人以存储时间支付）"),
+            now,
+        )
+        .await?;
+        store::set_transfer_service(&mut tx, t, id).await?;
+        t
+    } else {
+        let bank = store::account(&mut tx, s.community_id, None, now).await?;
+        let volunteer = store::account(&mut tx, s.community_id, Some(s.provider_user), now).await?;
+        let moves = Transfer {
+            from: bank,
+            to: volunteer,
+            minutes: s.minutes,
+        }
+        .movements(None)
+        .map_err(|e| invalid(e.code(), "minutes"))?;
+        store::transfer(
+            &mut tx,
+            s.community_id,
+            "service",
+            Some(id),
+            &format!("服务 #{id}"),
+            moves,
+            Some(u.id),
+            now,
+        )
+        .await?
+    };
     store::set_transfer(&mut tx, id, transfer).await?;
     let how = if u.id == s.recipient_user {
         "recipient"
