@@ -47,7 +47,23 @@ create index timebank_requests_recipient on timebank_requests(recipient_user, id
 create index timebank_requests_volunteer on timebank_requests(volunteer_user, status);
 
 alter table timebank_services add column request_id bigint;
-create index timebank_services_month on timebank_services(community_id, confirmed_at);
+
+-- Monthly figures, kept in the transaction that credits a service (the month it was
+-- credited, China time), so a month reads in constant time whatever the volume.
+create table timebank_month_kinds (
+    community_id bigint not null,
+    month text not null,
+    kind text not null,
+    services bigint not null,
+    minutes bigint not null,
+    primary key (community_id, month, kind)
+);
+create table timebank_month_volunteers (
+    community_id bigint not null,
+    month text not null,
+    user_id bigint not null,
+    primary key (community_id, month, user_id)
+);
 
 create table timebank_health_notes (
     resident_id bigint primary key,

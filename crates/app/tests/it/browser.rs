@@ -1389,3 +1389,152 @@ async fn a_resident_proposes_a_renewal_idea_with_a_photo_and_a_map_pin_and_votes
         1
     );
 }
+
+/// 时间银行: staff enter a meal-delivery request for elder1 (who has no phone at hand) on
+/// the wide page; volunteer1, on a phone, takes it and checks in at elder1's building — the
+/// phone's position is elder1's (the geolocation the page asks for answers with it) — and
+/// then sees elder1's health note while serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_enter_an_elder_s_request_and_a_volunteer_checks_in_on_a_phone() {
+    let Some((_driver, port)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let base = format!("http://{addr}");
+    let dir = screenshots();
+    let (lng, lat) = crate::support::home_of(&app, "elder1").await;
+    let wanted = {
+        use chrono::TimeZone;
+        let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        tz.timestamp_millis_opt(app.st.now_ms() + 30 * 60_000)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let wait = |c: &fantoccini::Client, css: &'static str| {
+        let c = c.clone();
+        async move {
+            c.wait()
+                .every(POLL)
+                .at_most(Duration::from_secs(45))
+                .for_element(Locator::Css(css))
+                .await
+        }
+    };
+    let staff = browser(port, "1280,900").await;
+    let result = async {
+        login(&staff, &base, "staff1").await?;
+        staff.goto(&format!("{base}/timebank")).await?;
+        let form = staff.find(Locator::Css("#request-form")).await?;
+        form.find(Locator::Css("input[name=for]"))
+            .await?
+            .send_keys("elder1")
+            .await?;
+        staff
+            .execute(
+                "document.querySelector('#request-form input[name=wanted_at]').value = arguments[0];",
+                vec![serde_json::json!(wanted)],
+            )
+            .await?;
+        form.find(Locator::Css("input[name=note]"))
+            .await?
+            .send_keys("午餐一份，少盐")
+            .await?;
+        snap(&staff, &dir, "timebank-staff-request.png").await?;
+        form.find(Locator::Css("button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        if wait(&staff, "#status[data-status=open]").await.is_err() {
+            let said = staff
+                .find(Locator::Css("#request-form .form-error"))
+                .await?
+                .text()
+                .await?;
+            panic!("the request was refused: {said}");
+        }
+        snap(&staff, &dir, "timebank-request-open.png").await?;
+        Ok::<_, fantoccini::error::CmdError>(staff.current_url().await?.to_string())
+    }
+    .await;
+    let _ = staff.close().await;
+    let url = result.expect("staff's steps");
+    let id: i64 = url
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.split('?').next())
+        .and_then(|s| s.parse().ok())
+        .expect("the request's id");
+    assert_eq!(
+        app.scalar_text(&format!(
+            "select channel || ',' || status from timebank_requests where id = {id}"
+        ))
+        .await
+        .as_deref(),
+        Some("staff,open")
+    );
+    let phone = browser(port, "390,844").await;
+    // The phone stands at elder1's building.
+    let fake_gps = format!(
+        "navigator.geolocation.getCurrentPosition = function (ok) {{ ok({{ coords: {{ longitude: {}, latitude: {} }} }}); }};",
+        lng + 0.0002,
+        lat
+    );
+    let result = async {
+        login(&phone, &base, "volunteer1").await?;
+        phone
+            .goto(&format!("{base}/timebank/requests/{id}"))
+            .await?;
+        phone
+            .find(Locator::Css("form[data-api$='/take'] button"))
+            .await?
+            .click()
+            .await?;
+        wait(&phone, "#status[data-status=matched]").await?;
+        phone.execute(&fake_gps, vec![]).await?;
+        snap(&phone, &dir, "timebank-checkin-phone.png").await?;
+        phone
+            .find(Locator::Css("#checkin-form button"))
+            .await?
+            .click()
+            .await?;
+        if wait(&phone, "#status[data-status=visiting]").await.is_err() {
+            let said = phone
+                .find(Locator::Css("#checkin-form .form-error"))
+                .await?
+                .text()
+                .await?;
+            panic!("the check-in was refused: {said}");
+        }
+        phone.find(Locator::Css("#checkin")).await?;
+        let note = phone
+            .find(Locator::Css("#health-note"))
+            .await?
+            .text()
+            .await?;
+        assert!(note.contains("青霉素"), "{note}");
+        phone.find(Locator::Css("#checkout-form button")).await?;
+        snap(&phone, &dir, "timebank-visiting-phone.png").await?;
+        let wide: bool = phone
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth + 1",
+                vec![],
+            )
+            .await?
+            .as_bool()
+            .unwrap_or(true);
+        assert!(!wide, "the visit page fits a phone");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = phone.close().await;
+    result.expect("the volunteer's steps");
+    assert!(
+        app.scalar_i64(&format!(
+            "select checkin_m from timebank_requests where id = {id} and status = 'visiting'"
+        ))
+        .await
+            < 50
+    );
+}

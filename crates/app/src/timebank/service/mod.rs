@@ -330,6 +330,15 @@ pub async fn confirm(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<Servi
         .await?
     };
     store::set_transfer(&mut tx, id, transfer).await?;
+    store::roll_up(
+        &mut tx,
+        s.community_id,
+        &spend::this_month(now),
+        &s.kind,
+        s.minutes,
+        s.provider_user,
+    )
+    .await?;
     let how = if u.id == s.recipient_user {
         "recipient"
     } else if manages(st, u, s.community_id) {

@@ -501,8 +501,8 @@ async fn compute_month(
     community: i64,
     month: &str,
 ) -> AppResult<MonthView> {
-    let (from, to) = month_bounds(month).ok_or(invalid("MONTH_INVALID", "month"))?;
-    let (volunteers, kinds) = store::month(tx, community, from, to).await?;
+    let (_, to) = month_bounds(month).ok_or(invalid("MONTH_INVALID", "month"))?;
+    let (volunteers, kinds) = store::month(tx, community, month).await?;
     let published = store::published(tx, community, month).await?;
     let by_kind: Vec<KindTotal> = kinds
         .into_iter()

@@ -180,33 +180,62 @@ pub async fn certificate(tx: &mut Tx, code: &str) -> Result<Option<CertificateRo
     })
 }
 
-/// A month's confirmed services of a community, `[from, to)`: distinct volunteers, then
-/// per kind (kind, services, minutes).
+/// Counts a credited service in its month's figures (in the crediting transaction).
+pub async fn roll_up(
+    tx: &mut Tx,
+    community: i64,
+    month: &str,
+    kind: &str,
+    minutes: i64,
+    volunteer: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |x| {
+        sqlx::query(
+        "insert into timebank_month_kinds (community_id, month, kind, services, minutes) values ($1, $2, $3, 1, $4) \
+         on conflict (community_id, month, kind) do update set services = timebank_month_kinds.services + 1, \
+         minutes = timebank_month_kinds.minutes + excluded.minutes"
+    )
+    .bind(community)
+    .bind(month)
+    .bind(kind)
+    .bind(minutes)
+    .execute(&mut **x)
+    .await
+    .map(|_| ())
+    })?;
+    on_tx!(tx, |x| {
+        sqlx::query(
+        "insert into timebank_month_volunteers (community_id, month, user_id) values ($1, $2, $3) on conflict do nothing"
+    )
+    .bind(community)
+    .bind(month)
+    .bind(volunteer)
+    .execute(&mut **x)
+    .await
+    .map(|_| ())
+    })
+}
+
+/// A month's figures of a community: distinct volunteers credited, then per kind (kind,
+/// services, minutes).
 pub async fn month(
     tx: &mut Tx,
     community: i64,
-    from: i64,
-    to: i64,
+    month: &str,
 ) -> Result<(i64, Vec<(String, i64, i64)>), sqlx::Error> {
-    let volunteers: i64 = on_tx!(tx, |x| {
-        sqlx::query_scalar(
-        "select count(distinct provider_user) from timebank_services where community_id = $1 and confirmed_at >= $2 \
-         and confirmed_at < $3 and status = 'confirmed'"
+    let volunteers: i64 = on_tx!(tx, |x| sqlx::query_scalar(
+        "select count(*) from timebank_month_volunteers where community_id = $1 and month = $2"
     )
     .bind(community)
-    .bind(from)
-    .bind(to)
+    .bind(month)
     .fetch_one(&mut **x)
-    .await
-    })?;
+    .await)?;
     let kinds = on_tx!(tx, |x| {
         sqlx::query_as(
-        "select kind, count(*), cast(sum(minutes) as bigint) from timebank_services where community_id = $1 and confirmed_at >= $2 \
-         and confirmed_at < $3 and status = 'confirmed' group by kind order by kind"
+        "select kind, services, minutes from timebank_month_kinds where community_id = $1 and month = $2 order by kind"
     )
     .bind(community)
-    .bind(from)
-    .bind(to)
+    .bind(month)
     .fetch_all(&mut **x)
     .await
     })?;
