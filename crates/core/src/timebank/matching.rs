@@ -120,7 +120,7 @@ impl Default for Weights {
 
 /// Whether `v` can take `n` at all, and the walk.
 pub fn fit(n: &Need, v: &Volunteer) -> Result<f64, Unfit> {
-    if !v.kinds.iter().any(|k| *k == n.kind) {
+    if !v.kinds.contains(&n.kind) {
         return Err(Unfit::Skill);
     }
     let end = n.minute + n.minutes;

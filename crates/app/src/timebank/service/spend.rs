@@ -211,7 +211,7 @@ async fn family(
     {
         return Ok(true);
     }
-    Ok(crate::residents::service::same_household(st, ra, rb).await?)
+    crate::residents::service::same_household(st, ra, rb).await
 }
 
 /// Gives stored hours to a family member, in the same community or another of the street.
