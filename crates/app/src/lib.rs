@@ -26,6 +26,7 @@ pub mod open311;
 pub mod ops;
 pub mod org;
 pub mod participation;
+pub mod partners;
 pub mod renewal;
 pub mod residents;
 pub mod retention;
@@ -82,6 +83,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(participation::api())
         .merge(renewal::api())
         .merge(timebank::api())
+        .merge(partners::api())
         .merge(twin::api())
         .merge(devices::api())
         .merge(notify::api())
@@ -119,6 +121,7 @@ pub fn router(st: AppState) -> Router {
         .merge(participation::routes())
         .merge(renewal::routes())
         .merge(timebank::routes())
+        .merge(partners::routes())
         .merge(twin::routes())
         .merge(devices::routes())
         .merge(notify::routes())

@@ -89,6 +89,7 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
     crate::participation::demo::seed(st).await?;
     crate::renewal::demo::seed(st).await?;
     crate::timebank::demo::seed(st).await?;
+    crate::partners::demo::seed(st).await?;
     if !matches!(size, DemoSize::Fixture(_)) {
         crate::funds::demo::seed(st, SEED).await?;
         super::twin::seed(st).await?;

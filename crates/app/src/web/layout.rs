@@ -54,6 +54,7 @@ impl Layout {
                     push("/participation", "nav.participation");
                     push("/renewal", "nav.renewal");
                     push("/timebank", "nav.timebank");
+                    push("/partners", "nav.partners");
                 }
                 (Role::Mediator, _) => {
                     push("/mediation", "nav.mediation");
@@ -72,6 +73,7 @@ impl Layout {
                         push("/participation", "nav.participation");
                         push("/renewal", "nav.renewal");
                         push("/timebank", "nav.timebank");
+                        push("/partners", "nav.partners");
                     }
                     push("/supervision", "nav.supervision");
                     if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
@@ -92,6 +94,7 @@ impl Layout {
                         push("/participation", "nav.participation");
                         push("/renewal", "nav.renewal");
                         push("/timebank", "nav.timebank");
+                        push("/partners", "nav.partners");
                     }
                 }
             }

@@ -21,6 +21,7 @@ mod notify;
 mod open311;
 mod org;
 mod participation;
+mod partners;
 mod refusals;
 mod renewal;
 mod residents;

@@ -183,6 +183,20 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, String> {
                 .await,
         ),
         (
+            "partner",
+            app.scalar_i64(&format!(
+                "select min(id) from partners where community_id = {community}"
+            ))
+            .await,
+        ),
+        (
+            "campaign",
+            app.scalar_i64(&format!(
+                "select min(id) from campaigns where community_id = {community}"
+            ))
+            .await,
+        ),
+        (
             "timebank_item",
             app.scalar_i64(&format!(
                 "select min(id) from timebank_items where community_id = {community}"

@@ -14,6 +14,8 @@ pub enum Book {
     Maintenance,
     /// 微更新基金: subsidy + crowdfunding + residents' share for micro-renewal projects.
     Renewal,
+    /// 社区慈善基金: 五社联动 charity campaigns — donations in, help to beneficiaries out.
+    Charity,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,17 +56,19 @@ pub enum DocKind {
 }
 
 impl Book {
-    pub const ALL: [Book; 2] = [Book::Maintenance, Book::Renewal];
+    pub const ALL: [Book; 3] = [Book::Maintenance, Book::Renewal, Book::Charity];
     pub fn code(self) -> &'static str {
         match self {
             Book::Maintenance => "maintenance",
             Book::Renewal => "renewal",
+            Book::Charity => "charity",
         }
     }
     pub fn name_zh(self) -> &'static str {
         match self {
             Book::Maintenance => "专项维修资金",
             Book::Renewal => "微更新基金",
+            Book::Charity => "社区慈善基金",
         }
     }
     pub fn parse(s: &str) -> Result<Book, FundError> {
@@ -165,6 +169,13 @@ impl Category {
                 Book::Maintenance,
                 Category::Subsidy | Category::Crowdfunding | Category::Renewal
             ) | (Book::Renewal, Category::OwnerDeposit)
+                | (
+                    Book::Charity,
+                    Category::OwnerDeposit
+                        | Category::ResidentShare
+                        | Category::Repair
+                        | Category::Renewal
+                )
         )
     }
 }
