@@ -101,6 +101,27 @@ fn options(url: &str, client_id: &str) -> anyhow::Result<MqttOptions> {
     Ok(o)
 }
 
+/// Client ids whose subscription the broker has acknowledged (in this process): until then
+/// events published are not ours to receive (tests and health checks wait for it).
+static SUBSCRIBED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Whether the intake with `client_id` is subscribed now.
+pub fn is_subscribed(client_id: &str) -> bool {
+    SUBSCRIBED
+        .lock()
+        .map(|s| s.iter().any(|c| c == client_id))
+        .unwrap_or(false)
+}
+
+fn set_subscribed(client_id: &str, on: bool) {
+    if let Ok(mut s) = SUBSCRIBED.lock() {
+        s.retain(|c| c != client_id);
+        if on {
+            s.push(client_id.to_string());
+        }
+    }
+}
+
 /// One connection: subscribe, then handle messages until the connection fails.
 async fn session(st: &AppState, url: &str, client_id: &str, shared: bool) -> anyhow::Result<()> {
     let (client, mut events) = AsyncClient::new(options(url, client_id)?, 256);
@@ -127,6 +148,7 @@ async fn session(st: &AppState, url: &str, client_id: &str, shared: bool) -> any
             Event::Incoming(Packet::ConnAck(c)) => {
                 tracing::info!(session_present = c.session_present, "MQTT connected");
             }
+            Event::Incoming(Packet::SubAck(_)) => set_subscribed(client_id, true),
             _ => {}
         }
     }
@@ -136,6 +158,7 @@ async fn session(st: &AppState, url: &str, client_id: &str, shared: bool) -> any
 pub async fn run(st: AppState, url: String, client_id: String, shared: bool) {
     loop {
         if let Err(e) = session(&st, &url, &client_id, shared).await {
+            set_subscribed(&client_id, false);
             tracing::warn!(error = %e, "MQTT connection lost; reconnecting");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;

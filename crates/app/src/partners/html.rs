@@ -82,7 +82,7 @@ pub async fn campaign(
 ) -> AppResult<Html<String>> {
     let c = service::campaign(&st, &user, id).await?;
     let manages = crate::participation::service::manages(&st, &user, c.community_id);
-    let layout = Layout::new(&st, &ctx, "partners.campaign", "/partners");
+    let layout = Layout::new(&st, &ctx, "partners.campaign_title", "/partners");
     let page = CampaignPage {
         c,
         manages,

@@ -257,6 +257,19 @@ async fn mqtt_events_survive_a_broker_restart_exactly_once() {
         }
     });
     tokio::time::sleep(Duration::from_millis(800)).await;
+    // The intake must be subscribed before the device publishes (under load that can take
+    // longer than any fixed pause).
+    let intake_id = format!("gongzhi-test-{port}");
+    for _ in 0..300 {
+        if gongzhi_app::devices::mqtt::is_subscribed(&intake_id) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        gongzhi_app::devices::mqtt::is_subscribed(&intake_id),
+        "the intake subscribed within 15 s"
+    );
     let publish = |i: usize, kind: &'static str| {
         let dev = dev.clone();
         async move {
