@@ -394,6 +394,40 @@ pub async fn contribute(
     Ok(id)
 }
 
+/// A movement of campaign `c` in the community's charity book, approved under the campaign
+/// and its foundation: (movement id, ledger index).
+#[allow(clippy::too_many_arguments)]
+async fn charity_movement(
+    st: &AppState,
+    tx: &mut crate::db::Tx,
+    u: &CurrentUser,
+    c: &CampaignRow,
+    (direction, category, amount_fen): (Direction, Category, i64),
+    purpose: &str,
+    counterparty: &str,
+    now: i64,
+) -> AppResult<(i64, u64)> {
+    funds::record_in(
+        st,
+        tx,
+        c.community_id,
+        &MovementIn {
+            book: Book::Charity,
+            direction,
+            category,
+            amount_fen,
+            purpose,
+            counterparty,
+            approval: &format!("{}（{}）", c.foundation, c.title),
+            occurred_on: &today(st),
+            receipt_id: None,
+        },
+        Some(u.id),
+        now,
+    )
+    .await
+}
+
 /// A donation into a campaign: a movement in the charity book (on the ledger), linked.
 async fn donate_in(
     st: &AppState,
@@ -404,22 +438,14 @@ async fn donate_in(
     amount_fen: i64,
     now: i64,
 ) -> AppResult<i64> {
-    let (movement, index) = funds::record_in(
+    let (movement, index) = charity_movement(
         st,
         tx,
-        c.community_id,
-        &MovementIn {
-            book: Book::Charity,
-            direction: Direction::In,
-            category: Category::Donation,
-            amount_fen,
-            purpose: &format!("五社联动募捐：{}", c.title),
-            counterparty: donor,
-            approval: &format!("{}（{}）", c.foundation, c.title),
-            occurred_on: &today(st),
-            receipt_id: None,
-        },
-        Some(u.id),
+        u,
+        c,
+        (Direction::In, Category::Donation, amount_fen),
+        &format!("五社联动募捐：{}", c.title),
+        donor,
         now,
     )
     .await?;
@@ -732,22 +758,14 @@ pub async fn give(st: &AppState, u: &CurrentUser, id: i64, r: &NewHelp) -> AppRe
     if r.amount_fen > held {
         return Err(AppError::Conflict("CAMPAIGN_OVERDRAWN"));
     }
-    let (movement, index) = funds::record_in(
+    let (movement, index) = charity_movement(
         st,
         &mut tx,
-        c.community_id,
-        &MovementIn {
-            book: Book::Charity,
-            direction: Direction::Out,
-            category: Category::Service,
-            amount_fen: r.amount_fen,
-            purpose: &format!("{}：{purpose}", c.title),
-            counterparty: &b.masked_name,
-            approval: &format!("{}（{}）", c.foundation, c.title),
-            occurred_on: &today(st),
-            receipt_id: None,
-        },
-        Some(u.id),
+        u,
+        &c,
+        (Direction::Out, Category::Service, r.amount_fen),
+        &format!("{}：{purpose}", c.title),
+        &b.masked_name,
         now,
     )
     .await?;

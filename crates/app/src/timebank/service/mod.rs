@@ -9,8 +9,11 @@ use gongzhi_core::identity::Role;
 use gongzhi_core::timebank::{self as rules, Transfer};
 use serde::{Deserialize, Serialize};
 
+mod care;
+mod offers;
 pub mod requests;
 pub mod spend;
+mod visits;
 
 pub use requests::{forget_health, watch};
 

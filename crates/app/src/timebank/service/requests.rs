@@ -5,29 +5,31 @@
 //! welfare alert to the building head and staff. Health notes, under their own consent,
 //! are shown to the matched volunteer only while serving.
 
+//! Visits live in `visits.rs`, offers in `offers.rs`, health notes in `care.rs`.
+
 use chrono::{Datelike, TimeZone, Timelike};
 use gongzhi_core::identity::Role;
 use gongzhi_core::timebank::{self as rules, matching};
 use serde::{Deserialize, Serialize};
 
+use super::care::health_note_of;
+use super::offers::offer_view;
+use super::visits::CHECKIN_EARLY_MS;
 use super::{home, invalid, manages, masked_user};
 use crate::audit::{self, Event};
 use crate::auth::service::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::timebank::store::{self, OfferRow, RequestRow};
+use crate::timebank::store::{self, RequestRow};
 
-/// A check-in farther than this from the elder's building is refused.
-pub const CHECKIN_MAX_M: f64 = 300.0;
-/// A check-in earlier than this before the time asked is refused.
-pub const CHECKIN_EARLY_MS: i64 = 2 * 3_600_000;
-/// A matched visit not checked in this long after the time asked raises a welfare alert.
-pub const ALERT_AFTER_MS: i64 = 3_600_000;
+pub use super::care::{
+    HEALTH_PURPOSE, HealthNoteRequest, forget_health, health_note, set_health_note,
+};
+pub use super::offers::{OfferRequest, OfferView, my_offer, set_offer};
+pub use super::visits::{Position, alert_missed, checkin, checkout, finish_visit, watch};
+
 /// Health notes show to the matched volunteer from this long before the visit.
 const NOTE_BEFORE_MS: i64 = 2 * 3_600_000;
-/// The purpose under which health notes are kept (separate consent, PIPL art. 29).
-pub const HEALTH_PURPOSE: &str = "care_health_notes";
-const HEALTH_FIELD: &str = "timebank_health_note";
 
 fn china() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("valid offset"))
@@ -56,17 +58,6 @@ fn when(ms: i64) -> (u8, i64) {
     )
 }
 
-/// `08:30` to minutes after midnight.
-fn parse_hhmm(s: &str) -> Option<i64> {
-    let (h, m) = s.trim().split_once(':')?;
-    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-    ((0..=24).contains(&h) && (0..60).contains(&m) && h * 60 + m <= 1440).then_some(h * 60 + m)
-}
-
-fn hhmm(m: i64) -> String {
-    format!("{:02}:{:02}", m / 60, m % 60)
-}
-
 /// Where a user lives: (community, building, lng, lat).
 pub async fn place_of(st: &AppState, user: i64) -> AppResult<Option<(i64, i64, f64, f64)>> {
     let Some(r) = crate::auth::service::account(st, user)
@@ -86,133 +77,13 @@ pub async fn place_of(st: &AppState, user: i64) -> AppResult<Option<(i64, i64, f
         .map(|b| (p.place.community_id, b.id, b.lng, b.lat)))
 }
 
-fn building_name(st: &AppState, building: i64) -> String {
+pub(super) fn building_name(st: &AppState, building: i64) -> String {
     let map = st.org_map();
     map.buildings
         .iter()
         .find(|b| b.id == building)
         .map(|b| format!("{}{}", b.compound, b.name))
         .unwrap_or_default()
-}
-
-// ---------------------------------------------------------------- offers
-
-#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct OfferRequest {
-    /// Kinds of service offered.
-    pub kinds: Vec<String>,
-    /// Days free, Monday = 1 … Sunday = 7.
-    pub weekdays: Vec<i64>,
-    /// Free from, `08:00` (China time).
-    pub from: String,
-    /// Free until, `17:30`.
-    pub to: String,
-    /// Open requests taken at most (1–10; default 3).
-    pub capacity: Option<i64>,
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct OfferView {
-    pub kinds: Vec<String>,
-    pub weekdays: Vec<i64>,
-    pub from: String,
-    pub to: String,
-    pub capacity: i64,
-    pub note: String,
-}
-
-fn offer_view(o: &OfferRow) -> OfferView {
-    OfferView {
-        kinds: o
-            .kinds
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect(),
-        weekdays: o
-            .weekdays
-            .split(',')
-            .filter_map(|s| s.parse().ok())
-            .collect(),
-        from: hhmm(o.from_minute),
-        to: hhmm(o.to_minute),
-        capacity: o.capacity,
-        note: o.note.clone(),
-    }
-}
-
-/// A volunteer's own offer: what they do and when they are free.
-pub async fn my_offer(st: &AppState, u: &CurrentUser) -> AppResult<Option<OfferView>> {
-    let mut tx = st.db.read().await?;
-    Ok(store::offer(&mut tx, u.id).await?.as_ref().map(offer_view))
-}
-
-/// A verified volunteer sets what they offer.
-pub async fn set_offer(st: &AppState, u: &CurrentUser, r: &OfferRequest) -> AppResult<OfferView> {
-    let mut kinds = vec![];
-    for k in &r.kinds {
-        kinds.push(rules::check_kind(k).map_err(|e| invalid(e.code(), "kinds"))?);
-    }
-    kinds.sort_unstable();
-    kinds.dedup();
-    if kinds.is_empty() {
-        return Err(invalid("SERVICE_KIND_INVALID", "kinds"));
-    }
-    let mut days = r.weekdays.clone();
-    days.sort_unstable();
-    days.dedup();
-    if days.is_empty() || days.iter().any(|d| !(1..=7).contains(d)) {
-        return Err(invalid("WEEKDAYS_INVALID", "weekdays"));
-    }
-    let (Some(from), Some(to)) = (parse_hhmm(&r.from), parse_hhmm(&r.to)) else {
-        return Err(invalid("HOURS_INVALID", "from"));
-    };
-    if from >= to {
-        return Err(invalid("HOURS_INVALID", "to"));
-    }
-    let capacity = r.capacity.unwrap_or(3);
-    if !(1..=10).contains(&capacity) {
-        return Err(invalid("OFFER_CAPACITY_INVALID", "capacity"));
-    }
-    let note = r.note.as_deref().unwrap_or("").trim().to_string();
-    if note.chars().count() > 200 {
-        return Err(invalid("NOTE_INVALID", "note"));
-    }
-    let community = home(st, u.resident_id)
-        .await?
-        .ok_or(AppError::Forbidden("RESIDENT_ONLY"))?;
-    let now = st.now_ms();
-    let mut tx = st.db.begin().await?;
-    if !store::is_verified(&mut tx, u.id).await? {
-        return Err(AppError::Forbidden("VOLUNTEER_NOT_VERIFIED"));
-    }
-    let row = OfferRow {
-        user_id: u.id,
-        community_id: community,
-        kinds: kinds.join(","),
-        weekdays: days
-            .iter()
-            .map(|d| d.to_string())
-            .collect::<Vec<_>>()
-            .join(","),
-        from_minute: from,
-        to_minute: to,
-        capacity,
-        note,
-        updated_at: now,
-    };
-    store::set_offer(&mut tx, &row).await?;
-    audit::record(
-        &mut tx,
-        now,
-        &u.actor(),
-        Event::ok("timebank.offer", "user", u.id)
-            .with(serde_json::json!({"kinds": row.kinds, "weekdays": row.weekdays})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(offer_view(&row))
 }
 
 // ---------------------------------------------------------------- requests
@@ -288,17 +159,28 @@ pub struct RequestView {
 }
 
 /// How the caller stands to a request.
-struct Standing {
+pub(super) struct Standing {
     /// The person served or their guardian.
-    own: bool,
+    pub(super) own: bool,
     /// `own`, or whoever entered the request.
-    recipient_side: bool,
-    volunteer: bool,
-    staff: bool,
-    verified_nearby: bool,
+    pub(super) recipient_side: bool,
+    pub(super) volunteer: bool,
+    pub(super) staff: bool,
+    pub(super) verified_nearby: bool,
 }
 
-async fn standing(st: &AppState, u: &CurrentUser, r: &RequestRow) -> AppResult<Standing> {
+impl Standing {
+    /// Whether the request is theirs to know of at all (else it answers 404).
+    pub(super) fn sees(&self) -> bool {
+        self.recipient_side || self.volunteer || self.staff || self.verified_nearby
+    }
+}
+
+pub(super) async fn standing(
+    st: &AppState,
+    u: &CurrentUser,
+    r: &RequestRow,
+) -> AppResult<Standing> {
     let staff = manages(st, u, r.community_id);
     let own = u.id == r.recipient_user
         || match crate::auth::service::account(st, r.recipient_user)
@@ -333,19 +215,6 @@ async fn standing(st: &AppState, u: &CurrentUser, r: &RequestRow) -> AppResult<S
         staff,
         verified_nearby,
     })
-}
-
-async fn health_note_of(st: &AppState, recipient_user: i64) -> AppResult<Option<String>> {
-    let Some(r) = crate::auth::service::account(st, recipient_user)
-        .await?
-        .and_then(|a| a.resident_id)
-    else {
-        return Ok(None);
-    };
-    let mut tx = st.db.read().await?;
-    Ok(store::health(&mut tx, r)
-        .await?
-        .and_then(|sealed| st.cipher.decrypt(HEALTH_FIELD, &sealed).ok()))
 }
 
 async fn request_view(
@@ -411,7 +280,7 @@ async fn request_view(
 
 /// The person a request is for: the caller, or `for` (their ward, or anyone in the staff's
 /// area), with the channel it came by.
-async fn beneficiary(
+pub(super) async fn beneficiary(
     st: &AppState,
     u: &CurrentUser,
     for_user: Option<&str>,
@@ -500,7 +369,7 @@ pub async fn create_request(st: &AppState, u: &CurrentUser, r: &NewRequest) -> A
     Ok(id)
 }
 
-async fn load(st: &AppState, id: i64) -> AppResult<RequestRow> {
+pub(super) async fn load(st: &AppState, id: i64) -> AppResult<RequestRow> {
     let mut tx = st.db.read().await?;
     store::request(&mut tx, id).await?.ok_or(AppError::NotFound)
 }
@@ -509,7 +378,7 @@ async fn load(st: &AppState, id: i64) -> AppResult<RequestRow> {
 pub async fn request(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<RequestView> {
     let r = load(st, id).await?;
     let s = standing(st, u, &r).await?;
-    if !(s.recipient_side || s.volunteer || s.staff || s.verified_nearby) {
+    if !s.sees() {
         return Err(AppError::NotFound);
     }
     let v = request_view(st, u, &r, &s).await?;
@@ -763,7 +632,7 @@ pub async fn run_match(
 pub async fn take(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<RequestView> {
     let r = load(st, id).await?;
     let s = standing(st, u, &r).await?;
-    if !(s.recipient_side || s.volunteer || s.staff || s.verified_nearby) {
+    if !s.sees() {
         return Err(AppError::NotFound);
     }
     if !s.verified_nearby || u.id == r.recipient_user {
@@ -814,7 +683,7 @@ pub async fn take(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<RequestV
 pub async fn cancel(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<RequestView> {
     let r = load(st, id).await?;
     let s = standing(st, u, &r).await?;
-    if !(s.recipient_side || s.volunteer || s.staff || s.verified_nearby) {
+    if !s.sees() {
         return Err(AppError::NotFound);
     }
     if !(s.recipient_side || s.staff) {
@@ -834,299 +703,4 @@ pub async fn cancel(st: &AppState, u: &CurrentUser, id: i64) -> AppResult<Reques
     .await?;
     tx.commit().await?;
     request(st, u, id).await
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct Position {
-    pub lng: Option<f64>,
-    pub lat: Option<f64>,
-}
-
-/// The device's position, checked (after the caller's standing, so a stranger learns
-/// nothing from a malformed body).
-fn check_position(p: &Position) -> AppResult<(f64, f64)> {
-    match (p.lng, p.lat) {
-        (Some(lng), Some(lat))
-            if lng.is_finite()
-                && lat.is_finite()
-                && (-180.0..=180.0).contains(&lng)
-                && (-90.0..=90.0).contains(&lat) =>
-        {
-            Ok((lng, lat))
-        }
-        _ => Err(invalid("LOCATION_INVALID", "lng")),
-    }
-}
-
-/// The matched volunteer checks in at the elder's home (within 300 m, from two hours
-/// before the time asked).
-pub async fn checkin(
-    st: &AppState,
-    u: &CurrentUser,
-    id: i64,
-    p: &Position,
-) -> AppResult<RequestView> {
-    let r = load(st, id).await?;
-    let s = standing(st, u, &r).await?;
-    if !(s.recipient_side || s.volunteer || s.staff || s.verified_nearby) {
-        return Err(AppError::NotFound);
-    }
-    if !s.volunteer {
-        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
-    }
-    let (plng, plat) = check_position(p)?;
-    if r.status != "matched" {
-        return Err(AppError::Conflict("VISIT_NOT_MATCHED"));
-    }
-    let now = st.now_ms();
-    if now < r.wanted_at - CHECKIN_EARLY_MS {
-        return Err(AppError::Conflict("CHECKIN_TOO_EARLY"));
-    }
-    let (_, _, lng, lat) = place_of(st, r.recipient_user)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let metres = gongzhi_core::org::distance_m([plng, plat], [lng, lat]);
-    if metres > CHECKIN_MAX_M {
-        return Err(invalid("CHECKIN_TOO_FAR", "lng"));
-    }
-    let mut tx = st.db.begin().await?;
-    if !store::checkin(&mut tx, id, (now, plng, plat, metres.round() as i64)).await? {
-        return Err(AppError::Conflict("VISIT_NOT_MATCHED"));
-    }
-    audit::record(
-        &mut tx,
-        now,
-        &u.actor(),
-        Event::ok("timebank.checkin", "timebank_request", id)
-            .with(serde_json::json!({"metres": metres.round() as i64})),
-    )
-    .await?;
-    tx.commit().await?;
-    request(st, u, id).await
-}
-
-/// Ends a visit at `at`: the service is recorded (pending, the minutes between check-in and
-/// check-out) and the person served and their guardians are asked to confirm it.
-pub(crate) async fn finish_visit(
-    st: &AppState,
-    u: &CurrentUser,
-    r: &RequestRow,
-    at: i64,
-    p: &Position,
-) -> AppResult<i64> {
-    let (plng, plat) = check_position(p)?;
-    let started = r
-        .checkin_at
-        .ok_or(AppError::Conflict("VISIT_NOT_STARTED"))?;
-    // To the nearest minute, at least one.
-    let minutes = ((at - started + 30_000) / 60_000).clamp(1, rules::MAX_SERVICE_MINUTES);
-    let mut tx = st.db.begin().await?;
-    let service = store::insert_service(
-        &mut tx,
-        r.community_id,
-        u.id,
-        r.recipient_user,
-        minutes,
-        &r.kind,
-        &r.note,
-        at,
-    )
-    .await?;
-    if !store::checkout(&mut tx, r.id, (at, plng, plat), service).await? {
-        return Err(AppError::Conflict("VISIT_NOT_STARTED"));
-    }
-    store::link_service(&mut tx, service, r.id).await?;
-    let mut ask = vec![r.recipient_user];
-    if let Some(ward) = crate::auth::service::account(st, r.recipient_user)
-        .await?
-        .and_then(|a| a.resident_id)
-    {
-        ask.extend(crate::consent::service::guardians_in(&mut tx, ward).await?);
-    }
-    crate::notify::service::send(
-        st,
-        &mut tx,
-        &ask,
-        None,
-        "timebank",
-        "请确认志愿服务",
-        &format!(
-            "志愿者已完成上门服务（{}），请在时间银行页面确认。",
-            rules::hours_text(minutes)
-        ),
-        at,
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        at,
-        &u.actor(),
-        Event::ok("timebank.checkout", "timebank_request", r.id)
-            .with(serde_json::json!({"service": service, "minutes": minutes})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(service)
-}
-
-/// The matched volunteer checks out: the service is recorded for confirmation.
-pub async fn checkout(
-    st: &AppState,
-    u: &CurrentUser,
-    id: i64,
-    p: &Position,
-) -> AppResult<RequestView> {
-    let r = load(st, id).await?;
-    let s = standing(st, u, &r).await?;
-    if !(s.recipient_side || s.volunteer || s.staff || s.verified_nearby) {
-        return Err(AppError::NotFound);
-    }
-    if !s.volunteer {
-        return Err(AppError::Forbidden("ROLE_FORBIDDEN"));
-    }
-    check_position(p)?;
-    if r.status != "visiting" {
-        return Err(AppError::Conflict("VISIT_NOT_STARTED"));
-    }
-    finish_visit(st, u, &r, st.now_ms(), p).await?;
-    request(st, u, id).await
-}
-
-/// Raises a welfare alert for every matched visit not checked in an hour after the time
-/// asked: to the head of the elder's building, the community's staff and the elder's
-/// guardians — a visit that did not happen may mean an elder nobody saw today. Returns how
-/// many were raised.
-pub async fn alert_missed(st: &AppState) -> AppResult<usize> {
-    let now = st.now_ms();
-    let mut tx = st.db.read().await?;
-    let due = store::missed(&mut tx, now - ALERT_AFTER_MS).await?;
-    drop(tx);
-    let mut n = 0;
-    for r in due {
-        let place = place_of(st, r.recipient_user).await?;
-        let ward = crate::auth::service::account(st, r.recipient_user)
-            .await?
-            .and_then(|a| a.resident_id);
-        let who = masked_user(st, r.recipient_user).await?;
-        let mut tx = st.db.begin().await?;
-        if !store::set_alerted(&mut tx, r.id, now).await? {
-            continue;
-        }
-        let mut to =
-            crate::notify::service::staff_at(&mut tx, "community", Some(r.community_id)).await?;
-        let mut building = String::new();
-        if let Some((_, b, ..)) = place {
-            to.extend(crate::notify::service::staff_at(&mut tx, "building", Some(b)).await?);
-            building = building_name(st, b);
-        }
-        if let Some(w) = ward {
-            to.extend(crate::consent::service::guardians_in(&mut tx, w).await?);
-        }
-        crate::notify::service::send(
-            st,
-            &mut tx,
-            &to,
-            None,
-            "welfare",
-            "关爱提醒：约定的上门服务没有签到",
-            &format!(
-                "{building}的{who}约定的志愿服务（请求 #{}）已过一小时仍未签到，请尽快上门或电话确认老人平安。",
-                r.id
-            ),
-            now,
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            now,
-            &crate::audit::Actor::system(),
-            Event::ok("timebank.welfare_alert", "timebank_request", r.id)
-                .with(serde_json::json!({"told": to.len()})),
-        )
-        .await?;
-        tx.commit().await?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-/// Raises welfare alerts every minute.
-pub async fn watch(st: AppState) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-    loop {
-        every.tick().await;
-        match alert_missed(&st).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(alerts = n, "time bank welfare alerts raised"),
-            Err(e) => tracing::warn!(error = %e, "welfare alerts failed; retrying next minute"),
-        }
-    }
-}
-
-// ---------------------------------------------------------------- health notes
-
-#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct HealthNoteRequest {
-    /// The ward's username when a guardian writes it.
-    #[serde(rename = "for")]
-    pub for_user: Option<String>,
-    /// What a volunteer should know (allergies, mobility, medicine times); empty deletes it.
-    pub health_note: String,
-}
-
-/// The elder (or their guardian) writes the health note volunteers see while serving. Needs
-/// the separate consent `care_health_notes` (PIPL art. 29); withdrawing it erases the note.
-pub async fn set_health_note(
-    st: &AppState,
-    u: &CurrentUser,
-    r: &HealthNoteRequest,
-) -> AppResult<Option<String>> {
-    let note = r.health_note.trim();
-    if note.chars().count() > 500 {
-        return Err(invalid("NOTE_INVALID", "health_note"));
-    }
-    let (who, channel) = beneficiary(st, u, r.for_user.as_deref()).await?;
-    if channel == "staff" {
-        // Staff may ask for services, not write health notes: that is the person's own
-        // consent to give.
-        return Err(invalid("RECIPIENT_UNKNOWN", "for"));
-    }
-    let resident = who.resident_id.ok_or(invalid("RECIPIENT_UNKNOWN", "for"))?;
-    let now = st.now_ms();
-    let mut tx = st.db.begin().await?;
-    crate::consent::service::require_for_resident(st, &mut tx, resident, HEALTH_PURPOSE).await?;
-    if note.is_empty() {
-        store::forget_health(&mut tx, resident).await?;
-    } else {
-        let sealed = st.cipher.encrypt(HEALTH_FIELD, note);
-        store::set_health(&mut tx, resident, &sealed, u.id, now).await?;
-    }
-    audit::record(
-        &mut tx,
-        now,
-        &u.actor(),
-        Event::ok("timebank.health_note", "resident", resident)
-            .with(serde_json::json!({"by": channel, "cleared": note.is_empty()})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((!note.is_empty()).then(|| note.to_string()))
-}
-
-/// The caller's own health note (or their ward's).
-pub async fn health_note(
-    st: &AppState,
-    u: &CurrentUser,
-    for_user: Option<&str>,
-) -> AppResult<Option<String>> {
-    let (who, channel) = beneficiary(st, u, for_user).await?;
-    if channel == "staff" {
-        return Err(invalid("RECIPIENT_UNKNOWN", "for"));
-    }
-    health_note_of(st, who.id).await
-}
-
-/// Erases a resident's health note (consent withdrawn).
-pub async fn forget_health(tx: &mut crate::db::Tx, resident: i64) -> AppResult<u64> {
-    Ok(store::forget_health(tx, resident).await?)
 }
