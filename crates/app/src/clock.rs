@@ -129,3 +129,15 @@ pub fn day_start_ms(day: chrono::NaiveDate) -> i64 {
         .map(|t| t.and_utc().timestamp_millis() - 8 * 3_600_000)
         .unwrap_or(0)
 }
+
+/// A local China time typed in a form (`YYYY-MM-DDTHH:MM`, seconds optional) as ms.
+pub fn parse_local(s: &str) -> Option<i64> {
+    use chrono::TimeZone;
+    let t = chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    chrono::FixedOffset::east_opt(8 * 3600)?
+        .from_local_datetime(&t)
+        .single()
+        .map(|d| d.timestamp_millis())
+}

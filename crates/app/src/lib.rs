@@ -27,12 +27,14 @@ pub mod ops;
 pub mod org;
 pub mod participation;
 pub mod partners;
+pub mod programmes;
 pub mod renewal;
 pub mod residents;
 pub mod retention;
 pub mod rights;
 pub mod routing;
 pub mod state;
+pub mod talents;
 pub mod taxonomy;
 pub mod timebank;
 pub mod twin;
@@ -84,6 +86,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(renewal::api())
         .merge(timebank::api())
         .merge(partners::api())
+        .merge(talents::api())
+        .merge(programmes::api())
         .merge(twin::api())
         .merge(devices::api())
         .merge(notify::api())
@@ -122,6 +126,8 @@ pub fn router(st: AppState) -> Router {
         .merge(renewal::routes())
         .merge(timebank::routes())
         .merge(partners::routes())
+        .merge(talents::routes())
+        .merge(programmes::routes())
         .merge(twin::routes())
         .merge(devices::routes())
         .merge(notify::routes())

@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod mediation;
 pub mod org;
 pub mod pii;
+pub mod programmes;
 pub mod rights;
 pub mod timebank;
 pub mod tlog;

@@ -347,6 +347,13 @@ pub async fn withdraw(
             Some(r) => crate::timebank::service::forget_health(&mut tx, r).await?,
             None => 0,
         },
+        "talent_listing" if for_resident.is_none() || for_resident == user.resident_id => {
+            crate::talents::service::unlist_in(&mut tx, user.id, now).await?
+        }
+        "afterschool" => match resident {
+            Some(r) => crate::programmes::service::forget_child(&mut tx, r).await?,
+            None => 0,
+        },
         _ => 0,
     };
     audit::record(
@@ -421,4 +428,11 @@ pub async fn export_own(st: &AppState, user: &CurrentUser) -> AppResult<serde_js
         })).collect::<Vec<_>>(),
         "guardian_of_residents": wards,
     }))
+}
+
+/// The residents account `user` is the registered guardian of (a parent enrolling a child
+/// in 四点半课堂, ordering a canteen meal for an elder).
+pub async fn wards_of(st: &AppState, user: i64) -> AppResult<Vec<i64>> {
+    let mut tx = st.db.read().await?;
+    Ok(store::wards(&mut tx, user).await?)
 }

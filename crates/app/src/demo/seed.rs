@@ -90,6 +90,8 @@ pub async fn seed(st: &AppState, size: DemoSize) -> anyhow::Result<Option<Vec<De
     crate::renewal::demo::seed(st).await?;
     crate::timebank::demo::seed(st).await?;
     crate::partners::demo::seed(st).await?;
+    crate::talents::demo::seed(st).await?;
+    crate::programmes::demo::seed(st).await?;
     if !matches!(size, DemoSize::Fixture(_)) {
         crate::funds::demo::seed(st, SEED).await?;
         super::twin::seed(st).await?;

@@ -683,3 +683,33 @@ pub async fn export_list(
     .await?;
     Ok(all)
 }
+
+/// A resident's age today (China time) by the ID number, and whether they receive
+/// 低保 support (a register tag): the canteen's price tier. `None` if no such resident.
+pub async fn age_and_support(st: &AppState, id: i64) -> AppResult<Option<(i64, bool)>> {
+    let mut tx = st.db.read().await?;
+    let Some(r) = store::find(&mut tx, id).await? else {
+        return Ok(None);
+    };
+    let tags: Vec<String> = serde_json::from_str(&r.tags).unwrap_or_default();
+    let (y, m, d) = crate::clock::ymd_cn(st.now_ms());
+    let age = match birth_date_in(st, &mut tx, id).await? {
+        Some((by, bm, bd)) => {
+            let before_birthday = (m, d) < (bm, bd);
+            i64::from(y - by) - i64::from(before_birthday)
+        }
+        None => i64::from(y) - r.birth_year,
+    };
+    Ok(Some((age, tags.iter().any(|t| t == "低保"))))
+}
+
+/// Residents of community `community` born in `born_from` or later: (id, birth year) —
+/// for the demo seeder (children for 四点半课堂).
+pub async fn born_from_in(
+    st: &AppState,
+    community: i64,
+    born_from: i64,
+) -> AppResult<Vec<(i64, i64)>> {
+    let mut tx = st.db.read().await?;
+    Ok(store::born_from_in(&mut tx, community, born_from).await?)
+}

@@ -276,3 +276,21 @@ pub async fn same_household(tx: &mut Tx, a: i64, b: i64) -> Result<bool, sqlx::E
     })?;
     Ok(n > 0)
 }
+
+/// Residents of a community born in `born_from` or later, with their birth year, ordered
+/// (the demo's children for 四点半课堂).
+pub async fn born_from_in(
+    tx: &mut Tx,
+    community: i64,
+    born_from: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    on_tx!(tx, |c| {
+        sqlx::query_as(
+        "select id, birth_year from residents where community_id = $1 and birth_year >= $2 order by id limit 50"
+    )
+    .bind(community)
+    .bind(born_from)
+    .fetch_all(&mut **c)
+    .await
+    })
+}

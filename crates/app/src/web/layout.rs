@@ -55,9 +55,13 @@ impl Layout {
                     push("/renewal", "nav.renewal");
                     push("/timebank", "nav.timebank");
                     push("/partners", "nav.partners");
+                    push("/talents", "nav.talents");
+                    push("/canteen", "nav.canteen");
+                    push("/afterschool", "nav.afterschool");
                 }
                 (Role::Mediator, _) => {
                     push("/mediation", "nav.mediation");
+                    push("/talents", "nav.talents");
                     if let Scope::Unit(_) = u.scope {
                         push("/orders", "nav.orders");
                     }
@@ -74,6 +78,9 @@ impl Layout {
                         push("/renewal", "nav.renewal");
                         push("/timebank", "nav.timebank");
                         push("/partners", "nav.partners");
+                        push("/talents", "nav.talents");
+                        push("/canteen", "nav.canteen");
+                        push("/afterschool", "nav.afterschool");
                     }
                     push("/supervision", "nav.supervision");
                     if matches!(r, Role::CommunityStaff | Role::StreetStaff | Role::Admin) {
@@ -95,6 +102,9 @@ impl Layout {
                         push("/renewal", "nav.renewal");
                         push("/timebank", "nav.timebank");
                         push("/partners", "nav.partners");
+                        push("/talents", "nav.talents");
+                        push("/canteen", "nav.canteen");
+                        push("/afterschool", "nav.afterschool");
                     }
                 }
             }

@@ -17,6 +17,7 @@ async fn consent_rows(app: &TestApp, purpose: &str) -> i64 {
 #[tokio::test]
 async fn optional_processing_needs_consent_and_the_row_carries_the_policy_version() {
     let app = TestApp::new().await;
+    let demo_grants = app.audit_count("consent.grant", "ok").await;
     let r1 = app.bearer("resident1").await;
     let contacts = json!({"phone": "13900001111"});
     let r = app
@@ -59,9 +60,12 @@ async fn optional_processing_needs_consent_and_the_row_carries_the_policy_versio
         format!("{},general,api", app.st.policy.version),
         "the policy in force"
     );
-    assert_eq!(app.st.policy.version, 4);
-    // The demo granted one already (elder1's health note).
-    assert_eq!(app.audit_count("consent.grant", "ok").await, 2);
+    assert_eq!(app.st.policy.version, 5);
+    // One grant here, besides the demo's (a health note, listings, enrolments).
+    assert_eq!(
+        app.audit_count("consent.grant", "ok").await,
+        demo_grants + 1
+    );
     let phone = app
         .scalar_text("select notify_phone_enc from users where username = 'resident1'")
         .await
@@ -357,7 +361,7 @@ fn policies() -> (String, String) {
         .find("[[purpose]]\ncode = \"care_needs\"")
         .expect("care_needs purpose");
     // Version 1 held the purposes before care needs (those after came with version 2).
-    let v1 = text[..at].replace("version = 4", "version = 1");
+    let v1 = text[..at].replace("version = 5", "version = 1");
     let v2 = text.replace(
         "sensitive = true\nadded_in = 1",
         "sensitive = true\nadded_in = 2",
@@ -366,7 +370,7 @@ fn policies() -> (String, String) {
     let cut = v2
         .find("[[purpose]]\ncode = \"micro_renewal\"")
         .unwrap_or(v2.len());
-    let v2 = v2[..cut].replace("version = 4", "version = 2");
+    let v2 = v2[..cut].replace("version = 5", "version = 2");
     (v1, v2)
 }
 
@@ -520,8 +524,9 @@ async fn core_functions_work_without_optional_consent() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // None of resident2's own (the demo records them as guardian of children it enrolled).
     assert_eq!(
-        app.scalar_i64("select count(*) from consents where user_id = (select id from users where username = 'resident2')")
+        app.scalar_i64("select count(*) from consents where subject = 'r:' || (select resident_id from users where username = 'resident2')")
             .await,
         0
     );

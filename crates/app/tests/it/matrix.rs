@@ -197,6 +197,42 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, String> {
             .await,
         ),
         (
+            "talent",
+            app.scalar_i64(&format!(
+                "select min(id) from talents where community_id = {community}"
+            ))
+            .await,
+        ),
+        (
+            "talent_slot",
+            app.scalar_i64(
+                "select min(s.id) from talent_slots s join users u on u.id = s.booked_by where u.username = 'resident1'",
+            )
+            .await,
+        ),
+        (
+            "team",
+            app.scalar_i64(&format!(
+                "select min(id) from teams where community_id = {community}"
+            ))
+            .await,
+        ),
+        (
+            "canteen_meal",
+            app.scalar_i64(&format!(
+                "select min(id) from canteen_meals where community_id = {community}"
+            ))
+            .await,
+        ),
+        (
+            "class_session",
+            app.scalar_i64(&format!(
+                "select min(id) from class_sessions where community_id = {community}"
+            ))
+            .await,
+        ),
+        ("class_enrolment", class_enrolment(app, &owner).await),
+        (
             "timebank_item",
             app.scalar_i64(&format!(
                 "select min(id) from timebank_items where community_id = {community}"
@@ -214,6 +250,46 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, String> {
             .expect("the demo's certificate"),
     );
     m
+}
+
+/// A child in resident1's household, resident1 their guardian, enrolled in 四点半课堂
+/// under resident1's consent: the enrolment.
+async fn class_enrolment(app: &TestApp, owner: &Auth) -> i64 {
+    let (y, _, _) = gongzhi_app::clock::ymd_cn(app.st.now_ms());
+    let kid = crate::support::register_in_household_of(
+        app,
+        "resident1",
+        (y - 8, 5, 1),
+        "周小禾",
+        "13700009911",
+    )
+    .await;
+    let staff = app.bearer("staff1").await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/residents/{kid}/guardians"),
+            &staff,
+            json!({"username": "resident1"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let r = app
+        .post_json(
+            "/api/v1/me/consents/separate",
+            owner,
+            json!({"purpose": "afterschool", "for_resident": kid}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .post_json(
+            "/api/v1/afterschool/enrolments",
+            owner,
+            json!({"child": kid, "school_grade": 2}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_i64().unwrap()
 }
 
 /// Logs each persona in; `outsider` is a resident of another community.

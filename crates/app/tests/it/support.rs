@@ -790,3 +790,48 @@ impl TestApp {
         self.send(req).await
     }
 }
+
+/// Registers a resident in `parent`'s household, born on `born` (y, m, d), with the name
+/// and mobile given (a child for a guardian's consent): the resident id.
+pub async fn register_in_household_of(
+    app: &TestApp,
+    parent: &str,
+    born: (i32, u32, u32),
+    name: &str,
+    phone: &str,
+) -> i64 {
+    let parent = app.resident_id_of(parent).await;
+    let col = |c: &str| format!("select {c} from residents where id = {parent}");
+    let place = gongzhi_app::residents::service::Place {
+        building_id: app.scalar_i64(&col("building_id")).await,
+        grid_id: app.scalar_i64(&col("grid_id")).await,
+        community_id: app.scalar_i64(&col("community_id")).await,
+        street_id: app.scalar_i64(&col("street_id")).await,
+    };
+    let household = app.scalar_i64(&col("household_id")).await;
+    let first17 = format!("110105{:04}{:02}{:02}123", born.0, born.1, born.2);
+    let id_number = format!(
+        "{first17}{}",
+        gongzhi_core::pii::check_char(first17.as_bytes())
+    );
+    let mut tx = app.st.db.begin().await.unwrap();
+    let id = gongzhi_app::residents::service::register(
+        &app.st,
+        &mut tx,
+        &gongzhi_app::residents::service::Registration {
+            household_id: household,
+            place,
+            name,
+            gender: "女",
+            birth_year: i64::from(born.0),
+            phone,
+            id_number: &id_number,
+            tags: &[],
+        },
+        app.st.now_ms(),
+    )
+    .await
+    .expect("register the resident");
+    tx.commit().await.unwrap();
+    id
+}

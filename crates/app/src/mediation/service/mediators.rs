@@ -82,3 +82,14 @@ pub async fn put_mediator(
     tx.commit().await?;
     Ok(())
 }
+
+/// The office of mediator account `user_id` (`lawyer`, `judicial`, …), or `None` if the
+/// account has no mediator profile: 能人库 shows a listed lawyer as mediation's lawyer.
+pub async fn office_of(st: &AppState, user_id: i64) -> AppResult<Option<String>> {
+    let mut tx = st.db.read().await?;
+    Ok(store::mediator_pool(&mut tx)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user_id)
+        .map(|m| m.office))
+}

@@ -37,13 +37,7 @@ fn china() -> chrono::FixedOffset {
 
 /// `2026-12-07T10:30` (China time, as a datetime-local input gives it) to ms.
 fn parse_local(s: &str) -> Option<i64> {
-    let t = chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M:%S"))
-        .ok()?;
-    china()
-        .from_local_datetime(&t)
-        .single()
-        .map(|d| d.timestamp_millis())
+    crate::clock::parse_local(s)
 }
 
 /// Weekday (Monday = 1) and minute of the day, China time.
