@@ -96,6 +96,7 @@ create table canteen_orders (
     meal_id bigint not null references canteen_meals(id),
     resident_id bigint not null,
     tier_code text not null,
+    tier_name text not null,                  -- as it was named when ordered (tiers can change)
     government_fen bigint not null,
     company_fen bigint not null,
     resident_fen bigint not null,

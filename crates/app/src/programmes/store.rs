@@ -132,6 +132,7 @@ pub struct OrderRow {
     pub meal_id: i64,
     pub resident_id: i64,
     pub tier_code: String,
+    pub tier_name: String,
     pub government_fen: i64,
     pub company_fen: i64,
     pub resident_fen: i64,
@@ -139,14 +140,14 @@ pub struct OrderRow {
     pub created_at: i64,
 }
 
-const ORDER_COLS: &str = "id, meal_id, resident_id, tier_code, government_fen, company_fen, resident_fen, channel, created_at";
+const ORDER_COLS: &str = "id, meal_id, resident_id, tier_code, tier_name, government_fen, company_fen, resident_fen, channel, created_at";
 
 /// Inserts an order: `None` if the resident already has one for the meal.
 pub async fn insert_order(tx: &mut Tx, o: &OrderRow, by: i64) -> Result<Option<i64>, sqlx::Error> {
     on_tx!(tx, |x| {
         sqlx::query_scalar(
-        "insert into canteen_orders (meal_id, resident_id, tier_code, government_fen, company_fen, resident_fen, channel, ordered_by, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (meal_id, resident_id) do nothing returning id"
+        "insert into canteen_orders (meal_id, resident_id, tier_code, tier_name, government_fen, company_fen, resident_fen, channel, ordered_by, created_at) \
+         values ($1, $2, $3, $10, $4, $5, $6, $7, $8, $9) on conflict (meal_id, resident_id) do nothing returning id"
     )
     .bind(o.meal_id)
     .bind(o.resident_id)
@@ -157,6 +158,7 @@ pub async fn insert_order(tx: &mut Tx, o: &OrderRow, by: i64) -> Result<Option<i
     .bind(&o.channel)
     .bind(by)
     .bind(o.created_at)
+    .bind(&o.tier_name)
     .fetch_optional(&mut **x)
     .await
     })
@@ -194,9 +196,9 @@ pub async fn month_by_tier(
 ) -> Result<Vec<(String, i64, i64, i64, i64)>, sqlx::Error> {
     on_tx!(tx, |x| {
         sqlx::query_as(
-        "select o.tier_code, count(*), cast(sum(o.government_fen) as bigint), cast(sum(o.company_fen) as bigint), cast(sum(o.resident_fen) as bigint) \
+        "select o.tier_name, count(*), cast(sum(o.government_fen) as bigint), cast(sum(o.company_fen) as bigint), cast(sum(o.resident_fen) as bigint) \
          from canteen_orders o join canteen_meals m on m.id = o.meal_id \
-         where m.community_id = $1 and substr(m.served_on, 1, 7) = $2 group by o.tier_code order by o.tier_code"
+         where m.community_id = $1 and substr(m.served_on, 1, 7) = $2 group by o.tier_name order by o.tier_name"
     )
     .bind(community)
     .bind(month)

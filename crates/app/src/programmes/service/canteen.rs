@@ -154,7 +154,9 @@ pub struct MealOrderView {
     pub meal_id: i64,
     /// The diner, masked.
     pub diner: String,
+    /// The tier's code and name when ordered.
     pub tier: String,
+    pub tier_name: String,
     pub government_fen: i64,
     pub company_fen: i64,
     pub resident_fen: i64,
@@ -183,6 +185,7 @@ async fn order_view(st: &AppState, o: &store::OrderRow) -> AppResult<MealOrderVi
         meal_id: o.meal_id,
         diner: crate::residents::service::masked_name(st, o.resident_id).await?,
         tier: o.tier_code.clone(),
+        tier_name: o.tier_name.clone(),
         government_fen: o.government_fen,
         company_fen: o.company_fen,
         resident_fen: o.resident_fen,
@@ -307,6 +310,7 @@ pub async fn order(
         meal_id: m.id,
         resident_id: diner,
         tier_code: tier.map_or("none".to_string(), |t| t.code.clone()),
+        tier_name: tier.map_or("全价".to_string(), |t| t.name.clone()),
         government_fen: split.government_fen,
         company_fen: split.company_fen,
         resident_fen: split.resident_fen,
@@ -351,6 +355,15 @@ pub struct CanteenMonth {
     pub by_tier: Vec<CanteenTierTotals>,
     /// The ledger entry of its publication, once published.
     pub ledger_index: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_month_before() {
+        assert_eq!(super::month_before("2026-01"), "2025-12");
+        assert_eq!(super::month_before("2026-12"), "2026-11");
+    }
 }
 
 fn check_month(month: &str) -> AppResult<String> {
@@ -465,6 +478,27 @@ pub struct CanteenOverview {
     pub wards: Vec<(i64, String)>,
     pub manages: bool,
     pub today: String,
+    /// Staff: last month's and this month's totals (last month may be published).
+    pub months: Vec<CanteenMonth>,
+}
+
+/// `YYYY-MM` of the month before `month`.
+fn month_before(month: &str) -> String {
+    let (y, m) = (
+        month
+            .get(..4)
+            .and_then(|y| y.parse::<i32>().ok())
+            .unwrap_or(1970),
+        month
+            .get(5..7)
+            .and_then(|m| m.parse::<u32>().ok())
+            .unwrap_or(1),
+    );
+    if m == 1 {
+        format!("{:04}-12", y - 1)
+    } else {
+        format!("{y:04}-{:02}", m - 1)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -514,7 +548,15 @@ pub async fn canteen(
     for m in rows {
         meals.push(meal_view(st, u, m).await?);
     }
+    let mut months = vec![];
+    if manages(st, u, c) {
+        let this = day.get(..7).unwrap_or_default().to_string();
+        for m in [month_before(&this), this] {
+            months.push(month(st, u, &m, Some(c)).await?);
+        }
+    }
     Ok(CanteenOverview {
+        months,
         community_id: c,
         tiers: tiers
             .into_iter()

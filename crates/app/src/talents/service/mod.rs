@@ -191,6 +191,8 @@ pub struct TalentOverview {
     pub manages: bool,
     /// Whether the caller has consented to be listed.
     pub may_list: bool,
+    /// A mediator lists themselves in one of these communities: (id, name).
+    pub communities: Vec<(i64, String)>,
 }
 
 async fn slot_view(
@@ -282,6 +284,38 @@ pub async fn overview(
     u: &CurrentUser,
     wanted: Option<i64>,
 ) -> AppResult<TalentOverview> {
+    let communities: Vec<(i64, String)> = if u.role == Role::Mediator {
+        st.org_map()
+            .communities()
+            .into_iter()
+            .map(|c| (c.0, c.1))
+            .collect()
+    } else {
+        vec![]
+    };
+    if u.role == Role::Mediator && wanted.is_none() {
+        let mut tx = st.db.read().await?;
+        let listed = store::talent_of_user(&mut tx, u.id)
+            .await?
+            .is_some_and(|t| t.listed == 1);
+        if !listed {
+            // Not (yet) listed: only their own listing form.
+            let may_list = crate::consent::service::require(st, &mut tx, u, PURPOSE)
+                .await
+                .is_ok();
+            return Ok(TalentOverview {
+                community_id: 0,
+                talents: vec![],
+                teams: vec![],
+                me: None,
+                my_slots: vec![],
+                my_bookings: vec![],
+                manages: false,
+                may_list,
+                communities,
+            });
+        }
+    }
     let c = community(st, u, wanted).await?;
     if !reads(st, u, c).await? {
         return Err(AppError::NotFound);
@@ -345,6 +379,7 @@ pub async fn overview(
         my_bookings,
         manages: manages(st, u, c),
         may_list,
+        communities,
     })
 }
 
