@@ -22,6 +22,7 @@ pub async fn seed(st: &AppState) -> anyhow::Result<()> {
         return Ok(());
     }
     canteen(st, &staff).await?;
+    last_month(st, &staff).await?;
     classes(st, &staff).await
 }
 
@@ -60,6 +61,75 @@ async fn canteen(st: &AppState, staff: &crate::auth::service::CurrentUser) -> an
             sv::order(st, &u, meal, &MealOrderIn::default()).await?;
         }
     }
+    Ok(())
+}
+
+/// Last month's lunches, served and eaten, so that staff can publish the month's split:
+/// four meals, four diners each, every split computed by the same rule as an order.
+async fn last_month(
+    st: &AppState,
+    staff: &crate::auth::service::CurrentUser,
+) -> anyhow::Result<()> {
+    use gongzhi_core::programmes::canteen as rules;
+    let c = crate::participation::service::community_of(st, staff, None).await?;
+    let (y, m, _) = crate::clock::ymd_cn(st.now_ms());
+    let (y, m) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
+    let mut diners = vec![];
+    for who in ["elder1", "volunteer1", "resident1", "resident2"] {
+        if let Some(r) = acting_as(st, who).await.ok().and_then(|u| u.resident_id)
+            && let Some((age, support)) = crate::residents::service::age_and_support(st, r).await?
+        {
+            diners.push((r, age, support));
+        }
+    }
+    let now = st.now_ms();
+    let mut tx = st.db.begin().await?;
+    let tiers = sv::tiers_in(&mut tx, c).await?;
+    for (day, menu) in [
+        (5, "土豆烧鸡、炒青菜、米饭"),
+        (12, "红烧鱼块、西红柿炒蛋、米饭"),
+        (19, "肉末茄子、冬瓜汤、米饭"),
+        (26, "糖醋里脊、蒜蓉西兰花、米饭"),
+    ] {
+        let meal = super::store::insert_meal(
+            &mut tx,
+            &super::store::MealRow {
+                id: 0,
+                community_id: c,
+                served_on: format!("{y:04}-{m:02}-{day:02}"),
+                menu: menu.into(),
+                cost_fen: 1500,
+                capacity: 80,
+                company: "鑫福餐饮".into(),
+                ordered: 0,
+            },
+            staff.id,
+            now,
+        )
+        .await?;
+        for (r, age, support) in &diners {
+            let tier = rules::tier_for(&tiers, *age, *support);
+            let split = rules::split(1500, tier);
+            super::store::insert_order(
+                &mut tx,
+                &super::store::OrderRow {
+                    id: 0,
+                    meal_id: meal,
+                    resident_id: *r,
+                    tier_code: tier.map_or("none".into(), |t| t.code.clone()),
+                    tier_name: tier.map_or("全价".into(), |t| t.name.clone()),
+                    government_fen: split.government_fen,
+                    company_fen: split.company_fen,
+                    resident_fen: split.resident_fen,
+                    channel: "self".into(),
+                    created_at: now,
+                },
+                staff.id,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -31,6 +31,12 @@ pub struct Export {
     /// Their consents and withdrawals (and the children they are guardian of).
     #[schema(value_type = Object)]
     pub consents: serde_json::Value,
+    /// 能人库: their listing, their slots, their bookings and questions.
+    #[schema(value_type = Object)]
+    pub talents: serde_json::Value,
+    /// 社区食堂 orders and 四点半课堂 enrolments (their own and their wards').
+    #[schema(value_type = Object)]
+    pub programmes: serde_json::Value,
     /// What the audit trail records of their own actions.
     #[schema(value_type = Vec<Object>)]
     pub activity: Vec<serde_json::Value>,
@@ -46,6 +52,8 @@ pub async fn export(st: &AppState, user: &CurrentUser) -> AppResult<Export> {
         disputes: crate::mediation::service::export_own(st, user).await?,
         notifications: crate::notify::service::export_own(st, user).await?,
         consents: crate::consent::service::export_own(st, user).await?,
+        talents: crate::talents::service::export_own(st, user).await?,
+        programmes: crate::programmes::service::export_own(st, user).await?,
         activity: audit::export_own(&st.db, user).await?,
     };
     audit::record_alone(
@@ -86,10 +94,16 @@ async fn erase_person(
         None => 0,
     };
     let reports = crate::cases::service::erase_reporter(tx, user, resident).await?;
+    let talents = crate::talents::service::erase_user(tx, user, now).await?;
+    let classes = match resident {
+        Some(r) => crate::programmes::service::erase_resident(tx, r).await?,
+        None => 0,
+    };
     store::tombstone(tx, "user", user, now).await?;
-    Ok(
-        serde_json::json!({"account": account, "resident_record": record, "report_originals": reports}),
-    )
+    Ok(serde_json::json!({
+        "account": account, "resident_record": record, "report_originals": reports,
+        "talents": talents, "afterschool": classes,
+    }))
 }
 
 /// Cancels the caller's own account (PIPL art. 47): their password again, then their

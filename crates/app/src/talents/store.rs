@@ -440,3 +440,28 @@ pub async fn held_counts(tx: &mut Tx, community: i64) -> Result<Vec<(i64, i64)>,
     .await
     })
 }
+
+/// Erases what account `user` asked in their bookings, and gives back their future
+/// bookings (account cancelled): rows changed.
+pub async fn erase_bookings(tx: &mut Tx, user: i64, now: i64) -> Result<u64, sqlx::Error> {
+    let a = on_tx!(tx, |x| {
+        sqlx::query(
+        "update talent_slots set booked_by = null, booked_at = null, question_enc = null where booked_by = $1 and starts_at > $2"
+    )
+    .bind(user)
+    .bind(now)
+    .execute(&mut **x)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    let b = on_tx!(tx, |x| {
+        sqlx::query(
+        "update talent_slots set question_enc = null where booked_by = $1 and question_enc is not null"
+    )
+    .bind(user)
+    .execute(&mut **x)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(a + b)
+}

@@ -396,6 +396,17 @@ async fn a_child_is_enrolled_only_under_the_guardian_s_consent_and_the_change_is
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = app.get("/api/v1/afterschool/report", &parent).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The guardian's export carries their wards' enrolments (PIPL art. 45).
+    let export = app.get("/api/v1/me/export", &parent).await.json();
+    assert!(
+        export["programmes"]["afterschool"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["enrolment"]["id"] == enrolments[0]),
+        "{}",
+        export["programmes"]
+    );
 
     // The report: the mean of the pairs (these three, plus any the demo enrolled).
     let r = app.get("/api/v1/afterschool/report", &staff).await;

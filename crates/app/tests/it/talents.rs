@@ -194,6 +194,18 @@ async fn a_lawyer_s_consultation_is_booked_once_and_its_question_stays_between_t
         "staff see who, masked"
     );
 
+    // The booker's export carries their question (PIPL art. 45).
+    let export = app.get("/api/v1/me/export", &booker).await.json();
+    assert!(
+        export["talents"]["bookings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["slot"] == s && b["question"] == question),
+        "{}",
+        export["talents"]
+    );
+
     // The outcome: only the lawyer, only once begun, only once.
     let outcome = json!({"outcome": "mediation", "outcome_note": "转社区人民调解"});
     let r = app
@@ -311,5 +323,23 @@ async fn a_lawyer_s_consultation_is_booked_once_and_its_question_stays_between_t
             .as_array()
             .unwrap()
             .is_empty()
+    );
+
+    // Cancelling the account erases the booker's question (the consultation stays).
+    let r = app
+        .post_json(
+            "/api/v1/me/cancel",
+            &booker,
+            json!({"password": crate::support::PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "select count(*) from talent_slots where id = {s} and question_enc is null and booked_by is not null"
+        ))
+        .await,
+        1,
+        "the question is erased, the consultation stays"
     );
 }

@@ -34,7 +34,7 @@ fn tier_of(t: &store::TierRow) -> Tier {
 }
 
 /// The community's tiers (the defaults until staff set their own).
-async fn tiers_in(tx: &mut crate::db::Tx, c: i64) -> AppResult<Vec<Tier>> {
+pub(crate) async fn tiers_in(tx: &mut crate::db::Tx, c: i64) -> AppResult<Vec<Tier>> {
     let rows = store::tiers(tx, c).await?;
     Ok(if rows.is_empty() {
         rules::default_tiers()

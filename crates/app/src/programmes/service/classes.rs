@@ -148,6 +148,14 @@ fn open_score(st: &AppState, sealed: &str) -> Option<f64> {
         .and_then(|s| s.parse().ok())
 }
 
+/// An enrolment as its guardian sees it (for the export).
+pub(super) async fn enrolment_view_in(
+    st: &AppState,
+    e: &store::EnrolmentRow,
+) -> AppResult<ClassEnrolmentView> {
+    enrolment_view(st, e).await
+}
+
 async fn enrolment_view(st: &AppState, e: &store::EnrolmentRow) -> AppResult<ClassEnrolmentView> {
     let mut tx = st.db.read().await?;
     let (recorded, present) = store::attendance_of(&mut tx, e.id).await?;

@@ -75,3 +75,39 @@ async fn home_of(st: &AppState, r: i64) -> AppResult<Option<i64>> {
         .await?
         .map(|p| p.place.community_id))
 }
+
+/// What the programmes hold about the caller, for their export (PIPL art. 45): their
+/// canteen orders (and their wards'), and the after-school enrolments of themselves and
+/// their wards with attendance and outcomes.
+pub async fn export_own(st: &AppState, u: &CurrentUser) -> AppResult<serde_json::Value> {
+    let mut people: Vec<i64> = u.resident_id.into_iter().collect();
+    people.extend(crate::consent::service::wards_of(st, u.id).await?);
+    let mut orders = vec![];
+    let mut enrolments = vec![];
+    for p in &people {
+        let mut tx = st.db.read().await?;
+        let rows = store::orders_of(&mut tx, *p, "0000-00-00").await?;
+        let kids = store::enrolments_of_child(&mut tx, *p).await?;
+        drop(tx);
+        for o in &rows {
+            orders.push(serde_json::json!({
+                "resident": p, "meal": o.meal_id, "tier": o.tier_name,
+                "government_fen": o.government_fen, "company_fen": o.company_fen,
+                "resident_fen": o.resident_fen, "channel": o.channel, "at_ms": o.created_at,
+            }));
+        }
+        for e in &kids {
+            enrolments.push(serde_json::json!({
+                "resident": p,
+                "enrolment": classes::enrolment_view_in(st, e).await?,
+            }));
+        }
+    }
+    Ok(serde_json::json!({"canteen_orders": orders, "afterschool": enrolments}))
+}
+
+/// Erases a resident's after-school records inside the cancellation's transaction (their
+/// canteen orders stay: the month's published accounts rest on them, by resident id only).
+pub async fn erase_resident(tx: &mut crate::db::Tx, resident: i64) -> AppResult<u64> {
+    Ok(store::forget_child(tx, resident).await?)
+}

@@ -551,3 +551,47 @@ mod slots;
 mod teams;
 pub use slots::*;
 pub use teams::*;
+
+/// What 能人库 holds about the caller, for their export (PIPL art. 45): their listing,
+/// their slots as a talent, and their bookings with the questions they asked.
+pub async fn export_own(st: &AppState, u: &CurrentUser) -> AppResult<serde_json::Value> {
+    let mut tx = st.db.read().await?;
+    let listing = store::talent_of_user(&mut tx, u.id).await?;
+    let certificates = match &listing {
+        Some(t) => store::certificates(&mut tx, t.id).await?,
+        None => vec![],
+    };
+    let own_slots = match &listing {
+        Some(t) => store::slots_of_talent(&mut tx, t.id).await?,
+        None => vec![],
+    };
+    let booked = store::slots_booked_by(&mut tx, u.id).await?;
+    drop(tx);
+    let open =
+        |v: &Option<String>, field| v.as_deref().and_then(|x| st.cipher.decrypt(field, x).ok());
+    Ok(serde_json::json!({
+        "listing": listing.as_ref().map(|t| serde_json::json!({
+            "title": t.title, "profession": t.profession, "skills": split(&t.skills),
+            "availability": t.availability, "listed": t.listed == 1,
+            "certificates": certificates.iter().map(|c| serde_json::json!({
+                "name": c.name, "issuer": c.issuer, "verified": c.verified_at.is_some(),
+            })).collect::<Vec<_>>(),
+        })),
+        "slots": own_slots.iter().map(|s| serde_json::json!({
+            "id": s.id, "starts_at_ms": s.starts_at, "minutes": s.minutes, "place": s.place,
+            "booked": s.booked_by.is_some(), "outcome": s.outcome,
+            "outcome_note": open(&s.outcome_note_enc, OUTCOME_FIELD),
+        })).collect::<Vec<_>>(),
+        "bookings": booked.iter().map(|s| serde_json::json!({
+            "slot": s.id, "starts_at_ms": s.starts_at, "place": s.place,
+            "question": open(&s.question_enc, QUESTION_FIELD), "outcome": s.outcome,
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// Erases account `user`'s listing and bookings inside the cancellation's transaction:
+/// unlisted (profile erased), future bookings given back, questions erased. Rows changed.
+pub async fn erase_user(tx: &mut crate::db::Tx, user: i64, now: i64) -> AppResult<u64> {
+    let n = store::unlist(tx, user, now).await?;
+    Ok(n + store::erase_bookings(tx, user, now).await?)
+}
