@@ -101,7 +101,7 @@ pub fn manages(st: &AppState, u: &CurrentUser, c: i64) -> bool {
         && st.org_map().unit_in_scope(c, u.scope)
 }
 
-pub(super) fn must_manage(st: &AppState, u: &CurrentUser, c: i64) -> AppResult<()> {
+pub fn must_manage(st: &AppState, u: &CurrentUser, c: i64) -> AppResult<()> {
     if manages(st, u, c) {
         Ok(())
     } else {

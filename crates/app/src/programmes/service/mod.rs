@@ -51,13 +51,7 @@ fn manages(st: &AppState, u: &CurrentUser, c: i64) -> bool {
     crate::participation::service::manages(st, u, c)
 }
 
-fn must_manage(st: &AppState, u: &CurrentUser, c: i64) -> AppResult<()> {
-    if manages(st, u, c) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("ROLE_FORBIDDEN"))
-    }
-}
+use crate::participation::service::must_manage;
 
 /// Whether `u` reads community `c`'s programmes: its residents and the staff whose area
 /// holds it (handling units and mediators have no part in them).

@@ -75,13 +75,7 @@ fn manages(st: &AppState, u: &CurrentUser, c: i64) -> bool {
     crate::participation::service::manages(st, u, c)
 }
 
-fn must_manage(st: &AppState, u: &CurrentUser, c: i64) -> AppResult<()> {
-    if manages(st, u, c) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("ROLE_FORBIDDEN"))
-    }
-}
+use crate::participation::service::must_manage;
 
 /// Whether `u` reads community `c`'s talent pool: its residents, staff whose area holds it,
 /// and a talent listed in it (a mediation lawyer serving the community).
